@@ -1,0 +1,5 @@
+//! The `daned` command.
+
+fn main() -> anyhow::Result<()> {
+    Ok(())
+}

@@ -1,0 +1,1 @@
+//! daned's DNSSEC signer (no networking).

@@ -1,0 +1,17 @@
+//! daned's zone model.
+//!
+//! Everything a zone is, independent of crypto and sockets: owner names and RRsets in canonical
+//! order ([`zone`]), record data in uncompressed wire form with the few facts the server needs
+//! about embedded names ([`rdata`]), the RFC 1035 master-file loader that reports file and line
+//! ([`master`]), the semantic checks run at load ([`check`]), and the immutable wire-form
+//! snapshot that the query path reads ([`snapshot`]).
+
+pub mod check;
+pub mod master;
+pub mod rdata;
+pub mod record;
+pub mod snapshot;
+pub mod zone;
+
+pub use record::{Class, Name, Rdata, Record, Rtype, Ttl};
+pub use zone::{Rrset, Zone};

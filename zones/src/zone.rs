@@ -1,0 +1,126 @@
+//! A zone as a set of RRsets in canonical order (RFC 4034 section 6.1).
+
+use std::collections::BTreeMap;
+
+use crate::record::{Class, Name, Rdata, Record, Rtype, Ttl};
+
+//------------ Rrset ---------------------------------------------------------
+
+/// All records of one owner, class and type. The rdatas are kept sorted and free of
+/// duplicates, which is both the canonical RRset order (RFC 4034 section 6.3) and what makes
+/// "duplicate records collapsed" a property of the type rather than of every caller.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rrset {
+    /// Owner name.
+    pub owner: Name,
+    /// Record type.
+    pub rtype: Rtype,
+    /// Class.
+    pub class: Class,
+    /// TTL shared by the set (RFC 2181 section 5.2).
+    pub ttl: Ttl,
+    /// Sorted, distinct rdatas.
+    pub rdatas: Vec<Rdata>,
+}
+
+impl Rrset {
+    /// An empty RRset.
+    pub fn new(owner: Name, rtype: Rtype, class: Class, ttl: Ttl) -> Self {
+        Self {
+            owner,
+            rtype,
+            class,
+            ttl,
+            rdatas: Vec::new(),
+        }
+    }
+
+    /// Adds an rdata, keeping the set sorted. Returns false when it was already there.
+    pub fn insert(&mut self, rdata: Rdata) -> bool {
+        match self.rdatas.binary_search(&rdata) {
+            Ok(_) => false,
+            Err(pos) => {
+                self.rdatas.insert(pos, rdata);
+                true
+            }
+        }
+    }
+
+    /// The records of this set, one by one.
+    pub fn records(&self) -> impl Iterator<Item = Record> + '_ {
+        self.rdatas.iter().map(|rdata| Record {
+            owner: self.owner.clone(),
+            rtype: self.rtype,
+            class: self.class,
+            ttl: self.ttl,
+            rdata: rdata.clone(),
+        })
+    }
+}
+
+//------------ Zone ----------------------------------------------------------
+
+/// The key of an RRset in a zone: owner in canonical order, then type code.
+pub type RrsetKey = (Name, u16);
+
+/// A complete zone: its origin and every RRset, keyed so that iteration is in canonical order
+/// (owner names as RFC 4034 section 6.1 sorts them, then type code).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Zone {
+    /// The apex name.
+    pub origin: Name,
+    /// The class of every record in the zone.
+    pub class: Class,
+    /// Every RRset of the zone.
+    pub rrsets: BTreeMap<RrsetKey, Rrset>,
+}
+
+impl Zone {
+    /// An empty zone at `origin`.
+    pub fn new(origin: Name, class: Class) -> Self {
+        Self {
+            origin,
+            class,
+            rrsets: BTreeMap::new(),
+        }
+    }
+
+    /// Adds one record. Returns false when an identical record was already present (it is then
+    /// collapsed, RFC 2181 section 5). A differing TTL within an RRset is unified to the lowest.
+    pub fn insert(&mut self, record: Record) -> bool {
+        let key = (record.owner.to_lowercase(), u16::from(record.rtype));
+        let set = self
+            .rrsets
+            .entry(key)
+            .or_insert_with(|| Rrset::new(record.owner, record.rtype, record.class, record.ttl));
+        if record.ttl < set.ttl {
+            set.ttl = record.ttl;
+        }
+        set.insert(record.rdata)
+    }
+
+    /// The RRset at `owner` of type `rtype`, if any.
+    pub fn get(&self, owner: &Name, rtype: Rtype) -> Option<&Rrset> {
+        self.rrsets.get(&(owner.to_lowercase(), u16::from(rtype)))
+    }
+
+    /// The apex SOA RRset, if the zone has one.
+    pub fn soa(&self) -> Option<&Rrset> {
+        self.get(&self.origin, Rtype::SOA)
+    }
+
+    /// Every record, in canonical order.
+    pub fn records(&self) -> impl Iterator<Item = Record> + '_ {
+        self.rrsets.values().flat_map(Rrset::records)
+    }
+
+    /// Number of records.
+    pub fn len(&self) -> usize {
+        self.rrsets.values().map(|s| s.rdatas.len()).sum()
+    }
+
+    /// True when the zone holds no record.
+    pub fn is_empty(&self) -> bool {
+        self.rrsets.is_empty()
+    }
+}
