@@ -6,7 +6,7 @@
 //! followed, RFC 1034 step 3.a), at most [`MAX_CHAIN`] times, which also ends loops. The rcode
 //! of a chain is the one of its last name (RFC 6604 section 2).
 
-use zones::snapshot::{Node, NodeId, RrsetWire, ZoneSnapshot};
+use zones::snapshot::{Denial, Node, NodeId, RrsetWire, ZoneSnapshot};
 
 use super::Transport;
 use super::query::Query;
@@ -31,6 +31,8 @@ mod t {
     pub const DNAME: u16 = 39;
     /// DS.
     pub const DS: u16 = 43;
+    /// NSEC.
+    pub const NSEC: u16 = 47;
     /// ANY.
     pub const ANY: u16 = 255;
 }
@@ -72,33 +74,75 @@ impl Current {
     }
 }
 
-/// Additional-section work collected while answering and done last.
-struct Pending {
-    /// (node, glue allowed) pairs whose A/AAAA go to the additional section.
-    items: [(NodeId, bool); 16],
-    /// Used entries.
-    len: usize,
+/// What goes into the authority section, collected during the walk and written after the
+/// answer section is complete (a CNAME chain may add to both).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Auth {
+    /// The SOA of a negative answer (RFC 2308 section 3).
+    Soa,
+    /// The NS RRset of a delegation (a referral).
+    Ns(NodeId),
+    /// The signed DS RRset of a delegation (RFC 4035 section 3.1.4).
+    Ds(NodeId),
+    /// The NSEC RRset owned by a node (RFC 4035 section 3.1.3).
+    Nsec(NodeId),
+    /// An NSEC3 record of the chain (RFC 5155 section 7.2).
+    Nsec3(u32),
 }
 
-impl Pending {
-    /// Queues the targets of an RRset.
-    fn add(&mut self, rrset: &RrsetWire, glue: bool) {
+/// The sections after the answer, filled while answering and written last.
+struct Tail {
+    /// Authority items, without duplicates.
+    auth: [Auth; 12],
+    /// Used entries of `auth`.
+    auth_len: usize,
+    /// (node, glue allowed) pairs whose A/AAAA go to the additional section.
+    additional: [(NodeId, bool); 16],
+    /// Used entries of `additional`.
+    additional_len: usize,
+}
+
+impl Tail {
+    /// Queues an authority item once.
+    fn auth(&mut self, item: Auth) {
+        if self.auth_len < self.auth.len() && !self.auth[..self.auth_len].contains(&item) {
+            self.auth[self.auth_len] = item;
+            self.auth_len += 1;
+        }
+    }
+
+    /// Queues the additional-section targets of an RRset.
+    fn targets(&mut self, rrset: &RrsetWire, glue: bool) {
         for &(node, occluded) in rrset.additional.iter() {
             if (glue || !occluded)
-                && self.len < self.items.len()
-                && !self.items[..self.len].iter().any(|&(n, _)| n == node)
+                && self.additional_len < self.additional.len()
+                && !self.additional[..self.additional_len]
+                    .iter()
+                    .any(|&(n, _)| n == node)
             {
-                self.items[self.len] = (node, glue);
-                self.len += 1;
+                self.additional[self.additional_len] = (node, glue);
+                self.additional_len += 1;
             }
         }
     }
 }
 
+/// The state of one answer: zone, section writer, whether DNSSEC records go in.
+struct Answer<'z, 'w, 'o> {
+    /// The zone.
+    zone: &'z ZoneSnapshot,
+    /// The response.
+    w: &'w mut Writer<'o>,
+    /// DO was set and the zone is signed.
+    dnssec: bool,
+    /// Deferred sections.
+    tail: Tail,
+}
+
 /// The answer to an IXFR over UDP: the zone's SOA alone.
 pub fn answer_soa(zone: &ZoneSnapshot, w: &mut Writer<'_>) {
     if let Some(soa) = zone.apex().rrset(t::SOA) {
-        let _ = w.rrset(Section::Answer, &zone.origin, &soa.wire);
+        let _ = w.rrset(Section::Answer, &zone.origin, soa, false);
     }
 }
 
@@ -114,9 +158,18 @@ pub fn resolve(
         len: 0,
     };
     cur.set(q.qname());
-    let mut pending = Pending {
-        items: [(0, false); 16],
-        len: 0,
+    let dnssec = q.edns.is_some_and(|e| e.dnssec_ok) && zone.is_signed();
+    let tail = Tail {
+        auth: [Auth::Soa; 12],
+        auth_len: 0,
+        additional: [(0, false); 16],
+        additional_len: 0,
+    };
+    let mut a = Answer {
+        zone,
+        w,
+        dnssec,
+        tail,
     };
     let mut verdict = Verdict {
         authoritative: true,
@@ -132,43 +185,31 @@ pub fn resolve(
             Found::Exact(id) => {
                 let node = zone.node(id);
                 if node.delegation && qtype != t::DS {
-                    referral(zone, node, w, &mut pending);
+                    a.referral(id);
                     verdict.authoritative &= step > 0;
                     break;
                 }
-                if qtype == t::ANY {
-                    any(zone, node, cur.get(), transport, w, &mut pending);
-                    break;
-                }
-                if let Some(rrset) = node.rrset(qtype) {
-                    if w.rrset(Section::Answer, cur.get(), &rrset.wire) {
-                        pending.add(rrset, false);
+                match a.answer_at(node, cur.get(), qtype, transport) {
+                    Step::Done => break,
+                    Step::Follow(target) => {
+                        if !cur.set(target) {
+                            break;
+                        }
                     }
-                    break;
-                }
-                if let Some(cname) = node.rrset(t::CNAME) {
-                    if !w.rrset(Section::Answer, cur.get(), &cname.wire) {
+                    Step::NoData => {
+                        a.tail.auth(Auth::Soa);
+                        a.prove_nodata(id);
                         break;
                     }
-                    let Some(target) = first_rdata(&cname.wire) else {
-                        break;
-                    };
-                    if !cur.set(target) {
-                        break;
-                    }
-                    continue;
                 }
-                nodata(zone, w);
-                break;
             }
             Found::Cut(id) => {
-                let node = zone.node(id);
-                if node.delegation {
-                    referral(zone, node, w, &mut pending);
+                if zone.node(id).delegation {
+                    a.referral(id);
                     verdict.authoritative &= step > 0;
                     break;
                 }
-                match dname(zone, node, &mut cur, w) {
+                match a.dname(zone.node(id), &mut cur) {
                     Some(rc) => {
                         verdict.rcode = rc;
                         break;
@@ -177,43 +218,281 @@ pub fn resolve(
                 }
             }
             Found::Encloser(ce) => {
-                let node = zone.node(ce);
-                let Some(wild) = wildcard(zone, node) else {
+                let Some(wild) = wildcard(zone, zone.node(ce)) else {
                     verdict.rcode = rcode::NXDOMAIN;
-                    nodata(zone, w);
+                    a.tail.auth(Auth::Soa);
+                    a.prove_nxdomain(cur.get(), ce);
                     break;
                 };
-                let wnode = zone.node(wild);
-                if qtype == t::ANY {
-                    any(zone, wnode, cur.get(), transport, w, &mut pending);
-                    break;
-                }
-                if let Some(rrset) = wnode.rrset(qtype) {
-                    if w.rrset(Section::Answer, cur.get(), &rrset.wire) {
-                        pending.add(rrset, false);
+                // RFC 4035 section 3.1.3.3: a wildcard answer proves that no closer match
+                // exists; RFC 5155 section 7.2.6: by covering the next closer name.
+                a.prove_no_closer(cur.get(), ce);
+                match a.answer_at(zone.node(wild), cur.get(), qtype, transport) {
+                    Step::Done => break,
+                    Step::Follow(target) => {
+                        if !cur.set(target) {
+                            break;
+                        }
                     }
-                    break;
-                }
-                if let Some(cname) = wnode.rrset(t::CNAME) {
-                    if !w.rrset(Section::Answer, cur.get(), &cname.wire) {
+                    Step::NoData => {
+                        a.tail.auth(Auth::Soa);
+                        a.prove_wildcard_nodata(ce, wild);
                         break;
                     }
-                    let Some(target) = first_rdata(&cname.wire) else {
-                        break;
-                    };
-                    if !cur.set(target) {
-                        break;
-                    }
-                    continue;
                 }
-                nodata(zone, w);
-                break;
             }
         }
     }
 
-    additional(zone, &pending, w);
+    a.write_tail();
     verdict
+}
+
+/// What answering from one node leads to.
+enum Step<'z> {
+    /// The answer is complete.
+    Done,
+    /// A CNAME was written; continue at its target.
+    Follow(&'z [u8]),
+    /// The name has no data of the type (and no CNAME).
+    NoData,
+}
+
+impl<'z> Answer<'z, '_, '_> {
+    /// Answers `qtype` at `owner` from `node` (the name itself, or the wildcard that
+    /// synthesizes it, RFC 4592 section 3.3.1).
+    fn answer_at(
+        &mut self,
+        node: &'z Node,
+        owner: &[u8],
+        qtype: u16,
+        transport: Transport,
+    ) -> Step<'z> {
+        if qtype == t::ANY {
+            // RFC 8482 section 4.2: over UDP one RRset is enough; over TCP all of them.
+            if node.rrsets.is_empty() {
+                return Step::NoData;
+            }
+            for rrset in node.rrsets.iter() {
+                if self.w.rrset(Section::Answer, owner, rrset, self.dnssec) {
+                    self.tail.targets(rrset, false);
+                }
+                if transport == Transport::Udp {
+                    break;
+                }
+            }
+            return Step::Done;
+        }
+        if let Some(rrset) = node.rrset(qtype) {
+            if self.w.rrset(Section::Answer, owner, rrset, self.dnssec) {
+                self.tail.targets(rrset, false);
+            }
+            return Step::Done;
+        }
+        if let Some(cname) = node.rrset(t::CNAME) {
+            if !self.w.rrset(Section::Answer, owner, cname, self.dnssec) {
+                return Step::Done;
+            }
+            return match first_rdata(&cname.wire) {
+                Some(target) => Step::Follow(target),
+                None => Step::Done,
+            };
+        }
+        Step::NoData
+    }
+
+    /// A referral to the child zone at `cut` (RFC 1034 section 4.3.2 step 3.b): its NS in
+    /// authority with glue in additional, and, when signed, its DS or the proof that there is
+    /// none (RFC 4035 section 3.1.4, RFC 5155 section 7.2.7).
+    fn referral(&mut self, cut: NodeId) {
+        let node = self.zone.node(cut);
+        if let Some(ns) = node.rrset(t::NS) {
+            self.tail.auth(Auth::Ns(cut));
+            self.tail.targets(ns, true);
+        }
+        if !self.dnssec {
+            return;
+        }
+        if node.rrset(t::DS).is_some() {
+            self.tail.auth(Auth::Ds(cut));
+        } else {
+            self.prove_nodata(cut);
+        }
+    }
+
+    /// NODATA proof for an existing name (RFC 4035 section 3.1.3.1, RFC 5155 section 7.2.3
+    /// and 7.2.4 for empty non-terminals, which have NSEC3 but no NSEC of their own).
+    fn prove_nodata(&mut self, id: NodeId) {
+        if !self.dnssec {
+            return;
+        }
+        let node = self.zone.node(id);
+        match &self.zone.denial {
+            Denial::Nsec { .. } => {
+                if node.rrset(t::NSEC).is_some() {
+                    self.tail.auth(Auth::Nsec(id));
+                } else if let Some(cover) = self.zone.nsec_covering(&node.name) {
+                    self.tail.auth(Auth::Nsec(cover));
+                }
+            }
+            Denial::Nsec3 { .. } => {
+                if let Some(i) = node.nsec3.or_else(|| self.nsec3_index(&node.name, false)) {
+                    self.tail.auth(Auth::Nsec3(i));
+                }
+            }
+            Denial::None => {}
+        }
+    }
+
+    /// NXDOMAIN proof for `name` with closest encloser `ce` (RFC 4035 section 3.1.3.2,
+    /// RFC 5155 section 7.2.2): no such name, and no wildcard that could have matched.
+    fn prove_nxdomain(&mut self, name: &[u8], ce: NodeId) {
+        if !self.dnssec {
+            return;
+        }
+        let mut wild = [0u8; 257];
+        let Some(wild) = wildcard_name(&self.zone.node(ce).name, &mut wild) else {
+            return;
+        };
+        match &self.zone.denial {
+            Denial::Nsec { .. } => {
+                if let Some(c) = self.zone.nsec_covering(name) {
+                    self.tail.auth(Auth::Nsec(c));
+                }
+                if let Some(c) = self.zone.nsec_covering(wild) {
+                    self.tail.auth(Auth::Nsec(c));
+                }
+            }
+            Denial::Nsec3 { .. } => {
+                self.prove_nodata(ce); // the closest encloser's matching NSEC3
+                self.prove_no_closer(name, ce);
+                if let Some(i) = self.nsec3_index(wild, true) {
+                    self.tail.auth(Auth::Nsec3(i));
+                }
+            }
+            Denial::None => {}
+        }
+    }
+
+    /// The proof that `name` itself does not exist below closest encloser `ce`: the NSEC
+    /// covering it, or the NSEC3 covering the next closer name.
+    fn prove_no_closer(&mut self, name: &[u8], ce: NodeId) {
+        if !self.dnssec {
+            return;
+        }
+        match &self.zone.denial {
+            Denial::Nsec { .. } => {
+                if let Some(c) = self.zone.nsec_covering(name) {
+                    self.tail.auth(Auth::Nsec(c));
+                }
+            }
+            Denial::Nsec3 { .. } => {
+                let next_closer = next_closer(name, &self.zone.node(ce).name);
+                if let Some(i) = self.nsec3_index(next_closer, true) {
+                    self.tail.auth(Auth::Nsec3(i));
+                }
+            }
+            Denial::None => {}
+        }
+    }
+
+    /// Wildcard NODATA (RFC 4035 section 3.1.3.4, RFC 5155 section 7.2.5): no closer match,
+    /// and the wildcard lacks the type.
+    fn prove_wildcard_nodata(&mut self, ce: NodeId, wild: NodeId) {
+        if !self.dnssec {
+            return;
+        }
+        if matches!(self.zone.denial, Denial::Nsec3 { .. }) {
+            self.prove_nodata(ce);
+        }
+        self.prove_nodata(wild);
+    }
+
+    /// Index of the NSEC3 matching (or, with `cover`, covering) `name`.
+    fn nsec3_index(&self, name: &[u8], cover: bool) -> Option<u32> {
+        if cover {
+            self.zone.nsec3_covering(name)
+        } else {
+            self.zone.nsec3_matching(name)
+        }
+    }
+
+    /// DNAME substitution (RFC 6672 section 3.1) for `cur` below the DNAME at `node`: the
+    /// DNAME, then a synthesized (unsigned) CNAME, then the walk continues at the new name
+    /// (`None`), or an rcode ends it (YXDOMAIN when the new name would be too long).
+    fn dname(&mut self, node: &Node, cur: &mut Current) -> Option<u16> {
+        let rrset = node.rrset(t::DNAME)?;
+        if !self
+            .w
+            .rrset(Section::Answer, &node.name, rrset, self.dnssec)
+        {
+            return Some(rcode::NOERROR);
+        }
+        let target = first_rdata(&rrset.wire)?;
+        let prefix_len = cur.len - node.name.len();
+        let new_len = prefix_len + target.len();
+        if new_len > 255 {
+            return Some(rcode::YXDOMAIN);
+        }
+        let mut new = [0u8; 255];
+        new[..prefix_len].copy_from_slice(&cur.name[..prefix_len]);
+        new[prefix_len..new_len].copy_from_slice(target);
+        zones::snapshot::lowercase_wire(&mut new[..new_len]);
+        if !self.w.name_record(
+            Section::Answer,
+            cur.get(),
+            t::CNAME,
+            rrset.ttl,
+            &new[..new_len],
+        ) {
+            return Some(rcode::NOERROR);
+        }
+        cur.set(&new[..new_len]);
+        None
+    }
+
+    /// Writes the authority and additional sections.
+    fn write_tail(&mut self) {
+        let zone = self.zone;
+        for &item in &self.tail.auth[..self.tail.auth_len] {
+            let (owner, set): (&[u8], &RrsetWire) = match item {
+                Auth::Soa => (&zone.origin, zone.negative_soa()),
+                Auth::Ns(id) | Auth::Ds(id) | Auth::Nsec(id) => {
+                    let node = zone.node(id);
+                    let rtype = match item {
+                        Auth::Ns(_) => t::NS,
+                        Auth::Ds(_) => t::DS,
+                        _ => t::NSEC,
+                    };
+                    let Some(set) = node.rrset(rtype) else {
+                        continue;
+                    };
+                    (&node.name, set)
+                }
+                Auth::Nsec3(i) => {
+                    let Denial::Nsec3 { chain, .. } = &zone.denial else {
+                        continue;
+                    };
+                    let Some(e) = chain.get(i as usize) else {
+                        continue;
+                    };
+                    (&e.owner, &e.rrset)
+                }
+            };
+            // NS of a referral is never signed (RFC 4035 section 2.2); the rest is.
+            let signed = self.dnssec && !matches!(item, Auth::Ns(_));
+            self.w.rrset(Section::Authority, owner, set, signed);
+        }
+        for &(id, _) in &self.tail.additional[..self.tail.additional_len] {
+            let node = zone.node(id);
+            for rtype in [t::A, t::AAAA] {
+                if let Some(rrset) = node.rrset(rtype) {
+                    let signed = self.dnssec && node.cut.is_none();
+                    let _ = self.w.rrset(Section::Additional, &node.name, rrset, signed);
+                }
+            }
+        }
+    }
 }
 
 /// What the walk found for a name.
@@ -266,105 +545,41 @@ fn in_zone(name: &[u8], origin: &[u8]) -> bool {
     off == start
 }
 
-/// The wildcard node `*.<encloser>`, if the zone has one.
-fn wildcard(zone: &ZoneSnapshot, encloser: &Node) -> Option<NodeId> {
-    let mut buf = [0u8; 257];
-    let len = encloser.name.len();
+/// `*.<encloser>` written into `buf`.
+fn wildcard_name<'b>(encloser: &[u8], buf: &'b mut [u8; 257]) -> Option<&'b [u8]> {
+    let len = encloser.len();
     if len + 2 > 255 {
         return None;
     }
     buf[0] = 1;
     buf[1] = b'*';
-    buf[2..2 + len].copy_from_slice(&encloser.name);
-    zone.lookup(&buf[..2 + len])
+    buf[2..2 + len].copy_from_slice(encloser);
+    Some(&buf[..2 + len])
 }
 
-/// A referral to the child zone at `cut` (RFC 1034 section 4.3.2 step 3.b): its NS in
-/// authority, glue in additional, no AA.
-fn referral(_zone: &ZoneSnapshot, cut: &Node, w: &mut Writer<'_>, pending: &mut Pending) {
-    if let Some(ns) = cut.rrset(t::NS)
-        && w.rrset(Section::Authority, &cut.name, &ns.wire)
-    {
-        pending.add(ns, true);
-    }
+/// The wildcard node `*.<encloser>`, if the zone has one.
+fn wildcard(zone: &ZoneSnapshot, encloser: &Node) -> Option<NodeId> {
+    let mut buf = [0u8; 257];
+    zone.lookup(wildcard_name(&encloser.name, &mut buf)?)
 }
 
-/// NODATA and NXDOMAIN: the SOA in authority with the negative TTL (RFC 2308 section 3).
-fn nodata(zone: &ZoneSnapshot, w: &mut Writer<'_>) {
-    let _ = w.rrset(Section::Authority, &zone.origin, zone.negative_soa());
-}
-
-/// ANY (RFC 8482 section 4.2): over UDP one RRset is enough; over TCP everything at the name.
-fn any(
-    zone: &ZoneSnapshot,
-    node: &Node,
-    owner: &[u8],
-    transport: Transport,
-    w: &mut Writer<'_>,
-    pending: &mut Pending,
-) {
-    if node.rrsets.is_empty() {
-        nodata(zone, w);
-        return;
-    }
-    for rrset in node.rrsets.iter() {
-        if w.rrset(Section::Answer, owner, &rrset.wire) {
-            pending.add(rrset, false);
+/// The next closer name (RFC 5155 section 1.3): the ancestor of `name` with one label more
+/// than its closest encloser `ce`.
+fn next_closer<'n>(name: &'n [u8], ce: &[u8]) -> &'n [u8] {
+    let mut off = 0usize;
+    loop {
+        let next = off + 1 + name[off] as usize;
+        if name.len() - next <= ce.len() || name[off] == 0 {
+            return &name[off..];
         }
-        if transport == Transport::Udp {
-            break;
-        }
+        off = next;
     }
-}
-
-/// DNAME substitution (RFC 6672 section 3.1) for `cur` below the DNAME at `node`: the DNAME,
-/// then a synthesized CNAME, then the walk continues at the new name (`None`), or an rcode
-/// ends it (YXDOMAIN when the new name would be too long).
-fn dname(zone: &ZoneSnapshot, node: &Node, cur: &mut Current, w: &mut Writer<'_>) -> Option<u16> {
-    let _ = zone;
-    let rrset = node.rrset(t::DNAME)?;
-    if !w.rrset(Section::Answer, &node.name, &rrset.wire) {
-        return Some(rcode::NOERROR);
-    }
-    let target = first_rdata(&rrset.wire)?;
-    let prefix_len = cur.len - node.name.len();
-    let new_len = prefix_len + target.len();
-    if new_len > 255 {
-        return Some(rcode::YXDOMAIN);
-    }
-    let mut new = [0u8; 255];
-    new[..prefix_len].copy_from_slice(&cur.name[..prefix_len]);
-    new[prefix_len..new_len].copy_from_slice(target);
-    zones::snapshot::lowercase_wire(&mut new[..new_len]);
-    if !w.name_record(
-        Section::Answer,
-        cur.get(),
-        t::CNAME,
-        rrset.ttl,
-        &new[..new_len],
-    ) {
-        return Some(rcode::NOERROR);
-    }
-    cur.set(&new[..new_len]);
-    None
 }
 
 /// The rdata of the first record of an RRset blob.
 fn first_rdata(wire: &[u8]) -> Option<&[u8]> {
     let rdlen = u16::from_be_bytes([*wire.get(8)?, *wire.get(9)?]) as usize;
     wire.get(10..10 + rdlen)
-}
-
-/// Writes the queued address records into the additional section.
-fn additional(zone: &ZoneSnapshot, pending: &Pending, w: &mut Writer<'_>) {
-    for &(id, _) in &pending.items[..pending.len] {
-        let node = zone.node(id);
-        for rtype in [t::A, t::AAAA] {
-            if let Some(rrset) = node.rrset(rtype) {
-                let _ = w.rrset(Section::Additional, &node.name, &rrset.wire);
-            }
-        }
-    }
 }
 
 #[cfg(test)]

@@ -8,6 +8,8 @@
 //! the question name therefore point at the question and carry the client's case, as they
 //! should (RFC 4343 section 4).
 
+use zones::snapshot::RrsetWire;
+
 use super::query::Query;
 
 /// The three sections after the question.
@@ -90,33 +92,42 @@ impl<'o> Writer<'o> {
         self.truncated
     }
 
-    /// Appends a whole RRset: `owner` (lowercase wire) before each record of `wire` (type,
-    /// class, TTL, rdlength, rdata per record). Returns false, writing nothing, when it does
-    /// not fit; in the answer and authority sections that sets TC.
-    pub fn rrset(&mut self, section: Section, owner: &[u8], wire: &[u8]) -> bool {
+    /// Appends a whole RRset under `owner` (lowercase wire), and its RRSIGs when `dnssec`.
+    /// Returns false, writing nothing, when they do not fit; in the answer and authority
+    /// sections that sets TC (RFC 2181 section 9: never a partial RRset).
+    pub fn rrset(&mut self, section: Section, owner: &[u8], set: &RrsetWire, dnssec: bool) -> bool {
+        let sigs: &[u8] = if dnssec { &set.sigs } else { &[] };
+        self.records(section, owner, &set.wire, sigs)
+    }
+
+    /// Appends the records of `wire` and then of `sigs` (each: type, class, TTL, rdlength,
+    /// rdata), all under `owner`, or nothing when they do not fit.
+    fn records(&mut self, section: Section, owner: &[u8], wire: &[u8], sigs: &[u8]) -> bool {
         if self.truncated {
             return false;
         }
         let start = self.out.len();
-        let mut pos = 0;
         let mut owner_at: Option<usize> = None;
         let mut written = 0u16;
-        while pos + 10 <= wire.len() {
-            let rdlen = u16::from_be_bytes([wire[pos + 8], wire[pos + 9]]) as usize;
-            let end = (pos + 10 + rdlen).min(wire.len());
-            match owner_at {
-                Some(at) if at < 0x3fff => self
-                    .out
-                    .extend_from_slice(&(0xc000 | at as u16).to_be_bytes()),
-                _ => {
-                    let at = self.out.len();
-                    self.name(owner);
-                    owner_at = Some(self.pointer_target(at));
+        for wire in [wire, sigs] {
+            let mut pos = 0;
+            while pos + 10 <= wire.len() {
+                let rdlen = u16::from_be_bytes([wire[pos + 8], wire[pos + 9]]) as usize;
+                let end = (pos + 10 + rdlen).min(wire.len());
+                match owner_at {
+                    Some(at) if at < 0x3fff => self
+                        .out
+                        .extend_from_slice(&(0xc000 | at as u16).to_be_bytes()),
+                    _ => {
+                        let at = self.out.len();
+                        self.name(owner);
+                        owner_at = Some(self.pointer_target(at));
+                    }
                 }
+                self.out.extend_from_slice(&wire[pos..end]);
+                pos = end;
+                written += 1;
             }
-            self.out.extend_from_slice(&wire[pos..end]);
-            pos = end;
-            written += 1;
         }
         if self.out.len() > self.limit {
             self.out.truncate(start);
