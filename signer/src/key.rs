@@ -413,10 +413,8 @@ impl RingSigningKey {
             }
             (_, other) => return Err(KeyError::UnsupportedAlgorithm(other)),
         };
-        if let Some(public) = public {
-            if public != derived {
-                return Err(KeyError::InvalidKey(algorithm));
-            }
+        if public.as_ref().is_some_and(|p| *p != derived) {
+            return Err(KeyError::InvalidKey(algorithm));
         }
         Ok(Self {
             algorithm,

@@ -322,10 +322,9 @@ impl KeyStore {
         for entry in fs::read_dir(&self.dir).map_err(io)? {
             let entry = entry.map_err(io)?;
             let name = entry.file_name();
-            if let Some(stem) = name.to_str().and_then(|n| n.strip_suffix(".key")) {
-                if stem.starts_with('K') {
-                    out.push(stem.to_owned());
-                }
+            let stem = name.to_str().and_then(|n| n.strip_suffix(".key"));
+            if let Some(stem) = stem.filter(|s| s.starts_with('K')) {
+                out.push(stem.to_owned());
             }
         }
         out.sort();

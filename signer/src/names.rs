@@ -77,10 +77,9 @@ pub(crate) fn classify(zone: &Zone) -> Vec<OwnerInfo> {
             types: BTreeSet::from([*rtype]),
         });
     }
-    if let Some(last) = out.last_mut() {
-        if last.kind == NameKind::Authoritative && last.types.contains(&2) {
-            last.kind = NameKind::Delegation;
-        }
+    let last = out.last_mut();
+    if let Some(last) = last.filter(|l| l.kind == NameKind::Authoritative && l.types.contains(&2)) {
+        last.kind = NameKind::Delegation;
     }
     out
 }
@@ -92,12 +91,10 @@ pub(crate) fn type_bitmap(types: &BTreeSet<u16>) -> Vec<u8> {
     let mut window: Option<(u8, [u8; 32], usize)> = None;
     for &t in types {
         let (w, bit) = ((t >> 8) as u8, (t & 0xff) as usize);
-        if window.as_ref().is_some_and(|(cw, _, _)| *cw != w) {
-            if let Some((cw, bits, len)) = window.take() {
-                out.push(cw);
-                out.push(len as u8);
-                out.extend_from_slice(&bits[..len]);
-            }
+        if let Some((cw, bits, len)) = window.take_if(|(cw, _, _)| *cw != w) {
+            out.push(cw);
+            out.push(len as u8);
+            out.extend_from_slice(&bits[..len]);
         }
         let entry = window.get_or_insert((w, [0; 32], 0));
         entry.1[bit / 8] |= 0x80 >> (bit % 8);

@@ -63,11 +63,11 @@ pub enum Nsec3Error {
     SaltTooLong,
     /// Two names hash to the same value; pick another salt (RFC 5155 section 7.1 step 8).
     #[error("NSEC3 hash collision between {0} and {1} (RFC 5155 section 7.1): change the salt")]
-    HashCollision(Name, Name),
+    HashCollision(Box<Name>, Box<Name>),
     /// The origin leaves no room for a 32-octet hash label (RFC 1035 section 2.3.4: names
     /// are at most 255 octets).
     #[error("origin {0} is too long to hold NSEC3 owner names")]
-    OriginTooLong(Name),
+    OriginTooLong(Box<Name>),
 }
 
 impl Nsec3Params {
@@ -191,7 +191,10 @@ pub fn generate_nsec3_chain(
         let h = nsec3_hash(&name, &params.salt, params.iterations);
         // Step 8: a collision means the chain cannot be built with this salt.
         if let Some((other, _)) = hashed.get(&h) {
-            return Err(Nsec3Error::HashCollision(other.clone(), name));
+            return Err(Nsec3Error::HashCollision(
+                Box::new(other.clone()),
+                Box::new(name),
+            ));
         }
         hashed.insert(h, (name, types));
     }
@@ -212,7 +215,7 @@ pub fn generate_nsec3_chain(
         rdata.extend_from_slice(&type_bitmap(types));
         let owner = Name::from_ascii(hash_label(h))
             .and_then(|label| label.append_domain(&origin))
-            .map_err(|_| Nsec3Error::OriginTooLong(origin.clone()))?;
+            .map_err(|_| Nsec3Error::OriginTooLong(Box::new(origin.clone())))?;
         let mut set = Rrset::new(owner, zones::Rtype::NSEC3, zone.class, ttl);
         set.insert(Rdata::from(rdata));
         out.push(set);
@@ -269,5 +272,149 @@ mod tests {
             ]
         );
         assert!(Nsec3Params::default().validate().unwrap().is_empty());
+    }
+
+    /// Adds one record given as wire rdata.
+    fn add(zone: &mut Zone, owner: &str, rtype: zones::Rtype, rdata: Vec<u8>) {
+        zone.insert(zones::Record {
+            owner: Name::from_ascii(owner).unwrap(),
+            rtype,
+            class: zones::Class::IN,
+            ttl: Ttl(3600),
+            rdata: Rdata::from(rdata),
+        });
+    }
+
+    /// Wire form of a presentation name.
+    fn wire(name: &str) -> Vec<u8> {
+        name_to_wire(&Name::from_ascii(name).unwrap(), false)
+    }
+
+    /// The owner names and types of the RFC 5155 appendix A zone (rdata contents do not
+    /// matter for the chain, only which types exist where).
+    fn appendix_a_zone() -> Zone {
+        use zones::Rtype;
+        let mut z = Zone::new(Name::from_ascii("example.").unwrap(), zones::Class::IN);
+        let mut soa = wire("ns1.example.");
+        soa.extend(wire("bugs.x.w.example."));
+        soa.extend([0u8; 20]);
+        add(&mut z, "example.", Rtype::SOA, soa);
+        add(&mut z, "example.", Rtype::NS, wire("ns1.example."));
+        add(&mut z, "example.", Rtype::NS, wire("ns2.example."));
+        add(
+            &mut z,
+            "example.",
+            Rtype::MX,
+            [vec![0, 1], wire("xx.example.")].concat(),
+        );
+        add(&mut z, "example.", Rtype::DNSKEY, vec![1, 0, 3, 5, 1]);
+        add(
+            &mut z,
+            "example.",
+            Rtype::NSEC3PARAM,
+            vec![1, 0, 0, 12, 4, 0xaa, 0xbb, 0xcc, 0xdd],
+        );
+        add(
+            &mut z,
+            "2t7b4g4vsa5smi47k61mv5bv1a22bojr.example.",
+            Rtype::A,
+            vec![192, 0, 2, 127],
+        );
+        add(&mut z, "a.example.", Rtype::NS, wire("ns1.a.example."));
+        add(&mut z, "a.example.", Rtype::NS, wire("ns2.a.example."));
+        add(&mut z, "a.example.", Rtype::DS, vec![0xe4, 0x66, 5, 1, 0]);
+        add(&mut z, "ns1.a.example.", Rtype::A, vec![192, 0, 2, 5]);
+        add(&mut z, "ns2.a.example.", Rtype::A, vec![192, 0, 2, 6]);
+        add(&mut z, "ai.example.", Rtype::A, vec![192, 0, 2, 9]);
+        add(
+            &mut z,
+            "ai.example.",
+            Rtype::HINFO,
+            b"\x06KLH-10\x03ITS".to_vec(),
+        );
+        add(
+            &mut z,
+            "ai.example.",
+            Rtype::AAAA,
+            vec![
+                0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0xf, 0, 0xba, 0xa9,
+            ],
+        );
+        add(&mut z, "c.example.", Rtype::NS, wire("ns1.c.example."));
+        add(&mut z, "c.example.", Rtype::NS, wire("ns2.c.example."));
+        add(&mut z, "ns1.c.example.", Rtype::A, vec![192, 0, 2, 7]);
+        add(&mut z, "ns2.c.example.", Rtype::A, vec![192, 0, 2, 8]);
+        add(&mut z, "ns1.example.", Rtype::A, vec![192, 0, 2, 1]);
+        add(&mut z, "ns2.example.", Rtype::A, vec![192, 0, 2, 2]);
+        add(
+            &mut z,
+            "*.w.example.",
+            Rtype::MX,
+            [vec![0, 1], wire("ai.example.")].concat(),
+        );
+        add(
+            &mut z,
+            "x.w.example.",
+            Rtype::MX,
+            [vec![0, 1], wire("xx.example.")].concat(),
+        );
+        add(
+            &mut z,
+            "x.y.w.example.",
+            Rtype::MX,
+            [vec![0, 1], wire("xx.example.")].concat(),
+        );
+        add(&mut z, "xx.example.", Rtype::A, vec![192, 0, 2, 10]);
+        add(
+            &mut z,
+            "xx.example.",
+            Rtype::HINFO,
+            b"\x06KLH-10\x07TOPS-20".to_vec(),
+        );
+        add(
+            &mut z,
+            "xx.example.",
+            Rtype::AAAA,
+            vec![
+                0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0xf, 0, 0xba, 0xaa,
+            ],
+        );
+        z
+    }
+
+    #[test]
+    fn rfc_5155_appendix_a_chain_has_the_published_owners_and_bitmaps() {
+        // RFC 5155 appendix A: Opt-Out, 12 iterations, salt aabbccdd. The insecure delegation
+        // c.example and all glue have no NSEC3; the empty non-terminals w and y.w do.
+        let params = Nsec3Params {
+            iterations: 12,
+            salt: vec![0xaa, 0xbb, 0xcc, 0xdd],
+            opt_out: true,
+        };
+        let chain = generate_nsec3_chain(&appendix_a_zone(), &params, Ttl(3600)).unwrap();
+        let expected: &[(&str, &[u16])] = &[
+            ("0p9mhaveqvm6t7vbl5lop2u3t2rp3tom", &[2, 6, 15, 46, 48, 51]),
+            ("2t7b4g4vsa5smi47k61mv5bv1a22bojr", &[1, 46]),
+            ("2vptu5timamqttgl4luu9kg21e0aor3s", &[15, 46]),
+            ("35mthgpgcu1qg68fab165klnsnk3dpvl", &[2, 43, 46]),
+            ("b4um86eghhds6nea196smvmlo4ors995", &[15, 46]),
+            ("gjeqe526plbf1g8mklp59enfd789njgi", &[1, 13, 28, 46]),
+            ("ji6neoaepv8b5o6k4ev33abha8ht9fgc", &[]),
+            ("k8udemvp1j2f7eg6jebps17vp3n8i58h", &[]),
+            ("kohar7mbb8dc2ce8a9qvl8hon4k53uhi", &[1, 46]),
+            ("q04jkcevqvmu85r014c7dkba38o0ji5r", &[1, 46]),
+            ("r53bq7cc2uvmubfu5ocmm6pers9tk9en", &[15, 46]),
+            ("t644ebqk9bibcna874givr6joj62mlhv", &[1, 13, 28, 46]),
+        ];
+        assert_eq!(chain.len(), expected.len());
+        for (i, (set, (label, types))) in chain.iter().zip(expected).enumerate() {
+            assert_eq!(set.owner.to_string(), format!("{label}.example."));
+            let r = set.rdatas[0].as_bytes();
+            assert_eq!(&r[..9], &[1, 1, 0, 12, 4, 0xaa, 0xbb, 0xcc, 0xdd]);
+            let next = hash_label(&r[10..30]);
+            assert_eq!(next, expected[(i + 1) % expected.len()].0);
+            let bitmap = crate::names::parse_type_bitmap(&r[30..]).unwrap();
+            assert_eq!(bitmap, types.iter().copied().collect(), "{label}");
+        }
     }
 }

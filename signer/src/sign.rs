@@ -210,8 +210,7 @@ pub fn signable_rrsets(zone: &Zone) -> Vec<RrsetKey> {
         }
         let kind = match kinds.peek() {
             Some(k) if &k.name == owner => k.kind,
-            // NSEC3 owners are added after classification is not needed: they sit directly
-            // below the apex and are authoritative. Names outside the origin are skipped.
+            // Every owner inside the origin is classified; this arm is only a safe default.
             _ if origin.zone_of(owner) => NameKind::Authoritative,
             _ => continue,
         };
