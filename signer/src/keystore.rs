@@ -20,6 +20,7 @@ use crate::key::{
     Algorithm, Dnskey, KeyError, KeyRole, PrivateMaterial, RingSigningKey, SigningKey,
     split_rsa_public,
 };
+use crate::sign::SigningKeyEntry;
 use crate::time::Timestamp;
 
 //------------ KeyPhase ------------------------------------------------------
@@ -98,6 +99,26 @@ impl StoredKey {
     /// The DNSKEY of this key.
     pub fn dnskey(&self) -> Dnskey {
         self.key.dnskey(self.meta.role.flags())
+    }
+
+    /// What the signer does with this key in its current phase: nothing before it is
+    /// published or after removal; DNSKEY only while published, ready or retired (RFC 7583:
+    /// a retired key stays until its signatures have expired from caches); everything,
+    /// including CDS/CDNSKEY for KSK and CSK, while active.
+    pub fn signing_entry(&self) -> Option<SigningKeyEntry<'_>> {
+        let active = self.meta.phase == KeyPhase::Active;
+        match self.meta.phase {
+            KeyPhase::Generated | KeyPhase::Removed => None,
+            KeyPhase::Published | KeyPhase::Ready | KeyPhase::Active | KeyPhase::Retired => {
+                Some(SigningKeyEntry {
+                    key: &self.key,
+                    role: self.meta.role,
+                    publish: true,
+                    sign: active,
+                    cds: active && self.meta.role.signs_keys(),
+                })
+            }
+        }
     }
 
     /// BIND's file name stem, `K<zone>+<alg>+<tag>`.

@@ -1,10 +1,12 @@
 //! Zone signing: DNSKEY, CDS/CDNSKEY, NSEC3PARAM, the denial chain and an RRSIG for every
 //! authoritative RRset (RFC 4035 section 2).
 //!
-//! [`sign_zone`] produces a complete signed zone from an unsigned one. [`sign_rrsets`] signs a
-//! chosen subset of RRsets of an already prepared zone and [`apply_signatures`] puts the result
-//! in place, which is what incremental re-signing of a diff uses. Signatures are made in
-//! parallel with rayon.
+//! [`sign_zone`] produces a complete signed zone from an unsigned one. [`resign_zone`] does the
+//! same but keeps the still-valid signatures of the previous signed version for RRsets that did
+//! not change, which is the incremental path after a diff or a clock tick
+//! ([`next_resign_time`] says when that tick is due). [`sign_rrsets`] signs a chosen subset of
+//! RRsets of a prepared zone ([`prepare_zone`]) and [`apply_signatures`] puts the result in
+//! place. Signatures are made in parallel with rayon.
 
 use rayon::prelude::*;
 use zones::{Name, Rdata, Rrset, Rtype, Ttl, Zone, zone::RrsetKey};
@@ -132,6 +134,45 @@ pub fn sign_zone(
     params: &SigningParams,
     now: Timestamp,
 ) -> Result<Zone, SignError> {
+    resign_zone(zone, None, keys, params, now, 0)
+}
+
+/// Signs `zone` like [`sign_zone`], but reuses the signatures of `previous` (the last signed
+/// version) for every RRset that did not change, whose signatures come from exactly the keys
+/// that sign now, and that stay valid for more than `refresh_secs` after `now`. This is the
+/// incremental path: after a small diff only the changed RRsets, the SOA and the denial
+/// records whose chain moved are signed again.
+pub fn resign_zone(
+    zone: &Zone,
+    previous: Option<&Zone>,
+    keys: &[SigningKeyEntry<'_>],
+    params: &SigningParams,
+    now: Timestamp,
+    refresh_secs: u64,
+) -> Result<Zone, SignError> {
+    let mut out = prepare_zone(zone, keys, params)?;
+    let to_sign = signable_rrsets(&out);
+    let mut reused = Vec::new();
+    let mut fresh = Vec::with_capacity(to_sign.len());
+    for key in to_sign {
+        match previous.and_then(|p| reusable_signatures(p, &out, &key, keys, now, refresh_secs)) {
+            Some(sigs) => reused.push((key, sigs)),
+            None => fresh.push(key),
+        }
+    }
+    let sigs = sign_rrsets(&out, keys, params, now, &fresh)?;
+    apply_signatures(&mut out, reused);
+    apply_signatures(&mut out, sigs);
+    Ok(out)
+}
+
+/// The zone with everything DNSSEC adds except signatures: old RRSIG/NSEC/NSEC3/CDS data
+/// removed, DNSKEY (with the published keys), CDS/CDNSKEY, NSEC3PARAM and the denial chain.
+pub fn prepare_zone(
+    zone: &Zone,
+    keys: &[SigningKeyEntry<'_>],
+    params: &SigningParams,
+) -> Result<Zone, SignError> {
     check_keys(&zone.origin, keys)?;
     let mut out = zone.clone();
     out.rrsets.retain(|(_, t), _| !DNSSEC_GENERATED.contains(t));
@@ -188,10 +229,74 @@ pub fn sign_zone(
             .insert((set.owner.to_lowercase(), u16::from(set.rtype)), set);
     }
 
-    let to_sign = signable_rrsets(&out);
-    let sigs = sign_rrsets(&out, keys, params, now, &to_sign)?;
-    apply_signatures(&mut out, sigs);
     Ok(out)
+}
+
+/// The RRSIGs of `previous` for the RRset `key` of `next`, when they can be kept: same RRset,
+/// one signature per key that signs it now and no other, none expiring within
+/// `refresh_secs` of `now` nor starting after `now`.
+fn reusable_signatures(
+    previous: &Zone,
+    next: &Zone,
+    key: &RrsetKey,
+    keys: &[SigningKeyEntry<'_>],
+    now: Timestamp,
+    refresh_secs: u64,
+) -> Option<Vec<Rdata>> {
+    if previous.rrsets.get(key)? != next.rrsets.get(key)? {
+        return None;
+    }
+    let origin = next.origin.to_lowercase();
+    let key_set = KEY_TYPES.contains(&key.1) && key.0 == origin;
+    let mut wanted: Vec<(u8, u16)> = keys
+        .iter()
+        .filter(|e| e.sign && signs_type(e.role, key_set))
+        .map(|e| (e.key.algorithm().0, e.key.dnskey(e.role.flags()).key_tag()))
+        .collect();
+    wanted.sort_unstable();
+    let sigs = previous.rrsets.get(&(key.0.clone(), 46))?;
+    let mut have = Vec::new();
+    let mut out = Vec::new();
+    let now32 = now.to_rrsig_field();
+    let refresh32 = now.add_secs(refresh_secs).to_rrsig_field();
+    for r in &sigs.rdatas {
+        let (f, _) = RrsigFields::from_wire(r.as_bytes()).ok()?;
+        if f.type_covered != key.1 {
+            continue;
+        }
+        let valid = Timestamp::rrsig_field_before(refresh32, f.expiration)
+            && !Timestamp::rrsig_field_before(now32, f.inception);
+        if !valid || f.original_ttl != next.rrsets.get(key)?.ttl.as_secs() {
+            return None;
+        }
+        have.push((f.algorithm, f.key_tag));
+        out.push(r.clone());
+    }
+    have.sort_unstable();
+    (have == wanted).then_some(out)
+}
+
+/// True when a key of `role` signs the key RRsets (`key_set`) or the other RRsets.
+fn signs_type(role: KeyRole, key_set: bool) -> bool {
+    if key_set {
+        role.signs_keys()
+    } else {
+        role.signs_zone()
+    }
+}
+
+/// The earliest moment some signature of `zone` must be refreshed: the earliest RRSIG
+/// expiration minus `refresh_secs`, read with serial arithmetic around `now`. The server
+/// schedules its next signing run then (`None` for an unsigned zone).
+pub fn next_resign_time(zone: &Zone, now: Timestamp, refresh_secs: u64) -> Option<Timestamp> {
+    zone.rrsets
+        .iter()
+        .filter(|((_, t), _)| *t == 46)
+        .flat_map(|(_, set)| set.rdatas.iter())
+        .filter_map(|r| RrsigFields::from_wire(r.as_bytes()).ok())
+        .map(|(f, _)| Timestamp::from_rrsig_field(f.expiration, now))
+        .min()
+        .map(|t| t.sub_secs(refresh_secs))
 }
 
 /// The keys of every RRset that gets an RRSIG (RFC 4035 section 2.2): all authoritative
@@ -245,12 +350,7 @@ pub fn sign_rrsets(
             let key_set = KEY_TYPES.contains(&k.1) && k.0 == origin;
             let mut sigs = Vec::new();
             for entry in keys.iter().filter(|e| e.sign) {
-                let signs = if key_set {
-                    entry.role.signs_keys()
-                } else {
-                    entry.role.signs_zone()
-                };
-                if signs {
+                if signs_type(entry.role, key_set) {
                     sigs.push(sign_rrset(
                         set,
                         &origin,
@@ -411,5 +511,89 @@ mod tests {
             ),
             Err(SignError::NoKeySigningKey(_))
         ));
+    }
+
+    /// The RRSIG rdatas covering `rtype` at `owner`.
+    fn sigs_for(zone: &Zone, owner: &str, rtype: u16) -> Vec<Rdata> {
+        let n = Name::from_ascii(owner).unwrap();
+        zone.get(&n, Rtype::RRSIG)
+            .map(|s| {
+                s.rdatas
+                    .iter()
+                    .filter(|r| {
+                        RrsigFields::from_wire(r.as_bytes()).unwrap().0.type_covered == rtype
+                    })
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn resigning_keeps_signatures_of_unchanged_rrsets_and_replaces_changed_ones() {
+        let csk = RingSigningKey::generate(Algorithm::ECDSAP256SHA256).unwrap();
+        let keys = [SigningKeyEntry::active(&csk, KeyRole::Csk)];
+        let params = SigningParams::default();
+        let t0 = Timestamp(1_700_000_000);
+        let first = sign_zone(&small_zone(), &keys, &params, t0).unwrap();
+        let mut changed = small_zone();
+        add(&mut changed, "ns.example.", Rtype::A, &[192, 0, 2, 99]);
+        let t1 = t0.add_secs(86400);
+        let second = resign_zone(&changed, Some(&first), &keys, &params, t1, 3 * 86400).unwrap();
+        // Unchanged RRsets keep their (randomised, so byte-identical only if reused) RRSIGs.
+        assert_eq!(
+            sigs_for(&first, "example.", 6),
+            sigs_for(&second, "example.", 6)
+        );
+        assert_eq!(
+            sigs_for(&first, "sub.example.", 43),
+            sigs_for(&second, "sub.example.", 43)
+        );
+        // The changed RRset is signed again, and verifies.
+        let new = sigs_for(&second, "ns.example.", 1);
+        assert_eq!(new.len(), 1);
+        assert_ne!(sigs_for(&first, "ns.example.", 1), new);
+        let set = second
+            .get(&Name::from_ascii("ns.example.").unwrap(), Rtype::A)
+            .unwrap();
+        verify_rrsig(set, new[0].as_bytes(), &csk.dnskey(257)).unwrap();
+        // Close to expiry, everything is signed again.
+        let late = t0.add_secs(params.validity_secs - 3600);
+        let third = resign_zone(&changed, Some(&second), &keys, &params, late, 3 * 86400).unwrap();
+        assert_ne!(
+            sigs_for(&second, "example.", 6),
+            sigs_for(&third, "example.", 6)
+        );
+    }
+
+    #[test]
+    fn a_new_signing_key_causes_every_rrset_to_be_signed_again() {
+        let csk = RingSigningKey::generate(Algorithm::ED25519).unwrap();
+        let zsk = RingSigningKey::generate(Algorithm::ED25519).unwrap();
+        let params = SigningParams::default();
+        let t0 = Timestamp(1_700_000_000);
+        let one = [SigningKeyEntry::active(&csk, KeyRole::Csk)];
+        let first = sign_zone(&small_zone(), &one, &params, t0).unwrap();
+        let two = [
+            SigningKeyEntry::active(&csk, KeyRole::Csk),
+            SigningKeyEntry::active(&zsk, KeyRole::Zsk),
+        ];
+        let second = resign_zone(&small_zone(), Some(&first), &two, &params, t0, 0).unwrap();
+        assert_eq!(sigs_for(&second, "ns.example.", 1).len(), 2);
+        assert_eq!(sigs_for(&second, "example.", 48).len(), 1);
+    }
+
+    #[test]
+    fn next_resign_time_is_the_earliest_expiration_minus_the_refresh_period() {
+        let csk = RingSigningKey::generate(Algorithm::ED25519).unwrap();
+        let keys = [SigningKeyEntry::active(&csk, KeyRole::Csk)];
+        let params = SigningParams::default();
+        let t0 = Timestamp(1_700_000_000);
+        let signed = sign_zone(&small_zone(), &keys, &params, t0).unwrap();
+        assert_eq!(
+            next_resign_time(&signed, t0, 86400),
+            Some(t0.add_secs(params.validity_secs - 86400))
+        );
+        assert_eq!(next_resign_time(&small_zone(), t0, 0), None);
     }
 }

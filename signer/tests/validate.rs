@@ -287,3 +287,65 @@ fn ten_thousand_names_validate_with_nsec3_and_with_nsec() {
         true,
     );
 }
+
+#[test]
+fn an_incrementally_resigned_zone_with_store_keys_validates_with_ldns_and_bind() {
+    use signer::keystore::{KeyPhase, KeyStore};
+    use signer::sign::resign_zone;
+    let dir = temp_dir("incremental");
+    let store = KeyStore::open(dir.join("keys")).unwrap();
+    let origin = Name::from_ascii("example.com.").unwrap();
+    let now = Timestamp(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs(),
+    );
+    let mut ksk = store
+        .generate(&origin, Algorithm::ECDSAP256SHA256, KeyRole::Ksk, now)
+        .unwrap();
+    let mut zsk = store
+        .generate(&origin, Algorithm::ECDSAP256SHA256, KeyRole::Zsk, now)
+        .unwrap();
+    // A pre-published second ZSK: in the DNSKEY RRset, not signing.
+    let mut next_zsk = store
+        .generate(&origin, Algorithm::ECDSAP256SHA256, KeyRole::Zsk, now)
+        .unwrap();
+    ksk.meta.phase = KeyPhase::Active;
+    zsk.meta.phase = KeyPhase::Active;
+    next_zsk.meta.phase = KeyPhase::Published;
+    let stored = [ksk, zsk, next_zsk];
+    let keys: Vec<SigningKeyEntry<'_>> = stored.iter().filter_map(|k| k.signing_entry()).collect();
+    assert_eq!(keys.len(), 3);
+    let params = SigningParams::default();
+    let first = sign_zone(&test_zone(20), &keys, &params, now).unwrap();
+
+    // The diff: a new name, a new empty non-terminal, and a bumped SOA serial.
+    let mut changed = test_zone(20);
+    let soa_key = (origin.clone(), u16::from(Rtype::SOA));
+    let soa_set = changed.rrsets.get_mut(&soa_key).unwrap();
+    let mut soa_rdata = soa_set.rdatas[0].as_bytes().to_vec();
+    let serial_at = soa_rdata.len() - 20;
+    soa_rdata[serial_at..serial_at + 4].copy_from_slice(&2026112302u32.to_be_bytes());
+    soa_set.rdatas = vec![Rdata::from(soa_rdata)];
+    add(
+        &mut changed,
+        "new.deep.ent.example.com.",
+        Rtype::A,
+        vec![192, 0, 2, 77],
+    );
+    let second = resign_zone(
+        &changed,
+        Some(&first),
+        &keys,
+        &params,
+        now.add_secs(60),
+        86400,
+    )
+    .unwrap();
+    let file = dir.join("example.com.zone");
+    std::fs::write(&file, master_file(&second)).unwrap();
+    run("ldns-verify-zone", &[], &file);
+    run("dnssec-verify", &["-o", "example.com"], &file);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
