@@ -18,5 +18,8 @@ mod wire;
 
 pub use key::{Algorithm, Dnskey, KeyRole, RingSigningKey, SigningKey};
 pub use rrsig::{SignedData, ValidityWindow, sign_rrset};
-pub use sign::{Denial, SignError, SigningKeyEntry, SigningParams, sign_rrsets, sign_zone};
+pub use sign::{
+    Denial, SignError, SigningKeyEntry, SigningParams, apply_signatures, next_resign_time,
+    prepare_zone, resign_zone, sign_rrsets, sign_zone, signable_rrsets,
+};
 pub use time::Timestamp;

@@ -92,4 +92,104 @@ mod tests {
         let last = chain[2].rdatas[0].as_bytes();
         assert!(last.starts_with(b"\x07example\x00"));
     }
+
+    /// Wire form of a presentation name.
+    fn wire(name: &str) -> Vec<u8> {
+        name_to_wire(&Name::from_ascii(name).unwrap(), false)
+    }
+
+    #[test]
+    fn rfc_4035_appendix_a_chain_has_the_published_next_names_and_bitmaps() {
+        // RFC 4035 appendix A: the example zone's owners and types (rdata contents do not
+        // matter for the chain). a.example is a secure and b.example an insecure delegation;
+        // their ns1/ns2 children are glue.
+        let mut z = Zone::new(Name::from_ascii("example.").unwrap(), Class::IN);
+        let mut soa = wire("ns1.example.");
+        soa.extend(wire("bugs.x.w.example."));
+        soa.extend([0u8; 20]);
+        add(&mut z, "example.", Rtype::SOA, &soa);
+        add(&mut z, "example.", Rtype::NS, &wire("ns1.example."));
+        add(&mut z, "example.", Rtype::NS, &wire("ns2.example."));
+        add(
+            &mut z,
+            "example.",
+            Rtype::MX,
+            &[vec![0, 1], wire("xx.example.")].concat(),
+        );
+        add(&mut z, "example.", Rtype::DNSKEY, &[1, 0, 3, 5, 1]);
+        add(&mut z, "a.example.", Rtype::NS, &wire("ns1.a.example."));
+        add(&mut z, "a.example.", Rtype::DS, &[0xe4, 0x66, 5, 1, 0]);
+        add(&mut z, "ns1.a.example.", Rtype::A, &[192, 0, 2, 5]);
+        add(&mut z, "ns2.a.example.", Rtype::A, &[192, 0, 2, 6]);
+        add(&mut z, "ai.example.", Rtype::A, &[192, 0, 2, 9]);
+        add(&mut z, "ai.example.", Rtype::HINFO, b"\x06KLH-10\x03ITS");
+        add(
+            &mut z,
+            "ai.example.",
+            Rtype::AAAA,
+            &[
+                0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0xf, 0, 0xba, 0xa9,
+            ],
+        );
+        add(&mut z, "b.example.", Rtype::NS, &wire("ns1.b.example."));
+        add(&mut z, "ns1.b.example.", Rtype::A, &[192, 0, 2, 7]);
+        add(&mut z, "ns2.b.example.", Rtype::A, &[192, 0, 2, 8]);
+        add(&mut z, "ns1.example.", Rtype::A, &[192, 0, 2, 1]);
+        add(&mut z, "ns2.example.", Rtype::A, &[192, 0, 2, 2]);
+        add(
+            &mut z,
+            "*.w.example.",
+            Rtype::MX,
+            &[vec![0, 1], wire("ai.example.")].concat(),
+        );
+        add(
+            &mut z,
+            "x.w.example.",
+            Rtype::MX,
+            &[vec![0, 1], wire("xx.example.")].concat(),
+        );
+        add(
+            &mut z,
+            "x.y.w.example.",
+            Rtype::MX,
+            &[vec![0, 1], wire("xx.example.")].concat(),
+        );
+        add(&mut z, "xx.example.", Rtype::A, &[192, 0, 2, 10]);
+        add(
+            &mut z,
+            "xx.example.",
+            Rtype::HINFO,
+            b"\x06KLH-10\x07TOPS-20",
+        );
+        add(
+            &mut z,
+            "xx.example.",
+            Rtype::AAAA,
+            &[
+                0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0xf, 0, 0xba, 0xaa,
+            ],
+        );
+        let expected: &[(&str, &str, &[u16])] = &[
+            ("example.", "a.example.", &[2, 6, 15, 46, 47, 48]),
+            ("a.example.", "ai.example.", &[2, 43, 46, 47]),
+            ("ai.example.", "b.example.", &[1, 13, 28, 46, 47]),
+            ("b.example.", "ns1.example.", &[2, 46, 47]),
+            ("ns1.example.", "ns2.example.", &[1, 46, 47]),
+            ("ns2.example.", "*.w.example.", &[1, 46, 47]),
+            ("*.w.example.", "x.w.example.", &[15, 46, 47]),
+            ("x.w.example.", "x.y.w.example.", &[15, 46, 47]),
+            ("x.y.w.example.", "xx.example.", &[15, 46, 47]),
+            ("xx.example.", "example.", &[1, 13, 28, 46, 47]),
+        ];
+        let chain = generate_nsec_chain(&z, Ttl(3600));
+        assert_eq!(chain.len(), expected.len());
+        for (set, (owner, next, types)) in chain.iter().zip(expected) {
+            assert_eq!(set.owner.to_string(), *owner);
+            let r = set.rdatas[0].as_bytes();
+            let n = zones::rdata::name_len_at(r, 0).unwrap();
+            assert_eq!(&r[..n], wire(next).as_slice(), "{owner}");
+            let bitmap = parse_type_bitmap(&r[n..]).unwrap();
+            assert_eq!(bitmap, types.iter().copied().collect(), "{owner}");
+        }
+    }
 }

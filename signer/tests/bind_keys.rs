@@ -127,6 +127,11 @@ fn keys_from_dnssec_keygen_import_and_sign_for_every_supported_algorithm() {
             }
         }
     }
+    // The store wrote all three (RSA included) in its own files and loads them back.
+    let loaded = store
+        .load_zone(&Name::from_ascii("example.com.").unwrap())
+        .unwrap();
+    assert_eq!(loaded.len(), 3);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
