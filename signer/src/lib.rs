@@ -1,1 +1,25 @@
-//! daned's DNSSEC signer (no networking).
+//! daned's DNSSEC signer (no networking, no system clock: `now` is always an argument).
+//!
+//! One module per RFC mechanism: key material and DNSKEY ([`key`]), key files ([`keystore`]),
+//! signatures ([`rrsig`]), authenticated denial ([`nsec`], [`nsec3`]), delegation signer digests
+//! ([`ds`]), and whole-zone signing that ties them together ([`sign`]). Times are
+//! [`time::Timestamp`] values supplied by the caller.
+
+pub mod ds;
+pub mod key;
+pub mod keystore;
+mod names;
+pub mod nsec;
+pub mod nsec3;
+pub mod rrsig;
+pub mod sign;
+pub mod time;
+mod wire;
+
+pub use key::{Algorithm, Dnskey, KeyRole, RingSigningKey, SigningKey};
+pub use rrsig::{SignedData, ValidityWindow, sign_rrset};
+pub use sign::{
+    Denial, SignError, SigningKeyEntry, SigningParams, apply_signatures, next_resign_time,
+    prepare_zone, resign_zone, sign_rrsets, sign_zone, signable_rrsets,
+};
+pub use time::Timestamp;

@@ -1,0 +1,136 @@
+//! Time values for RRSIG validity fields (RFC 4034 section 3.1.5, serial arithmetic of RFC 1982).
+//!
+//! The signer never reads the system clock: every function that needs the time takes a
+//! [`Timestamp`] so that the daemon, the simulator and the tests run the same code.
+
+use core::fmt;
+
+//------------ Timestamp -----------------------------------------------------
+
+/// Seconds since the Unix epoch (1970-01-01T00:00:00Z).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(pub u64);
+
+impl Timestamp {
+    /// A timestamp from seconds since the epoch.
+    pub const fn from_secs(secs: u64) -> Self {
+        Self(secs)
+    }
+
+    /// Seconds since the epoch.
+    pub const fn as_secs(self) -> u64 {
+        self.0
+    }
+
+    /// This time plus `secs` seconds (saturating).
+    pub const fn add_secs(self, secs: u64) -> Self {
+        Self(self.0.saturating_add(secs))
+    }
+
+    /// This time minus `secs` seconds (saturating at the epoch).
+    pub const fn sub_secs(self, secs: u64) -> Self {
+        Self(self.0.saturating_sub(secs))
+    }
+
+    /// The 32-bit RRSIG field value: seconds modulo 2^32 (RFC 4034 section 3.1.5).
+    pub const fn to_rrsig_field(self) -> u32 {
+        self.0 as u32
+    }
+
+    /// The absolute time an RRSIG field denotes, taken as the value within 2^31 seconds of
+    /// `now` (RFC 4034 section 3.1.5: the fields wrap, so only serial arithmetic is meaningful).
+    pub fn from_rrsig_field(field: u32, now: Self) -> Self {
+        let now32 = now.0 as u32;
+        let diff = field.wrapping_sub(now32) as i32;
+        Self(now.0.wrapping_add_signed(i64::from(diff)))
+    }
+
+    /// The RFC 1982 "less than" for two RRSIG field values: true when `a` is before `b`.
+    pub fn rrsig_field_before(a: u32, b: u32) -> bool {
+        a != b && (b.wrapping_sub(a) as i32) > 0
+    }
+
+    /// The presentation format of RRSIG times, `YYYYMMDDHHmmSS` in UTC (RFC 4034 section 3.2).
+    pub fn to_rrsig_presentation(self) -> String {
+        let secs = self.0;
+        let days = (secs / 86400) as i64;
+        let rem = secs % 86400;
+        let (y, m, d) = civil_from_days(days);
+        format!(
+            "{y:04}{m:02}{d:02}{:02}{:02}{:02}",
+            rem / 3600,
+            (rem / 60) % 60,
+            rem % 60
+        )
+    }
+
+    /// Parses `YYYYMMDDHHmmSS` (UTC), as in RRSIG presentation and BIND key timing fields.
+    pub fn from_rrsig_presentation(s: &str) -> Option<Self> {
+        if s.len() != 14 || !s.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let n = |r: core::ops::Range<usize>| s[r].parse::<i64>().ok();
+        let (y, mo, d) = (n(0..4)?, n(4..6)?, n(6..8)?);
+        let (h, mi, se) = (n(8..10)?, n(10..12)?, n(12..14)?);
+        if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
+            return None;
+        }
+        let days = days_from_civil(y, mo, d);
+        u64::try_from(days * 86400 + h * 3600 + mi * 60 + se)
+            .ok()
+            .map(Self)
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_rrsig_presentation())
+    }
+}
+
+/// Days since the epoch to (year, month, day), Howard Hinnant's civil_from_days.
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// (year, month, day) to days since the epoch, Howard Hinnant's days_from_civil.
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presentation_round_trips_the_rfc_6605_inception() {
+        let t = Timestamp::from_rrsig_presentation("20100812100439").unwrap();
+        assert_eq!(t.as_secs(), 1_281_607_479);
+        assert_eq!(t.to_rrsig_presentation(), "20100812100439");
+    }
+
+    #[test]
+    fn rrsig_fields_after_2106_wrap_and_still_compare_by_serial_arithmetic() {
+        let now = Timestamp(u64::from(u32::MAX) - 10);
+        let later = now.add_secs(100);
+        let field = later.to_rrsig_field();
+        assert!(field < 100);
+        assert!(Timestamp::rrsig_field_before(now.to_rrsig_field(), field));
+        assert_eq!(Timestamp::from_rrsig_field(field, now), later);
+    }
+}
