@@ -129,6 +129,15 @@ impl Zone {
         ))
     }
 
+    /// Every RRSIG rdata at `owner`, whatever it covers.
+    pub fn rrsigs_at(&self, owner: &Name) -> impl Iterator<Item = &Rdata> + '_ {
+        let o = owner.to_lowercase();
+        let rrsig = u16::from(Rtype::RRSIG);
+        self.rrsets
+            .range((o.clone(), rrsig, 0)..=(o, rrsig, u16::MAX))
+            .flat_map(|(_, set)| set.rdatas.iter())
+    }
+
     /// Removes and returns an RRset (RRSIGs: use `covered`, else 0).
     pub fn remove(&mut self, owner: &Name, rtype: Rtype, covered: u16) -> Option<Rrset> {
         self.rrsets
