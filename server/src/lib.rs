@@ -6,4 +6,6 @@
 //! - signatures are made in the `signer` crate.
 
 pub mod answer;
+pub mod policy;
+pub mod signing;
 pub mod tlsa;

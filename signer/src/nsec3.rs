@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use data_encoding::BASE32_DNSSEC;
-use ring::digest::{SHA1_FOR_LEGACY_USE_ONLY, digest};
+use ring::digest::{Context, SHA1_FOR_LEGACY_USE_ONLY};
 use zones::{Name, Rdata, Rrset, Ttl, Zone};
 
 use crate::names::{NameKind, classify, type_bitmap};
@@ -113,17 +113,24 @@ impl Nsec3Params {
 /// The NSEC3 hash of `name` (RFC 5155 section 5): IH(salt, x, 0) = H(x || salt),
 /// IH(salt, x, k) = H(IH(salt, x, k-1) || salt), x the canonical wire name.
 pub fn nsec3_hash(name: &Name, salt: &[u8], iterations: u16) -> [u8; 20] {
-    let mut buf = name_to_wire(name, true);
-    buf.extend_from_slice(salt);
-    let mut h = digest(&SHA1_FOR_LEGACY_USE_ONLY, &buf);
-    for _ in 0..iterations {
-        buf.clear();
-        buf.extend_from_slice(h.as_ref());
-        buf.extend_from_slice(salt);
-        h = digest(&SHA1_FOR_LEGACY_USE_ONLY, &buf);
-    }
+    nsec3_hash_wire(&name_to_wire(name, true), salt, iterations)
+}
+
+/// [`nsec3_hash`] of a name already in lowercase uncompressed wire form, without allocating:
+/// the query path hashes next closer and wildcard names with it (it fits
+/// `zones::snapshot::Nsec3Hasher`).
+pub fn nsec3_hash_wire(wire: &[u8], salt: &[u8], iterations: u16) -> [u8; 20] {
+    let mut ctx = Context::new(&SHA1_FOR_LEGACY_USE_ONLY);
+    ctx.update(wire);
+    ctx.update(salt);
     let mut out = [0; 20];
-    out.copy_from_slice(h.as_ref());
+    out.copy_from_slice(ctx.finish().as_ref());
+    for _ in 0..iterations {
+        let mut ctx = Context::new(&SHA1_FOR_LEGACY_USE_ONLY);
+        ctx.update(&out);
+        ctx.update(salt);
+        out.copy_from_slice(ctx.finish().as_ref());
+    }
     out
 }
 

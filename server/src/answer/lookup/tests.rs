@@ -534,3 +534,107 @@ fn no_garbage_packet_panics() {
         let _ = ask_bytes(&p, Transport::Tcp);
     }
 }
+
+//------------ DNSSEC (RFC 4035 section 3.1, RFC 5155 section 7.2) ------------
+
+mod dnssec {
+    use super::*;
+    use signer::{Algorithm, KeyRole, RingSigningKey, SigningKeyEntry, SigningParams, Timestamp};
+
+    fn signed_catalog(nsec3: bool) -> Catalog {
+        let key = RingSigningKey::generate(Algorithm::ECDSAP256SHA256).unwrap();
+        let keys = [SigningKeyEntry::active(&key, KeyRole::Csk)];
+        let mut params = SigningParams::default();
+        if !nsec3 {
+            params.denial = signer::Denial::Nsec;
+        }
+        let signed =
+            signer::sign_zone(&example(), &keys, &params, Timestamp(1_800_000_000)).unwrap();
+        Catalog::from_snapshots(vec![Arc::new(crate::signing::snapshot(Arc::new(signed)))])
+    }
+
+    fn ask_do(cat: &Catalog, name: &str, qtype: Rtype, dnssec_ok: bool) -> Message {
+        let mut p = query_bytes(name, u16::from(qtype), Some(1232));
+        let n = p.len();
+        if dnssec_ok {
+            p[n - 4] = 0x80;
+        }
+        let mut out = Vec::new();
+        assert_eq!(respond(cat, &p, Transport::Tcp, &mut out), Outcome::Reply);
+        Message::from_vec(&out).expect("hickory parses the response")
+    }
+
+    fn count(records: &[HRecord], t: Rtype) -> usize {
+        records.iter().filter(|r| r.record_type() == t).count()
+    }
+
+    #[test]
+    fn positive_answers_carry_their_rrsig_only_with_do() {
+        for nsec3 in [true, false] {
+            let cat = signed_catalog(nsec3);
+            let m = ask_do(&cat, "www.example.com.", Rtype::A, true);
+            assert_eq!(types(&m.answers), [Rtype::A, Rtype::RRSIG]);
+            let m = ask_do(&cat, "www.example.com.", Rtype::A, false);
+            assert_eq!(types(&m.answers), [Rtype::A]);
+        }
+    }
+
+    #[test]
+    fn nxdomain_with_nsec3_proves_encloser_next_closer_and_wildcard() {
+        let cat = signed_catalog(true);
+        let m = ask_do(&cat, "a.nope.example.com.", Rtype::A, true);
+        assert_eq!(m.metadata.response_code, ResponseCode::NXDomain);
+        let nsec3 = count(&m.authorities, Rtype::NSEC3);
+        assert!(
+            (2..=3).contains(&nsec3),
+            "closest encloser, next closer, wildcard: {nsec3}"
+        );
+        assert_eq!(
+            count(&m.authorities, Rtype::RRSIG),
+            nsec3 + 1,
+            "each NSEC3 and the SOA signed"
+        );
+    }
+
+    #[test]
+    fn nxdomain_with_nsec_covers_the_name_and_the_wildcard() {
+        let cat = signed_catalog(false);
+        let m = ask_do(&cat, "nope.example.com.", Rtype::A, true);
+        let nsec = count(&m.authorities, Rtype::NSEC);
+        assert!((1..=2).contains(&nsec));
+        assert_eq!(count(&m.authorities, Rtype::RRSIG), nsec + 1);
+    }
+
+    #[test]
+    fn nodata_and_empty_non_terminals_carry_one_matching_record() {
+        for (nsec3, t) in [(true, Rtype::NSEC3), (false, Rtype::NSEC)] {
+            let cat = signed_catalog(nsec3);
+            for name in ["www.example.com.", "c.example.com."] {
+                let m = ask_do(&cat, name, Rtype::MX, true);
+                assert_eq!(m.metadata.response_code, ResponseCode::NoError);
+                assert_eq!(count(&m.authorities, t), 1, "{name} nsec3={nsec3}");
+            }
+        }
+    }
+
+    #[test]
+    fn wildcard_answers_prove_that_no_closer_name_exists() {
+        for (nsec3, t) in [(true, Rtype::NSEC3), (false, Rtype::NSEC)] {
+            let cat = signed_catalog(nsec3);
+            let m = ask_do(&cat, "x.wild.example.com.", Rtype::TXT, true);
+            assert_eq!(types(&m.answers), [Rtype::TXT, Rtype::RRSIG]);
+            assert_eq!(count(&m.authorities, t), 1);
+        }
+    }
+
+    #[test]
+    fn referrals_carry_signed_ds_or_the_proof_of_no_ds() {
+        let cat = signed_catalog(true);
+        let m = ask_do(&cat, "www.sub.example.com.", Rtype::A, true);
+        assert_eq!(count(&m.authorities, Rtype::DS), 1);
+        assert_eq!(count(&m.authorities, Rtype::RRSIG), 1, "DS signed, NS not");
+        let m = ask_do(&cat, "www.ext.example.com.", Rtype::A, true);
+        assert_eq!(count(&m.authorities, Rtype::DS), 0);
+        assert_eq!(count(&m.authorities, Rtype::NSEC3), 1);
+    }
+}

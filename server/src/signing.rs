@@ -1,0 +1,111 @@
+//! Where the daemon meets the signer: a zone's keys under `state_dir`, signing a loaded zone
+//! under its policy, the DS records for the parent, and the snapshot of a signed zone.
+//!
+//! Keys are never created silently over existing ones: a zone with keys on disk uses those
+//! (a damaged file is an error), and only a zone without any key gets fresh ones.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use signer::ds::{DigestType, ds_rdata};
+use signer::keystore::{KeyPhase, KeyStore, KeyStoreError, StoredKey};
+use signer::{Algorithm, SignError, SigningKeyEntry, Timestamp};
+use zones::snapshot::ZoneSnapshot;
+use zones::{Name, Zone};
+
+use crate::policy::Policy;
+
+/// Why a zone's keys could not be made ready.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeysError {
+    /// The key store failed (unreadable or damaged file, I/O).
+    #[error(transparent)]
+    Store(#[from] KeyStoreError),
+    /// RSASHA256 keys are only imported (daned generates ECDSA and Ed25519 keys).
+    #[error(
+        "zone {0}: policy algorithm rsasha256 needs imported keys (daned keys import), none found"
+    )]
+    RsaNotGenerated(Name),
+}
+
+/// The folder holding the key files of `zone`.
+pub fn key_dir(state_dir: &Path, zone: &Name) -> PathBuf {
+    let name = zone.to_lowercase().to_string();
+    let name = name.trim_end_matches('.');
+    state_dir
+        .join("keys")
+        .join(if name.is_empty() { "root" } else { name })
+}
+
+/// Opens the key store of `zone`.
+pub fn open_store(state_dir: &Path, zone: &Name) -> Result<KeyStore, KeyStoreError> {
+    KeyStore::open(key_dir(state_dir, zone))
+}
+
+/// The zone's keys, generating the policy's set (active at once) when the zone has none yet.
+pub fn ensure_keys(
+    store: &KeyStore,
+    zone: &Name,
+    policy: &Policy,
+    now: Timestamp,
+) -> Result<Vec<StoredKey>, KeysError> {
+    let keys = store.load_zone(zone)?;
+    if !keys.is_empty() {
+        return Ok(keys);
+    }
+    if policy.algorithm == Algorithm::RSASHA256 {
+        return Err(KeysError::RsaNotGenerated(zone.clone()));
+    }
+    let mut out = Vec::new();
+    for &role in policy.keys.roles() {
+        let mut key = store.generate(zone, policy.algorithm, role, now)?;
+        key.meta.phase = KeyPhase::Active;
+        store.save_metadata(&key)?;
+        tracing::info!(zone = %zone, tag = key.tag, role = role.as_str(), "generated key");
+        out.push(key);
+    }
+    Ok(out)
+}
+
+/// Signs `zone` with `keys` under `policy` at `now`.
+pub fn sign(
+    zone: &Zone,
+    keys: &[StoredKey],
+    policy: &Policy,
+    now: Timestamp,
+) -> Result<Zone, SignError> {
+    let entries: Vec<SigningKeyEntry<'_>> =
+        keys.iter().filter_map(StoredKey::signing_entry).collect();
+    signer::sign_zone(zone, &entries, &policy.signing_params(), now)
+}
+
+/// The snapshot of a zone, with the NSEC3 hash function when it is signed with NSEC3.
+pub fn snapshot(zone: Arc<Zone>) -> ZoneSnapshot {
+    ZoneSnapshot::build_with(zone, Some(signer::nsec3::nsec3_hash_wire))
+}
+
+/// The DS records (presentation form) the parent should publish for the zone's active key
+/// signing keys.
+pub fn ds_lines(zone: &Name, keys: &[StoredKey], digest: DigestType) -> Vec<String> {
+    let owner = zone.to_lowercase();
+    keys.iter()
+        .filter(|k| k.meta.role.signs_keys() && k.meta.phase == KeyPhase::Active)
+        .map(|k| {
+            let rdata = ds_rdata(&owner, &k.dnskey(), digest);
+            let b = rdata.as_bytes();
+            let tag = u16::from_be_bytes([b[0], b[1]]);
+            let hex: String = b[4..].iter().map(|x| format!("{x:02X}")).collect();
+            format!("{owner} 3600 IN DS {tag} {} {} {hex}", b[2], b[3])
+        })
+        .collect()
+}
+
+/// The current time as the signer's timestamp.
+pub fn system_now() -> Timestamp {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    Timestamp::from_secs(secs)
+}
