@@ -177,8 +177,10 @@ pub fn generate_nsec3_chain(
         }
         // Step 4: every empty non-terminal between this name and the apex gets an NSEC3
         // record with an empty bitmap.
+        // Raw label counts: `num_labels` would not count a leading `*` label.
+        let origin_labels = origin.iter().count();
         let mut parent = info.name.base_name();
-        while parent.num_labels() > origin.num_labels() && origin.zone_of(&parent) {
+        while parent.iter().count() > origin_labels && origin.zone_of(&parent) {
             owners.entry(parent.clone()).or_default();
             parent = parent.base_name();
         }
