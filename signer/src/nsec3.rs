@@ -149,9 +149,15 @@ pub fn generate_nsec3_chain(
     // Original owner name -> type bitmap set.
     let mut owners: BTreeMap<Name, BTreeSet<u16>> = BTreeMap::new();
     for info in classify(zone) {
+        let had_nsec3 = info.types.contains(&50);
         let mut types = info.types;
         types.remove(&RRSIG);
         types.remove(&50);
+        // An owner holding only NSEC3 (and its RRSIG) is a hashed owner of an old chain, not
+        // a name of the zone.
+        if had_nsec3 && types.is_empty() {
+            continue;
+        }
         match info.kind {
             // Glue and occluded data are not part of the chain (RFC 5155 section 7.1 step 2:
             // only names with authoritative data or delegation points).
