@@ -222,3 +222,33 @@ fn a_private_file_that_does_not_match_its_public_key_is_refused() {
     assert!(matches!(err, KeyStoreError::Damaged { .. }), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_1024_bit_rsa_key_is_refused_with_a_typed_error() {
+    let dir = temp_dir("rsa1024");
+    let stem = run(
+        "dnssec-keygen",
+        &["-K", ".", "-a", "RSASHA256", "-b", "1024", "example.com"],
+        &dir,
+    );
+    let store = KeyStore::open(dir.join("state")).unwrap();
+    let err = store
+        .import_bind(
+            &dir.join(format!("{}.key", stem.trim())),
+            &dir.join(format!("{}.private", stem.trim())),
+            None,
+            now(),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            KeyStoreError::Damaged {
+                problem: signer::keystore::Damage::RsaKeyTooSmall,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
