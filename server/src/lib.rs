@@ -6,3 +6,4 @@
 //! - signatures are made in the `signer` crate.
 
 pub mod answer;
+pub mod tlsa;

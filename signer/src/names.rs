@@ -40,7 +40,7 @@ pub(crate) fn classify(zone: &Zone) -> Vec<OwnerInfo> {
     // The closest enclosing cut or DNAME owner seen so far; canonical order puts every name
     // right after its ancestors, so one marker is enough.
     let mut cut: Option<Name> = None;
-    for ((owner, rtype), _) in zone.rrsets.iter() {
+    for ((owner, rtype, _), _) in zone.rrsets.iter() {
         if !origin.zone_of(owner) {
             continue;
         }

@@ -182,7 +182,8 @@ pub fn prepare_zone(
 ) -> Result<Zone, SignError> {
     check_keys(&zone.origin, keys)?;
     let mut out = zone.clone();
-    out.rrsets.retain(|(_, t), _| !DNSSEC_GENERATED.contains(t));
+    out.rrsets
+        .retain(|(_, t, _), _| !DNSSEC_GENERATED.contains(t));
     let origin = zone.origin.to_lowercase();
     let soa = out
         .soa()
@@ -190,7 +191,7 @@ pub fn prepare_zone(
     let denial_ttl = denial_ttl(soa).ok_or_else(|| SignError::NoSoa(zone.origin.clone()))?;
 
     // DNSKEY, CDS, CDNSKEY at the apex.
-    let dnskey_key = (origin.clone(), u16::from(Rtype::DNSKEY));
+    let dnskey_key = (origin.clone(), u16::from(Rtype::DNSKEY), 0);
     let mut dnskeys = out.rrsets.remove(&dnskey_key).unwrap_or_else(|| {
         Rrset::new(origin.clone(), Rtype::DNSKEY, zone.class, params.dnskey_ttl)
     });
@@ -216,7 +217,7 @@ pub fn prepare_zone(
     for set in [cds, cdnskey] {
         if !set.rdatas.is_empty() {
             out.rrsets
-                .insert((origin.clone(), u16::from(set.rtype)), set);
+                .insert((origin.clone(), u16::from(set.rtype), 0), set);
         }
     }
 
@@ -227,13 +228,13 @@ pub fn prepare_zone(
             let mut param = Rrset::new(origin.clone(), Rtype::NSEC3PARAM, zone.class, denial_ttl);
             param.insert(p.nsec3param_rdata());
             out.rrsets
-                .insert((origin.clone(), u16::from(Rtype::NSEC3PARAM)), param);
+                .insert((origin.clone(), u16::from(Rtype::NSEC3PARAM), 0), param);
             generate_nsec3_chain(&out, p, denial_ttl)?
         }
     };
     for set in chain {
         out.rrsets
-            .insert((set.owner.to_lowercase(), u16::from(set.rtype)), set);
+            .insert((set.owner.to_lowercase(), u16::from(set.rtype), 0), set);
     }
 
     Ok(out)
@@ -253,7 +254,7 @@ fn reusable_signatures(
     if previous.rrsets.get(key)? != next.rrsets.get(key)? {
         return None;
     }
-    let sigs = previous.rrsets.get(&(key.0.clone(), 46))?;
+    let sigs = previous.rrsets.get(&(key.0.clone(), 46, key.1))?;
     let mut have = Vec::new();
     let mut out = Vec::new();
     let now32 = now.to_rrsig_field();
@@ -307,7 +308,7 @@ fn signs_type(role: KeyRole, key_set: bool) -> bool {
 pub fn next_resign_time(zone: &Zone, now: Timestamp, refresh_secs: u64) -> Option<Timestamp> {
     zone.rrsets
         .iter()
-        .filter(|((_, t), _)| *t == 46)
+        .filter(|((_, t, _), _)| *t == 46)
         .flat_map(|(_, set)| set.rdatas.iter())
         .filter_map(|r| RrsigFields::from_wire(r.as_bytes()).ok())
         .map(|(f, _)| Timestamp::from_rrsig_field(f.expiration, now))
@@ -322,7 +323,7 @@ pub fn signable_rrsets(zone: &Zone) -> Vec<RrsetKey> {
     let origin = zone.origin.to_lowercase();
     let kinds = classify(zone);
     let mut kinds = kinds.iter().peekable();
-    for (owner, rtype) in zone.rrsets.keys() {
+    for (owner, rtype, _) in zone.rrsets.keys() {
         if *rtype == 46 {
             continue;
         }
@@ -341,7 +342,7 @@ pub fn signable_rrsets(zone: &Zone) -> Vec<RrsetKey> {
             NameKind::Occluded => false,
         };
         if signed {
-            out.push((owner.clone(), *rtype));
+            out.push((owner.clone(), *rtype, 0));
         }
     }
     out
@@ -382,28 +383,22 @@ pub fn sign_rrsets(
 }
 
 /// Replaces, for each signed RRset, the RRSIGs that cover its type at its owner with the new
-/// ones. The zone keeps all RRSIGs of an owner in one RRset whose TTL is the lowest of the
-/// covered RRsets' TTLs; each RRSIG's original TTL field holds the exact one.
+/// ones. RRSIGs are kept per covered type, each set with the TTL of the RRset it covers
+/// (RFC 4035 section 2.2).
 pub fn apply_signatures(zone: &mut Zone, sigs: Vec<(RrsetKey, Vec<Rdata>)>) {
-    for ((owner, rtype), rdatas) in sigs {
-        let Some(covered) = zone.rrsets.get(&(owner.clone(), rtype)) else {
+    for ((owner, rtype, _), rdatas) in sigs {
+        let Some(covered) = zone.rrsets.get(&(owner.clone(), rtype, 0)) else {
             continue;
         };
         let (ttl, class, name) = (covered.ttl, covered.class, covered.owner.clone());
-        let set = zone
-            .rrsets
-            .entry((owner, 46))
-            .or_insert_with(|| Rrset::new(name, Rtype::RRSIG, class, ttl));
-        set.rdatas.retain(|r| {
-            RrsigFields::from_wire(r.as_bytes())
-                .map(|(f, _)| f.type_covered != rtype)
-                .unwrap_or(false)
-        });
-        if ttl < set.ttl || set.rdatas.is_empty() {
-            set.ttl = ttl;
-        }
+        let mut set = Rrset::new(name, Rtype::RRSIG, class, ttl);
         for r in rdatas {
             set.insert(r);
+        }
+        if set.rdatas.is_empty() {
+            zone.rrsets.remove(&(owner, 46, rtype));
+        } else {
+            zone.rrsets.insert((owner, 46, rtype), set);
         }
     }
 }
@@ -487,14 +482,9 @@ mod tests {
             let covered = |owner: &str| -> Vec<u16> {
                 let n = Name::from_ascii(owner).unwrap();
                 signed
-                    .get(&n, Rtype::RRSIG)
-                    .map(|s| {
-                        s.rdatas
-                            .iter()
-                            .map(|r| RrsigFields::from_wire(r.as_bytes()).unwrap().0.type_covered)
-                            .collect()
-                    })
-                    .unwrap_or_default()
+                    .rrsigs_at(&n)
+                    .map(|r| RrsigFields::from_wire(r.as_bytes()).unwrap().0.type_covered)
+                    .collect()
             };
             assert!(covered("ns.sub.example.").is_empty());
             assert!(!covered("sub.example.").contains(&2));
@@ -502,10 +492,8 @@ mod tests {
             // DNSKEY is signed by the KSK only, A by the ZSK only.
             let apex = Name::from_ascii("example.").unwrap();
             let dnskeys = signed.get(&apex, Rtype::DNSKEY).unwrap();
-            let sigs = signed.get(&apex, Rtype::RRSIG).unwrap();
-            let dnskey_sigs: Vec<_> = sigs
-                .rdatas
-                .iter()
+            let dnskey_sigs: Vec<_> = signed
+                .rrsigs_at(&apex)
                 .filter(|r| RrsigFields::from_wire(r.as_bytes()).unwrap().0.type_covered == 48)
                 .collect();
             assert_eq!(dnskey_sigs.len(), 1);
@@ -532,17 +520,10 @@ mod tests {
     /// The RRSIG rdatas covering `rtype` at `owner`.
     fn sigs_for(zone: &Zone, owner: &str, rtype: u16) -> Vec<Rdata> {
         let n = Name::from_ascii(owner).unwrap();
-        zone.get(&n, Rtype::RRSIG)
-            .map(|s| {
-                s.rdatas
-                    .iter()
-                    .filter(|r| {
-                        RrsigFields::from_wire(r.as_bytes()).unwrap().0.type_covered == rtype
-                    })
-                    .cloned()
-                    .collect()
-            })
-            .unwrap_or_default()
+        zone.rrsigs_at(&n)
+            .filter(|r| RrsigFields::from_wire(r.as_bytes()).unwrap().0.type_covered == rtype)
+            .cloned()
+            .collect()
     }
 
     #[test]

@@ -135,11 +135,11 @@ fn keys_from_dnssec_keygen_import_and_sign_for_every_supported_algorithm() {
         let signed = sign_zone(&minimal_zone().1, &keys, &params, now()).unwrap();
         // Every RRSIG verifies with the imported public key.
         let dnskey = key.dnskey();
-        for ((owner, t), set) in &signed.rrsets {
+        for ((owner, t, _), set) in &signed.rrsets {
             if *t == 46 {
                 continue;
             }
-            if let Some(sigs) = signed.rrsets.get(&(owner.clone(), 46)) {
+            if let Some(sigs) = signed.rrsets.get(&(owner.clone(), 46, *t)) {
                 let mine = sigs
                     .rdatas
                     .iter()

@@ -322,7 +322,7 @@ fn an_incrementally_resigned_zone_with_store_keys_validates_with_ldns_and_bind()
 
     // The diff: a new name, a new empty non-terminal, and a bumped SOA serial.
     let mut changed = test_zone(20);
-    let soa_key = (origin.clone(), u16::from(Rtype::SOA));
+    let soa_key = (origin.clone(), u16::from(Rtype::SOA), 0);
     let soa_set = changed.rrsets.get_mut(&soa_key).unwrap();
     let mut soa_rdata = soa_set.rdatas[0].as_bytes().to_vec();
     let serial_at = soa_rdata.len() - 20;

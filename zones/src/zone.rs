@@ -60,8 +60,18 @@ impl Rrset {
 
 //------------ Zone ----------------------------------------------------------
 
-/// The key of an RRset in a zone: owner in canonical order, then type code.
-pub type RrsetKey = (Name, u16);
+/// The key of an RRset in a zone: owner in canonical order, then type code, then (for RRSIG
+/// only, else 0) the type covered. RRSIGs are kept apart per covered type because each carries
+/// the TTL of the RRset it covers (RFC 4035 section 2.2), which one merged RRSIG set could not.
+pub type RrsetKey = (Name, u16, u16);
+
+/// The type covered by an RRSIG rdata (its first two octets), or 0 for other types.
+pub fn covered_type(rtype: Rtype, rdata: &[u8]) -> u16 {
+    match (rtype, rdata) {
+        (Rtype::RRSIG, [a, b, ..]) => u16::from_be_bytes([*a, *b]),
+        _ => 0,
+    }
+}
 
 /// A complete zone: its origin and every RRset, keyed so that iteration is in canonical order
 /// (owner names as RFC 4034 section 6.1 sorts them, then type code).
@@ -88,20 +98,50 @@ impl Zone {
     /// Adds one record. Returns false when an identical record was already present (it is then
     /// collapsed, RFC 2181 section 5). A differing TTL within an RRset is unified to the lowest.
     pub fn insert(&mut self, record: Record) -> bool {
-        let key = (record.owner.to_lowercase(), u16::from(record.rtype));
+        let covered = covered_type(record.rtype, record.rdata.as_bytes());
+        let key = (
+            record.owner.to_lowercase(),
+            u16::from(record.rtype),
+            covered,
+        );
         let set = self
             .rrsets
             .entry(key)
             .or_insert_with(|| Rrset::new(record.owner, record.rtype, record.class, record.ttl));
         if record.ttl < set.ttl {
-            set.ttl = record.ttl;
+            set.ttl = record.ttl; // RFC 2181 section 5.2: one TTL per RRset
         }
         set.insert(record.rdata)
     }
 
-    /// The RRset at `owner` of type `rtype`, if any.
+    /// The RRset at `owner` of type `rtype`, if any (for RRSIG see [`Zone::get_rrsig`]).
     pub fn get(&self, owner: &Name, rtype: Rtype) -> Option<&Rrset> {
-        self.rrsets.get(&(owner.to_lowercase(), u16::from(rtype)))
+        self.rrsets
+            .get(&(owner.to_lowercase(), u16::from(rtype), 0))
+    }
+
+    /// The RRSIGs at `owner` that cover `covered`.
+    pub fn get_rrsig(&self, owner: &Name, covered: Rtype) -> Option<&Rrset> {
+        self.rrsets.get(&(
+            owner.to_lowercase(),
+            u16::from(Rtype::RRSIG),
+            u16::from(covered),
+        ))
+    }
+
+    /// Every RRSIG rdata at `owner`, whatever it covers.
+    pub fn rrsigs_at(&self, owner: &Name) -> impl Iterator<Item = &Rdata> + '_ {
+        let o = owner.to_lowercase();
+        let rrsig = u16::from(Rtype::RRSIG);
+        self.rrsets
+            .range((o.clone(), rrsig, 0)..=(o, rrsig, u16::MAX))
+            .flat_map(|(_, set)| set.rdatas.iter())
+    }
+
+    /// Removes and returns an RRset (RRSIGs: use `covered`, else 0).
+    pub fn remove(&mut self, owner: &Name, rtype: Rtype, covered: u16) -> Option<Rrset> {
+        self.rrsets
+            .remove(&(owner.to_lowercase(), u16::from(rtype), covered))
     }
 
     /// The apex SOA RRset, if the zone has one.
