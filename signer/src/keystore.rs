@@ -148,6 +148,9 @@ pub enum Damage {
     /// The private key does not belong to the public key beside it, or is not a valid key.
     #[error("private key does not match the public key")]
     KeyMismatch,
+    /// An RSA modulus below 2048 bits: ring (and RFC 8624 practice) refuses them.
+    #[error("RSA keys below 2048 bits are not supported")]
+    RsaKeyTooSmall,
     /// The file's name does not follow `K<zone>.+<alg>+<tag>`.
     #[error("file name is not K<zone>.+<alg>+<tag>")]
     BadFileName,
@@ -477,8 +480,10 @@ pub fn read_bind_pair(
             for (slot, name) in fields.iter_mut().zip(RSA_FIELDS) {
                 *slot = field(name)?;
             }
-            if split_rsa_public(&dnskey.public_key).is_none() {
-                return Err(damaged(key_path, Damage::NoDnskey));
+            match split_rsa_public(&dnskey.public_key) {
+                None => return Err(damaged(key_path, Damage::BadValue("public key"))),
+                Some((_, n)) if n.len() < 256 => return Err(bad(Damage::RsaKeyTooSmall)),
+                Some(_) => {}
             }
             PrivateMaterial::Rsa(Box::new(fields))
         }

@@ -144,4 +144,41 @@ mod tests {
         assert_eq!(type_bitmap(&types), expected);
         assert_eq!(parse_type_bitmap(&expected).unwrap(), types);
     }
+
+    #[test]
+    fn names_below_a_dname_or_a_cut_are_occluded_but_the_dname_owner_is_not() {
+        use zones::{Class, Rdata, Record, Rtype, Ttl};
+        let mut z = Zone::new(Name::from_ascii("example.").unwrap(), Class::IN);
+        for (owner, rtype) in [
+            ("example.", Rtype::SOA),
+            ("d.example.", Rtype::DNAME),
+            ("x.d.example.", Rtype::A),
+            ("sub.example.", Rtype::NS),
+            ("deep.ns.sub.example.", Rtype::A),
+            ("z.example.", Rtype::A),
+        ] {
+            z.insert(Record {
+                owner: Name::from_ascii(owner).unwrap(),
+                rtype,
+                class: Class::IN,
+                ttl: Ttl(60),
+                rdata: Rdata::from(vec![0]),
+            });
+        }
+        let kinds: Vec<(String, NameKind)> = classify(&z)
+            .into_iter()
+            .map(|i| (i.name.to_string(), i.kind))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("example.".to_string(), NameKind::Apex),
+                ("d.example.".to_string(), NameKind::Authoritative),
+                ("x.d.example.".to_string(), NameKind::Occluded),
+                ("sub.example.".to_string(), NameKind::Delegation),
+                ("deep.ns.sub.example.".to_string(), NameKind::Occluded),
+                ("z.example.".to_string(), NameKind::Authoritative),
+            ]
+        );
+    }
 }

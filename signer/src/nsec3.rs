@@ -156,9 +156,15 @@ pub fn generate_nsec3_chain(
     // Original owner name -> type bitmap set.
     let mut owners: BTreeMap<Name, BTreeSet<u16>> = BTreeMap::new();
     for info in classify(zone) {
+        let had_nsec3 = info.types.contains(&50);
         let mut types = info.types;
         types.remove(&RRSIG);
         types.remove(&50);
+        // An owner holding only NSEC3 (and its RRSIG) is a hashed owner of an old chain, not
+        // a name of the zone.
+        if had_nsec3 && types.is_empty() {
+            continue;
+        }
         match info.kind {
             // Glue and occluded data are not part of the chain (RFC 5155 section 7.1 step 2:
             // only names with authoritative data or delegation points).
@@ -184,8 +190,10 @@ pub fn generate_nsec3_chain(
         }
         // Step 4: every empty non-terminal between this name and the apex gets an NSEC3
         // record with an empty bitmap.
+        // Raw label counts: `num_labels` would not count a leading `*` label.
+        let origin_labels = origin.iter().count();
         let mut parent = info.name.base_name();
-        while parent.num_labels() > origin.num_labels() && origin.zone_of(&parent) {
+        while parent.iter().count() > origin_labels && origin.zone_of(&parent) {
             owners.entry(parent.clone()).or_default();
             parent = parent.base_name();
         }

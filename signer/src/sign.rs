@@ -154,8 +154,15 @@ pub fn resign_zone(
     let to_sign = signable_rrsets(&out);
     let mut reused = Vec::new();
     let mut fresh = Vec::with_capacity(to_sign.len());
+    let signers = [wanted_signers(keys, true), wanted_signers(keys, false)];
+    let origin = origin_of(&out);
     for key in to_sign {
-        match previous.and_then(|p| reusable_signatures(p, &out, &key, keys, now, refresh_secs)) {
+        let reuse = previous.and_then(|p| {
+            let key_set = KEY_TYPES.contains(&key.1) && key.0 == origin;
+            let wanted = &signers[usize::from(!key_set)];
+            reusable_signatures(p, &out, &key, wanted, now, refresh_secs)
+        });
+        match reuse {
             Some(sigs) => reused.push((key, sigs)),
             None => fresh.push(key),
         }
@@ -240,21 +247,13 @@ fn reusable_signatures(
     previous: &Zone,
     next: &Zone,
     key: &RrsetKey,
-    keys: &[SigningKeyEntry<'_>],
+    wanted: &[(u8, u16)],
     now: Timestamp,
     refresh_secs: u64,
 ) -> Option<Vec<Rdata>> {
     if previous.rrsets.get(key)? != next.rrsets.get(key)? {
         return None;
     }
-    let origin = next.origin.to_lowercase();
-    let key_set = KEY_TYPES.contains(&key.1) && key.0 == origin;
-    let mut wanted: Vec<(u8, u16)> = keys
-        .iter()
-        .filter(|e| e.sign && signs_type(e.role, key_set))
-        .map(|e| (e.key.algorithm().0, e.key.dnskey(e.role.flags()).key_tag()))
-        .collect();
-    wanted.sort_unstable();
     let sigs = previous.rrsets.get(&(key.0.clone(), 46, key.1))?;
     let mut have = Vec::new();
     let mut out = Vec::new();
@@ -275,6 +274,23 @@ fn reusable_signatures(
     }
     have.sort_unstable();
     (have == wanted).then_some(out)
+}
+
+/// The sorted (algorithm, key tag) pairs of the keys that sign the key RRsets (`key_set`)
+/// or the other RRsets.
+fn wanted_signers(keys: &[SigningKeyEntry<'_>], key_set: bool) -> Vec<(u8, u16)> {
+    let mut wanted: Vec<(u8, u16)> = keys
+        .iter()
+        .filter(|e| e.sign && signs_type(e.role, key_set))
+        .map(|e| (e.key.algorithm().0, e.key.dnskey(e.role.flags()).key_tag()))
+        .collect();
+    wanted.sort_unstable();
+    wanted
+}
+
+/// The zone's origin, lowercased as RRset keys are.
+fn origin_of(zone: &Zone) -> Name {
+    zone.origin.to_lowercase()
 }
 
 /// True when a key of `role` signs the key RRsets (`key_set`) or the other RRsets.
@@ -379,7 +395,11 @@ pub fn apply_signatures(zone: &mut Zone, sigs: Vec<(RrsetKey, Vec<Rdata>)>) {
         for r in rdatas {
             set.insert(r);
         }
-        zone.rrsets.insert((owner, 46, rtype), set);
+        if set.rdatas.is_empty() {
+            zone.rrsets.remove(&(owner, 46, rtype));
+        } else {
+            zone.rrsets.insert((owner, 46, rtype), set);
+        }
     }
 }
 

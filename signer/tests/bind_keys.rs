@@ -1,11 +1,13 @@
 //! Key interchange with BIND: keys made by `dnssec-keygen` are imported and sign a zone that
-//! `dnssec-verify` accepts; keys written by daned's key store are used by
+//! `dnssec-verify` accepts, with DS digests equal to `dnssec-dsfromkey`'s; keys written by daned's key store are used by
 //! `dnssec-signzone`, whose output `ldns-verify-zone` accepts. A missing tool fails the test.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use data_encoding::HEXUPPER;
+use signer::ds::{DigestType, ds_rdata};
 use signer::key::{Algorithm, KeyRole, SigningKey};
 use signer::keystore::{KeyStore, KeyStoreError};
 use signer::{Denial, SigningKeyEntry, SigningParams, Timestamp, sign_zone};
@@ -103,6 +105,28 @@ fn keys_from_dnssec_keygen_import_and_sign_for_every_supported_algorithm() {
             "{stem} vs {}",
             key.tag
         );
+        // DS digests agree with BIND's dnssec-dsfromkey for SHA-256 and SHA-384.
+        for (digest, flag) in [
+            (DigestType::Sha256, "SHA-256"),
+            (DigestType::Sha384, "SHA-384"),
+        ] {
+            let theirs = run(
+                "dnssec-dsfromkey",
+                &["-a", flag, &format!("{stem}.key")],
+                &dir,
+            );
+            let theirs = theirs
+                .split_whitespace()
+                .last()
+                .unwrap()
+                .to_ascii_uppercase();
+            let ours = ds_rdata(&key.zone, &key.dnskey(), digest);
+            assert_eq!(
+                HEXUPPER.encode(&ours.as_bytes()[4..]),
+                theirs,
+                "{name} {flag}"
+            );
+        }
         let keys = [SigningKeyEntry::active(&key.key, KeyRole::Csk)];
         let params = SigningParams {
             denial: Denial::Nsec,
@@ -196,5 +220,35 @@ fn a_private_file_that_does_not_match_its_public_key_is_refused() {
         )
         .unwrap_err();
     assert!(matches!(err, KeyStoreError::Damaged { .. }), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_1024_bit_rsa_key_is_refused_with_a_typed_error() {
+    let dir = temp_dir("rsa1024");
+    let stem = run(
+        "dnssec-keygen",
+        &["-K", ".", "-a", "RSASHA256", "-b", "1024", "example.com"],
+        &dir,
+    );
+    let store = KeyStore::open(dir.join("state")).unwrap();
+    let err = store
+        .import_bind(
+            &dir.join(format!("{}.key", stem.trim())),
+            &dir.join(format!("{}.private", stem.trim())),
+            None,
+            now(),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            KeyStoreError::Damaged {
+                problem: signer::keystore::Damage::RsaKeyTooSmall,
+                ..
+            }
+        ),
+        "{err}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
