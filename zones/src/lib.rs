@@ -7,9 +7,12 @@
 //! snapshot that the query path reads ([`snapshot`]).
 
 pub mod check;
+pub mod diff;
+pub mod journal;
 pub mod master;
 pub mod rdata;
 pub mod record;
+pub mod serial;
 pub mod snapshot;
 pub mod zone;
 

@@ -1,0 +1,337 @@
+//! The journal of a zone's diffs: durable, bounded, kept across restarts, answering IXFR
+//! (RFC 1995).
+//!
+//! One file per zone, a sequence of entries `magic, length, CRC-32, payload`, each payload one
+//! [`Diff`]. An entry is appended and fsynced before the serial it leads to is served. A torn
+//! tail (a crash in the middle of an append) is detected by length and CRC and cut off at
+//! open; entries before it stay. When the file grows past its bound, it is rewritten without
+//! its oldest entries, atomically (temporary file, fsync, rename, fsync of the folder).
+
+use std::collections::VecDeque;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+use hickory_proto::serialize::binary::{BinDecodable, BinDecoder, BinEncodable};
+
+use crate::diff::Diff;
+use crate::record::{Class, Name, Rdata, Record, Rtype, Ttl};
+use crate::serial::Serial;
+
+/// Marks the start of every entry.
+const MAGIC: &[u8; 4] = b"DJE1";
+
+/// Why the journal could not be read or written.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum JournalError {
+    /// Reading or writing the file failed.
+    #[error("journal {path}: {source}")]
+    Io {
+        /// The journal file.
+        path: PathBuf,
+        /// The OS error.
+        source: io::Error,
+    },
+}
+
+/// The diffs of one zone, oldest first.
+pub struct Journal {
+    /// The file.
+    path: PathBuf,
+    /// Entries in the file, oldest first, each with its encoded size.
+    entries: VecDeque<(Diff, u64)>,
+    /// Size of the file.
+    size: u64,
+    /// Size past which the oldest entries are dropped.
+    max_bytes: u64,
+}
+
+impl Journal {
+    /// Opens (or creates) the journal at `path`. Returns the journal and the number of bytes
+    /// of torn tail that were cut off (0 normally).
+    pub fn open(path: &Path, max_bytes: u64) -> Result<(Self, u64), JournalError> {
+        let io_err = |source| JournalError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir).map_err(io_err)?;
+        }
+        let mut data = Vec::new();
+        match File::open(path) {
+            Ok(mut f) => {
+                f.read_to_end(&mut data).map_err(io_err)?;
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io_err(e)),
+        }
+        let mut entries = VecDeque::new();
+        let mut pos = 0usize;
+        while let Some((diff, len)) = read_entry(&data[pos..]) {
+            entries.push_back((diff, len as u64));
+            pos += len;
+        }
+        let cut = (data.len() - pos) as u64;
+        if cut > 0 {
+            let f = OpenOptions::new().write(true).open(path).map_err(io_err)?;
+            f.set_len(pos as u64).map_err(io_err)?;
+            f.sync_all().map_err(io_err)?;
+        }
+        let journal = Self {
+            path: path.to_path_buf(),
+            entries,
+            size: pos as u64,
+            max_bytes,
+        };
+        Ok((journal, cut))
+    }
+
+    /// Appends `diff` durably, then drops the oldest entries if the file grew too large.
+    pub fn append(&mut self, diff: Diff) -> Result<(), JournalError> {
+        let io_err = |source| JournalError::Io {
+            path: self.path.clone(),
+            source,
+        };
+        let bytes = encode_entry(&diff);
+        let mut f = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)
+            .map_err(io_err)?;
+        f.write_all(&bytes).map_err(io_err)?;
+        f.sync_data().map_err(io_err)?;
+        self.size += bytes.len() as u64;
+        self.entries.push_back((diff, bytes.len() as u64));
+        if self.size > self.max_bytes && self.entries.len() > 1 {
+            self.compact()?;
+        }
+        Ok(())
+    }
+
+    /// Rewrites the file keeping the newest entries that fit in half the bound.
+    fn compact(&mut self) -> Result<(), JournalError> {
+        let io_err = |source| JournalError::Io {
+            path: self.path.clone(),
+            source,
+        };
+        while self.size > self.max_bytes / 2 && self.entries.len() > 1 {
+            if let Some((_, len)) = self.entries.pop_front() {
+                self.size -= len;
+            }
+        }
+        let tmp = self.path.with_extension("tmp");
+        let mut f = File::create(&tmp).map_err(io_err)?;
+        for (diff, _) in &self.entries {
+            f.write_all(&encode_entry(diff)).map_err(io_err)?;
+        }
+        f.sync_all().map_err(io_err)?;
+        fs::rename(&tmp, &self.path).map_err(io_err)?;
+        if let Some(dir) = self.path.parent() {
+            File::open(dir).and_then(|d| d.sync_all()).map_err(io_err)?;
+        }
+        Ok(())
+    }
+
+    /// The chain of diffs leading from `serial` to the newest version, or `None` when the
+    /// journal does not reach back to `serial` (the client then gets a full transfer).
+    pub fn diffs_from(&self, serial: Serial) -> Option<Vec<&Diff>> {
+        let start = self
+            .entries
+            .iter()
+            .position(|(d, _)| d.serial_from() == serial)?;
+        let chain: Vec<&Diff> = self.entries.iter().skip(start).map(|(d, _)| d).collect();
+        // Entries must link up; a gap (e.g. a restart with a rewritten zone) breaks the chain.
+        let linked = chain
+            .windows(2)
+            .all(|w| w[0].serial_to() == w[1].serial_from());
+        linked.then_some(chain)
+    }
+
+    /// The serial of the newest entry.
+    pub fn last_serial(&self) -> Option<Serial> {
+        self.entries.back().map(|(d, _)| d.serial_to())
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True when the journal holds no entry.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Size of the file in bytes.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+}
+
+/// One entry in file form.
+fn encode_entry(diff: &Diff) -> Vec<u8> {
+    let mut payload = Vec::new();
+    encode_record(&mut payload, &diff.soa_from);
+    encode_record(&mut payload, &diff.soa_to);
+    for list in [&diff.removed, &diff.added] {
+        payload.extend_from_slice(&(list.len() as u32).to_be_bytes());
+        for r in list {
+            encode_record(&mut payload, r);
+        }
+    }
+    let mut out = Vec::with_capacity(payload.len() + 12);
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&(payload.len() as u32).to_be_bytes());
+    out.extend_from_slice(&crc32fast::hash(&payload).to_be_bytes());
+    out.extend_from_slice(&payload);
+    out
+}
+
+/// Reads the entry at the start of `data`, with its total length; `None` at the end or at a
+/// torn or damaged entry.
+fn read_entry(data: &[u8]) -> Option<(Diff, usize)> {
+    if data.get(..4)? != MAGIC {
+        return None;
+    }
+    let len = u32::from_be_bytes(data.get(4..8)?.try_into().ok()?) as usize;
+    let crc = u32::from_be_bytes(data.get(8..12)?.try_into().ok()?);
+    let payload = data.get(12..12 + len)?;
+    if crc32fast::hash(payload) != crc {
+        return None;
+    }
+    let mut d = BinDecoder::new(payload);
+    let soa_from = decode_record(&mut d)?;
+    let soa_to = decode_record(&mut d)?;
+    let mut lists = [Vec::new(), Vec::new()];
+    for list in &mut lists {
+        let n = d.read_u32().ok()?.unverified();
+        for _ in 0..n {
+            list.push(decode_record(&mut d)?);
+        }
+    }
+    let [removed, added] = lists;
+    Some((
+        Diff {
+            soa_from,
+            soa_to,
+            removed,
+            added,
+        },
+        12 + len,
+    ))
+}
+
+/// Appends owner, type, class, TTL, rdlength and rdata.
+fn encode_record(out: &mut Vec<u8>, r: &Record) {
+    out.extend_from_slice(&r.owner.to_bytes().unwrap_or_else(|_| vec![0]));
+    out.extend_from_slice(&u16::from(r.rtype).to_be_bytes());
+    out.extend_from_slice(&u16::from(r.class).to_be_bytes());
+    out.extend_from_slice(&r.ttl.0.to_be_bytes());
+    out.extend_from_slice(&(r.rdata.as_bytes().len() as u16).to_be_bytes());
+    out.extend_from_slice(r.rdata.as_bytes());
+}
+
+/// Reads what [`encode_record`] wrote.
+fn decode_record(d: &mut BinDecoder<'_>) -> Option<Record> {
+    let owner = Name::read(d).ok()?;
+    let rtype = Rtype::from(d.read_u16().ok()?.unverified());
+    let class = Class::from(d.read_u16().ok()?.unverified());
+    let ttl = Ttl(d.read_u32().ok()?.unverified());
+    let len = d.read_u16().ok()?.unverified() as usize;
+    let rdata = d.read_slice(len).ok()?.unverified().to_vec();
+    Some(Record {
+        owner,
+        rtype,
+        class,
+        ttl,
+        rdata: Rdata::from(rdata),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use core::str::FromStr;
+
+    fn soa(serial: u32) -> Record {
+        let mut rd = b"\x02ns\x00\x02hm\x00".to_vec();
+        for x in [serial, 1, 2, 3, 4] {
+            rd.extend_from_slice(&x.to_be_bytes());
+        }
+        Record {
+            owner: Name::from_str("Example.").unwrap(),
+            rtype: Rtype::SOA,
+            class: Class::IN,
+            ttl: Ttl(60),
+            rdata: Rdata(rd.into()),
+        }
+    }
+
+    fn diff(from: u32, to: u32) -> Diff {
+        let a = Record {
+            owner: Name::from_str(&format!("h{to}.example.")).unwrap(),
+            rtype: Rtype::A,
+            class: Class::IN,
+            ttl: Ttl(60),
+            rdata: Rdata(vec![192, 0, 2, to as u8].into()),
+        };
+        Diff {
+            soa_from: soa(from),
+            soa_to: soa(to),
+            removed: vec![],
+            added: vec![a],
+        }
+    }
+
+    fn temp(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("daned-journal-{}-{name}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        dir.join("example.jnl")
+    }
+
+    #[test]
+    fn entries_survive_a_reopen_and_chain_from_any_serial() {
+        let path = temp("reopen");
+        let (mut j, _) = Journal::open(&path, 1 << 20).unwrap();
+        for s in 1..5 {
+            j.append(diff(s, s + 1)).unwrap();
+        }
+        let (j, cut) = Journal::open(&path, 1 << 20).unwrap();
+        assert_eq!(cut, 0);
+        assert_eq!(j.len(), 4);
+        assert_eq!(j.diffs_from(Serial(2)).unwrap().len(), 3);
+        assert_eq!(j.diffs_from(Serial(2)).unwrap()[0], &diff(2, 3));
+        assert!(j.diffs_from(Serial(9)).is_none());
+        assert_eq!(j.last_serial(), Some(Serial(5)));
+    }
+
+    #[test]
+    fn a_torn_tail_is_cut_off_and_the_rest_kept() {
+        let path = temp("torn");
+        let (mut j, _) = Journal::open(&path, 1 << 20).unwrap();
+        j.append(diff(1, 2)).unwrap();
+        j.append(diff(2, 3)).unwrap();
+        let full = fs::metadata(&path).unwrap().len();
+        let f = OpenOptions::new().write(true).open(&path).unwrap();
+        f.set_len(full - 5).unwrap();
+        let (j, cut) = Journal::open(&path, 1 << 20).unwrap();
+        assert!(cut > 0);
+        assert_eq!(j.len(), 1);
+        assert_eq!(j.last_serial(), Some(Serial(2)));
+    }
+
+    #[test]
+    fn the_journal_stays_within_its_bound_dropping_the_oldest() {
+        let path = temp("bound");
+        let (mut j, _) = Journal::open(&path, 2000).unwrap();
+        for s in 1..100 {
+            j.append(diff(s, s + 1)).unwrap();
+        }
+        assert!(fs::metadata(&path).unwrap().len() <= 2000);
+        assert!(j.diffs_from(Serial(1)).is_none(), "oldest dropped");
+        assert_eq!(j.last_serial(), Some(Serial(100)));
+        let (again, _) = Journal::open(&path, 2000).unwrap();
+        assert_eq!(again.len(), j.len());
+    }
+}
