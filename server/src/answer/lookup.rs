@@ -177,10 +177,18 @@ pub fn resolve(
     };
     let qtype = q.qtype;
 
+    // Names already answered for in this chain: a CNAME back to one of them is a loop, which
+    // ends the answer as Knot and NSD end it (the records so far, no repetition).
+    let mut visited = [0u64; MAX_CHAIN];
     for step in 0..MAX_CHAIN {
         if !in_zone(cur.get(), &zone.origin) {
             break; // a chain that leaves the zone ends here; the resolver continues it
         }
+        let here = name_hash(cur.get());
+        if visited[..step].contains(&here) {
+            break;
+        }
+        visited[step] = here;
         match find(zone, cur.get()) {
             Found::Exact(id) => {
                 let node = zone.node(id);
@@ -214,6 +222,9 @@ pub fn resolve(
                         verdict.rcode = rc;
                         break;
                     }
+                    // RFC 6672 section 3.1: a CNAME question is answered by the
+                    // synthesized CNAME itself.
+                    None if qtype == t::CNAME => break,
                     None => continue,
                 }
             }
@@ -574,6 +585,14 @@ fn next_closer<'n>(name: &'n [u8], ce: &[u8]) -> &'n [u8] {
         }
         off = next;
     }
+}
+
+/// A hash of a lowercase wire name, for loop detection.
+fn name_hash(name: &[u8]) -> u64 {
+    use core::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    name.hash(&mut h);
+    h.finish()
 }
 
 /// The rdata of the first record of an RRset blob.
