@@ -8,6 +8,7 @@
 
 pub mod check;
 pub mod master;
+pub mod present;
 pub mod rdata;
 pub mod record;
 pub mod snapshot;
