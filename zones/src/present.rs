@@ -63,7 +63,7 @@ pub fn name_to_text(name: &Name) -> String {
     for label in name.iter() {
         for &b in label {
             match b {
-                b'.' | b'\\' | b'"' | b'(' | b')' | b';' | b'@' | b'$' => {
+                b'.' | b'\\' | b'"' | b'(' | b')' | b';' | b'$' => {
                     out.push('\\');
                     out.push(b as char);
                 }
