@@ -168,7 +168,13 @@ impl<'a> Reader<'a> {
                 return None;
             }
             last_window = Some(window);
-            for (i, &byte) in self.take(len)?.iter().enumerate() {
+            let bits = self.take(len)?;
+            // A trailing zero octet is not the minimal form RFC 4034 section 4.1.2 asks for;
+            // writing it as types would not give the same bytes back.
+            if bits.last() == Some(&0) {
+                return None;
+            }
+            for (i, &byte) in bits.iter().enumerate() {
                 for bit in 0..8 {
                     if byte & (0x80 >> bit) != 0 {
                         types.push(type_to_text(u16::from(window) << 8 | (i * 8 + bit) as u16));

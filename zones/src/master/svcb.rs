@@ -61,7 +61,7 @@ pub(crate) fn params_from_text(toks: &[Token], out: &mut Vec<u8>) -> Result<(), 
         let raw = t.as_str();
         let (key_text, value): (&str, Option<Vec<u8>>) = match raw.split_once('=') {
             None => (raw.as_str(), None),
-            Some((k, v)) if v.is_empty() => {
+            Some((k, "")) => {
                 // `alpn="h2,h3"` lexes as `alpn=` followed by a quoted token.
                 match toks.get(i) {
                     Some(next) if next.quoted => {
@@ -188,24 +188,31 @@ fn split_alpn(v: &[u8]) -> Vec<Vec<u8>> {
 /// RFC 3597 form).
 pub(crate) fn params_to_text(mut w: &[u8]) -> Option<String> {
     let mut parts = Vec::new();
+    let mut last_key: Option<u16> = None;
     while !w.is_empty() {
         let key = u16::from_be_bytes([*w.first()?, *w.get(1)?]);
+        // RFC 9460 section 2.2: keys strictly increasing; anything else only as RFC 3597.
+        if last_key.is_some_and(|k| k >= key) {
+            return None;
+        }
+        last_key = Some(key);
         let len = u16::from_be_bytes([*w.get(2)?, *w.get(3)?]) as usize;
         let v = w.get(4..4 + len)?;
         w = &w[4 + len..];
         let name = key_to_text(key);
         let text = match key {
-            0 => {
-                if v.len() % 2 != 0 || v.is_empty() {
+            0 if v.len() % 2 == 0 && !v.is_empty() => {
+                let nums: Vec<u16> = v
+                    .chunks(2)
+                    .map(|c| u16::from_be_bytes([c[0], c[1]]))
+                    .collect();
+                if nums.windows(2).any(|p| p[0] >= p[1]) {
                     return None;
                 }
-                let keys: Vec<String> = v
-                    .chunks(2)
-                    .map(|c| key_to_text(u16::from_be_bytes([c[0], c[1]])))
-                    .collect();
+                let keys: Vec<String> = nums.into_iter().map(key_to_text).collect();
                 format!("{name}={}", keys.join(","))
             }
-            1 => {
+            1 if !v.is_empty() => {
                 let mut ids = Vec::new();
                 let mut p = 0;
                 while p < v.len() {
