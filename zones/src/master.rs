@@ -247,6 +247,17 @@ pub enum SyntaxError {
     /// A SvcParam value that does not fit its key (RFC 9460 section 7).
     #[error("bad value for SvcParamKey {0}")]
     BadSvcValue(String),
+    /// A DS or CDS digest whose length does not fit its digest type (RFC 4034 section 5.1.4,
+    /// RFC 4509 section 2.2, RFC 6605 section 3).
+    #[error("digest type {digest_type} needs {expected} octets, not {actual}")]
+    BadDigestLength {
+        /// The digest type.
+        digest_type: u8,
+        /// Its digest size.
+        expected: usize,
+        /// What was given.
+        actual: usize,
+    },
     /// Record data over 65535 octets.
     #[error("record data longer than 65535 octets")]
     RdataTooLong,
@@ -705,6 +716,15 @@ mod tests {
         assert!(
             text.contains("y.sub.example.com. 1 IN A 192.0.2.2"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn a_sha256_ds_digest_must_be_32_octets() {
+        let err = unchecked("$TTL 1\nx DS 1 13 2 abcd\n").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "t.zone:2:3: digest type 2 needs 32 octets, not 2"
         );
     }
 

@@ -10,7 +10,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use data_encoding::{BASE32HEX_NOPAD, BASE64, HEXLOWER};
 
 use crate::master::name::read_name_wire;
-use crate::master::text::{class_to_text, type_to_text};
+use crate::master::text::{class_to_text, ds_digest_len, type_to_text};
 use crate::master::{svcb, time};
 use crate::record::{Name, Record, Rtype};
 use crate::zone::Zone;
@@ -257,13 +257,15 @@ fn typed_rdata(code: u16, rdata: &[u8]) -> Option<String> {
             r.u8()?,
             HEXLOWER.encode(r.rest_nonempty()?)
         ),
-        43 | 59 => format!(
-            "{} {} {} {}",
-            r.u16()?,
-            r.u8()?,
-            r.u8()?,
-            HEXLOWER.encode(r.rest_nonempty()?)
-        ),
+        43 | 59 => {
+            let (tag, alg, digest_type) = (r.u16()?, r.u8()?, r.u8()?);
+            let digest = r.rest_nonempty()?;
+            // A digest of the wrong size would be refused when read back as text.
+            if ds_digest_len(digest_type).is_some_and(|l| l != digest.len()) {
+                return None;
+            }
+            format!("{tag} {alg} {digest_type} {}", HEXLOWER.encode(digest))
+        }
         48 | 60 => format!(
             "{} {} {} {}",
             r.u16()?,

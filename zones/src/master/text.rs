@@ -188,6 +188,17 @@ pub(crate) fn parse_ttl(text: &[u8]) -> Option<u32> {
     u32::try_from(total).ok()
 }
 
+/// The digest size of a DS digest type, when the type fixes one (RFC 4034 section 5.1.4,
+/// RFC 4509, RFC 5933, RFC 6605).
+pub(crate) fn ds_digest_len(digest_type: u8) -> Option<usize> {
+    match digest_type {
+        1 => Some(20),
+        2 | 3 => Some(32),
+        4 => Some(48),
+        _ => None,
+    }
+}
+
 //------------ Fields --------------------------------------------------------
 
 /// A cursor over the rdata fields of one entry.
@@ -546,8 +557,24 @@ pub(crate) fn rdata_from_text(
         43 | 59 => {
             out.extend_from_slice(&f.u16("key tag")?.to_be_bytes());
             out.push(f.algorithm()?);
-            out.push(f.u8("digest type")?);
+            let digest_type = f.u8("digest type")?;
+            out.push(digest_type);
             f.hex_rest(&mut out, "digest")?;
+            // RFC 4034 section 5.1.4, RFC 4509, RFC 5933, RFC 6605: digest sizes are fixed;
+            // BIND refuses a wrong one, and so do we, rather than publish a useless DS.
+            if let Some(expected) = ds_digest_len(digest_type)
+                && out.len() - 4 != expected
+            {
+                return Err(Located {
+                    line: anchor.line,
+                    col: anchor.col,
+                    kind: SyntaxError::BadDigestLength {
+                        digest_type,
+                        expected,
+                        actual: out.len() - 4,
+                    },
+                });
+            }
         }
         // DNSKEY CDNSKEY
         48 | 60 => {
