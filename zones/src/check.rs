@@ -10,6 +10,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::Arc;
 
+use crate::present::name_to_text;
 use crate::record::{Name, Rtype};
 use crate::zone::{RrsetKey, Zone};
 
@@ -163,13 +164,13 @@ pub fn check(zone: &Zone, provenance: Option<&Provenance>) -> Result<(), CheckEr
             .unwrap_or_else(Location::unknown)
     };
     let origin = zone.origin.to_lowercase();
-    let origin_text = zone.origin.to_string();
+    let origin_text = name_to_text(&zone.origin);
 
     // Records outside the zone.
     for (key, set) in &zone.rrsets {
         if !origin.zone_of(&key.0) {
             return Err(CheckError::OutOfZone {
-                owner: set.owner.to_string(),
+                owner: name_to_text(&set.owner),
                 origin: origin_text,
                 at: loc(key, 0),
             });
@@ -181,7 +182,7 @@ pub fn check(zone: &Zone, provenance: Option<&Provenance>) -> Result<(), CheckEr
     for (key, set) in &zone.rrsets {
         if key.1 == u16::from(Rtype::SOA) && key.0 != origin {
             return Err(CheckError::SoaNotAtApex {
-                owner: set.owner.to_string(),
+                owner: name_to_text(&set.owner),
                 at: loc(key, 0),
             });
         }
@@ -228,7 +229,7 @@ pub fn check(zone: &Zone, provenance: Option<&Provenance>) -> Result<(), CheckEr
         }
         if set.rdatas.len() > 1 {
             return Err(CheckError::MultipleCnames {
-                owner: set.owner.to_string(),
+                owner: name_to_text(&set.owner),
                 at: loc(key, 1),
             });
         }
@@ -238,7 +239,7 @@ pub fn check(zone: &Zone, provenance: Option<&Provenance>) -> Result<(), CheckEr
             .find(|(k, _)| !allowed_beside_cname.contains(&k.1));
         if let Some((k, _)) = other {
             return Err(CheckError::CnameAndOtherData {
-                owner: set.owner.to_string(),
+                owner: name_to_text(&set.owner),
                 other: crate::master::text::type_to_text(k.1),
                 at: loc(key, 0),
             });
@@ -257,8 +258,8 @@ pub fn check(zone: &Zone, provenance: Option<&Provenance>) -> Result<(), CheckEr
             while parent.num_labels() >= origin.num_labels() && !key.0.is_root() {
                 if dnames.contains(&parent) {
                     return Err(CheckError::DataBelowDname {
-                        owner: set.owner.to_string(),
-                        dname: parent.to_string(),
+                        owner: name_to_text(&set.owner),
+                        dname: name_to_text(&parent),
                         at: loc(key, 0),
                     });
                 }
@@ -295,8 +296,8 @@ pub fn check(zone: &Zone, provenance: Option<&Provenance>) -> Result<(), CheckEr
                 .any(|t| zone.rrsets.contains_key(&(target.clone(), u16::from(*t))));
             if !has_address {
                 return Err(CheckError::MissingGlue {
-                    owner: set.owner.to_string(),
-                    target: target.to_string(),
+                    owner: name_to_text(&set.owner),
+                    target: name_to_text(&target),
                     at: loc(key, 0),
                 });
             }

@@ -571,17 +571,23 @@ impl Loader {
 
     /// Inserts a record, noting duplicates and TTL differences.
     fn add(&mut self, record: Record, at: Location) {
-        let owner = record.owner.to_string();
-        let rtype_text = text::type_to_text(u16::from(record.rtype));
+        // Texts for warnings are made only when there is one: this runs for every record.
+        let owner = || crate::present::name_to_text(&record.owner);
+        let rtype_text = || text::type_to_text(u16::from(record.rtype));
         let key = (record.owner.to_lowercase(), u16::from(record.rtype));
         let old_ttl = self.zone.rrsets.get(&key).map(|s| s.ttl);
         let ttl = record.ttl;
-        if !self.zone.insert(record) {
+        let is_duplicate = self
+            .zone
+            .rrsets
+            .get(&key)
+            .is_some_and(|s| s.rdatas.binary_search(&record.rdata).is_ok());
+        if is_duplicate {
             self.warnings.push(Warning {
                 at: at.clone(),
                 kind: WarningKind::DuplicateRecord {
-                    owner: owner.clone(),
-                    rtype: rtype_text.clone(),
+                    owner: owner(),
+                    rtype: rtype_text(),
                 },
             });
         }
@@ -591,12 +597,13 @@ impl Loader {
             self.warnings.push(Warning {
                 at: at.clone(),
                 kind: WarningKind::TtlUnified {
-                    owner,
-                    rtype: rtype_text,
+                    owner: owner(),
+                    rtype: rtype_text(),
                     ttl: old.min(ttl).0,
                 },
             });
         }
+        self.zone.insert(record);
         self.provenance.entry(key).or_default().push(at);
     }
 }

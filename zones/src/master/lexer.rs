@@ -88,9 +88,12 @@ pub(crate) fn tokenize(input: &[u8]) -> Result<Vec<Entry>, Located> {
                 line_start = i + 1;
                 if depth == 0 {
                     if !cur.tokens.is_empty() {
-                        entries.push(cur.clone());
+                        entries.push(Entry {
+                            line: cur.line,
+                            blank_owner: cur.blank_owner,
+                            tokens: std::mem::take(&mut cur.tokens),
+                        });
                     }
-                    cur.tokens.clear();
                     at_line_start = true;
                 }
                 i += 1;
