@@ -186,8 +186,9 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// The typed presentation, `None` when the data does not decode as `code`.
-fn typed_rdata(code: u16, rdata: &[u8]) -> Option<String> {
+/// The typed presentation, `None` when the data does not decode as `code` (or `code` has
+/// no typed form here; see [`has_typed_form`]).
+pub(crate) fn typed_rdata(code: u16, rdata: &[u8]) -> Option<String> {
     let mut r = Reader { buf: rdata, pos: 0 };
     let text = match code {
         1 => {
@@ -324,6 +325,40 @@ fn typed_rdata(code: u16, rdata: &[u8]) -> Option<String> {
         _ => return None,
     };
     r.done().then_some(text)
+}
+
+/// True when `code` has a typed presentation (and text parser) in daned.
+pub(crate) fn has_typed_form(code: u16) -> bool {
+    matches!(
+        code,
+        1 | 2
+            | 5
+            | 6
+            | 12
+            | 13
+            | 15
+            | 16
+            | 28
+            | 33
+            | 35
+            | 39
+            | 43
+            | 44
+            | 46
+            | 47
+            | 48
+            | 50
+            | 51
+            | 52
+            | 53
+            | 59
+            | 60
+            | 61
+            | 64
+            | 65
+            | 99
+            | 257
+    )
 }
 
 /// An NSEC3 salt: `-` when empty, else hex.

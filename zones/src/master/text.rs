@@ -11,6 +11,7 @@ use data_encoding::{BASE32HEX_NOPAD, BASE64, HEXLOWER_PERMISSIVE};
 use super::lexer::{Located, Token, unescape};
 use super::name::{parse_name, push_name_wire};
 use super::{SyntaxError, svcb, time};
+use crate::present::{has_typed_form, typed_rdata};
 use crate::record::{Name, Rtype};
 
 //------------ Mnemonics -----------------------------------------------------
@@ -457,6 +458,14 @@ pub(crate) fn rdata_from_text(
                     declared: len,
                     actual: out.len(),
                 },
+            ));
+        }
+        // RFC 3597 section 5: generic data of a known type must be valid for that type.
+        let code = u16::from(rtype);
+        if has_typed_form(code) && typed_rdata(code, &out).is_none() {
+            return Err(Fields::err_at(
+                &toks[0],
+                SyntaxError::BadGenericRdata(type_to_text(code)),
             ));
         }
         return Ok(out);
