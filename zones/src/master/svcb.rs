@@ -263,3 +263,58 @@ pub(crate) fn params_to_text(mut w: &[u8]) -> Option<String> {
     }
     Some(parts.join(" "))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::master::lexer::tokenize;
+
+    /// Wire params of a line of SvcParams text.
+    fn wire(text: &str) -> Result<Vec<u8>, SyntaxError> {
+        let entries = tokenize(text.as_bytes()).unwrap();
+        let mut out = Vec::new();
+        params_from_text(&entries[0].tokens, &mut out).map_err(|e| e.kind)?;
+        Ok(out)
+    }
+
+    #[test]
+    fn params_are_sorted_by_key_on_the_wire() {
+        let w = wire("port=53 alpn=h2").unwrap();
+        assert_eq!(w, b"\x00\x01\x00\x03\x02h2\x00\x03\x00\x02\x00\x35");
+        assert_eq!(params_to_text(&w).unwrap(), "alpn=\"h2\" port=53");
+    }
+
+    #[test]
+    fn an_escaped_comma_stays_inside_an_alpn_id() {
+        // RFC 9460 appendix A.1: `alpn="f\\\\oo\\,bar,h2"` is the ids `f\oo,bar` and `h2`.
+        let w = wire(r#"alpn="f\\\\oo\\,bar,h2""#).unwrap();
+        assert_eq!(w, b"\x00\x01\x00\x0c\x08f\\oo,bar\x02h2");
+        let text = params_to_text(&w).unwrap();
+        assert_eq!(wire(&text).unwrap(), w);
+    }
+
+    #[test]
+    fn duplicate_and_unknown_keys_and_valueless_port_are_errors() {
+        assert!(matches!(
+            wire("port=1 port=2"),
+            Err(SyntaxError::DuplicateSvcKey(_))
+        ));
+        assert!(matches!(
+            wire("colour=red"),
+            Err(SyntaxError::UnknownSvcKey(_))
+        ));
+        assert!(matches!(wire("port"), Err(SyntaxError::BadSvcValue(_))));
+        assert!(matches!(
+            wire("no-default-alpn=x"),
+            Err(SyntaxError::BadSvcValue(_))
+        ));
+    }
+
+    #[test]
+    fn unsorted_wire_params_have_no_text_form() {
+        assert_eq!(
+            params_to_text(b"\x00\x03\x00\x02\x00\x35\x00\x01\x00\x03\x02h2"),
+            None
+        );
+    }
+}
