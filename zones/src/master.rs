@@ -2,12 +2,18 @@
 //! RFC 3597 generic rdata form, reporting every error as `FILE:LINE:COL: message`.
 //!
 //! hickory-proto keeps its text rdata parsers private, so the front end is daned's own: a
-//! tokenizer ([`lexer`]), names with escapes ([`name`]), and text to wire per type ([`text`],
-//! [`svcb`]). Records are stored as uncompressed wire rdata, as the rest of the crate expects.
+//! tokenizer (`lexer`), names with escapes (`name`), and text to wire per type (`text`,
+//! `svcb`). Records are stored as uncompressed wire rdata, as the rest of the crate expects.
 //!
 //! Default TTL, as BIND does it: a record without a TTL takes `$TTL`; failing that, the last
 //! TTL written explicitly; failing that, if the record is the SOA, its MINIMUM field (with a
 //! warning). Any other record without a TTL before one is known is an error.
+//!
+//! Types with a text form here: A NS CNAME SOA PTR HINFO MX TXT AAAA SRV NAPTR DNAME DS SSHFP
+//! RRSIG NSEC DNSKEY NSEC3 NSEC3PARAM TLSA SMIMEA CDS CDNSKEY OPENPGPKEY SVCB HTTPS SPF CAA.
+//! Every other type (LOC, CERT, URI, ZONEMD, ...) is accepted in RFC 3597 form only, and
+//! written back in it. `$GENERATE` is not supported. Identical records are collapsed and
+//! differing TTLs in an RRset unified to the lowest, each with a [`Warning`].
 
 pub(crate) mod lexer;
 pub(crate) mod name;
