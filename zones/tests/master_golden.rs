@@ -310,3 +310,12 @@ fn ldns_output_parses_back_to_the_same_zone() {
         );
     }
 }
+
+#[test]
+fn parse_zone_str_reads_includes_relative_to_the_current_directory() {
+    // Cargo runs integration tests in the package folder.
+    let text = "$TTL 3600\n@ SOA ns1 host 1 2 3 4 5\n@ NS ns1\nns1 A 192.0.2.1\n\
+                $INCLUDE tests/data/include/sub/inc.zone inc\n";
+    let loaded = parse_zone_str(text, &origin(), "inline").unwrap();
+    assert!(write_zone(&loaded.zone).contains("www.inc.example.com. 3600 IN A 192.0.2.80"));
+}
