@@ -586,11 +586,17 @@ impl Loader {
         let key = (record.owner.to_lowercase(), u16::from(record.rtype));
         let old_ttl = self.zone.rrsets.get(&key).map(|s| s.ttl);
         let ttl = record.ttl;
-        let is_duplicate = self
-            .zone
-            .rrsets
-            .get(&key)
-            .is_some_and(|s| s.rdatas.binary_search(&record.rdata).is_ok());
+        // Duplicates compare in canonical form (RFC 4034 section 6.2): `NS a.example.` and
+        // `NS A.EXAMPLE.` are one record, and keeping both would sign the same data twice.
+        let rtype = record.rtype;
+        let canonical = |r: &Rdata| crate::rdata::to_canonical(rtype, r.as_bytes());
+        let is_duplicate = self.zone.rrsets.get(&key).is_some_and(|s| {
+            s.rdatas.binary_search(&record.rdata).is_ok()
+                || (!crate::rdata::canonical_names(rtype, record.rdata.as_bytes()).is_empty() && {
+                    let mine = canonical(&record.rdata);
+                    s.rdatas.iter().any(|r| canonical(r) == mine)
+                })
+        });
         if is_duplicate {
             self.warnings.push(Warning {
                 at: at.clone(),
@@ -612,7 +618,14 @@ impl Loader {
                 },
             });
         }
-        self.zone.insert(record);
+        if is_duplicate {
+            // Keep the first spelling; only the TTL may still lower the set's.
+            if let Some(set) = self.zone.rrsets.get_mut(&key) {
+                set.ttl = set.ttl.min(ttl);
+            }
+        } else {
+            self.zone.insert(record);
+        }
         self.provenance.entry(key).or_default().push(at);
     }
 }
@@ -720,6 +733,16 @@ mod tests {
         );
         let x = Name::from_ascii("x.example.com.").unwrap();
         assert_eq!(l.zone.get(&x, Rtype::A).unwrap().ttl, Ttl(60));
+    }
+
+    #[test]
+    fn records_differing_only_in_the_case_of_an_embedded_name_are_duplicates() {
+        let l = parse(&format!("{HEAD}@ NS NS1\n")).unwrap();
+        assert_eq!(l.zone.get(&origin(), Rtype::NS).unwrap().rdatas.len(), 1);
+        assert!(matches!(
+            l.warnings[0].kind,
+            WarningKind::DuplicateRecord { .. }
+        ));
     }
 
     #[test]
