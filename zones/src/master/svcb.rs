@@ -149,10 +149,42 @@ pub(crate) fn params_from_text(toks: &[Token], out: &mut Vec<u8>) -> Result<(), 
         params.push((key, wire));
     }
     params.sort_by_key(|(k, _)| *k);
+    let keys: Vec<u16> = params.iter().map(|(k, _)| *k).collect();
+    let mandatory = params
+        .iter()
+        .find(|(k, _)| *k == 0)
+        .map(|(_, v)| v.as_slice());
+    if let Err(key) = self_consistent(&keys, mandatory) {
+        let at = toks.first().map_or((0, 0), |t| (t.line, t.col));
+        return Err(Located {
+            line: at.0,
+            col: at.1,
+            kind: SyntaxError::BadSvcValue(key_to_text(key)),
+        });
+    }
     for (k, v) in params {
         out.extend_from_slice(&k.to_be_bytes());
         out.extend_from_slice(&(v.len() as u16).to_be_bytes());
         out.extend_from_slice(&v);
+    }
+    Ok(())
+}
+
+/// RFC 9460 sections 7.1.1 and 8: `no-default-alpn` needs `alpn`; `mandatory` may not list
+/// itself and every key it lists must be present. `keys` are sorted; `mandatory` is the wire
+/// value of key 0. The error names the key at fault. Shared by both directions so that
+/// whatever is written as text is read back.
+fn self_consistent(keys: &[u16], mandatory: Option<&[u8]>) -> Result<(), u16> {
+    if keys.contains(&2) && !keys.contains(&1) {
+        return Err(2);
+    }
+    if let Some(m) = mandatory {
+        for c in m.chunks(2) {
+            let k = u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]);
+            if k == 0 || !keys.contains(&k) {
+                return Err(0);
+            }
+        }
     }
     Ok(())
 }
@@ -188,6 +220,8 @@ fn split_alpn(v: &[u8]) -> Vec<Vec<u8>> {
 /// RFC 3597 form).
 pub(crate) fn params_to_text(mut w: &[u8]) -> Option<String> {
     let mut parts = Vec::new();
+    let mut keys = Vec::new();
+    let mut mandatory = None;
     let mut last_key: Option<u16> = None;
     while !w.is_empty() {
         let key = u16::from_be_bytes([*w.first()?, *w.get(1)?]);
@@ -196,8 +230,12 @@ pub(crate) fn params_to_text(mut w: &[u8]) -> Option<String> {
             return None;
         }
         last_key = Some(key);
+        keys.push(key);
         let len = u16::from_be_bytes([*w.get(2)?, *w.get(3)?]) as usize;
         let v = w.get(4..4 + len)?;
+        if key == 0 {
+            mandatory = Some(v);
+        }
         w = &w[4 + len..];
         let name = key_to_text(key);
         let text = match key {
@@ -261,6 +299,7 @@ pub(crate) fn params_to_text(mut w: &[u8]) -> Option<String> {
         };
         parts.push(text);
     }
+    self_consistent(&keys, mandatory).ok()?;
     Some(parts.join(" "))
 }
 
@@ -316,5 +355,13 @@ mod tests {
             params_to_text(b"\x00\x03\x00\x02\x00\x35\x00\x01\x00\x03\x02h2"),
             None
         );
+    }
+
+    #[test]
+    fn mandatory_keys_must_be_present_and_no_default_alpn_needs_alpn() {
+        assert!(wire("mandatory=port alpn=h2").is_err());
+        assert!(wire("mandatory=mandatory").is_err());
+        assert!(wire("no-default-alpn").is_err());
+        assert!(wire("mandatory=port port=1 no-default-alpn alpn=h3").is_ok());
     }
 }
