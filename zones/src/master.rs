@@ -1,1 +1,921 @@
-//! placeholder, see issue
+//! The RFC 1035 section 5.1 master-file loader, with `$TTL` (RFC 2308 section 4) and the
+//! RFC 3597 generic rdata form, reporting every error as `FILE:LINE:COL: message`.
+//!
+//! hickory-proto keeps its text rdata parsers private, so the front end is daned's own: a
+//! tokenizer (`lexer`), names with escapes (`name`), and text to wire per type (`text`,
+//! `svcb`). Records are stored as uncompressed wire rdata, as the rest of the crate expects.
+//!
+//! Default TTL, as BIND does it: a record without a TTL takes `$TTL`; failing that, the last
+//! TTL written explicitly; failing that, if the record is the SOA, its MINIMUM field (with a
+//! warning). Any other record without a TTL before one is known is an error.
+//!
+//! Types with a text form here: A NS CNAME SOA PTR HINFO MX TXT AAAA SRV NAPTR DNAME DS SSHFP
+//! RRSIG NSEC DNSKEY NSEC3 NSEC3PARAM TLSA SMIMEA CDS CDNSKEY OPENPGPKEY SVCB HTTPS SPF CAA.
+//! Every other type (LOC, CERT, URI, ZONEMD, ...) is accepted in RFC 3597 form only, and
+//! written back in it. `$GENERATE` is not supported. Identical records are collapsed and
+//! differing TTLs in an RRset unified to the lowest, each with a [`Warning`].
+
+pub(crate) mod lexer;
+pub(crate) mod name;
+pub(crate) mod svcb;
+pub(crate) mod text;
+pub(crate) mod time;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::check::{self, CheckError, Location, Provenance};
+use crate::record::{Class, Name, Rdata, Record, Rtype, Ttl};
+use crate::zone::Zone;
+use lexer::{Entry, Located, Token};
+
+//------------ Public API ----------------------------------------------------
+
+/// A zone read from text, with the warnings found on the way.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    /// The zone.
+    pub zone: Zone,
+    /// Things that were accepted but deserve a look (duplicates, TTLs unified).
+    pub warnings: Vec<Warning>,
+}
+
+/// Loads the zone file at `path` for the zone `origin` and runs the semantic checks of
+/// [`crate::check`]. `$INCLUDE` paths are relative to the including file's folder.
+pub fn load_zone_file(path: &Path, origin: &Name) -> Result<Loaded, LoadError> {
+    let label = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
+        file: label.clone(),
+        source,
+    })?;
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut loader = Loader::new(origin);
+    loader.stack.push(canonical(path));
+    loader.load_text(&bytes, &label, &dir, origin.clone())?;
+    loader.finish()
+}
+
+/// Parses zone text as if it were a file named `source_label`, then runs the checks.
+/// `$INCLUDE` paths are relative to the current directory.
+pub fn parse_zone_str(text: &str, origin: &Name, source_label: &str) -> Result<Loaded, LoadError> {
+    let mut loader = Loader::new(origin);
+    loader.load_text(text.as_bytes(), source_label, Path::new(""), origin.clone())?;
+    loader.finish()
+}
+
+/// Like [`parse_zone_str`] but without the semantic checks, for fragments and tools that
+/// check later (the checks need a whole zone: SOA, apex NS).
+pub fn parse_zone_str_unchecked(
+    text: &str,
+    origin: &Name,
+    source_label: &str,
+) -> Result<(Loaded, Provenance), LoadError> {
+    let mut loader = Loader::new(origin);
+    loader.load_text(text.as_bytes(), source_label, Path::new(""), origin.clone())?;
+    Ok((
+        Loaded {
+            zone: loader.zone,
+            warnings: loader.warnings,
+        },
+        loader.provenance,
+    ))
+}
+
+//------------ LoadError -----------------------------------------------------
+
+/// Why a zone could not be loaded. Every variant names the file (the included one when the
+/// problem is there) and, where there is one, the line.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LoadError {
+    /// The text does not follow master-file syntax.
+    #[error("{file}:{line}:{col}: {kind}")]
+    Syntax {
+        /// File the error is in.
+        file: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        col: usize,
+        /// What is wrong.
+        kind: SyntaxError,
+    },
+    /// The zone file itself could not be read.
+    #[error("{file}: cannot read: {source}")]
+    Io {
+        /// The file.
+        file: String,
+        /// The operating system's reason.
+        source: std::io::Error,
+    },
+    /// A file named by `$INCLUDE` could not be read.
+    #[error("{file}:{line}: cannot read included file {}: {source}", path.display())]
+    Include {
+        /// The including file.
+        file: String,
+        /// Line of the `$INCLUDE`.
+        line: usize,
+        /// The included path as resolved.
+        path: PathBuf,
+        /// The operating system's reason.
+        source: std::io::Error,
+    },
+    /// The zone parsed but breaks a semantic rule.
+    #[error(transparent)]
+    Check(#[from] CheckError),
+}
+
+impl LoadError {
+    /// The line the error points at, if any (useful to tests and editors).
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            Self::Syntax { line, .. } | Self::Include { line, .. } => Some(*line),
+            Self::Check(c) => Some(c.location().line),
+            Self::Io { .. } => None,
+        }
+    }
+}
+
+/// The syntax errors a master file can contain.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SyntaxError {
+    /// A `)` without `(`, or a `(` never closed.
+    #[error("unbalanced parenthesis")]
+    UnbalancedParenthesis,
+    /// A quoted string runs to the end of the line or file.
+    #[error("unterminated quoted string")]
+    UnterminatedString,
+    /// A backslash at the end of input or line.
+    #[error("backslash with nothing to escape")]
+    DanglingEscape,
+    /// A `\DDD` escape that is not three digits or exceeds 255.
+    #[error("bad \\DDD escape")]
+    BadEscape,
+    /// Two dots in a row, or a name starting with a dot (RFC 1035 section 5.1).
+    #[error("empty label in domain name")]
+    EmptyLabel,
+    /// A label over 63 octets (RFC 1035 section 2.3.4).
+    #[error("label longer than 63 octets")]
+    LabelTooLong,
+    /// A name over 255 octets in wire form (RFC 1035 section 2.3.4).
+    #[error("domain name longer than 255 octets")]
+    NameTooLong,
+    /// Names may not be quoted.
+    #[error("a domain name may not be quoted")]
+    QuotedName,
+    /// A TTL that is not a number with optional s/m/h/d/w units, or exceeds 2^31-1.
+    #[error("bad TTL {0:?}")]
+    BadTtl(String),
+    /// A numeric field out of range or not a number.
+    #[error("bad {field} {text:?}")]
+    BadNumber {
+        /// The field.
+        field: &'static str,
+        /// What was written.
+        text: String,
+    },
+    /// Not a type mnemonic nor `TYPEnnn` (RFC 3597 section 5).
+    #[error("unknown record type {0:?}")]
+    UnknownType(String),
+    /// A known type without a text parser in daned: write it as `\# len hex`.
+    #[error("record type {0} is only accepted in RFC 3597 form (\\# len hex)")]
+    UnsupportedType(String),
+    /// A class other than the zone's.
+    #[error("class {found} differs from the zone's class {zone}")]
+    ClassMismatch {
+        /// The record's class.
+        found: String,
+        /// The class of the zone.
+        zone: String,
+    },
+    /// A record with a blank owner before any owner was given.
+    #[error("no previous owner name for a record with a blank owner")]
+    MissingOwner,
+    /// An entry with an owner but no type.
+    #[error("record has no type")]
+    MissingType,
+    /// A field of the rdata is missing.
+    #[error("missing {0}")]
+    MissingField(&'static str),
+    /// Fields left over after the rdata.
+    #[error("unexpected {0:?} after the record data")]
+    TrailingData(String),
+    /// No TTL given and none to inherit (see the module docs for the rules).
+    #[error("no TTL given and no $TTL or previous TTL to use")]
+    NoTtl,
+    /// A `$` directive daned does not know (`$GENERATE` is not supported).
+    #[error("unknown directive {0}")]
+    UnknownDirective(String),
+    /// A directive without its argument.
+    #[error("{0} needs an argument")]
+    MissingArgument(&'static str),
+    /// An `$INCLUDE` that includes itself, directly or not.
+    #[error("include loop: {} is already being read", .0.display())]
+    IncludeLoop(PathBuf),
+    /// An address that does not parse.
+    #[error("bad address {0:?}")]
+    BadAddress(String),
+    /// A character-string over 255 octets (RFC 1035 section 3.3).
+    #[error("string longer than 255 octets")]
+    StringTooLong,
+    /// Bad base64 (RFC 4648 section 4).
+    #[error("bad base64")]
+    BadBase64,
+    /// Bad hexadecimal.
+    #[error("bad hex")]
+    BadHex,
+    /// Bad base32hex (RFC 4648 section 7), as in NSEC3 next hashed owner.
+    #[error("bad base32hex")]
+    BadBase32,
+    /// An RRSIG time that is neither YYYYMMDDHHmmSS nor seconds (RFC 4034 section 3.2).
+    #[error("bad time {0:?}")]
+    BadTime(String),
+    /// A CAA tag that is empty or not alphanumeric (RFC 8659 section 4.1).
+    #[error("bad CAA tag {0:?}")]
+    BadCaaTag(String),
+    /// `\# len hex` whose length disagrees with the data (RFC 3597 section 5).
+    #[error("generic rdata declares {declared} octets but has {actual}")]
+    GenericLengthMismatch {
+        /// The declared length.
+        declared: usize,
+        /// The length of the hex data.
+        actual: usize,
+    },
+    /// `\# len hex` for a type daned knows, with data not valid for it (RFC 3597 section 5).
+    #[error("generic rdata is not valid {0} data")]
+    BadGenericRdata(String),
+    /// Unknown SvcParamKey (RFC 9460 section 14.3).
+    #[error("unknown SvcParamKey {0:?}")]
+    UnknownSvcKey(String),
+    /// A SvcParamKey given twice (RFC 9460 section 2.2).
+    #[error("SvcParamKey {0} given twice")]
+    DuplicateSvcKey(String),
+    /// A SvcParam value that does not fit its key (RFC 9460 section 7).
+    #[error("bad value for SvcParamKey {0}")]
+    BadSvcValue(String),
+    /// A DS or CDS digest whose length does not fit its digest type (RFC 4034 section 5.1.4,
+    /// RFC 4509 section 2.2, RFC 6605 section 3).
+    #[error("digest type {digest_type} needs {expected} octets, not {actual}")]
+    BadDigestLength {
+        /// The digest type.
+        digest_type: u8,
+        /// Its digest size.
+        expected: usize,
+        /// What was given.
+        actual: usize,
+    },
+    /// Record data over 65535 octets.
+    #[error("record data longer than 65535 octets")]
+    RdataTooLong,
+}
+
+//------------ Warning -------------------------------------------------------
+
+/// Something accepted at load that deserves attention, with its file and line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Warning {
+    /// Where.
+    pub at: Location,
+    /// What.
+    pub kind: WarningKind,
+}
+
+/// The kinds of [`Warning`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum WarningKind {
+    /// An identical record appeared before; this one was collapsed (RFC 2181 section 5).
+    #[error("duplicate {rtype} record at {owner} collapsed")]
+    DuplicateRecord {
+        /// Owner.
+        owner: String,
+        /// Type mnemonic.
+        rtype: String,
+    },
+    /// The RRset had another TTL; all its records now have the lowest (RFC 2181 section 5.2).
+    #[error("TTL of {rtype} RRset at {owner} differs; unified to {ttl}")]
+    TtlUnified {
+        /// Owner.
+        owner: String,
+        /// Type mnemonic.
+        rtype: String,
+        /// The TTL now used for the set.
+        ttl: u32,
+    },
+    /// No `$TTL` and no earlier TTL: the SOA took its MINIMUM field as TTL, as BIND does.
+    #[error("no TTL given; using the SOA MINIMUM {0}")]
+    SoaMinimumUsedAsTtl(u32),
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.at, self.kind)
+    }
+}
+
+//------------ Loader --------------------------------------------------------
+
+/// State that lasts across files of one load.
+struct Loader {
+    /// The zone being built.
+    zone: Zone,
+    /// Warnings so far.
+    warnings: Vec<Warning>,
+    /// Where each RRset's records came from, in file order.
+    provenance: Provenance,
+    /// `$TTL`, once set.
+    default_ttl: Option<u32>,
+    /// The last TTL written explicitly on a record.
+    last_ttl: Option<u32>,
+    /// The last owner name, for blank owners.
+    last_owner: Option<Name>,
+    /// The class of the first record; all must agree.
+    class: Option<Class>,
+    /// Files being read, for include loop detection.
+    stack: Vec<PathBuf>,
+}
+
+/// `path` made absolute and resolved, or as given when that fails (the read will fail too).
+fn canonical(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+impl Loader {
+    /// A loader for a zone at `origin`.
+    fn new(origin: &Name) -> Self {
+        Self {
+            zone: Zone::new(origin.clone(), Class::IN),
+            warnings: Vec::new(),
+            provenance: HashMap::new(),
+            default_ttl: None,
+            last_ttl: None,
+            last_owner: None,
+            class: None,
+            stack: Vec::new(),
+        }
+    }
+
+    /// Runs the checks and hands the zone over.
+    fn finish(self) -> Result<Loaded, LoadError> {
+        check::check(&self.zone, Some(&self.provenance))?;
+        Ok(Loaded {
+            zone: self.zone,
+            warnings: self.warnings,
+        })
+    }
+
+    /// Reads one file's text. `origin` is the starting `$ORIGIN`.
+    fn load_text(
+        &mut self,
+        bytes: &[u8],
+        label: &str,
+        dir: &Path,
+        mut origin: Name,
+    ) -> Result<(), LoadError> {
+        let file: Arc<str> = Arc::from(label);
+        let syntax = |e: Located| LoadError::Syntax {
+            file: label.to_string(),
+            line: e.line,
+            col: e.col,
+            kind: e.kind,
+        };
+        let entries = lexer::tokenize(bytes).map_err(syntax)?;
+        for entry in &entries {
+            let first = &entry.tokens[0];
+            if !entry.blank_owner && !first.quoted && first.text.first() == Some(&b'$') {
+                self.directive(entry, &file, dir, &mut origin)?;
+                continue;
+            }
+            self.record(entry, &file, &origin).map_err(syntax)?;
+        }
+        Ok(())
+    }
+
+    /// Handles `$ORIGIN`, `$TTL` and `$INCLUDE`.
+    fn directive(
+        &mut self,
+        entry: &Entry,
+        file: &Arc<str>,
+        dir: &Path,
+        origin: &mut Name,
+    ) -> Result<(), LoadError> {
+        let syntax = |t: &Token, kind| LoadError::Syntax {
+            file: file.to_string(),
+            line: t.line,
+            col: t.col,
+            kind,
+        };
+        let first = &entry.tokens[0];
+        let arg = |name: &'static str, i: usize| {
+            entry
+                .tokens
+                .get(i)
+                .ok_or_else(|| syntax(first, SyntaxError::MissingArgument(name)))
+        };
+        let upper = first.text.to_ascii_uppercase();
+        match &upper[..] {
+            b"$ORIGIN" => {
+                let t = arg("$ORIGIN", 1)?;
+                *origin = name::parse_name(t, origin).map_err(|k| syntax(t, k))?;
+                if let Some(extra) = entry.tokens.get(2) {
+                    return Err(syntax(extra, SyntaxError::TrailingData(extra.as_str())));
+                }
+            }
+            b"$TTL" => {
+                let t = arg("$TTL", 1)?;
+                let ttl = text::parse_ttl(&t.text)
+                    .filter(|&v| v <= Ttl::MAX.0)
+                    .ok_or_else(|| syntax(t, SyntaxError::BadTtl(t.as_str())))?;
+                self.default_ttl = Some(ttl);
+                if let Some(extra) = entry.tokens.get(2) {
+                    return Err(syntax(extra, SyntaxError::TrailingData(extra.as_str())));
+                }
+            }
+            b"$INCLUDE" => {
+                let t = arg("$INCLUDE", 1)?;
+                let rel = lexer::unescape(&t.text).map_err(|k| syntax(t, k))?;
+                let rel = PathBuf::from(String::from_utf8_lossy(&rel).into_owned());
+                let path = dir.join(rel);
+                let inc_origin = match entry.tokens.get(2) {
+                    Some(o) => name::parse_name(o, origin).map_err(|k| syntax(o, k))?,
+                    None => origin.clone(),
+                };
+                if let Some(extra) = entry.tokens.get(3) {
+                    return Err(syntax(extra, SyntaxError::TrailingData(extra.as_str())));
+                }
+                let canon = canonical(&path);
+                if self.stack.contains(&canon) {
+                    return Err(syntax(t, SyntaxError::IncludeLoop(path)));
+                }
+                let bytes = std::fs::read(&path).map_err(|source| LoadError::Include {
+                    file: file.to_string(),
+                    line: t.line,
+                    path: path.clone(),
+                    source,
+                })?;
+                let sub_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+                self.stack.push(canon);
+                let saved_owner = self.last_owner.clone();
+                let label = path.display().to_string();
+                let result = self.load_text(&bytes, &label, &sub_dir, inc_origin);
+                self.stack.pop();
+                self.last_owner = saved_owner;
+                result?;
+            }
+            _ => {
+                return Err(syntax(first, SyntaxError::UnknownDirective(first.as_str())));
+            }
+        }
+        Ok(())
+    }
+
+    /// Parses one record entry and adds it to the zone.
+    fn record(&mut self, entry: &Entry, file: &Arc<str>, origin: &Name) -> Result<(), Located> {
+        let toks = &entry.tokens;
+        let at = |t: &Token, kind| Located {
+            line: t.line,
+            col: t.col,
+            kind,
+        };
+        let mut i = 0;
+        let owner = if entry.blank_owner {
+            self.last_owner
+                .clone()
+                .ok_or_else(|| at(&toks[0], SyntaxError::MissingOwner))?
+        } else {
+            i = 1;
+            name::parse_name(&toks[0], origin).map_err(|k| at(&toks[0], k))?
+        };
+        self.last_owner = Some(owner.clone());
+        let mut ttl = None;
+        let mut class = None;
+        for _ in 0..2 {
+            let Some(t) = toks.get(i) else { break };
+            if ttl.is_none() && !t.quoted && t.text.first().is_some_and(u8::is_ascii_digit) {
+                let v = text::parse_ttl(&t.text)
+                    .filter(|&v| v <= Ttl::MAX.0)
+                    .ok_or_else(|| at(t, SyntaxError::BadTtl(t.as_str())))?;
+                ttl = Some(v);
+                i += 1;
+            } else if class.is_none() && text::class_from_text(t).is_some() {
+                class = text::class_from_text(t);
+                i += 1;
+            } else {
+                break;
+            }
+        }
+        let type_tok = toks
+            .get(i)
+            .ok_or_else(|| at(&toks[toks.len() - 1], SyntaxError::MissingType))?;
+        let code = if type_tok.quoted {
+            None
+        } else {
+            text::type_from_text(&type_tok.text)
+        };
+        let code = code.ok_or_else(|| at(type_tok, SyntaxError::UnknownType(type_tok.as_str())))?;
+        let rtype = Rtype::from(code);
+        let class = Class::from(class.unwrap_or_else(|| self.class.map_or(1, u16::from)));
+        match self.class {
+            None => {
+                self.class = Some(class);
+                self.zone.class = class;
+            }
+            Some(zc) if zc != class => {
+                return Err(at(
+                    type_tok,
+                    SyntaxError::ClassMismatch {
+                        found: text::class_to_text(u16::from(class)),
+                        zone: text::class_to_text(u16::from(zc)),
+                    },
+                ));
+            }
+            Some(_) => {}
+        }
+        let rdata = text::rdata_from_text(rtype, &toks[i + 1..], origin, type_tok)?;
+        let location = Location {
+            file: file.clone(),
+            line: entry.line,
+        };
+        let ttl = match ttl {
+            Some(v) => {
+                self.last_ttl = Some(v);
+                v
+            }
+            None => match self.default_ttl.or(self.last_ttl) {
+                Some(v) => v,
+                None if code == 6 && rdata.len() >= 4 => {
+                    let n = rdata.len();
+                    let min = u32::from_be_bytes([
+                        rdata[n - 4],
+                        rdata[n - 3],
+                        rdata[n - 2],
+                        rdata[n - 1],
+                    ]);
+                    let min = min.min(Ttl::MAX.0);
+                    self.warnings.push(Warning {
+                        at: location.clone(),
+                        kind: WarningKind::SoaMinimumUsedAsTtl(min),
+                    });
+                    self.last_ttl = Some(min);
+                    min
+                }
+                None => return Err(at(type_tok, SyntaxError::NoTtl)),
+            },
+        };
+        self.add(
+            Record {
+                owner,
+                rtype,
+                class,
+                ttl: Ttl(ttl),
+                rdata: Rdata::from(rdata),
+            },
+            location,
+        );
+        Ok(())
+    }
+
+    /// Inserts a record, noting duplicates and TTL differences.
+    fn add(&mut self, record: Record, at: Location) {
+        // Texts for warnings are made only when there is one: this runs for every record.
+        let owner = || crate::present::name_to_text(&record.owner);
+        let rtype_text = || text::type_to_text(u16::from(record.rtype));
+        let covered = crate::zone::covered_type(record.rtype, record.rdata.as_bytes());
+        let key = (
+            record.owner.to_lowercase(),
+            u16::from(record.rtype),
+            covered,
+        );
+        let old_ttl = self.zone.rrsets.get(&key).map(|s| s.ttl);
+        let ttl = record.ttl;
+        // Duplicates compare in canonical form (RFC 4034 section 6.2): `NS a.example.` and
+        // `NS A.EXAMPLE.` are one record, and keeping both would sign the same data twice.
+        let rtype = record.rtype;
+        let canonical = |r: &Rdata| crate::rdata::to_canonical(rtype, r.as_bytes());
+        let is_duplicate = self.zone.rrsets.get(&key).is_some_and(|s| {
+            s.rdatas.binary_search(&record.rdata).is_ok()
+                || (!crate::rdata::canonical_names(rtype, record.rdata.as_bytes()).is_empty() && {
+                    let mine = canonical(&record.rdata);
+                    s.rdatas.iter().any(|r| canonical(r) == mine)
+                })
+        });
+        if is_duplicate {
+            self.warnings.push(Warning {
+                at: at.clone(),
+                kind: WarningKind::DuplicateRecord {
+                    owner: owner(),
+                    rtype: rtype_text(),
+                },
+            });
+        }
+        if let Some(old) = old_ttl
+            && old != ttl
+        {
+            self.warnings.push(Warning {
+                at: at.clone(),
+                kind: WarningKind::TtlUnified {
+                    owner: owner(),
+                    rtype: rtype_text(),
+                    ttl: old.min(ttl).0,
+                },
+            });
+        }
+        if is_duplicate {
+            // Keep the first spelling; only the TTL may still lower the set's.
+            if let Some(set) = self.zone.rrsets.get_mut(&key) {
+                set.ttl = set.ttl.min(ttl);
+            }
+        } else {
+            self.zone.insert(record);
+        }
+        self.provenance.entry(key).or_default().push(at);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::present::{rdata_to_text, write_zone};
+
+    fn origin() -> Name {
+        Name::from_ascii("example.com.").unwrap()
+    }
+
+    const HEAD: &str = "$TTL 3600\n@ SOA ns1 host 1 2 3 4 5\n@ NS ns1\nns1 A 192.0.2.1\n";
+
+    fn parse(text: &str) -> Result<Loaded, LoadError> {
+        parse_zone_str(text, &origin(), "t.zone")
+    }
+
+    fn unchecked(text: &str) -> Result<Loaded, LoadError> {
+        parse_zone_str_unchecked(text, &origin(), "t.zone").map(|(l, _)| l)
+    }
+
+    /// A small deterministic generator (xorshift64), so failures reproduce.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    #[test]
+    fn syntax_errors_display_file_line_and_column() {
+        let err = parse(&format!("{HEAD}www A 192.0.2.300\n")).unwrap_err();
+        assert_eq!(err.to_string(), "t.zone:5:7: bad address \"192.0.2.300\"");
+        assert_eq!(err.line(), Some(5));
+    }
+
+    #[test]
+    fn ttl_and_class_may_come_in_either_order_and_in_generic_form() {
+        let z = unchecked(
+            "$TTL 60\na 1h IN A 192.0.2.1\nb IN 2h A 192.0.2.2\nc CLASS1 TYPE1 \\# 4 c0000203\n",
+        )
+        .unwrap()
+        .zone;
+        let text = write_zone(&z);
+        assert!(
+            text.contains("a.example.com. 3600 IN A 192.0.2.1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("b.example.com. 7200 IN A 192.0.2.2"),
+            "{text}"
+        );
+        assert!(text.contains("c.example.com. 60 IN A 192.0.2.3"), "{text}");
+    }
+
+    #[test]
+    fn generic_rdata_for_a_known_type_equals_its_text_form() {
+        let a = unchecked("$TTL 1\nx MX 10 mx.example.com.\n").unwrap().zone;
+        let b = unchecked("$TTL 1\nx MX \\# 18 000a 026d78 076578616d706c65 03636f6d 00\n")
+            .unwrap()
+            .zone;
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn without_ttl_the_soa_minimum_is_used_as_bind_does_and_others_inherit_it() {
+        let l = parse("@ SOA ns1 host 1 2 3 4 300\n@ NS ns1\nns1 A 192.0.2.1\nx 10 A 192.0.2.2\ny A 192.0.2.3\n")
+            .unwrap();
+        assert_eq!(l.zone.soa().unwrap().ttl, Ttl(300));
+        assert_eq!(l.zone.get(&origin(), Rtype::NS).unwrap().ttl, Ttl(300));
+        let y = Name::from_ascii("y.example.com.").unwrap();
+        assert_eq!(l.zone.get(&y, Rtype::A).unwrap().ttl, Ttl(10));
+        assert!(matches!(
+            l.warnings[0].kind,
+            WarningKind::SoaMinimumUsedAsTtl(300)
+        ));
+    }
+
+    #[test]
+    fn a_record_without_any_ttl_before_the_soa_is_an_error() {
+        let err = unchecked("x A 192.0.2.1\n").unwrap_err();
+        assert!(err.to_string().contains("no TTL"), "{err}");
+    }
+
+    #[test]
+    fn duplicates_and_differing_ttls_are_warnings_with_their_line() {
+        let l = parse(&format!(
+            "{HEAD}x A 192.0.2.9\nx A 192.0.2.9\nx 60 A 192.0.2.10\n"
+        ))
+        .unwrap();
+        let shown: Vec<String> = l.warnings.iter().map(ToString::to_string).collect();
+        assert!(shown[0].starts_with("t.zone:6: duplicate A"), "{shown:?}");
+        assert!(
+            shown[1].starts_with("t.zone:7: TTL of A RRset"),
+            "{shown:?}"
+        );
+        let x = Name::from_ascii("x.example.com.").unwrap();
+        assert_eq!(l.zone.get(&x, Rtype::A).unwrap().ttl, Ttl(60));
+    }
+
+    #[test]
+    fn records_differing_only_in_the_case_of_an_embedded_name_are_duplicates() {
+        let l = parse(&format!("{HEAD}@ NS NS1\n")).unwrap();
+        assert_eq!(l.zone.get(&origin(), Rtype::NS).unwrap().rdatas.len(), 1);
+        assert!(matches!(
+            l.warnings[0].kind,
+            WarningKind::DuplicateRecord { .. }
+        ));
+    }
+
+    #[test]
+    fn blank_owners_repeat_the_previous_owner_and_origin_changes_apply() {
+        let z = unchecked("$TTL 1\nx A 192.0.2.1\n  AAAA ::1\n$ORIGIN sub\ny A 192.0.2.2\n")
+            .unwrap()
+            .zone;
+        let text = write_zone(&z);
+        assert!(text.contains("x.example.com. 1 IN AAAA ::1"), "{text}");
+        assert!(
+            text.contains("y.sub.example.com. 1 IN A 192.0.2.2"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_sha256_ds_digest_must_be_32_octets() {
+        let err = unchecked("$TTL 1\nx DS 1 13 2 abcd\n").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "t.zone:2:3: digest type 2 needs 32 octets, not 2"
+        );
+    }
+
+    #[test]
+    fn generic_rdata_of_a_known_type_must_be_valid_for_it() {
+        let err = unchecked("$TTL 1\nx A \\# 3 010203\n").unwrap_err();
+        assert!(err.to_string().contains("not valid A data"), "{err}");
+    }
+
+    #[test]
+    fn generic_length_must_match_the_data() {
+        let err = unchecked("$TTL 1\nx TYPE999 \\# 3 abcd\n").unwrap_err();
+        assert!(
+            err.to_string().contains("declares 3 octets but has 2"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn garbage_input_never_panics() {
+        let vocab = [
+            "@",
+            "a",
+            "b.c.",
+            "\\",
+            "\\0",
+            "\\999",
+            "\"",
+            "(",
+            ")",
+            ";",
+            "$TTL",
+            "$ORIGIN",
+            "$INCLUDE",
+            "1h",
+            "99999999999",
+            "IN",
+            "CLASS9",
+            "TYPE65535",
+            "\\#",
+            "0",
+            "4",
+            "ff",
+            "A",
+            "AAAA",
+            "SOA",
+            "MX",
+            "TXT",
+            "SVCB",
+            "HTTPS",
+            "alpn=",
+            "mandatory=port",
+            "NSEC3",
+            "-",
+            "RRSIG",
+            "NSEC",
+            "DS",
+            "CAA",
+            "NAPTR",
+            "TLSA",
+            "AA==",
+            "..",
+            " ",
+            "\t",
+            "\n",
+            "key65535=",
+            "ipv6hint=::1",
+            "20240101000000",
+            "é",
+        ];
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        for _ in 0..3000 {
+            let mut s = String::new();
+            for _ in 0..rng.below(30) {
+                s.push_str(vocab[rng.below(vocab.len())]);
+                if rng.below(3) > 0 {
+                    s.push(' ');
+                }
+            }
+            let _ = parse(&s);
+            let _ = unchecked(&format!("$TTL 1\n{s}"));
+            let bytes: Vec<u8> = (0..rng.below(64)).map(|_| rng.next() as u8).collect();
+            let _ = unchecked(&String::from_utf8_lossy(&bytes));
+        }
+    }
+
+    #[test]
+    fn random_wire_rdata_written_as_text_parses_back_to_the_same_bytes() {
+        let codes = [
+            1, 2, 5, 6, 12, 13, 15, 16, 28, 33, 35, 39, 43, 44, 46, 47, 48, 50, 51, 52, 53, 59, 60,
+            61, 64, 65, 99, 257, 65534,
+        ];
+        let mut rng = Rng(0x1234_5678_9abc_def1);
+        for _ in 0..20_000 {
+            let code = codes[rng.below(codes.len())];
+            let len = rng.below(40);
+            let mut bytes: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+            // Bias towards decodable data: small lengths and names in the right places.
+            if rng.below(2) == 0 {
+                for b in bytes.iter_mut() {
+                    *b %= 8;
+                }
+            }
+            let text = rdata_to_text(code, &bytes);
+            let line = format!("$TTL 1\nx {} {text}\n", text::type_to_text(code));
+            if text.starts_with("\\#") && crate::present::has_typed_form(code) {
+                // Invalid data of a known type: refused when read back (RFC 3597 section 5).
+                assert!(unchecked(&line).is_err(), "type {code} {text} was accepted");
+                continue;
+            }
+            let zone = match unchecked(&line) {
+                Ok(l) => l.zone,
+                Err(e) => panic!("type {code} rdata {bytes:02x?} as {text:?} fails: {e}"),
+            };
+            let rec = zone.records().next().unwrap();
+            assert_eq!(rec.rdata.as_bytes(), &bytes[..], "type {code} via {text:?}");
+        }
+    }
+
+    #[test]
+    fn random_svcb_params_written_as_text_parse_back_to_the_same_bytes() {
+        let mut rng = Rng(0x0bad_cafe_dead_beef);
+        let mut decoded = 0;
+        for _ in 0..20_000 {
+            let mut bytes = vec![0, 1, 0];
+            for _ in 0..rng.below(4) {
+                let key = [0u16, 1, 2, 3, 4, 5, 6, 7, 8, 9, 65000][rng.below(11)];
+                let len = [0usize, 1, 2, 3, 4, 16, 32][rng.below(7)];
+                bytes.extend_from_slice(&key.to_be_bytes());
+                bytes.extend_from_slice(&(len as u16).to_be_bytes());
+                bytes.extend(
+                    (0..len).map(|_| [0u8, 1, 2, 3, b',', b'\\', b'"', b'a', 200][rng.below(9)]),
+                );
+            }
+            let text = rdata_to_text(64, &bytes);
+            if text.starts_with("\\#") {
+                continue;
+            }
+            decoded += 1;
+            let line = format!("$TTL 1\nx SVCB {text}\n");
+            let zone = match unchecked(&line) {
+                Ok(l) => l.zone,
+                Err(e) => panic!("rdata {bytes:02x?} as {text:?} fails: {e}"),
+            };
+            let rec = zone.records().next().unwrap();
+            assert_eq!(rec.rdata.as_bytes(), &bytes[..], "via {text:?}");
+        }
+        assert!(decoded > 1000, "only {decoded} decoded");
+    }
+}
