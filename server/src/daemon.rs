@@ -290,7 +290,7 @@ pub fn serve(
     let mut tcp_listeners = Vec::new();
     let mut last_error = None;
     for &addr in &server.listen {
-        let bound = UdpServer::start(addr, workers, Arc::clone(&catalog))
+        let bound = UdpServer::start(addr, workers, Arc::clone(&catalog), crate::answer::respond)
             .map_err(|source| DaemonError::Bind {
                 addr,
                 proto: "udp",
@@ -351,6 +351,7 @@ pub fn serve(
                 .collect(),
             idle_timeout: server.tcp_idle_timeout,
             connections: Arc::new(Semaphore::new(server.tcp_max_connections)),
+            respond: crate::answer::respond,
         });
         for std_listener in tcp_listeners {
             let listener = tokio::net::TcpListener::from_std(std_listener).map_err(|source| {

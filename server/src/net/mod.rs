@@ -6,6 +6,14 @@
 pub mod tcp;
 pub mod udp;
 
+use zones::snapshot::Catalog;
+
+use crate::answer::{Outcome, Transport};
+
+/// The signature of [`crate::answer::respond`]; the listeners take it as a value so that tests
+/// can drive the network paths with a stand-in.
+pub type RespondFn = fn(&Catalog, &[u8], Transport, &mut Vec<u8>) -> Outcome;
+
 /// DNS header length (RFC 1035 section 4.1.1).
 pub const HEADER_LEN: usize = 12;
 

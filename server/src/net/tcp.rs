@@ -14,8 +14,8 @@ use zones::Name;
 use zones::snapshot::Catalog;
 
 use crate::acl::Acl;
-use crate::answer::{Outcome, Transport, respond};
-use crate::net::{RCODE_REFUSED, write_error_reply};
+use crate::answer::{Outcome, Transport};
+use crate::net::{RCODE_REFUSED, RespondFn, write_error_reply};
 use crate::xfr::axfr::send_axfr;
 
 //------------ TcpShared -----------------------------------------------------
@@ -30,6 +30,8 @@ pub struct TcpShared {
     pub idle_timeout: Duration,
     /// Limits concurrent connections.
     pub connections: Arc<Semaphore>,
+    /// Answers one query ([`crate::answer::respond`] outside tests).
+    pub respond: RespondFn,
 }
 
 impl TcpShared {
@@ -96,7 +98,7 @@ async fn connection(
             Ok(r) => r?,
         };
         let catalog = shared.catalog.load_full();
-        match respond(&catalog, &query, Transport::Tcp, &mut out) {
+        match (shared.respond)(&catalog, &query, Transport::Tcp, &mut out) {
             Outcome::Reply => {}
             Outcome::Drop => continue,
             Outcome::Transfer(index) => {
@@ -153,4 +155,93 @@ async fn write_framed<W: AsyncWriteExt + Unpin>(
     frame.extend_from_slice(&len.to_be_bytes());
     frame.extend_from_slice(msg);
     w.write_all(frame).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::AsyncReadExt;
+
+    /// Stand-in for `respond`: AXFR (type 252) is a transfer of zone 0, anything else REFUSED.
+    fn stand_in(_: &Catalog, q: &[u8], _: Transport, out: &mut Vec<u8>) -> Outcome {
+        let qtype = crate::net::question(q).map(|qs| &qs[qs.len() - 4..qs.len() - 2]);
+        if qtype == Some(&[0, 252][..]) {
+            return Outcome::Transfer(0);
+        }
+        write_error_reply(q, RCODE_REFUSED, out);
+        Outcome::Reply
+    }
+
+    async fn start(acl: &[&str]) -> SocketAddr {
+        let zone = crate::demo::demo_zone();
+        let origin = zone.origin.clone();
+        let catalog = Catalog::new(vec![Arc::new(zone)]);
+        let shared = Arc::new(TcpShared {
+            catalog: Arc::new(ArcSwap::from_pointee(catalog)),
+            acls: vec![(origin, Acl::parse(acl).unwrap())],
+            idle_timeout: Duration::from_secs(2),
+            connections: Arc::new(Semaphore::new(4)),
+            respond: stand_in,
+        });
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(serve(listener, shared));
+        addr
+    }
+
+    fn query(id: u8, qtype: u8) -> Vec<u8> {
+        let mut q = vec![0, 30, 0, id, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0];
+        q.extend_from_slice(b"\x07example\x04test\x00\x00");
+        q.extend_from_slice(&[qtype, 0, 1]);
+        q
+    }
+
+    async fn read_msg(s: &mut TcpStream) -> Vec<u8> {
+        let len = s.read_u16().await.unwrap();
+        let mut m = vec![0; len as usize];
+        s.read_exact(&mut m).await.unwrap();
+        m
+    }
+
+    #[tokio::test]
+    async fn pipelined_queries_are_answered_in_order() {
+        let addr = start(&[]).await;
+        let mut s = TcpStream::connect(addr).await.unwrap();
+        let mut both = query(1, 1);
+        both.extend(query(2, 15));
+        s.write_all(&both).await.unwrap();
+        assert_eq!(read_msg(&mut s).await[1], 1);
+        assert_eq!(read_msg(&mut s).await[1], 2);
+    }
+
+    #[tokio::test]
+    async fn axfr_is_streamed_to_allowed_clients_and_refused_to_others() {
+        let addr = start(&["127.0.0.0/8"]).await;
+        let mut s = TcpStream::connect(addr).await.unwrap();
+        s.write_all(&query(7, 252)).await.unwrap();
+        let m = read_msg(&mut s).await;
+        assert_eq!(m[3] & 0x0f, 0, "NOERROR");
+        let ancount = u16::from_be_bytes([m[6], m[7]]) as usize;
+        assert_eq!(ancount, crate::demo::demo_zone().len() + 1);
+
+        let addr = start(&["192.0.2.0/24"]).await;
+        let mut s = TcpStream::connect(addr).await.unwrap();
+        s.write_all(&query(8, 252)).await.unwrap();
+        let m = read_msg(&mut s).await;
+        assert_eq!(m[3] & 0x0f, RCODE_REFUSED);
+    }
+
+    #[tokio::test]
+    async fn a_malformed_length_closes_the_connection() {
+        let addr = start(&[]).await;
+        let mut s = TcpStream::connect(addr).await.unwrap();
+        s.write_all(&[0, 3, 1, 2, 3]).await.unwrap();
+        let mut buf = [0u8; 16];
+        assert_eq!(s.read(&mut buf).await.unwrap(), 0);
+        // A short read (client gives up mid-message) also just ends the connection.
+        let mut s = TcpStream::connect(addr).await.unwrap();
+        s.write_all(&[0, 40, 1, 2]).await.unwrap();
+        s.shutdown().await.unwrap();
+        assert_eq!(s.read(&mut buf).await.unwrap(), 0);
+    }
 }

@@ -17,8 +17,8 @@ use arc_swap::ArcSwap;
 use socket2::{Domain, Protocol, Socket, Type};
 use zones::snapshot::Catalog;
 
-use crate::answer::{Outcome, Transport, respond};
-use crate::net::{RCODE_REFUSED, write_error_reply};
+use crate::answer::{Outcome, Transport};
+use crate::net::{RCODE_REFUSED, RespondFn, write_error_reply};
 
 /// Datagrams per `recvmmsg`/`sendmmsg` call.
 const BATCH: usize = 32;
@@ -43,11 +43,12 @@ pub struct UdpServer {
 
 impl UdpServer {
     /// Binds `workers` sockets (at least one) to `addr` and starts one thread per socket,
-    /// answering from `catalog`.
+    /// answering from `catalog` with `respond`.
     pub fn start(
         addr: SocketAddr,
         workers: usize,
         catalog: Arc<ArcSwap<Catalog>>,
+        respond: RespondFn,
     ) -> io::Result<Self> {
         Self::start_with(addr, workers, move || {
             let catalog = Arc::clone(&catalog);
