@@ -173,7 +173,25 @@ mod tests {
     }
 
     async fn start(acl: &[&str]) -> SocketAddr {
-        let zone = crate::demo::demo_zone();
+        start_with_zone(acl, crate::demo::demo_zone()).await
+    }
+
+    /// The demo zone plus `n` host addresses.
+    fn big_zone(n: usize) -> zones::Zone {
+        let mut zone = crate::demo::demo_zone();
+        for i in 0..n {
+            zone.insert(zones::Record {
+                owner: Name::from_ascii(format!("host{i}.example.test.")).unwrap(),
+                rtype: zones::Rtype::A,
+                class: zones::Class::IN,
+                ttl: zones::Ttl(300),
+                rdata: vec![192, 0, 2, (i % 250) as u8].into(),
+            });
+        }
+        zone
+    }
+
+    async fn start_with_zone(acl: &[&str], zone: zones::Zone) -> SocketAddr {
         let origin = zone.origin.clone();
         let catalog = Catalog::new(vec![Arc::new(zone)]);
         let shared = Arc::new(TcpShared {
@@ -243,5 +261,40 @@ mod tests {
         s.write_all(&[0, 40, 1, 2]).await.unwrap();
         s.shutdown().await.unwrap();
         assert_eq!(s.read(&mut buf).await.unwrap(), 0);
+    }
+
+    /// kdig is strict about message form: a clean transfer with both SOAs and every record
+    /// means the wire output is right.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[ignore = "runs the external kdig (Knot DNS utils); cargo test -- --ignored"]
+    async fn kdig_accepts_the_axfr_stream() {
+        let zone = big_zone(3000);
+        let expected = zone.len() + 1;
+        let addr = start_with_zone(&["127.0.0.1"], zone).await;
+        let out = tokio::task::spawn_blocking(move || {
+            std::process::Command::new("kdig")
+                .args(["@127.0.0.1", "-p", &addr.port().to_string(), "+tcp"])
+                .args(["example.test", "AXFR"])
+                .output()
+                .expect("kdig must be installed")
+        })
+        .await
+        .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{text}");
+        assert!(
+            !text.contains("WARNING") && !text.contains("failed"),
+            "{text}"
+        );
+        let records = text
+            .lines()
+            .filter(|l| l.contains("example.test.") && !l.starts_with(';'))
+            .count();
+        assert_eq!(records, expected, "{text}");
+        assert!(
+            !text.contains("(1 messages"),
+            "one message for 3000 records? {text}"
+        );
+        assert!(text.contains("_25._tcp.mx.example.test."), "{text}");
     }
 }
