@@ -90,12 +90,12 @@ pub struct PolicyConfig {
 #[non_exhaustive]
 pub enum ConfigError {
     /// The file could not be read.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Read {
         /// The file.
         path: PathBuf,
         /// The I/O error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The TOML is malformed, has an unknown key or a value of the wrong type.
     #[error("{path}: {message}")]
@@ -210,9 +210,9 @@ struct RawZone {
 impl Config {
     /// Reads and validates the configuration at `path`.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
             path: path.to_owned(),
-            source,
+            error,
         })?;
         Self::parse(&text, path)
     }
@@ -223,10 +223,7 @@ impl Config {
             path: path.to_owned(),
             message: e.to_string().trim_end().to_owned(),
         })?;
-        let base = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
+        let base = path.parent().unwrap_or(Path::new(""));
         let invalid = |what: &str, message: String| ConfigError::Invalid {
             path: path.to_owned(),
             what: what.to_owned(),
@@ -244,6 +241,12 @@ impl Config {
         }
         let tcp_idle_timeout = parse_duration(&raw.server.tcp_idle_timeout)
             .map_err(|m| invalid("server.tcp_idle_timeout", m))?;
+        if tcp_idle_timeout.is_zero() {
+            return Err(invalid(
+                "server.tcp_idle_timeout",
+                "must be longer than 0".into(),
+            ));
+        }
         if raw.server.tcp_max_connections == 0 {
             return Err(invalid(
                 "server.tcp_max_connections",

@@ -42,22 +42,22 @@ pub enum DaemonError {
         message: String,
     },
     /// A listening socket could not be opened.
-    #[error("cannot listen on {addr} ({proto}): {source}")]
+    #[error("cannot listen on {addr} ({proto}): {error}")]
     Bind {
         /// The address.
         addr: SocketAddr,
         /// "udp" or "tcp".
         proto: &'static str,
         /// The error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// A file operation failed.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     File {
         /// The file.
         path: PathBuf,
         /// The error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// Another daemon with this state folder is running.
     #[error("daned is already running with pid {pid} ({path})")]
@@ -71,12 +71,12 @@ pub enum DaemonError {
     #[error("{0}: not a pid file")]
     BadPidFile(PathBuf),
     /// The daemon named by the pid file could not be signalled.
-    #[error("cannot signal pid {pid}: {source}")]
+    #[error("cannot signal pid {pid}: {error}")]
     Signal {
         /// The pid.
         pid: i32,
         /// The error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The async runtime could not start.
     #[error("cannot start the runtime: {0}")]
@@ -118,6 +118,12 @@ impl FileStamp {
 impl ZoneSlot {
     /// A zone held in memory only (never reloaded).
     pub fn in_memory(config: ZoneConfig, zone: Zone) -> Self {
+        tracing::info!(
+            zone = %config.name,
+            serial = soa_serial(&zone).unwrap_or(0),
+            records = zone.len(),
+            "zone loaded (in memory)"
+        );
         Self {
             config,
             stamp: None,
@@ -127,9 +133,9 @@ impl ZoneSlot {
 
     /// Loads the zone's file.
     pub fn load(config: ZoneConfig) -> Result<Self, DaemonError> {
-        let stamp = FileStamp::of(&config.file).map_err(|source| DaemonError::File {
+        let stamp = FileStamp::of(&config.file).map_err(|error| DaemonError::File {
             path: config.file.clone(),
-            source,
+            error,
         })?;
         let zone = load_logged(&config)?;
         Ok(Self {
@@ -285,25 +291,31 @@ pub fn serve(
         n => n,
     };
 
+    // A second daemon must not start: SO_REUSEPORT would let it share the UDP sockets.
+    let pid_path = server.state_dir.join(PID_FILE);
+    if options.pid_file {
+        check_not_running(&pid_path)?;
+    }
+
     // Bind everything first, so that a failure exits before anything is announced.
     let mut udp = Vec::new();
     let mut tcp_listeners = Vec::new();
     let mut last_error = None;
     for &addr in &server.listen {
         let bound = UdpServer::start(addr, workers, Arc::clone(&catalog), crate::answer::respond)
-            .map_err(|source| DaemonError::Bind {
+            .map_err(|error| DaemonError::Bind {
                 addr,
                 proto: "udp",
-                source,
+                error,
             })
             .and_then(|u| match bind_tcp(addr) {
                 Ok(t) => Ok((u, t)),
-                Err(source) => {
+                Err(error) => {
                     u.stop();
                     Err(DaemonError::Bind {
                         addr,
                         proto: "tcp",
-                        source,
+                        error,
                     })
                 }
             });
@@ -329,7 +341,6 @@ pub fn serve(
         }
     }
 
-    let pid_path = server.state_dir.join(PID_FILE);
     if options.pid_file {
         if let Err(e) = write_pid_file(&server.state_dir, &pid_path) {
             stop_all(udp);
@@ -354,10 +365,10 @@ pub fn serve(
             respond: crate::answer::respond,
         });
         for std_listener in tcp_listeners {
-            let listener = tokio::net::TcpListener::from_std(std_listener).map_err(|source| {
+            let listener = tokio::net::TcpListener::from_std(std_listener).map_err(|error| {
                 DaemonError::File {
                     path: PathBuf::from("tcp listener"),
-                    source,
+                    error,
                 }
             })?;
             tokio::spawn(tcp::serve(listener, Arc::clone(&shared)));
@@ -378,9 +389,9 @@ async fn signal_loop(
     mut slots: Vec<ZoneSlot>,
     catalog: &Arc<ArcSwap<Catalog>>,
 ) -> Result<(), DaemonError> {
-    let io = |source| DaemonError::File {
+    let io = |error| DaemonError::File {
         path: PathBuf::from("signal handler"),
-        source,
+        error,
     };
     let mut hup = signal(SignalKind::hangup()).map_err(io)?;
     let mut term = signal(SignalKind::terminate()).map_err(io)?;
@@ -437,14 +448,22 @@ fn bind_tcp(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
 
 /// Writes this process's pid to `path`, refusing when a live daemon already owns it.
 fn write_pid_file(state_dir: &Path, path: &Path) -> Result<(), DaemonError> {
-    let file_err = |source| DaemonError::File {
+    let file_err = |error| DaemonError::File {
         path: path.to_owned(),
-        source,
+        error,
     };
-    std::fs::create_dir_all(state_dir).map_err(|source| DaemonError::File {
+    std::fs::create_dir_all(state_dir).map_err(|error| DaemonError::File {
         path: state_dir.to_owned(),
-        source,
+        error,
     })?;
+    check_not_running(path)?;
+    let tmp = path.with_extension("pid.tmp");
+    std::fs::write(&tmp, format!("{}\n", std::process::id())).map_err(file_err)?;
+    std::fs::rename(&tmp, path).map_err(file_err)
+}
+
+/// Fails when the pid file at `path` names a live process other than this one.
+fn check_not_running(path: &Path) -> Result<(), DaemonError> {
     if let Ok(pid) = read_pid(path) {
         if pid != std::process::id() as i32 && process_alive(pid) {
             return Err(DaemonError::AlreadyRunning {
@@ -453,16 +472,14 @@ fn write_pid_file(state_dir: &Path, path: &Path) -> Result<(), DaemonError> {
             });
         }
     }
-    let tmp = path.with_extension("pid.tmp");
-    std::fs::write(&tmp, format!("{}\n", std::process::id())).map_err(file_err)?;
-    std::fs::rename(&tmp, path).map_err(file_err)
+    Ok(())
 }
 
 /// The pid in the pid file at `path`.
 fn read_pid(path: &Path) -> Result<i32, DaemonError> {
-    let text = std::fs::read_to_string(path).map_err(|source| DaemonError::File {
+    let text = std::fs::read_to_string(path).map_err(|error| DaemonError::File {
         path: path.to_owned(),
-        source,
+        error,
     })?;
     text.trim()
         .parse::<i32>()
@@ -485,7 +502,7 @@ pub fn signal_reload(state_dir: &Path) -> Result<i32, DaemonError> {
     if unsafe { libc::kill(pid, libc::SIGHUP) } != 0 {
         return Err(DaemonError::Signal {
             pid,
-            source: std::io::Error::last_os_error(),
+            error: std::io::Error::last_os_error(),
         });
     }
     Ok(pid)
