@@ -297,4 +297,68 @@ mod tests {
         );
         assert!(text.contains("_25._tcp.mx.example.test."), "{text}");
     }
+
+    /// knotd as a secondary bootstraps the zone from daned with AXFR and serves every record.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[ignore = "runs the external knotd and kdig (Knot DNS); cargo test -- --ignored"]
+    async fn knotd_pulls_the_zone_as_a_secondary() {
+        let zone = big_zone(2000);
+        let expected = zone.len();
+        let addr = start_with_zone(&["127.0.0.1"], zone).await;
+        let dir = std::env::temp_dir().join(format!("daned-knotd-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let knot_port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let d = dir.display();
+        let conf = format!(
+            "server:\n    rundir: {d}\n    listen: 127.0.0.1@{knot_port}\n\
+             database:\n    storage: {d}\n\
+             remote:\n  - id: daned\n    address: 127.0.0.1@{}\n\
+             acl:\n  - id: any\n    address: 127.0.0.0/8\n    action: transfer\n\
+             template:\n  - id: default\n    storage: {d}\n\
+             zone:\n  - domain: example.test\n    master: daned\n    acl: any\n",
+            addr.port()
+        );
+        std::fs::write(dir.join("knot.conf"), conf).unwrap();
+        let mut knotd = std::process::Command::new("knotd")
+            .arg("-c")
+            .arg(dir.join("knot.conf"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("knotd must be installed");
+        let mut count = 0;
+        for _ in 0..50 {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let port = knot_port.to_string();
+            let out = tokio::task::spawn_blocking(move || {
+                std::process::Command::new("kdig")
+                    .args(["@127.0.0.1", "-p", &port, "+tcp", "example.test", "AXFR"])
+                    .output()
+                    .expect("kdig must be installed")
+            })
+            .await
+            .unwrap();
+            let text = String::from_utf8_lossy(&out.stdout);
+            count = text
+                .lines()
+                .filter(|l| l.contains("example.test.") && !l.starts_with(';'))
+                .count();
+            if count > 0 {
+                break;
+            }
+        }
+        let _ = knotd.kill();
+        let log = knotd.wait_with_output().unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(
+            count,
+            expected + 1,
+            "knotd log: {}",
+            String::from_utf8_lossy(&log.stderr)
+        );
+    }
 }
