@@ -454,6 +454,9 @@ ksk_lifetime = "0"
         .unwrap_err();
         assert!(err.to_string().contains("tcp_idle_timeout"), "{err}");
         let err =
+            Config::parse("[server]\ntcp_idle_timeout = \"0\"\n", Path::new("d.toml")).unwrap_err();
+        assert!(err.to_string().contains("tcp_idle_timeout"), "{err}");
+        let err =
             Config::parse("[server]\nudp_workers = \"two\"\n", Path::new("d.toml")).unwrap_err();
         assert!(err.to_string().contains("udp_workers"), "{err}");
     }

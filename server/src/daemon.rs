@@ -507,3 +507,99 @@ pub fn signal_reload(state_dir: &Path) -> Result<i32, DaemonError> {
     }
     Ok(pid)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::acl::Acl;
+
+    const ZONE_V1: &str = "example.com. 3600 IN SOA ns1.example.com. hostmaster.example.com. 1 7200 3600 1209600 300\n\
+                           example.com. 3600 IN NS ns1.example.com.\n\
+                           ns1.example.com. 3600 IN A 192.0.2.1\n";
+
+    fn temp_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("daned-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn zone_config(file: PathBuf) -> ZoneConfig {
+        ZoneConfig {
+            name: "example.com.".parse().unwrap(),
+            file,
+            allow_transfer: Acl::default(),
+            sign: false,
+            policy: None,
+        }
+    }
+
+    #[test]
+    fn reload_picks_up_changed_files_and_keeps_the_old_zone_on_error() {
+        let dir = temp_dir("reload");
+        let file = dir.join("example.com.zone");
+        std::fs::write(&file, ZONE_V1).unwrap();
+        let mut slot = ZoneSlot::load(zone_config(file.clone())).unwrap();
+        assert_eq!(soa_serial(&slot.zone), Some(1));
+
+        assert!(!slot.reload(), "unchanged file reloaded");
+
+        let v2 = ZONE_V1.replace(" 1 7200", " 2 7200") + "www.example.com. 300 IN A 192.0.2.80\n";
+        std::fs::write(&file, v2).unwrap();
+        assert!(slot.reload());
+        assert_eq!(soa_serial(&slot.zone), Some(2));
+        assert_eq!(slot.zone.len(), 4);
+
+        std::fs::write(&file, "example.com. 3600 IN SOA broken\n").unwrap();
+        assert!(!slot.reload());
+        assert_eq!(
+            soa_serial(&slot.zone),
+            Some(2),
+            "old version must keep serving"
+        );
+
+        std::fs::remove_file(&file).unwrap();
+        assert!(!slot.reload());
+        assert_eq!(soa_serial(&slot.zone), Some(2));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_broken_zone_at_startup_is_an_error_naming_the_file_and_line() {
+        let dir = temp_dir("startup");
+        let file = dir.join("example.com.zone");
+        std::fs::write(
+            &file,
+            format!("{ZONE_V1}ns2.example.com. 3600 IN A not-an-address\n"),
+        )
+        .unwrap();
+        let err = ZoneSlot::load(zone_config(file.clone()))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains(&format!("{}:4", file.display())), "{err}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn the_pid_file_refuses_a_second_daemon_and_reload_needs_one() {
+        let dir = temp_dir("pid");
+        let path = dir.join(PID_FILE);
+        write_pid_file(&dir, &path).unwrap();
+        assert_eq!(read_pid(&path).unwrap(), std::process::id() as i32);
+        // Our own pid is not "another daemon".
+        check_not_running(&path).unwrap();
+        // pid 1 is always alive.
+        std::fs::write(&path, "1\n").unwrap();
+        assert!(matches!(
+            check_not_running(&path),
+            Err(DaemonError::AlreadyRunning { pid: 1, .. })
+        ));
+        std::fs::write(&path, "nonsense").unwrap();
+        assert!(matches!(
+            signal_reload(&dir),
+            Err(DaemonError::BadPidFile(_))
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

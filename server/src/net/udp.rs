@@ -3,7 +3,7 @@
 //!
 //! A worker owns all its buffers and reuses them: the steady state allocates nothing and takes
 //! no lock. The catalog is read through a per-worker `arc_swap::Cache` (one atomic read per
-//! query). All `unsafe` code is the [`Batch::recv`]/[`Batch::send`] pair.
+//! query). All `unsafe` code is the `Batch::recv`/`Batch::send` pair.
 
 use std::io;
 use std::net::SocketAddr;
