@@ -86,6 +86,7 @@ pub enum DaemonError {
 //------------ ZoneSlot ------------------------------------------------------
 
 /// One configured zone with the version currently served.
+#[derive(Clone)]
 pub struct ZoneSlot {
     /// Its configuration.
     pub config: ZoneConfig,
@@ -291,6 +292,12 @@ pub fn serve(
         n => n,
     };
 
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(DaemonError::Runtime)?;
+
     // A second daemon must not start: SO_REUSEPORT would let it share the UDP sockets.
     let pid_path = server.state_dir.join(PID_FILE);
     if options.pid_file {
@@ -348,11 +355,6 @@ pub fn serve(
         }
     }
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(DaemonError::Runtime)?;
     let result = runtime.block_on(async {
         let shared = Arc::new(TcpShared {
             catalog: Arc::clone(&catalog),
@@ -401,13 +403,22 @@ async fn signal_loop(
             _ = hup.recv() => {
                 tracing::info!("SIGHUP: reloading zone files");
                 let started = Instant::now();
-                let (back, changed) = tokio::task::spawn_blocking(move || {
-                    let changed = slots.iter_mut().map(ZoneSlot::reload).filter(|&c| c).count();
-                    (slots, changed)
+                let mut work = slots.clone();
+                let done = tokio::task::spawn_blocking(move || {
+                    let changed = work.iter_mut().map(ZoneSlot::reload).filter(|&c| c).count();
+                    (work, changed)
                 })
-                .await
-                .map_err(|e| io(std::io::Error::other(e)))?;
-                slots = back;
+                .await;
+                let changed = match done {
+                    Ok((back, changed)) => {
+                        slots = back;
+                        changed
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "reload aborted, keeping every zone as it was");
+                        0
+                    }
+                };
                 if changed > 0 {
                     catalog.store(Arc::new(build_catalog(&slots)));
                 }
