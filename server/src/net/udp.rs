@@ -3,7 +3,8 @@
 //!
 //! A worker owns all its buffers and reuses them: the steady state allocates nothing and takes
 //! no lock. The catalog is read through a per-worker `arc_swap::Cache` (one atomic read per
-//! query). All `unsafe` code is the `Batch::recv`/`Batch::send` pair.
+//! query). All `unsafe` code is the `Batch::recv`/`Batch::send` pair and the
+//! packet-info helpers beneath them.
 
 use std::io;
 use std::net::SocketAddr;
@@ -22,6 +23,10 @@ use crate::net::{RCODE_REFUSED, RespondFn, write_error_reply};
 
 /// Datagrams per `recvmmsg`/`sendmmsg` call.
 const BATCH: usize = 32;
+
+/// Control-message buffer per datagram, in 8-octet words for `cmsghdr` alignment (room for
+/// one `in6_pktinfo` or `in_pktinfo`).
+const CTRL_WORDS: usize = 8;
 
 /// Receive buffer per datagram. Queries are small; a larger datagram is truncated and dropped.
 const RECV_SIZE: usize = 4096;
@@ -108,6 +113,11 @@ fn bind_reuseport(addr: SocketAddr) -> io::Result<Socket> {
         socket.set_only_v6(true)?;
     }
     socket.set_read_timeout(Some(WAKE_INTERVAL))?;
+    if addr.ip().is_unspecified() {
+        // Bound to every address: learn each query's destination address so that the answer
+        // leaves from it (a multi-homed host would otherwise pick its own source).
+        enable_pktinfo(&socket, addr.is_ipv6())?;
+    }
     socket.bind(&addr.into())?;
     Ok(socket)
 }
@@ -174,6 +184,10 @@ struct Batch {
     addrs: Box<[libc::sockaddr_storage; BATCH]>,
     /// Peer address length per slot.
     addr_lens: [libc::socklen_t; BATCH],
+    /// Packet-info control message per slot (sockets bound to the unspecified address).
+    ctrls: Box<[[u64; CTRL_WORDS]; BATCH]>,
+    /// Control-message length per slot (0: none).
+    ctrl_lens: [usize; BATCH],
     /// Reply buffer per slot, filled by the handler.
     outs: Vec<Vec<u8>>,
     /// Slots with a reply to send, in order.
@@ -200,6 +214,8 @@ impl Batch {
             recv_lens: [(0, false); BATCH],
             addrs,
             addr_lens: [0; BATCH],
+            ctrls: Box::new([[0; CTRL_WORDS]; BATCH]),
+            ctrl_lens: [0; BATCH],
             outs: (0..BATCH).map(|_| Vec::with_capacity(RECV_SIZE)).collect(),
             replies: Vec::with_capacity(BATCH),
             hdrs,
@@ -226,6 +242,8 @@ impl Batch {
                 (&mut self.addrs[i] as *mut libc::sockaddr_storage).cast(),
                 size_of::<libc::sockaddr_storage>() as libc::socklen_t,
                 iov,
+                self.ctrls[i].as_mut_ptr().cast(),
+                size_of::<[u64; CTRL_WORDS]>(),
             );
             hdr.msg_len = 0;
         }
@@ -250,6 +268,18 @@ impl Batch {
             let truncated = hdr.msg_hdr.msg_flags & libc::MSG_TRUNC != 0;
             self.recv_lens[i] = ((hdr.msg_len as usize).min(RECV_SIZE), truncated);
             self.addr_lens[i] = hdr.msg_hdr.msg_namelen;
+            #[allow(clippy::unnecessary_cast)] // msg_controllen is u32 on some libcs
+            let controllen = hdr.msg_hdr.msg_controllen as usize;
+            self.ctrl_lens[i] = if hdr.msg_hdr.msg_flags & libc::MSG_CTRUNC != 0 {
+                0
+            } else {
+                controllen
+            };
+            if self.ctrl_lens[i] > 0 {
+                // SAFETY: the kernel wrote `ctrl_lens[i]` octets of well-formed control
+                // messages into this slot's buffer; the header still points at it.
+                unsafe { clear_ipv4_ifindex(&self.hdrs[i].msg_hdr) };
+            }
         }
         Ok(n)
     }
@@ -264,10 +294,16 @@ impl Batch {
             iov.iov_base = out.as_mut_ptr().cast();
             iov.iov_len = out.len();
             let hdr = &mut self.hdrs[j];
+            let (ctrl, ctrl_len) = match self.ctrl_lens[i] {
+                0 => (std::ptr::null_mut(), 0),
+                len => (self.ctrls[i].as_mut_ptr().cast(), len),
+            };
             hdr.msg_hdr = msghdr(
                 (&mut self.addrs[i] as *mut libc::sockaddr_storage).cast(),
                 self.addr_lens[i],
                 iov,
+                ctrl,
+                ctrl_len,
             );
             hdr.msg_len = 0;
         }
@@ -300,11 +336,13 @@ impl Batch {
     }
 }
 
-/// A `msghdr` with one iovec and a peer address.
+/// A `msghdr` with one iovec, a peer address and optional control data.
 fn msghdr(
     name: *mut libc::c_void,
     namelen: libc::socklen_t,
     iov: *mut libc::iovec,
+    control: *mut libc::c_void,
+    controllen: usize,
 ) -> libc::msghdr {
     // SAFETY: msghdr is a plain C struct; all-zero is valid (no control data, no flags).
     let mut hdr: libc::msghdr = unsafe { std::mem::zeroed() };
@@ -312,7 +350,55 @@ fn msghdr(
     hdr.msg_namelen = namelen;
     hdr.msg_iov = iov;
     hdr.msg_iovlen = 1;
+    hdr.msg_control = control;
+    hdr.msg_controllen = controllen as _;
     hdr
+}
+
+/// In the received control messages of `hdr`, sets the interface of an IPv4 `in_pktinfo` to
+/// 0, so that echoing it back on send fixes only the source address and lets routing pick the
+/// interface. IPv6 keeps its interface (needed for link-local peers).
+///
+/// # Safety
+/// `hdr.msg_control` must point at `hdr.msg_controllen` octets of control messages as the
+/// kernel wrote them, writable and aligned for `cmsghdr`.
+unsafe fn clear_ipv4_ifindex(hdr: &libc::msghdr) {
+    // SAFETY: guaranteed by the caller; the CMSG_* helpers stay inside msg_controllen.
+    unsafe {
+        let mut cmsg = libc::CMSG_FIRSTHDR(hdr);
+        while !cmsg.is_null() {
+            if (*cmsg).cmsg_level == libc::IPPROTO_IP && (*cmsg).cmsg_type == libc::IP_PKTINFO {
+                let info = libc::CMSG_DATA(cmsg).cast::<libc::in_pktinfo>();
+                (*info).ipi_ifindex = 0;
+            }
+            cmsg = libc::CMSG_NXTHDR(hdr, cmsg);
+        }
+    }
+}
+
+/// Asks the kernel for each datagram's destination address (`IP_PKTINFO`/`IPV6_RECVPKTINFO`).
+fn enable_pktinfo(socket: &Socket, ipv6: bool) -> io::Result<()> {
+    let (level, name) = if ipv6 {
+        (libc::IPPROTO_IPV6, libc::IPV6_RECVPKTINFO)
+    } else {
+        (libc::IPPROTO_IP, libc::IP_PKTINFO)
+    };
+    let on: libc::c_int = 1;
+    // SAFETY: a valid socket and a pointer to a c_int with its size, as setsockopt(2) wants.
+    let rc = unsafe {
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            level,
+            name,
+            (&on as *const libc::c_int).cast(),
+            size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
 }
 
 #[cfg(test)]
@@ -381,5 +467,31 @@ mod tests {
         assert_eq!(&buf[..4], &[0x12, 0x34, 0x80, RCODE_REFUSED]);
         assert_eq!(&buf[12..n], &q[12..]);
         server.stop();
+    }
+
+    #[test]
+    fn a_wildcard_socket_answers_from_the_address_the_query_was_sent_to() {
+        // 127.0.0.2: without packet info the kernel would answer from 127.0.0.1.
+        for (any, dst) in [("0.0.0.0:0", "127.0.0.2"), ("[::]:0", "::1")] {
+            let Ok(server) = UdpServer::start_with(any.parse().unwrap(), 1, || {
+                |q: &[u8], out: &mut Vec<u8>| {
+                    out.clear();
+                    out.extend_from_slice(q);
+                    Outcome::Reply
+                }
+            }) else {
+                continue; // no IPv6 here
+            };
+            let to = SocketAddr::new(dst.parse().unwrap(), server.local_addr.port());
+            let client = UdpSocket::bind(SocketAddr::new(to.ip(), 0)).unwrap();
+            client
+                .set_read_timeout(Some(Duration::from_secs(5)))
+                .unwrap();
+            client.send_to(&[7; 12], to).unwrap();
+            let mut buf = [0u8; 64];
+            let (n, from) = client.recv_from(&mut buf).unwrap();
+            assert_eq!((n, from), (12, to));
+            server.stop();
+        }
     }
 }
