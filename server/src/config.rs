@@ -239,6 +239,9 @@ impl Config {
                 )
             })?);
         }
+        if listen.is_empty() {
+            return Err(invalid("server.listen", "no address to listen on".into()));
+        }
         let tcp_idle_timeout = parse_duration(&raw.server.tcp_idle_timeout)
             .map_err(|m| invalid("server.tcp_idle_timeout", m))?;
         if tcp_idle_timeout.is_zero() {

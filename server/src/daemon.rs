@@ -279,8 +279,8 @@ pub fn run(config: &Config) -> Result<(), DaemonError> {
     )
 }
 
-/// Serves `slots` with the settings of `server` until SIGTERM/SIGINT. `on_ready` style output
-/// is logged: one line per listening address.
+/// Serves `slots` with the settings of `server` until SIGTERM/SIGINT, logging one line per
+/// listening address. TCP takes the port UDP was given (which matters for port 0).
 pub fn serve(
     server: &ServerConfig,
     slots: Vec<ZoneSlot>,
@@ -315,7 +315,7 @@ pub fn serve(
                 proto: "udp",
                 error,
             })
-            .and_then(|u| match bind_tcp(addr) {
+            .and_then(|u| match bind_tcp(u.local_addr) {
                 Ok(t) => Ok((u, t)),
                 Err(error) => {
                     u.stop();

@@ -106,7 +106,7 @@ async fn connection(
                     if !write_error_reply(&query, RCODE_REFUSED, &mut out) {
                         continue;
                     }
-                    write_framed(&mut writer, &mut frame, &out).await?;
+                    write_framed(&mut writer, &mut frame, &out, shared.idle_timeout).await?;
                     continue;
                 };
                 let zone = &snapshot.zone;
@@ -116,12 +116,12 @@ async fn connection(
                 if !allowed {
                     tracing::warn!(%peer, zone = %zone.origin, "AXFR refused by allow_transfer");
                     if write_error_reply(&query, RCODE_REFUSED, &mut out) {
-                        write_framed(&mut writer, &mut frame, &out).await?;
+                        write_framed(&mut writer, &mut frame, &out, shared.idle_timeout).await?;
                     }
                     continue;
                 }
                 let started = std::time::Instant::now();
-                match send_axfr(zone, &query, &mut writer).await {
+                match send_axfr(zone, &query, &mut writer, shared.idle_timeout).await {
                     Ok(messages) => tracing::info!(
                         %peer,
                         zone = %zone.origin,
@@ -138,15 +138,17 @@ async fn connection(
                 continue;
             }
         }
-        write_framed(&mut writer, &mut frame, &out).await?;
+        write_framed(&mut writer, &mut frame, &out, shared.idle_timeout).await?;
     }
 }
 
-/// Writes `msg` with its length prefix in one write.
+/// Writes `msg` with its length prefix in one write; a client that does not read it within
+/// `timeout` is an error (the connection closes).
 async fn write_framed<W: AsyncWriteExt + Unpin>(
     w: &mut W,
     frame: &mut Vec<u8>,
     msg: &[u8],
+    timeout: Duration,
 ) -> std::io::Result<()> {
     let Ok(len) = u16::try_from(msg.len()) else {
         return Ok(());
@@ -154,7 +156,9 @@ async fn write_framed<W: AsyncWriteExt + Unpin>(
     frame.clear();
     frame.extend_from_slice(&len.to_be_bytes());
     frame.extend_from_slice(msg);
-    w.write_all(frame).await
+    tokio::time::timeout(timeout, w.write_all(frame))
+        .await
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "client stopped reading"))?
 }
 
 #[cfg(test)]

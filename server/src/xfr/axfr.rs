@@ -7,6 +7,7 @@
 //! only in the names RFC 3597 section 4 allows).
 
 use std::iter::Peekable;
+use std::time::Duration;
 
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use zones::{Name, Rrset, Rtype, Zone};
@@ -29,6 +30,9 @@ pub enum AxfrError {
     /// A record does not fit in a DNS message.
     #[error("record at {0} too large for a message")]
     RecordTooLarge(String),
+    /// The client stopped reading.
+    #[error("client stopped reading")]
+    Stalled,
     /// Writing to the client failed.
     #[error("write: {0}")]
     Io(#[from] std::io::Error),
@@ -37,16 +41,21 @@ pub enum AxfrError {
 /// Streams `zone` as the AXFR answer to `query` onto `w`, each message with its 2-octet length
 /// prefix (RFC 1035 section 4.2.2). Only one message is held in memory at a time. Returns the
 /// number of messages sent.
+///
+/// A client that does not take a message within `write_timeout` ends the transfer.
 pub async fn send_axfr<W: AsyncWrite + Unpin>(
     zone: &Zone,
     query: &[u8],
     w: &mut W,
+    write_timeout: Duration,
 ) -> Result<usize, AxfrError> {
     let mut stream = AxfrStream::new(zone, query)?;
     let mut buf = Vec::with_capacity(SOFT_LIMIT + 1024);
     let mut messages = 0;
     while stream.next_message(&mut buf)? {
-        w.write_all(&buf).await?;
+        tokio::time::timeout(write_timeout, w.write_all(&buf))
+            .await
+            .map_err(|_| AxfrError::Stalled)??;
         messages += 1;
     }
     w.flush().await?;
