@@ -196,13 +196,17 @@ mod tests {
     }
 
     async fn start_with_zone(acl: &[&str], zone: zones::Zone) -> SocketAddr {
+        start_limited(acl, zone, 4).await
+    }
+
+    async fn start_limited(acl: &[&str], zone: zones::Zone, limit: usize) -> SocketAddr {
         let origin = zone.origin.clone();
         let catalog = Catalog::new(vec![Arc::new(zone)]);
         let shared = Arc::new(TcpShared {
             catalog: Arc::new(ArcSwap::from_pointee(catalog)),
             acls: vec![(origin, Acl::parse(acl).unwrap())],
             idle_timeout: Duration::from_secs(2),
-            connections: Arc::new(Semaphore::new(4)),
+            connections: Arc::new(Semaphore::new(limit)),
             respond: stand_in,
         });
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -251,6 +255,32 @@ mod tests {
         s.write_all(&query(8, 252)).await.unwrap();
         let m = read_msg(&mut s).await;
         assert_eq!(m[3] & 0x0f, RCODE_REFUSED);
+    }
+
+    #[tokio::test]
+    async fn connections_over_the_limit_are_closed_and_the_slot_is_freed() {
+        let addr = start_limited(&[], crate::demo::demo_zone(), 1).await;
+        let mut first = TcpStream::connect(addr).await.unwrap();
+        first.write_all(&query(1, 1)).await.unwrap();
+        assert_eq!(read_msg(&mut first).await[1], 1);
+        let mut second = TcpStream::connect(addr).await.unwrap();
+        let mut buf = [0u8; 16];
+        assert_eq!(second.read(&mut buf).await.unwrap_or(0), 0);
+        drop(first);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let mut third = TcpStream::connect(addr).await.unwrap();
+        third.write_all(&query(3, 1)).await.unwrap();
+        assert_eq!(read_msg(&mut third).await[1], 3);
+    }
+
+    #[tokio::test]
+    async fn idle_connections_are_closed() {
+        let addr = start(&[]).await;
+        let mut s = TcpStream::connect(addr).await.unwrap();
+        let started = std::time::Instant::now();
+        let mut buf = [0u8; 16];
+        assert_eq!(s.read(&mut buf).await.unwrap(), 0);
+        assert!(started.elapsed() >= Duration::from_millis(1900));
     }
 
     #[tokio::test]
