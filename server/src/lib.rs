@@ -3,9 +3,17 @@
 //! Where things are:
 //! - a DNS question is answered in [`answer`] (one place, for UDP and TCP alike);
 //! - the zones it reads are the immutable wire-form snapshot of `zones::snapshot`;
+//! - the network front is [`net`] (UDP workers, TCP), transfers are in [`xfr`];
+//! - configuration is [`config`], transfer ACLs [`acl`], the running server [`daemon`];
 //! - signatures are made in the `signer` crate.
 
+pub mod acl;
 pub mod answer;
+pub mod config;
+pub mod daemon;
+pub mod demo;
+pub mod net;
 pub mod policy;
 pub mod signing;
 pub mod tlsa;
+pub mod xfr;

@@ -1,0 +1,480 @@
+//! The daemon's configuration file (TOML): `[server]`, `[[zone]]` and `[policy.NAME]`.
+//!
+//! Every table rejects unknown keys, so a typo is an error rather than a silently ignored
+//! setting. Relative paths are resolved against the folder of the configuration file.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::acl::{Acl, AclError};
+
+//------------ Config --------------------------------------------------------
+
+/// The whole configuration, validated and with paths resolved.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The file it was read from.
+    pub path: PathBuf,
+    /// `[server]`.
+    pub server: ServerConfig,
+    /// Every `[[zone]]`, in file order.
+    pub zones: Vec<ZoneConfig>,
+    /// Every `[policy.NAME]`.
+    pub policies: BTreeMap<String, PolicyConfig>,
+}
+
+/// The `[server]` table.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    /// Addresses to serve UDP and TCP on.
+    pub listen: Vec<SocketAddr>,
+    /// Folder for the pid file and later the journal and keys (resolved).
+    pub state_dir: PathBuf,
+    /// Number of UDP worker threads per address; 0 means one per core.
+    pub udp_workers: usize,
+    /// How long an idle TCP connection is kept open.
+    pub tcp_idle_timeout: Duration,
+    /// Most TCP connections served at once.
+    pub tcp_max_connections: usize,
+}
+
+/// One `[[zone]]`.
+#[derive(Clone, Debug)]
+pub struct ZoneConfig {
+    /// The apex, fully qualified.
+    pub name: zones::Name,
+    /// The master file (resolved).
+    pub file: PathBuf,
+    /// Who may AXFR the zone.
+    pub allow_transfer: Acl,
+    /// Whether the zone is to be signed (DNSSEC comes later).
+    pub sign: bool,
+    /// Name of the `[policy.NAME]` to sign with.
+    pub policy: Option<String>,
+}
+
+/// One `[policy.NAME]`: accepted and type-checked, used once signing arrives.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyConfig {
+    /// Signing algorithm mnemonic.
+    pub algorithm: Option<String>,
+    /// Key layout (e.g. "ksk+zsk", "csk").
+    pub keys: Option<String>,
+    /// "nsec" or "nsec3".
+    pub denial: Option<String>,
+    /// NSEC3 opt-out.
+    pub nsec3_opt_out: Option<bool>,
+    /// Signature validity.
+    pub rrsig_lifetime: Option<String>,
+    /// Re-sign this long before expiry.
+    pub rrsig_refresh: Option<String>,
+    /// DNSKEY TTL.
+    pub dnskey_ttl: Option<String>,
+    /// Propagation delay to the secondaries.
+    pub propagation_delay: Option<String>,
+    /// ZSK lifetime.
+    pub zsk_lifetime: Option<String>,
+    /// KSK lifetime.
+    pub ksk_lifetime: Option<String>,
+}
+
+//------------ ConfigError ---------------------------------------------------
+
+/// Why a configuration could not be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("{path}: {error}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        error: std::io::Error,
+    },
+    /// The TOML is malformed, has an unknown key or a value of the wrong type.
+    #[error("{path}: {message}")]
+    Syntax {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message (it names line and column).
+        message: String,
+    },
+    /// A value has the right type but cannot be used.
+    #[error("{path}: {what}: {message}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// Which key.
+        what: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+//------------ Raw (serde) forms ---------------------------------------------
+
+/// The file as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    /// `[server]`.
+    #[serde(default)]
+    server: RawServer,
+    /// `[[zone]]`.
+    #[serde(default)]
+    zone: Vec<RawZone>,
+    /// `[policy.NAME]`.
+    #[serde(default)]
+    policy: BTreeMap<String, PolicyConfig>,
+}
+
+/// `[server]` as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawServer {
+    /// Listen addresses.
+    #[serde(default = "default_listen")]
+    listen: Vec<String>,
+    /// State folder.
+    #[serde(default = "default_state_dir")]
+    state_dir: PathBuf,
+    /// UDP workers.
+    #[serde(default)]
+    udp_workers: usize,
+    /// TCP idle timeout.
+    #[serde(default = "default_tcp_idle_timeout")]
+    tcp_idle_timeout: String,
+    /// TCP connection limit.
+    #[serde(default = "default_tcp_max_connections")]
+    tcp_max_connections: usize,
+}
+
+impl Default for RawServer {
+    fn default() -> Self {
+        Self {
+            listen: default_listen(),
+            state_dir: default_state_dir(),
+            udp_workers: 0,
+            tcp_idle_timeout: default_tcp_idle_timeout(),
+            tcp_max_connections: default_tcp_max_connections(),
+        }
+    }
+}
+
+/// Default listen addresses.
+fn default_listen() -> Vec<String> {
+    vec!["127.0.0.1:5300".into(), "[::1]:5300".into()]
+}
+
+/// Default state folder.
+fn default_state_dir() -> PathBuf {
+    PathBuf::from("state")
+}
+
+/// Default TCP idle timeout.
+fn default_tcp_idle_timeout() -> String {
+    "10s".into()
+}
+
+/// Default TCP connection limit.
+fn default_tcp_max_connections() -> usize {
+    256
+}
+
+/// `[[zone]]` as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawZone {
+    /// Apex.
+    name: String,
+    /// Master file.
+    file: PathBuf,
+    /// Transfer ACL entries.
+    #[serde(default)]
+    allow_transfer: Vec<String>,
+    /// Sign the zone.
+    #[serde(default)]
+    sign: bool,
+    /// Policy name.
+    policy: Option<String>,
+}
+
+//------------ Loading -------------------------------------------------------
+
+impl Config {
+    /// Reads and validates the configuration at `path`.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
+            path: path.to_owned(),
+            error,
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// Parses configuration text that was read from `path` (used to resolve relative paths).
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Syntax {
+            path: path.to_owned(),
+            message: e.to_string().trim_end().to_owned(),
+        })?;
+        let base = path.parent().unwrap_or(Path::new(""));
+        let invalid = |what: &str, message: String| ConfigError::Invalid {
+            path: path.to_owned(),
+            what: what.to_owned(),
+            message,
+        };
+
+        let mut listen = Vec::new();
+        for addr in &raw.server.listen {
+            listen.push(addr.parse::<SocketAddr>().map_err(|e| {
+                invalid(
+                    "server.listen",
+                    format!("{addr:?}: {e} (want ADDRESS:PORT)"),
+                )
+            })?);
+        }
+        if listen.is_empty() {
+            return Err(invalid("server.listen", "no address to listen on".into()));
+        }
+        let tcp_idle_timeout = parse_duration(&raw.server.tcp_idle_timeout)
+            .map_err(|m| invalid("server.tcp_idle_timeout", m))?;
+        if tcp_idle_timeout.is_zero() {
+            return Err(invalid(
+                "server.tcp_idle_timeout",
+                "must be longer than 0".into(),
+            ));
+        }
+        if raw.server.tcp_max_connections == 0 {
+            return Err(invalid(
+                "server.tcp_max_connections",
+                "must be at least 1".into(),
+            ));
+        }
+        let server = ServerConfig {
+            listen,
+            state_dir: base.join(&raw.server.state_dir),
+            udp_workers: raw.server.udp_workers,
+            tcp_idle_timeout,
+            tcp_max_connections: raw.server.tcp_max_connections,
+        };
+
+        for (name, policy) in &raw.policy {
+            policy
+                .validate()
+                .map_err(|m| invalid(&format!("policy.{name}"), m))?;
+        }
+
+        let mut zones: Vec<ZoneConfig> = Vec::new();
+        for z in raw.zone {
+            let what = format!("zone {:?}", z.name);
+            let mut name = zones::Name::from_ascii(&z.name)
+                .map_err(|e| invalid(&what, format!("bad name: {e}")))?;
+            name.set_fqdn(true);
+            if zones.iter().any(|o| o.name == name) {
+                return Err(invalid(&what, "zone listed twice".into()));
+            }
+            let allow_transfer = Acl::parse(&z.allow_transfer).map_err(|e: AclError| {
+                invalid(&format!("{what}: allow_transfer"), e.to_string())
+            })?;
+            if let Some(p) = &z.policy {
+                if !raw.policy.contains_key(p) && p != "default" {
+                    return Err(invalid(&what, format!("no [policy.{p}]")));
+                }
+            }
+            zones.push(ZoneConfig {
+                name,
+                file: base.join(&z.file),
+                allow_transfer,
+                sign: z.sign,
+                policy: z.policy,
+            });
+        }
+
+        Ok(Self {
+            path: path.to_owned(),
+            server,
+            zones,
+            policies: raw.policy,
+        })
+    }
+}
+
+impl PolicyConfig {
+    /// Checks the durations parse.
+    fn validate(&self) -> Result<(), String> {
+        for (key, value) in [
+            ("rrsig_lifetime", &self.rrsig_lifetime),
+            ("rrsig_refresh", &self.rrsig_refresh),
+            ("dnskey_ttl", &self.dnskey_ttl),
+            ("propagation_delay", &self.propagation_delay),
+            ("zsk_lifetime", &self.zsk_lifetime),
+            ("ksk_lifetime", &self.ksk_lifetime),
+        ] {
+            if let Some(v) = value {
+                parse_duration(v).map_err(|m| format!("{key}: {m}"))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+//------------ parse_duration -------------------------------------------------
+
+/// Parses a duration such as "10s", "5m", "1h", "14d", "2w" or "0" (a bare number is seconds).
+/// Several parts may be joined: "1h30m".
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let s = text.trim();
+    if s.is_empty() {
+        return Err("empty duration".into());
+    }
+    let mut total: u64 = 0;
+    let mut rest = s;
+    while !rest.is_empty() {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return Err(format!("{text:?}: expected a number"));
+        }
+        let n: u64 = rest[..digits]
+            .parse()
+            .map_err(|_| format!("{text:?}: number too large"))?;
+        rest = &rest[digits..];
+        let unit = match rest.bytes().next() {
+            None => 1,
+            Some(b's') => 1,
+            Some(b'm') => 60,
+            Some(b'h') => 3600,
+            Some(b'd') => 86_400,
+            Some(b'w') => 7 * 86_400,
+            Some(_) => {
+                return Err(format!("{text:?}: unknown unit (use s, m, h, d or w)"));
+            }
+        };
+        if !rest.is_empty() {
+            rest = &rest[1..];
+        }
+        total = n
+            .checked_mul(unit)
+            .and_then(|v| total.checked_add(v))
+            .ok_or_else(|| format!("{text:?}: too large"))?;
+    }
+    Ok(Duration::from_secs(total))
+}
+
+//------------ Tests ---------------------------------------------------------
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FULL: &str = r#"
+[server]
+listen = ["127.0.0.1:5300", "[::1]:5300"]
+state_dir = "state"
+udp_workers = 2
+tcp_idle_timeout = "10s"
+tcp_max_connections = 16
+
+[[zone]]
+name = "example.com"
+file = "zones/example.com.zone"
+allow_transfer = ["127.0.0.0/8", "::1"]
+sign = true
+policy = "default"
+
+[policy.default]
+algorithm = "ECDSAP256SHA256"
+keys = "csk"
+denial = "nsec3"
+nsec3_opt_out = false
+rrsig_lifetime = "14d"
+rrsig_refresh = "5d"
+dnskey_ttl = "1h"
+propagation_delay = "1h"
+zsk_lifetime = "90d"
+ksk_lifetime = "0"
+"#;
+
+    #[test]
+    fn a_full_config_parses_and_paths_are_relative_to_its_folder() {
+        let c = Config::parse(FULL, Path::new("/etc/daned/daned.toml")).unwrap();
+        assert_eq!(c.server.listen.len(), 2);
+        assert_eq!(c.server.state_dir, Path::new("/etc/daned/state"));
+        assert_eq!(c.server.udp_workers, 2);
+        assert_eq!(c.server.tcp_idle_timeout, Duration::from_secs(10));
+        assert_eq!(c.zones.len(), 1);
+        assert_eq!(
+            c.zones[0].file,
+            Path::new("/etc/daned/zones/example.com.zone")
+        );
+        assert_eq!(c.zones[0].name.to_ascii(), "example.com.");
+        assert!(c.zones[0].sign);
+        assert!(c.policies.contains_key("default"));
+    }
+
+    #[test]
+    fn absolute_paths_are_kept() {
+        let text = "[server]\nstate_dir = \"/var/lib/daned\"\n[[zone]]\nname = \"a.test\"\nfile = \"/z/a.zone\"\n";
+        let c = Config::parse(text, Path::new("conf/daned.toml")).unwrap();
+        assert_eq!(c.server.state_dir, Path::new("/var/lib/daned"));
+        assert_eq!(c.zones[0].file, Path::new("/z/a.zone"));
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected_in_every_table() {
+        for text in [
+            "[server]\nlisten_on = []\n",
+            "[[zone]]\nname = \"a.test\"\nfile = \"a\"\nnotfiy = []\n",
+            "[policy.x]\nalgoritm = \"x\"\n",
+            "[srever]\n",
+        ] {
+            let err = Config::parse(text, Path::new("d.toml")).unwrap_err();
+            assert!(err.to_string().contains("unknown field"), "{text:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_key_acl_entry_is_rejected_until_tsig_exists() {
+        let text = "[[zone]]\nname = \"a.test\"\nfile = \"a\"\nallow_transfer = [\"key:sec1\"]\n";
+        let err = Config::parse(text, Path::new("d.toml")).unwrap_err();
+        assert!(err.to_string().contains("TSIG"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_are_reported_with_their_key() {
+        let err =
+            Config::parse("[server]\nlisten = [\"localhost\"]\n", Path::new("d.toml")).unwrap_err();
+        assert!(err.to_string().contains("server.listen"), "{err}");
+        let err = Config::parse(
+            "[server]\ntcp_idle_timeout = \"10y\"\n",
+            Path::new("d.toml"),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("tcp_idle_timeout"), "{err}");
+        let err =
+            Config::parse("[server]\ntcp_idle_timeout = \"0\"\n", Path::new("d.toml")).unwrap_err();
+        assert!(err.to_string().contains("tcp_idle_timeout"), "{err}");
+        let err =
+            Config::parse("[server]\nudp_workers = \"two\"\n", Path::new("d.toml")).unwrap_err();
+        assert!(err.to_string().contains("udp_workers"), "{err}");
+    }
+
+    #[test]
+    fn durations_accept_units_and_bare_seconds() {
+        assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
+        assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+        assert_eq!(parse_duration("14d"), Ok(Duration::from_secs(14 * 86_400)));
+        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert!(parse_duration("").is_err());
+        assert!(parse_duration("s").is_err());
+        assert!(parse_duration("5x").is_err());
+        assert!(parse_duration("99999999999999999999d").is_err());
+    }
+}

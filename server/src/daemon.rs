@@ -1,0 +1,616 @@
+//! The running server: load every zone, publish the catalog, start the UDP workers and the TCP
+//! listener, write the pid file, then react to signals (SIGHUP reloads the zone files that
+//! changed, SIGTERM/SIGINT exit cleanly).
+//!
+//! The catalog lives in one `Arc<ArcSwap<Catalog>>`: readers load it without a lock, a reload
+//! builds a new one and swaps it in atomically. A zone whose file fails to load on reload keeps
+//! serving its previous version.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+use arc_swap::ArcSwap;
+use socket2::{Domain, Protocol, Socket, Type};
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::Semaphore;
+use zones::Zone;
+use zones::master::load_zone_file;
+use zones::snapshot::Catalog;
+
+use crate::config::{Config, ServerConfig, ZoneConfig};
+use crate::net::tcp::{self, TcpShared};
+use crate::net::udp::UdpServer;
+
+/// The pid file's name inside `state_dir`.
+pub const PID_FILE: &str = "daned.pid";
+
+//------------ DaemonError ---------------------------------------------------
+
+/// Why the daemon could not start or a command failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DaemonError {
+    /// A zone file failed to load (the message is `file:line: message`).
+    #[error("zone {zone}: {message}")]
+    ZoneLoad {
+        /// The zone.
+        zone: String,
+        /// The loader's message.
+        message: String,
+    },
+    /// A listening socket could not be opened.
+    #[error("cannot listen on {addr} ({proto}): {error}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// "udp" or "tcp".
+        proto: &'static str,
+        /// The error.
+        error: std::io::Error,
+    },
+    /// A file operation failed.
+    #[error("{path}: {error}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        error: std::io::Error,
+    },
+    /// Another daemon with this state folder is running.
+    #[error("daned is already running with pid {pid} ({path})")]
+    AlreadyRunning {
+        /// Its pid.
+        pid: i32,
+        /// The pid file.
+        path: PathBuf,
+    },
+    /// The pid file does not hold a pid.
+    #[error("{0}: not a pid file")]
+    BadPidFile(PathBuf),
+    /// The daemon named by the pid file could not be signalled.
+    #[error("cannot signal pid {pid}: {error}")]
+    Signal {
+        /// The pid.
+        pid: i32,
+        /// The error.
+        error: std::io::Error,
+    },
+    /// The async runtime could not start.
+    #[error("cannot start the runtime: {0}")]
+    Runtime(std::io::Error),
+}
+
+//------------ ZoneSlot ------------------------------------------------------
+
+/// One configured zone with the version currently served.
+#[derive(Clone)]
+pub struct ZoneSlot {
+    /// Its configuration.
+    pub config: ZoneConfig,
+    /// The file's identity when it was loaded (`None`: never reload, e.g. the demo zone).
+    stamp: Option<FileStamp>,
+    /// The zone served.
+    pub zone: Arc<Zone>,
+}
+
+/// What tells whether a file changed: modification time and size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct FileStamp {
+    /// Modification time.
+    mtime: SystemTime,
+    /// Size in octets.
+    len: u64,
+}
+
+impl FileStamp {
+    /// The stamp of the file at `path`.
+    fn of(path: &Path) -> std::io::Result<Self> {
+        let meta = std::fs::metadata(path)?;
+        Ok(Self {
+            mtime: meta.modified()?,
+            len: meta.len(),
+        })
+    }
+}
+
+impl ZoneSlot {
+    /// A zone held in memory only (never reloaded).
+    pub fn in_memory(config: ZoneConfig, zone: Zone) -> Self {
+        tracing::info!(
+            zone = %config.name,
+            serial = soa_serial(&zone).unwrap_or(0),
+            records = zone.len(),
+            "zone loaded (in memory)"
+        );
+        Self {
+            config,
+            stamp: None,
+            zone: Arc::new(zone),
+        }
+    }
+
+    /// Loads the zone's file.
+    pub fn load(config: ZoneConfig) -> Result<Self, DaemonError> {
+        let stamp = FileStamp::of(&config.file).map_err(|error| DaemonError::File {
+            path: config.file.clone(),
+            error,
+        })?;
+        let zone = load_logged(&config)?;
+        Ok(Self {
+            config,
+            stamp: Some(stamp),
+            zone: Arc::new(zone),
+        })
+    }
+
+    /// Reloads the file if it changed. Returns whether a new version was loaded; on failure
+    /// the old version stays and the error is logged.
+    fn reload(&mut self) -> bool {
+        let Some(old) = self.stamp else { return false };
+        let stamp = match FileStamp::of(&self.config.file) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(
+                    zone = %self.config.name,
+                    file = %self.config.file.display(),
+                    error = %e,
+                    "zone file unreadable, keeping the loaded version"
+                );
+                return false;
+            }
+        };
+        if stamp == old {
+            tracing::debug!(zone = %self.config.name, "zone file unchanged");
+            return false;
+        }
+        match load_logged(&self.config) {
+            Ok(zone) => {
+                self.zone = Arc::new(zone);
+                self.stamp = Some(stamp);
+                true
+            }
+            Err(e) => {
+                tracing::error!(
+                    zone = %self.config.name,
+                    error = %e,
+                    "zone reload failed, keeping the loaded version"
+                );
+                false
+            }
+        }
+    }
+}
+
+/// Loads one zone file, logging the outcome as one structured line (plus its warnings).
+fn load_logged(config: &ZoneConfig) -> Result<Zone, DaemonError> {
+    let started = Instant::now();
+    let loaded = load_zone_file(&config.file, &config.name).map_err(|e| DaemonError::ZoneLoad {
+        zone: config.name.to_string(),
+        message: e.to_string(),
+    })?;
+    for w in &loaded.warnings {
+        tracing::warn!(zone = %config.name, "{w}");
+    }
+    let zone = loaded.zone;
+    tracing::info!(
+        zone = %config.name,
+        serial = soa_serial(&zone).unwrap_or(0),
+        records = zone.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        file = %config.file.display(),
+        "zone loaded"
+    );
+    Ok(zone)
+}
+
+/// The serial of the zone's SOA (RFC 1035 section 3.3.13), if it has one.
+pub fn soa_serial(zone: &Zone) -> Option<u32> {
+    let rdata = zone.soa()?.rdatas.first()?.as_bytes();
+    let m = zones::rdata::name_len_at(rdata, 0)?;
+    let r = zones::rdata::name_len_at(rdata, m)?;
+    let s = rdata.get(m + r..m + r + 4)?;
+    Some(u32::from_be_bytes([s[0], s[1], s[2], s[3]]))
+}
+
+/// Loads every configured zone; the first failure is returned.
+pub fn load_zones(config: &Config) -> Result<Vec<ZoneSlot>, DaemonError> {
+    config.zones.iter().cloned().map(ZoneSlot::load).collect()
+}
+
+/// Builds a catalog from the slots, in configuration order.
+fn build_catalog(slots: &[ZoneSlot]) -> Catalog {
+    Catalog::new(slots.iter().map(|s| Arc::clone(&s.zone)).collect())
+}
+
+//------------ check ---------------------------------------------------------
+
+/// `daned check`: loads every zone of `config`, printing warnings and errors (`file:line:
+/// message`) and one summary line per good zone to `w`. Returns the number of errors.
+pub fn check(config: &Config, w: &mut impl Write) -> std::io::Result<usize> {
+    let mut errors = 0;
+    for zone in &config.zones {
+        match load_zone_file(&zone.file, &zone.name) {
+            Ok(loaded) => {
+                for warning in &loaded.warnings {
+                    writeln!(w, "warning: {warning}")?;
+                }
+                writeln!(
+                    w,
+                    "ok: {} serial {} ({} records, {} warnings)",
+                    zone.name,
+                    soa_serial(&loaded.zone).unwrap_or(0),
+                    loaded.zone.len(),
+                    loaded.warnings.len()
+                )?;
+            }
+            Err(e) => {
+                errors += 1;
+                writeln!(w, "error: {e}")?;
+            }
+        }
+    }
+    Ok(errors)
+}
+
+//------------ serve ---------------------------------------------------------
+
+/// How [`serve`] behaves beyond the configuration.
+#[derive(Clone, Copy, Debug)]
+pub struct ServeOptions {
+    /// Write `state_dir/daned.pid` (and remove it on exit).
+    pub pid_file: bool,
+    /// Carry on when some (not all) listen addresses cannot be bound (the demo: no IPv6).
+    pub tolerate_bind_failures: bool,
+}
+
+/// Loads the configuration's zones and serves them until SIGTERM/SIGINT.
+pub fn run(config: &Config) -> Result<(), DaemonError> {
+    let slots = load_zones(config)?;
+    serve(
+        &config.server,
+        slots,
+        ServeOptions {
+            pid_file: true,
+            tolerate_bind_failures: false,
+        },
+    )
+}
+
+/// Serves `slots` with the settings of `server` until SIGTERM/SIGINT, logging one line per
+/// listening address. TCP takes the port UDP was given (which matters for port 0).
+pub fn serve(
+    server: &ServerConfig,
+    slots: Vec<ZoneSlot>,
+    options: ServeOptions,
+) -> Result<(), DaemonError> {
+    let catalog = Arc::new(ArcSwap::from_pointee(build_catalog(&slots)));
+    let workers = match server.udp_workers {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(DaemonError::Runtime)?;
+
+    // A second daemon must not start: SO_REUSEPORT would let it share the UDP sockets.
+    let pid_path = server.state_dir.join(PID_FILE);
+    if options.pid_file {
+        check_not_running(&pid_path)?;
+    }
+
+    // Bind everything first, so that a failure exits before anything is announced.
+    let mut udp = Vec::new();
+    let mut tcp_listeners = Vec::new();
+    let mut last_error = None;
+    for &addr in &server.listen {
+        let bound = UdpServer::start(addr, workers, Arc::clone(&catalog), crate::answer::respond)
+            .map_err(|error| DaemonError::Bind {
+                addr,
+                proto: "udp",
+                error,
+            })
+            .and_then(|u| match bind_tcp(u.local_addr) {
+                Ok(t) => Ok((u, t)),
+                Err(error) => {
+                    u.stop();
+                    Err(DaemonError::Bind {
+                        addr,
+                        proto: "tcp",
+                        error,
+                    })
+                }
+            });
+        match bound {
+            Ok((u, t)) => {
+                tracing::info!(addr = %u.local_addr, udp_workers = workers, "listening (UDP and TCP)");
+                udp.push(u);
+                tcp_listeners.push(t);
+            }
+            Err(e) if options.tolerate_bind_failures => {
+                tracing::warn!("{e}");
+                last_error = Some(e);
+            }
+            Err(e) => {
+                stop_all(udp);
+                return Err(e);
+            }
+        }
+    }
+    if udp.is_empty() {
+        if let Some(e) = last_error {
+            return Err(e);
+        }
+    }
+
+    if options.pid_file {
+        if let Err(e) = write_pid_file(&server.state_dir, &pid_path) {
+            stop_all(udp);
+            return Err(e);
+        }
+    }
+
+    let result = runtime.block_on(async {
+        let shared = Arc::new(TcpShared {
+            catalog: Arc::clone(&catalog),
+            acls: slots
+                .iter()
+                .map(|s| (s.config.name.clone(), s.config.allow_transfer.clone()))
+                .collect(),
+            idle_timeout: server.tcp_idle_timeout,
+            connections: Arc::new(Semaphore::new(server.tcp_max_connections)),
+            respond: crate::answer::respond,
+        });
+        for std_listener in tcp_listeners {
+            let listener = tokio::net::TcpListener::from_std(std_listener).map_err(|error| {
+                DaemonError::File {
+                    path: PathBuf::from("tcp listener"),
+                    error,
+                }
+            })?;
+            tokio::spawn(tcp::serve(listener, Arc::clone(&shared)));
+        }
+        signal_loop(slots, &catalog).await
+    });
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    stop_all(udp);
+    if options.pid_file {
+        let _ = std::fs::remove_file(&pid_path);
+    }
+    tracing::info!("stopped");
+    result
+}
+
+/// Waits for signals: SIGHUP reloads, SIGTERM/SIGINT return.
+async fn signal_loop(
+    mut slots: Vec<ZoneSlot>,
+    catalog: &Arc<ArcSwap<Catalog>>,
+) -> Result<(), DaemonError> {
+    let io = |error| DaemonError::File {
+        path: PathBuf::from("signal handler"),
+        error,
+    };
+    let mut hup = signal(SignalKind::hangup()).map_err(io)?;
+    let mut term = signal(SignalKind::terminate()).map_err(io)?;
+    let mut int = signal(SignalKind::interrupt()).map_err(io)?;
+    loop {
+        tokio::select! {
+            _ = hup.recv() => {
+                tracing::info!("SIGHUP: reloading zone files");
+                let started = Instant::now();
+                let mut work = slots.clone();
+                let done = tokio::task::spawn_blocking(move || {
+                    let changed = work.iter_mut().map(ZoneSlot::reload).filter(|&c| c).count();
+                    (work, changed)
+                })
+                .await;
+                let changed = match done {
+                    Ok((back, changed)) => {
+                        slots = back;
+                        changed
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "reload aborted, keeping every zone as it was");
+                        0
+                    }
+                };
+                if changed > 0 {
+                    catalog.store(Arc::new(build_catalog(&slots)));
+                }
+                tracing::info!(
+                    changed,
+                    zones = slots.len(),
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "reload done"
+                );
+            }
+            _ = term.recv() => { tracing::info!("SIGTERM: exiting"); return Ok(()); }
+            _ = int.recv() => { tracing::info!("SIGINT: exiting"); return Ok(()); }
+        }
+    }
+}
+
+/// Stops UDP workers.
+fn stop_all(udp: Vec<UdpServer>) {
+    for u in udp {
+        u.stop();
+    }
+}
+
+/// A non-blocking TCP listener on `addr` (IPv6 sockets v6-only).
+fn bind_tcp(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    socket.set_reuse_address(true)?;
+    if addr.is_ipv6() {
+        socket.set_only_v6(true)?;
+    }
+    socket.bind(&addr.into())?;
+    socket.listen(1024)?;
+    socket.set_nonblocking(true)?;
+    Ok(socket.into())
+}
+
+//------------ pid file ------------------------------------------------------
+
+/// Writes this process's pid to `path`, refusing when a live daemon already owns it.
+fn write_pid_file(state_dir: &Path, path: &Path) -> Result<(), DaemonError> {
+    let file_err = |error| DaemonError::File {
+        path: path.to_owned(),
+        error,
+    };
+    std::fs::create_dir_all(state_dir).map_err(|error| DaemonError::File {
+        path: state_dir.to_owned(),
+        error,
+    })?;
+    check_not_running(path)?;
+    let tmp = path.with_extension("pid.tmp");
+    std::fs::write(&tmp, format!("{}\n", std::process::id())).map_err(file_err)?;
+    std::fs::rename(&tmp, path).map_err(file_err)
+}
+
+/// Fails when the pid file at `path` names a live process other than this one.
+fn check_not_running(path: &Path) -> Result<(), DaemonError> {
+    if let Ok(pid) = read_pid(path) {
+        if pid != std::process::id() as i32 && process_alive(pid) {
+            return Err(DaemonError::AlreadyRunning {
+                pid,
+                path: path.to_owned(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The pid in the pid file at `path`.
+fn read_pid(path: &Path) -> Result<i32, DaemonError> {
+    let text = std::fs::read_to_string(path).map_err(|error| DaemonError::File {
+        path: path.to_owned(),
+        error,
+    })?;
+    text.trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|&p| p > 0)
+        .ok_or_else(|| DaemonError::BadPidFile(path.to_owned()))
+}
+
+/// Whether a process with `pid` exists.
+fn process_alive(pid: i32) -> bool {
+    // SAFETY: kill with signal 0 only checks for existence and permission; pid is positive.
+    unsafe { libc::kill(pid, 0) == 0 }
+}
+
+/// `daned reload`: sends SIGHUP to the daemon whose pid is in `state_dir/daned.pid`.
+pub fn signal_reload(state_dir: &Path) -> Result<i32, DaemonError> {
+    let pid = read_pid(&state_dir.join(PID_FILE))?;
+    // SAFETY: kill(2) has no memory-safety preconditions; pid is positive (checked by
+    // read_pid), so this never signals a process group.
+    if unsafe { libc::kill(pid, libc::SIGHUP) } != 0 {
+        return Err(DaemonError::Signal {
+            pid,
+            error: std::io::Error::last_os_error(),
+        });
+    }
+    Ok(pid)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::acl::Acl;
+
+    const ZONE_V1: &str = "example.com. 3600 IN SOA ns1.example.com. hostmaster.example.com. 1 7200 3600 1209600 300\n\
+                           example.com. 3600 IN NS ns1.example.com.\n\
+                           ns1.example.com. 3600 IN A 192.0.2.1\n";
+
+    fn temp_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("daned-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn zone_config(file: PathBuf) -> ZoneConfig {
+        ZoneConfig {
+            name: "example.com.".parse().unwrap(),
+            file,
+            allow_transfer: Acl::default(),
+            sign: false,
+            policy: None,
+        }
+    }
+
+    #[test]
+    fn reload_picks_up_changed_files_and_keeps_the_old_zone_on_error() {
+        let dir = temp_dir("reload");
+        let file = dir.join("example.com.zone");
+        std::fs::write(&file, ZONE_V1).unwrap();
+        let mut slot = ZoneSlot::load(zone_config(file.clone())).unwrap();
+        assert_eq!(soa_serial(&slot.zone), Some(1));
+
+        assert!(!slot.reload(), "unchanged file reloaded");
+
+        let v2 = ZONE_V1.replace(" 1 7200", " 2 7200") + "www.example.com. 300 IN A 192.0.2.80\n";
+        std::fs::write(&file, v2).unwrap();
+        assert!(slot.reload());
+        assert_eq!(soa_serial(&slot.zone), Some(2));
+        assert_eq!(slot.zone.len(), 4);
+
+        std::fs::write(&file, "example.com. 3600 IN SOA broken\n").unwrap();
+        assert!(!slot.reload());
+        assert_eq!(
+            soa_serial(&slot.zone),
+            Some(2),
+            "old version must keep serving"
+        );
+
+        std::fs::remove_file(&file).unwrap();
+        assert!(!slot.reload());
+        assert_eq!(soa_serial(&slot.zone), Some(2));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_broken_zone_at_startup_is_an_error_naming_the_file_and_line() {
+        let dir = temp_dir("startup");
+        let file = dir.join("example.com.zone");
+        std::fs::write(
+            &file,
+            format!("{ZONE_V1}ns2.example.com. 3600 IN A not-an-address\n"),
+        )
+        .unwrap();
+        let err = ZoneSlot::load(zone_config(file.clone()))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains(&format!("{}:4", file.display())), "{err}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn the_pid_file_refuses_a_second_daemon_and_reload_needs_one() {
+        let dir = temp_dir("pid");
+        let path = dir.join(PID_FILE);
+        write_pid_file(&dir, &path).unwrap();
+        assert_eq!(read_pid(&path).unwrap(), std::process::id() as i32);
+        // Our own pid is not "another daemon".
+        check_not_running(&path).unwrap();
+        // pid 1 is always alive.
+        std::fs::write(&path, "1\n").unwrap();
+        assert!(matches!(
+            check_not_running(&path),
+            Err(DaemonError::AlreadyRunning { pid: 1, .. })
+        ));
+        std::fs::write(&path, "nonsense").unwrap();
+        assert!(matches!(
+            signal_reload(&dir),
+            Err(DaemonError::BadPidFile(_))
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

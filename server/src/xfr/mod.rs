@@ -1,0 +1,3 @@
+//! Zone transfers: AXFR out ([`axfr`], RFC 5936).
+
+pub mod axfr;
