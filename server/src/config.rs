@@ -11,6 +11,8 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::acl::{Acl, AclError};
+use crate::policy::Policy;
+use crate::signing::ZoneSigning;
 
 //------------ Config --------------------------------------------------------
 
@@ -51,37 +53,15 @@ pub struct ZoneConfig {
     pub file: PathBuf,
     /// Who may AXFR the zone.
     pub allow_transfer: Acl,
-    /// Whether the zone is to be signed (DNSSEC comes later).
+    /// Whether the zone is signed (the default; `sign = false` opts out).
     pub sign: bool,
     /// Name of the `[policy.NAME]` to sign with.
     pub policy: Option<String>,
+    /// How to sign it, when `sign` is set: the checked policy and where the keys live.
+    pub signing: Option<ZoneSigning>,
 }
 
-/// One `[policy.NAME]`: accepted and type-checked, used once signing arrives.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PolicyConfig {
-    /// Signing algorithm mnemonic.
-    pub algorithm: Option<String>,
-    /// Key layout (e.g. "ksk+zsk", "csk").
-    pub keys: Option<String>,
-    /// "nsec" or "nsec3".
-    pub denial: Option<String>,
-    /// NSEC3 opt-out.
-    pub nsec3_opt_out: Option<bool>,
-    /// Signature validity.
-    pub rrsig_lifetime: Option<String>,
-    /// Re-sign this long before expiry.
-    pub rrsig_refresh: Option<String>,
-    /// DNSKEY TTL.
-    pub dnskey_ttl: Option<String>,
-    /// Propagation delay to the secondaries.
-    pub propagation_delay: Option<String>,
-    /// ZSK lifetime.
-    pub zsk_lifetime: Option<String>,
-    /// KSK lifetime.
-    pub ksk_lifetime: Option<String>,
-}
+pub use crate::policy::PolicyConfig;
 
 //------------ ConfigError ---------------------------------------------------
 
@@ -198,11 +178,16 @@ struct RawZone {
     /// Transfer ACL entries.
     #[serde(default)]
     allow_transfer: Vec<String>,
-    /// Sign the zone.
-    #[serde(default)]
+    /// Sign the zone (default true).
+    #[serde(default = "default_true")]
     sign: bool,
     /// Policy name.
     policy: Option<String>,
+}
+
+/// Zones are signed unless they opt out.
+fn default_true() -> bool {
+    true
 }
 
 //------------ Loading -------------------------------------------------------
@@ -264,10 +249,11 @@ impl Config {
             tcp_max_connections: raw.server.tcp_max_connections,
         };
 
+        let mut policies = BTreeMap::new();
         for (name, policy) in &raw.policy {
-            policy
-                .validate()
-                .map_err(|m| invalid(&format!("policy.{name}"), m))?;
+            let checked = Policy::from_config(name, policy)
+                .map_err(|e| invalid(&format!("policy.{name}"), e.to_string()))?;
+            policies.insert(name.clone(), checked);
         }
 
         let mut zones: Vec<ZoneConfig> = Vec::new();
@@ -287,12 +273,24 @@ impl Config {
                     return Err(invalid(&what, format!("no [policy.{p}]")));
                 }
             }
+            let signing = z.sign.then(|| {
+                let policy_name = z.policy.clone().unwrap_or_else(|| "default".into());
+                ZoneSigning {
+                    policy: policies
+                        .get(&policy_name)
+                        .cloned()
+                        .unwrap_or_else(Policy::builtin),
+                    policy_name,
+                    state_dir: server.state_dir.clone(),
+                }
+            });
             zones.push(ZoneConfig {
                 name,
                 file: base.join(&z.file),
                 allow_transfer,
                 sign: z.sign,
                 policy: z.policy,
+                signing,
             });
         }
 
@@ -302,25 +300,6 @@ impl Config {
             zones,
             policies: raw.policy,
         })
-    }
-}
-
-impl PolicyConfig {
-    /// Checks the durations parse.
-    fn validate(&self) -> Result<(), String> {
-        for (key, value) in [
-            ("rrsig_lifetime", &self.rrsig_lifetime),
-            ("rrsig_refresh", &self.rrsig_refresh),
-            ("dnskey_ttl", &self.dnskey_ttl),
-            ("propagation_delay", &self.propagation_delay),
-            ("zsk_lifetime", &self.zsk_lifetime),
-            ("ksk_lifetime", &self.ksk_lifetime),
-        ] {
-            if let Some(v) = value {
-                parse_duration(v).map_err(|m| format!("{key}: {m}"))?;
-            }
-        }
-        Ok(())
     }
 }
 

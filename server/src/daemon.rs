@@ -18,11 +18,12 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::Semaphore;
 use zones::Zone;
 use zones::master::load_zone_file;
-use zones::snapshot::Catalog;
+use zones::snapshot::{Catalog, ZoneSnapshot};
 
 use crate::config::{Config, ServerConfig, ZoneConfig};
 use crate::net::tcp::{self, TcpShared};
 use crate::net::udp::UdpServer;
+use crate::signing;
 
 /// The pid file's name inside `state_dir`.
 pub const PID_FILE: &str = "daned.pid";
@@ -92,8 +93,10 @@ pub struct ZoneSlot {
     pub config: ZoneConfig,
     /// The file's identity when it was loaded (`None`: never reload, e.g. the demo zone).
     stamp: Option<FileStamp>,
-    /// The zone served.
+    /// The zone served (signed, when the zone is signed).
     pub zone: Arc<Zone>,
+    /// Its wire-form snapshot, built once per version.
+    pub snapshot: Arc<ZoneSnapshot>,
 }
 
 /// What tells whether a file changed: modification time and size.
@@ -118,17 +121,26 @@ impl FileStamp {
 
 impl ZoneSlot {
     /// A zone held in memory only (never reloaded).
-    pub fn in_memory(config: ZoneConfig, zone: Zone) -> Self {
+    pub fn in_memory(config: ZoneConfig, zone: Zone) -> Result<Self, DaemonError> {
         tracing::info!(
             zone = %config.name,
             serial = soa_serial(&zone).unwrap_or(0),
             records = zone.len(),
             "zone loaded (in memory)"
         );
+        let zone = sign_logged(&config, zone)?;
+        Ok(Self::serving(config, None, zone))
+    }
+
+    /// A slot serving `zone` (already signed when it is to be).
+    fn serving(config: ZoneConfig, stamp: Option<FileStamp>, zone: Zone) -> Self {
+        let zone = Arc::new(zone);
+        let snapshot = Arc::new(signing::snapshot(Arc::clone(&zone)));
         Self {
             config,
-            stamp: None,
-            zone: Arc::new(zone),
+            stamp,
+            zone,
+            snapshot,
         }
     }
 
@@ -139,11 +151,7 @@ impl ZoneSlot {
             error,
         })?;
         let zone = load_logged(&config)?;
-        Ok(Self {
-            config,
-            stamp: Some(stamp),
-            zone: Arc::new(zone),
-        })
+        Ok(Self::serving(config, Some(stamp), zone))
     }
 
     /// Reloads the file if it changed. Returns whether a new version was loaded; on failure
@@ -169,6 +177,7 @@ impl ZoneSlot {
         match load_logged(&self.config) {
             Ok(zone) => {
                 self.zone = Arc::new(zone);
+                self.snapshot = Arc::new(signing::snapshot(Arc::clone(&self.zone)));
                 self.stamp = Some(stamp);
                 true
             }
@@ -203,7 +212,7 @@ fn load_logged(config: &ZoneConfig) -> Result<Zone, DaemonError> {
         file = %config.file.display(),
         "zone loaded"
     );
-    Ok(zone)
+    sign_logged(config, zone)
 }
 
 /// The serial of the zone's SOA (RFC 1035 section 3.3.13), if it has one.
@@ -222,7 +231,31 @@ pub fn load_zones(config: &Config) -> Result<Vec<ZoneSlot>, DaemonError> {
 
 /// Builds a catalog from the slots, in configuration order.
 fn build_catalog(slots: &[ZoneSlot]) -> Catalog {
-    Catalog::new(slots.iter().map(|s| Arc::clone(&s.zone)).collect())
+    Catalog::from_snapshots(slots.iter().map(|s| Arc::clone(&s.snapshot)).collect())
+}
+
+/// Signs `zone` when its configuration says so, logging one line with the time it took. The
+/// zone is served only once this returns: a failure keeps the previous version (or, at start,
+/// stops the daemon with the error).
+fn sign_logged(config: &ZoneConfig, zone: Zone) -> Result<Zone, DaemonError> {
+    let Some(how) = &config.signing else {
+        return Ok(zone);
+    };
+    let started = Instant::now();
+    let signed = signing::sign_loaded(&zone, how, signing::system_now()).map_err(|e| {
+        DaemonError::ZoneLoad {
+            zone: config.name.to_string(),
+            message: format!("signing: {e}"),
+        }
+    })?;
+    tracing::info!(
+        zone = %config.name,
+        policy = %how.policy_name,
+        records = signed.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "zone signed"
+    );
+    Ok(signed)
 }
 
 //------------ check ---------------------------------------------------------
@@ -542,6 +575,7 @@ mod tests {
             allow_transfer: Acl::default(),
             sign: false,
             policy: None,
+            signing: None,
         }
     }
 

@@ -10,6 +10,12 @@ use daned::acl::Acl;
 use daned::config::{Config, ServerConfig, ZoneConfig};
 use daned::daemon::{self, ServeOptions, ZoneSlot};
 use daned::demo;
+use daned::policy::Policy;
+use daned::signing;
+use daned::tlsa::derive;
+use signer::SigningKey;
+use signer::ds::DigestType;
+use signer::keystore::{KeyPhase, StoredKey};
 
 /// Authoritative DNS server for mail domains.
 #[derive(Parser)]
@@ -43,6 +49,60 @@ enum Command {
         /// Configuration file.
         #[arg(short, long, value_name = "FILE")]
         config: PathBuf,
+    },
+    /// Print the DS records to give the parent for a signed zone (its active KSK/CSK).
+    Ds {
+        /// Configuration file.
+        #[arg(short, long, value_name = "FILE")]
+        config: PathBuf,
+        /// The zone.
+        zone: String,
+        /// SHA-384 digests instead of SHA-256.
+        #[arg(long)]
+        sha384: bool,
+    },
+    /// List a zone's keys (algorithm, tag, role, state), or import BIND key files.
+    Keys {
+        /// Configuration file.
+        #[arg(short, long, value_name = "FILE")]
+        config: PathBuf,
+        /// The zone (for listing).
+        zone: Option<String>,
+        /// `import`: take over existing BIND keys.
+        #[command(subcommand)]
+        action: Option<KeysAction>,
+    },
+    /// Print TLSA record data for a certificate (PEM or DER), like hash-slinger's `tlsa`.
+    Tlsa {
+        /// Certificate file (the first certificate of a chain is used).
+        cert: PathBuf,
+        /// Certificate usage (RFC 6698: 0 PKIX-TA, 1 PKIX-EE, 2 DANE-TA, 3 DANE-EE).
+        #[arg(long, default_value_t = 3)]
+        usage: u8,
+        /// Selector (0 full certificate, 1 SubjectPublicKeyInfo).
+        #[arg(long, default_value_t = 1)]
+        selector: u8,
+        /// Matching type (0 full, 1 SHA-256, 2 SHA-512).
+        #[arg(long = "mtype", default_value_t = 1)]
+        matching: u8,
+        /// Owner name to print a full record for (e.g. _25._tcp.mx1.example.com).
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+/// `daned keys` actions.
+#[derive(Subcommand)]
+enum KeysAction {
+    /// Import a BIND key pair (K<zone>.+<alg>+<tag>.key and .private) so the parent's DS stays
+    /// valid; the key becomes active.
+    Import {
+        /// The zone.
+        zone: String,
+        /// The `.key` file.
+        key: PathBuf,
+        /// The `.private` file.
+        private: PathBuf,
     },
 }
 
@@ -79,13 +139,116 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .context("is daned running with this configuration?")?;
             println!("sent SIGHUP to daned (pid {pid})");
         }
+        Some(Command::Ds {
+            config,
+            zone,
+            sha384,
+        }) => {
+            let config = Config::load(&config)?;
+            let (zone, keys) = zone_keys(&config, &zone)?;
+            let digest = if sha384 {
+                DigestType::Sha384
+            } else {
+                DigestType::Sha256
+            };
+            let lines = signing::ds_lines(&zone, &keys, digest);
+            if lines.is_empty() {
+                anyhow::bail!(
+                    "zone {zone} has no active key signing key (has it been served once?)"
+                );
+            }
+            for line in lines {
+                println!("{line}");
+            }
+        }
+        Some(Command::Keys {
+            config,
+            zone,
+            action,
+        }) => {
+            let config = Config::load(&config)?;
+            match (action, zone) {
+                (Some(KeysAction::Import { zone, key, private }), _) => {
+                    let name = zone_name(&config, &zone)?;
+                    let store = signing::open_store(&config.server.state_dir, &name)?;
+                    let mut k = store.import_bind(&key, &private, None, signing::system_now())?;
+                    k.meta.phase = KeyPhase::Active;
+                    store.save_metadata(&k)?;
+                    println!(
+                        "imported {} key {} ({}) for {name}",
+                        k.meta.role.as_str(),
+                        k.tag,
+                        k.key.algorithm().mnemonic()
+                    );
+                }
+                (None, Some(zone)) => {
+                    let (_, keys) = zone_keys(&config, &zone)?;
+                    println!("tag    algorithm        role  state      created");
+                    for k in &keys {
+                        println!(
+                            "{:<6} {:<16} {:<5} {:<10} {}",
+                            k.tag,
+                            k.key.algorithm().mnemonic(),
+                            k.meta.role.as_str(),
+                            k.meta.phase.as_str(),
+                            k.meta.created.0
+                        );
+                    }
+                }
+                (None, None) => anyhow::bail!("name a zone: daned keys -c FILE ZONE"),
+            }
+        }
+        Some(Command::Tlsa {
+            cert,
+            usage,
+            selector,
+            matching,
+            name,
+        }) => {
+            let bytes = std::fs::read(&cert).with_context(|| format!("{}", cert.display()))?;
+            let certs =
+                derive::certificates(&bytes).with_context(|| format!("{}", cert.display()))?;
+            let params = derive::TlsaParams {
+                usage: derive::Usage(usage),
+                selector: derive::Selector(selector),
+                matching: derive::Matching(matching),
+            };
+            let rdata = derive::tlsa_rdata(&certs[0], params)?;
+            match name {
+                Some(n) => println!(
+                    "{}. IN TLSA {}",
+                    n.trim_end_matches('.'),
+                    derive::rdata_to_text(&rdata)
+                ),
+                None => println!("{}", derive::rdata_to_text(&rdata)),
+            }
+        }
         None => run_demo(cli.listen)?,
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// Serves the in-memory demo zone; writes nothing to disk.
+/// The configured zone called `zone`.
+fn zone_name(config: &Config, zone: &str) -> anyhow::Result<zones::Name> {
+    let mut name =
+        zones::Name::from_ascii(zone).with_context(|| format!("bad zone name {zone:?}"))?;
+    name.set_fqdn(true);
+    if !config.zones.iter().any(|z| z.name == name) {
+        anyhow::bail!("zone {name} is not in {}", config.path.display());
+    }
+    Ok(name)
+}
+
+/// The keys of a configured zone.
+fn zone_keys(config: &Config, zone: &str) -> anyhow::Result<(zones::Name, Vec<StoredKey>)> {
+    let name = zone_name(config, zone)?;
+    let store = signing::open_store(&config.server.state_dir, &name)?;
+    Ok((name.clone(), store.load_zone(&name)?))
+}
+
+/// Serves the in-memory demo zone, signed with throw-away keys in a temporary folder.
 fn run_demo(listen: Vec<SocketAddr>) -> anyhow::Result<()> {
+    let state_dir = std::env::temp_dir().join(format!("daned-demo-{}", std::process::id()));
     let listen = if listen.is_empty() {
         vec![
             SocketAddr::from(([127, 0, 0, 1], 5300)),
@@ -96,7 +259,7 @@ fn run_demo(listen: Vec<SocketAddr>) -> anyhow::Result<()> {
     };
     let server = ServerConfig {
         listen: listen.clone(),
-        state_dir: std::env::temp_dir(),
+        state_dir: state_dir.clone(),
         udp_workers: 0,
         tcp_idle_timeout: std::time::Duration::from_secs(10),
         tcp_max_connections: 256,
@@ -105,9 +268,15 @@ fn run_demo(listen: Vec<SocketAddr>) -> anyhow::Result<()> {
         name: demo::DEMO_ORIGIN.parse()?,
         file: PathBuf::from("(in memory)"),
         allow_transfer: Acl::parse(&["127.0.0.0/8", "::1"])?,
-        sign: false,
+        sign: true,
         policy: None,
+        signing: Some(signing::ZoneSigning {
+            policy_name: "default".into(),
+            policy: Policy::builtin(),
+            state_dir: state_dir.clone(),
+        }),
     };
+    let slot = ZoneSlot::in_memory(zone, demo::demo_zone())?;
     println!("daned demo: serving {} from memory", demo::DEMO_ORIGIN);
     println!("try (Ctrl-C to stop):");
     let first = listen[0];
@@ -120,7 +289,7 @@ fn run_demo(listen: Vec<SocketAddr>) -> anyhow::Result<()> {
     }
     daemon::serve(
         &server,
-        vec![ZoneSlot::in_memory(zone, demo::demo_zone())],
+        vec![slot],
         ServeOptions {
             pid_file: false,
             tolerate_bind_failures: true,

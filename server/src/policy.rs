@@ -124,38 +124,9 @@ pub enum PolicyError {
     },
 }
 
-/// Parses "90d", "12h", "30m", "45s", "2w", "1h30m" or plain seconds.
-pub fn parse_duration(text: &str) -> Option<Duration> {
-    let text = text.trim();
-    if text.is_empty() {
-        return None;
-    }
-    if let Ok(secs) = text.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let mut total = 0u64;
-    let mut number = String::new();
-    for c in text.chars() {
-        if c.is_ascii_digit() {
-            number.push(c);
-            continue;
-        }
-        let unit = match c.to_ascii_lowercase() {
-            's' => 1,
-            'm' => 60,
-            'h' => 3600,
-            'd' => 86400,
-            'w' => 7 * 86400,
-            _ => return None,
-        };
-        let n: u64 = number.parse().ok()?;
-        total = total.checked_add(n.checked_mul(unit)?)?;
-        number.clear();
-    }
-    if !number.is_empty() {
-        return None;
-    }
-    Some(Duration::from_secs(total))
+/// Parses a duration ("90d", "1h30m", "0", plain seconds) the way the whole config does.
+fn parse_duration(text: &str) -> Option<Duration> {
+    crate::config::parse_duration(text).ok()
 }
 
 impl Policy {
@@ -308,18 +279,6 @@ impl Policy {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations_read_like_bind_and_knot_write_them() {
-        assert_eq!(parse_duration("14d"), Some(Duration::from_secs(14 * 86400)));
-        assert_eq!(parse_duration("1h30m"), Some(Duration::from_secs(5400)));
-        assert_eq!(parse_duration("0"), Some(Duration::ZERO));
-        assert_eq!(parse_duration("3600"), Some(Duration::from_secs(3600)));
-        assert_eq!(parse_duration("2w"), Some(Duration::from_secs(14 * 86400)));
-        assert_eq!(parse_duration("10x"), None);
-        assert_eq!(parse_duration("h"), None);
-        assert_eq!(parse_duration("5d3"), None);
-    }
 
     #[test]
     fn an_empty_table_is_the_builtin_default() {

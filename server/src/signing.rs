@@ -15,6 +15,37 @@ use zones::{Name, Zone};
 
 use crate::policy::Policy;
 
+/// How one zone is signed: its checked policy and the state folder its keys live under.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ZoneSigning {
+    /// The `[policy.NAME]` it uses ("default" unless named).
+    pub policy_name: String,
+    /// That policy, checked.
+    pub policy: Policy,
+    /// `[server] state_dir`.
+    pub state_dir: PathBuf,
+}
+
+/// Why a zone could not be signed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SigningError {
+    /// Its keys could not be loaded or made.
+    #[error(transparent)]
+    Keys(#[from] KeysError),
+    /// The signer refused (e.g. no SOA).
+    #[error(transparent)]
+    Sign(#[from] SignError),
+}
+
+/// Signs a freshly loaded zone: its keys (made on first use), then every RRset. The result
+/// is complete or an error; nothing half-signed is ever returned.
+pub fn sign_loaded(zone: &Zone, how: &ZoneSigning, now: Timestamp) -> Result<Zone, SigningError> {
+    let store = open_store(&how.state_dir, &zone.origin).map_err(KeysError::from)?;
+    let keys = ensure_keys(&store, &zone.origin, &how.policy, now)?;
+    Ok(sign(zone, &keys, &how.policy, now)?)
+}
+
 /// Why a zone's keys could not be made ready.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

@@ -12,7 +12,7 @@ pub struct Serial(pub u32);
 
 impl Serial {
     /// RFC 1982 section 3.1: addition of `n` (at most 2^31 - 1).
-    pub fn add(self, n: u32) -> Self {
+    pub fn plus(self, n: u32) -> Self {
         Self(self.0.wrapping_add(n.min(0x7fff_ffff)))
     }
 
@@ -42,12 +42,12 @@ impl Serial {
     /// and `floor` (a zone file's own serial that moved forward is respected).
     pub fn next(self, policy: SerialPolicy, floor: Self, now: u64, today: u32) -> Self {
         let candidate = match policy {
-            SerialPolicy::Increment => self.add(1),
+            SerialPolicy::Increment => self.plus(1),
             SerialPolicy::Unixtime => Self(now as u32),
             SerialPolicy::Dateserial => Self(today.saturating_mul(100)),
         };
         let mut best = candidate;
-        for s in [self.add(1), floor] {
+        for s in [self.plus(1), floor] {
             if s.is_newer_than(best) {
                 best = s;
             }
@@ -88,8 +88,8 @@ mod tests {
 
     #[test]
     fn addition_wraps_and_is_capped_by_rfc_1982() {
-        assert_eq!(Serial(u32::MAX).add(1), Serial(0));
-        assert_eq!(Serial(0).add(u32::MAX), Serial(0x7fff_ffff));
+        assert_eq!(Serial(u32::MAX).plus(1), Serial(0));
+        assert_eq!(Serial(0).plus(u32::MAX), Serial(0x7fff_ffff));
     }
 
     #[test]

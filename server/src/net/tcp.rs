@@ -300,7 +300,6 @@ mod tests {
     /// kdig is strict about message form: a clean transfer with both SOAs and every record
     /// means the wire output is right.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[ignore = "runs the external kdig (Knot DNS utils); cargo test -- --ignored"]
     async fn kdig_accepts_the_axfr_stream() {
         let zone = big_zone(3000);
         let expected = zone.len() + 1;
@@ -334,7 +333,6 @@ mod tests {
 
     /// knotd as a secondary bootstraps the zone from daned with AXFR and serves every record.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[ignore = "runs the external knotd and kdig (Knot DNS); cargo test -- --ignored"]
     async fn knotd_pulls_the_zone_as_a_secondary() {
         let zone = big_zone(2000);
         let expected = zone.len();
