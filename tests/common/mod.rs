@@ -1,0 +1,388 @@
+//! Shared harness of the end-to-end tests: free loopback ports, the real `daned` binary and
+//! the real peers (knotd, unbound, kdig, ldns, BIND tools), each stopped by its pid when the
+//! test ends, even on panic. A missing tool fails the test with the package to install; it
+//! never skips.
+
+#![allow(dead_code)] // each test file uses part of the harness
+
+use std::fs;
+use std::net::{TcpListener, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+pub use tempfile::TempDir;
+
+/// Which Debian package provides a tool, for the failure message.
+fn package_of(tool: &str) -> &'static str {
+    match tool {
+        "kdig" => "knot-dnsutils",
+        "knotd" | "knotc" => "knot",
+        "nsd" => "nsd",
+        "unbound" => "unbound",
+        "ldns-verify-zone" | "ldns-read-zone" => "ldnsutils",
+        "dnssec-verify" | "dnssec-keygen" => "bind9-utils",
+        "delv" | "dig" => "bind9-dnsutils",
+        _ => "the package that provides it",
+    }
+}
+
+/// Fails the test unless `tool` is on the PATH.
+pub fn require_tool(tool: &str) {
+    let found = Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    assert!(found, "{tool} is required: apt-get install {} (scripts/install-test-deps.sh)", package_of(tool));
+}
+
+/// A port free for both UDP and TCP on 127.0.0.1.
+pub fn free_port() -> u16 {
+    for _ in 0..100 {
+        let udp = UdpSocket::bind("127.0.0.1:0").expect("bind udp");
+        let port = udp.local_addr().expect("addr").port();
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port pair found");
+}
+
+/// Runs a command and returns stdout and stderr together.
+pub fn run(cmd: &str, args: &[&str]) -> String {
+    let out = output(cmd, args);
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+/// Runs a command, failing the test when it fails; returns its output.
+pub fn run_ok(cmd: &str, args: &[&str]) -> String {
+    let out = output(cmd, args);
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{cmd} {args:?} failed:\n{text}");
+    text
+}
+
+/// Runs a command to completion.
+pub fn output(cmd: &str, args: &[&str]) -> Output {
+    Command::new(cmd)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd}: {e} (apt-get install {})", package_of(cmd)))
+}
+
+/// `kdig` with a bounded wait.
+pub fn kdig(args: &[&str]) -> String {
+    let mut all = vec!["+time=2", "+retry=1"];
+    all.extend_from_slice(args);
+    run("kdig", &all)
+}
+
+//------------ Proc ----------------------------------------------------------
+
+/// A child process stopped by its pid on drop: SIGTERM, then SIGKILL after 5 s.
+pub struct Proc {
+    /// The process.
+    child: Child,
+}
+
+impl Proc {
+    /// Spawns `cmd` with stdout and stderr to `log`.
+    pub fn spawn(cmd: &mut Command, log: &Path) -> Self {
+        let out = fs::File::create(log).expect("log file");
+        let err = out.try_clone().expect("log file");
+        let child = cmd.stdin(Stdio::null()).stdout(out).stderr(err).spawn().expect("spawn");
+        Self { child }
+    }
+
+    /// The pid.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends a signal.
+    pub fn signal(&self, sig: &str) {
+        let _ = Command::new("kill").args([&format!("-{sig}"), &self.pid().to_string()]).status();
+    }
+
+    /// Stops the process and waits for it.
+    pub fn stop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(Some(_))) {
+            return;
+        }
+        self.signal("TERM");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// True while the process runs.
+    pub fn alive(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Waits until `port` answers an SOA query for `zone` (with any rcode but SERVFAIL).
+pub fn wait_for_soa(port: u16, zone: &str, proc: &mut Proc, log: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        let out = run("kdig", &["+time=1", "+retry=0", "@127.0.0.1", "-p", &port.to_string(), zone, "SOA"]);
+        if out.contains("status: NOERROR") {
+            return;
+        }
+        assert!(proc.alive(), "server exited:\n{}", fs::read_to_string(log).unwrap_or_default());
+        sleep(Duration::from_millis(100));
+    }
+    panic!("server on port {port} never answered for {zone}:\n{}", fs::read_to_string(log).unwrap_or_default());
+}
+
+//------------ Daned ---------------------------------------------------------
+
+/// The daned binary under test.
+pub fn daned_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_daned")
+}
+
+/// A running `daned serve` in a temporary folder.
+pub struct Daned {
+    /// The process (declared first: dropped before the folder).
+    pub proc: Proc,
+    /// Its port (UDP and TCP on 127.0.0.1).
+    pub port: u16,
+    /// The configuration file.
+    pub config: PathBuf,
+    /// Its stderr.
+    pub log: PathBuf,
+    /// The folder holding config, zones and state.
+    pub dir: TempDir,
+}
+
+impl Daned {
+    /// Writes `files` into a new folder, then a config whose `[server]` listens on a free
+    /// port, followed by `config_tail` (the `[[zone]]` and `[policy]` tables), and starts
+    /// daned; returns once `ready_zone` answers.
+    pub fn start(files: &[(&str, &str)], config_tail: &str, ready_zone: &str) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for (name, text) in files {
+            fs::write(dir.path().join(name), text).expect("write file");
+        }
+        Self::start_in(dir, config_tail, ready_zone)
+    }
+
+    /// [`Daned::start`] in an existing folder.
+    pub fn start_in(dir: TempDir, config_tail: &str, ready_zone: &str) -> Self {
+        let port = free_port();
+        let config = dir.path().join("daned.toml");
+        fs::write(
+            &config,
+            format!("[server]\nlisten = [\"127.0.0.1:{port}\"]\nstate_dir = \"state\"\nudp_workers = 1\n\n{config_tail}"),
+        )
+        .expect("write config");
+        let log = dir.path().join("daned.log");
+        let mut proc = Proc::spawn(
+            Command::new(daned_bin()).args(["serve", "-c"]).arg(&config).env("RUST_LOG", "info"),
+            &log,
+        );
+        wait_for_soa(port, ready_zone, &mut proc, &log);
+        Self { proc, port, config, log, dir }
+    }
+
+    /// One zone `name` from `zone_text`, with extra `[[zone]]` lines and extra config.
+    pub fn start_with_zone(name: &str, zone_text: &str, zone_lines: &str, extra: &str) -> Self {
+        let file = format!("{name}.zone");
+        let tail = format!(
+            "[[zone]]\nname = \"{name}\"\nfile = \"{file}\"\nallow_transfer = [\"127.0.0.0/8\", \"::1\"]\n{zone_lines}\n\n{extra}"
+        );
+        Self::start(&[(&file, zone_text)], &tail, name)
+    }
+
+    /// Runs a daned subcommand, failing the test when it fails; returns stdout.
+    pub fn cli(&self, args: &[&str]) -> String {
+        let out = output(daned_bin(), args);
+        assert!(out.status.success(), "daned {args:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// The log so far.
+    pub fn log(&self) -> String {
+        fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// `kdig @daned ARGS`.
+    pub fn kdig(&self, args: &[&str]) -> String {
+        let port = self.port.to_string();
+        let mut all = vec!["@127.0.0.1", "-p", &port];
+        all.extend_from_slice(args);
+        kdig(&all)
+    }
+}
+
+//------------ Knot ----------------------------------------------------------
+
+/// A knotd serving zone files (unsigned) on a free port, with AXFR allowed from loopback.
+pub struct Knot {
+    /// The process.
+    pub proc: Proc,
+    /// Its port.
+    pub port: u16,
+    /// Its folder.
+    pub dir: TempDir,
+}
+
+impl Knot {
+    /// Serves `zones` (name, master-file text).
+    pub fn start(zones: &[(&str, &str)]) -> Self {
+        require_tool("knotd");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let port = free_port();
+        let d = dir.path().display();
+        let mut conf = format!(
+            "server:\n    listen: 127.0.0.1@{port}\n    rundir: {d}\ndatabase:\n    storage: {d}/db\n\
+             acl:\n  - id: local\n    address: 127.0.0.1\n    action: transfer\n\
+             log:\n  - target: stderr\n    any: warning\nzone:\n"
+        );
+        for (name, text) in zones {
+            let file = dir.path().join(format!("{name}.zone"));
+            fs::write(&file, text).expect("zone");
+            conf.push_str(&format!(
+                "  - domain: {name}\n    file: {}\n    acl: local\n    semantic-checks: off\n    zonefile-sync: -1\n",
+                file.display()
+            ));
+        }
+        fs::create_dir_all(dir.path().join("db")).expect("db");
+        let conf_path = dir.path().join("knot.conf");
+        fs::write(&conf_path, conf).expect("conf");
+        let log = dir.path().join("knot.log");
+        let mut proc = Proc::spawn(Command::new("knotd").arg("-c").arg(&conf_path), &log);
+        wait_for_soa(port, zones[0].0, &mut proc, &log);
+        Self { proc, port, dir }
+    }
+}
+
+//------------ Unbound -------------------------------------------------------
+
+/// A validating unbound whose only trust anchor is the DS of `zone`, served by a stub at
+/// `auth_port`.
+pub struct Unbound {
+    /// The process.
+    pub proc: Proc,
+    /// Its port.
+    pub port: u16,
+    /// Its log.
+    pub log: PathBuf,
+}
+
+impl Unbound {
+    /// Starts unbound in `dir` with `ds` (a DS record line) as trust anchor for `zone`.
+    pub fn start(dir: &TempDir, zone: &str, auth_port: u16, ds: &str) -> Self {
+        require_tool("unbound");
+        let port = free_port();
+        let d = dir.path().join("unbound");
+        fs::create_dir_all(&d).expect("dir");
+        let log = d.join("unbound.log");
+        let conf = d.join("unbound.conf");
+        fs::write(
+            &conf,
+            format!(
+                "server:\n  interface: 127.0.0.1\n  port: {port}\n  do-not-query-localhost: no\n  \
+                 use-syslog: no\n  logfile: \"{log}\"\n  chroot: \"\"\n  username: \"\"\n  directory: \"{dir}\"\n  \
+                 pidfile: \"{dir}/unbound.pid\"\n  module-config: \"validator iterator\"\n  \
+                 trust-anchor: \"{ds}\"\n  val-log-level: 2\n  verbosity: 1\n  \
+                 harden-dnssec-stripped: yes\n  access-control: 127.0.0.0/8 allow\n  \
+                 qname-minimisation: no\n  so-reuseport: no\n  num-threads: 1\n\
+                 remote-control:\n  control-enable: no\n\
+                 stub-zone:\n  name: \"{zone}\"\n  stub-addr: 127.0.0.1@{auth_port}\n",
+                log = log.display(),
+                dir = d.display(),
+            ),
+        )
+        .expect("conf");
+        let out_log = d.join("stdout.log");
+        let mut proc = Proc::spawn(Command::new("unbound").arg("-d").arg("-c").arg(&conf), &out_log);
+        wait_for_soa(port, zone, &mut proc, &out_log);
+        Self { proc, port, log }
+    }
+
+    /// unbound's log.
+    pub fn log(&self) -> String {
+        fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+//------------ kdig output ---------------------------------------------------
+
+/// A response as kdig prints it, normalised for comparison: records lowercased with
+/// whitespace collapsed and sorted within each section, OPT left out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Response {
+    /// "NOERROR", "NXDOMAIN", ...
+    pub status: String,
+    /// Header flags present among aa, tc, ad.
+    pub flags: Vec<String>,
+    /// Answer records.
+    pub answer: Vec<String>,
+    /// Authority records.
+    pub authority: Vec<String>,
+    /// Additional records.
+    pub additional: Vec<String>,
+}
+
+/// Parses kdig's default output.
+pub fn parse_kdig(text: &str) -> Option<Response> {
+    let status = text
+        .split("status: ")
+        .nth(1)?
+        .split(';')
+        .next()?
+        .trim()
+        .to_string();
+    let flags_line = text.lines().find(|l| l.starts_with(";; Flags:"))?;
+    let flags = flags_line
+        .trim_start_matches(";; Flags:")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .filter(|f| ["aa", "tc", "ad"].contains(f))
+        .map(str::to_string)
+        .collect();
+    let mut sections: [Vec<String>; 3] = Default::default();
+    let mut current: Option<usize> = None;
+    for line in text.lines() {
+        match line {
+            l if l.starts_with(";; ANSWER SECTION") => current = Some(0),
+            l if l.starts_with(";; AUTHORITY SECTION") => current = Some(1),
+            l if l.starts_with(";; ADDITIONAL SECTION") => current = Some(2),
+            l if l.starts_with(";;") || l.trim().is_empty() => {
+                if !l.starts_with(";; ") || l.starts_with(";; Received") {
+                    current = None;
+                }
+            }
+            l => {
+                if let Some(i) = current {
+                    let rec = l.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+                    sections[i].push(rec);
+                }
+            }
+        }
+    }
+    for s in &mut sections {
+        s.sort();
+    }
+    let [answer, authority, additional] = sections;
+    Some(Response { status, flags, answer, authority, additional })
+}
