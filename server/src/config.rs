@@ -11,6 +11,8 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::acl::{Acl, AclError};
+use crate::policy::Policy;
+pub use crate::policy::PolicyConfig;
 
 //------------ Config --------------------------------------------------------
 
@@ -55,32 +57,6 @@ pub struct ZoneConfig {
     pub sign: bool,
     /// Name of the `[policy.NAME]` to sign with.
     pub policy: Option<String>,
-}
-
-/// One `[policy.NAME]`: accepted and type-checked, used once signing arrives.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PolicyConfig {
-    /// Signing algorithm mnemonic.
-    pub algorithm: Option<String>,
-    /// Key layout (e.g. "ksk+zsk", "csk").
-    pub keys: Option<String>,
-    /// "nsec" or "nsec3".
-    pub denial: Option<String>,
-    /// NSEC3 opt-out.
-    pub nsec3_opt_out: Option<bool>,
-    /// Signature validity.
-    pub rrsig_lifetime: Option<String>,
-    /// Re-sign this long before expiry.
-    pub rrsig_refresh: Option<String>,
-    /// DNSKEY TTL.
-    pub dnskey_ttl: Option<String>,
-    /// Propagation delay to the secondaries.
-    pub propagation_delay: Option<String>,
-    /// ZSK lifetime.
-    pub zsk_lifetime: Option<String>,
-    /// KSK lifetime.
-    pub ksk_lifetime: Option<String>,
 }
 
 //------------ ConfigError ---------------------------------------------------
@@ -265,9 +241,8 @@ impl Config {
         };
 
         for (name, policy) in &raw.policy {
-            policy
-                .validate()
-                .map_err(|m| invalid(&format!("policy.{name}"), m))?;
+            Policy::from_config(name, policy)
+                .map_err(|e| invalid(&format!("policy.{name}"), e.to_string()))?;
         }
 
         let mut zones: Vec<ZoneConfig> = Vec::new();
@@ -302,25 +277,6 @@ impl Config {
             zones,
             policies: raw.policy,
         })
-    }
-}
-
-impl PolicyConfig {
-    /// Checks the durations parse.
-    fn validate(&self) -> Result<(), String> {
-        for (key, value) in [
-            ("rrsig_lifetime", &self.rrsig_lifetime),
-            ("rrsig_refresh", &self.rrsig_refresh),
-            ("dnskey_ttl", &self.dnskey_ttl),
-            ("propagation_delay", &self.propagation_delay),
-            ("zsk_lifetime", &self.zsk_lifetime),
-            ("ksk_lifetime", &self.ksk_lifetime),
-        ] {
-            if let Some(v) = value {
-                parse_duration(v).map_err(|m| format!("{key}: {m}"))?;
-            }
-        }
-        Ok(())
     }
 }
 
@@ -462,6 +418,19 @@ ksk_lifetime = "0"
         let err =
             Config::parse("[server]\nudp_workers = \"two\"\n", Path::new("d.toml")).unwrap_err();
         assert!(err.to_string().contains("udp_workers"), "{err}");
+    }
+
+    #[test]
+    fn policies_are_checked_by_the_policy_module() {
+        let err =
+            Config::parse("[policy.x]\nalgorithm = \"md5\"\n", Path::new("d.toml")).unwrap_err();
+        assert!(err.to_string().contains("policy.x"), "{err}");
+        let err = Config::parse(
+            "[policy.x]\nrrsig_lifetime = \"14q\"\n",
+            Path::new("d.toml"),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("policy.x"), "{err}");
     }
 
     #[test]
