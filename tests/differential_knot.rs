@@ -25,7 +25,11 @@ fn questions() -> Vec<(String, &'static str)> {
             if first.is_empty() || first.starts_with(';') || first.starts_with('$') {
                 continue;
             }
-            let name = if first == "@" { zone.to_string() } else { format!("{first}.{zone}") };
+            let name = if first == "@" {
+                zone.to_string()
+            } else {
+                format!("{first}.{zone}")
+            };
             if !names.contains(&name) {
                 names.push(name);
             }
@@ -56,7 +60,9 @@ fn questions() -> Vec<(String, &'static str)> {
     ] {
         names.push(extra.to_string());
     }
-    let types = ["A", "AAAA", "MX", "NS", "TXT", "CNAME", "DS", "SOA", "TLSA", "SRV", "CAA", "DNAME"];
+    let types = [
+        "A", "AAAA", "MX", "NS", "TXT", "CNAME", "DS", "SOA", "TLSA", "SRV", "CAA", "DNAME",
+    ];
     let mut out = Vec::new();
     for n in &names {
         for t in types {
@@ -72,7 +78,11 @@ fn daned_answers_every_question_as_knot_does() {
     let knot = Knot::start(&[("example.com", COM), ("example.net", NET)]);
     let tail = "[[zone]]\nname = \"example.com\"\nfile = \"example.com.zone\"\nsign = false\n\n\
                 [[zone]]\nname = \"example.net\"\nfile = \"example.net.zone\"\nsign = false\n";
-    let daned = Daned::start(&[("example.com.zone", COM), ("example.net.zone", NET)], tail, "example.com");
+    let daned = Daned::start(
+        &[("example.com.zone", COM), ("example.net.zone", NET)],
+        tail,
+        "example.com",
+    );
 
     let mut differences = Vec::new();
     let mut asked = 0;
@@ -87,7 +97,9 @@ fn daned_answers_every_question_as_knot_does() {
             let k = ask(knot.port);
             let d = ask(daned.port);
             if k != d && !ALLOWED.contains(&(name.as_str(), qtype)) {
-                differences.push(format!("{name} {qtype} {edns}\n  knot:  {k:?}\n  daned: {d:?}"));
+                differences.push(format!(
+                    "{name} {qtype} {edns}\n  knot:  {k:?}\n  daned: {d:?}"
+                ));
             }
         }
     }
@@ -96,6 +108,11 @@ fn daned_answers_every_question_as_knot_does() {
         differences.is_empty(),
         "{} of {asked} responses differ from Knot's; first ones:\n{}",
         differences.len(),
-        differences.iter().take(20).cloned().collect::<Vec<_>>().join("\n")
+        differences
+            .iter()
+            .take(20)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 }

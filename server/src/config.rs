@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 use crate::acl::{Acl, AclError};
 use crate::policy::Policy;
+pub use crate::policy::PolicyConfig;
 use crate::signing::ZoneSigning;
 
 //------------ Config --------------------------------------------------------
@@ -60,8 +61,6 @@ pub struct ZoneConfig {
     /// How to sign it, when `sign` is set: the checked policy and where the keys live.
     pub signing: Option<ZoneSigning>,
 }
-
-pub use crate::policy::PolicyConfig;
 
 //------------ ConfigError ---------------------------------------------------
 
@@ -441,6 +440,19 @@ ksk_lifetime = "0"
         let err =
             Config::parse("[server]\nudp_workers = \"two\"\n", Path::new("d.toml")).unwrap_err();
         assert!(err.to_string().contains("udp_workers"), "{err}");
+    }
+
+    #[test]
+    fn policies_are_checked_by_the_policy_module() {
+        let err =
+            Config::parse("[policy.x]\nalgorithm = \"md5\"\n", Path::new("d.toml")).unwrap_err();
+        assert!(err.to_string().contains("policy.x"), "{err}");
+        let err = Config::parse(
+            "[policy.x]\nrrsig_lifetime = \"14q\"\n",
+            Path::new("d.toml"),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("policy.x"), "{err}");
     }
 
     #[test]

@@ -35,7 +35,11 @@ pub fn require_tool(tool: &str) {
         .output()
         .map(|o| o.status.success())
         .unwrap_or(false);
-    assert!(found, "{tool} is required: apt-get install {} (scripts/install-test-deps.sh)", package_of(tool));
+    assert!(
+        found,
+        "{tool} is required: apt-get install {} (scripts/install-test-deps.sh)",
+        package_of(tool)
+    );
 }
 
 /// A port free for both UDP and TCP on 127.0.0.1.
@@ -53,13 +57,21 @@ pub fn free_port() -> u16 {
 /// Runs a command and returns stdout and stderr together.
 pub fn run(cmd: &str, args: &[&str]) -> String {
     let out = output(cmd, args);
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
 /// Runs a command, failing the test when it fails; returns its output.
 pub fn run_ok(cmd: &str, args: &[&str]) -> String {
     let out = output(cmd, args);
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(out.status.success(), "{cmd} {args:?} failed:\n{text}");
     text
 }
@@ -70,7 +82,12 @@ pub fn output(cmd: &str, args: &[&str]) -> Output {
         .args(args)
         .stdin(Stdio::null())
         .output()
-        .unwrap_or_else(|e| panic!("cannot run {cmd}: {e} (apt-get install {})", package_of(cmd)))
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot run {cmd}: {e} (apt-get install {})",
+                package_of(cmd)
+            )
+        })
 }
 
 /// `kdig` with a bounded wait.
@@ -93,7 +110,12 @@ impl Proc {
     pub fn spawn(cmd: &mut Command, log: &Path) -> Self {
         let out = fs::File::create(log).expect("log file");
         let err = out.try_clone().expect("log file");
-        let child = cmd.stdin(Stdio::null()).stdout(out).stderr(err).spawn().expect("spawn");
+        let child = cmd
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .expect("spawn");
         Self { child }
     }
 
@@ -104,7 +126,9 @@ impl Proc {
 
     /// Sends a signal.
     pub fn signal(&self, sig: &str) {
-        let _ = Command::new("kill").args([&format!("-{sig}"), &self.pid().to_string()]).status();
+        let _ = Command::new("kill")
+            .args([&format!("-{sig}"), &self.pid().to_string()])
+            .status();
     }
 
     /// Stops the process and waits for it.
@@ -140,14 +164,32 @@ impl Drop for Proc {
 pub fn wait_for_soa(port: u16, zone: &str, proc: &mut Proc, log: &Path) {
     let deadline = Instant::now() + Duration::from_secs(60);
     while Instant::now() < deadline {
-        let out = run("kdig", &["+time=1", "+retry=0", "@127.0.0.1", "-p", &port.to_string(), zone, "SOA"]);
+        let out = run(
+            "kdig",
+            &[
+                "+time=1",
+                "+retry=0",
+                "@127.0.0.1",
+                "-p",
+                &port.to_string(),
+                zone,
+                "SOA",
+            ],
+        );
         if out.contains("status: NOERROR") {
             return;
         }
-        assert!(proc.alive(), "server exited:\n{}", fs::read_to_string(log).unwrap_or_default());
+        assert!(
+            proc.alive(),
+            "server exited:\n{}",
+            fs::read_to_string(log).unwrap_or_default()
+        );
         sleep(Duration::from_millis(100));
     }
-    panic!("server on port {port} never answered for {zone}:\n{}", fs::read_to_string(log).unwrap_or_default());
+    panic!(
+        "server on port {port} never answered for {zone}:\n{}",
+        fs::read_to_string(log).unwrap_or_default()
+    );
 }
 
 //------------ Daned ---------------------------------------------------------
@@ -194,11 +236,20 @@ impl Daned {
         .expect("write config");
         let log = dir.path().join("daned.log");
         let mut proc = Proc::spawn(
-            Command::new(daned_bin()).args(["serve", "-c"]).arg(&config).env("RUST_LOG", "info"),
+            Command::new(daned_bin())
+                .args(["serve", "-c"])
+                .arg(&config)
+                .env("RUST_LOG", "info"),
             &log,
         );
         wait_for_soa(port, ready_zone, &mut proc, &log);
-        Self { proc, port, config, log, dir }
+        Self {
+            proc,
+            port,
+            config,
+            log,
+            dir,
+        }
     }
 
     /// One zone `name` from `zone_text`, with extra `[[zone]]` lines and extra config.
@@ -213,7 +264,11 @@ impl Daned {
     /// Runs a daned subcommand, failing the test when it fails; returns stdout.
     pub fn cli(&self, args: &[&str]) -> String {
         let out = output(daned_bin(), args);
-        assert!(out.status.success(), "daned {args:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "daned {args:?} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
@@ -312,7 +367,10 @@ impl Unbound {
         )
         .expect("conf");
         let out_log = d.join("stdout.log");
-        let mut proc = Proc::spawn(Command::new("unbound").arg("-d").arg("-c").arg(&conf), &out_log);
+        let mut proc = Proc::spawn(
+            Command::new("unbound").arg("-d").arg("-c").arg(&conf),
+            &out_log,
+        );
         wait_for_soa(port, zone, &mut proc, &out_log);
         Self { proc, port, log }
     }
@@ -374,7 +432,11 @@ pub fn parse_kdig(text: &str) -> Option<Response> {
             }
             l => {
                 if let Some(i) = current {
-                    let rec = l.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+                    let rec = l
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                        .to_lowercase();
                     sections[i].push(rec);
                 }
             }
@@ -384,5 +446,11 @@ pub fn parse_kdig(text: &str) -> Option<Response> {
         s.sort();
     }
     let [answer, authority, additional] = sections;
-    Some(Response { status, flags, answer, authority, additional })
+    Some(Response {
+        status,
+        flags,
+        answer,
+        authority,
+        additional,
+    })
 }
