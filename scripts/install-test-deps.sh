@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs every Debian package the test suite and the peer benchmark use. Idempotent; run as
+# root on a fresh Debian machine (CI has no terminal, so nothing here may prompt).
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+packages=(
+  knot            # knotd: differential test, secondary
+  knot-dnsutils   # kdig
+  nsd             # peer benchmark
+  ldnsutils       # ldns-verify-zone, ldns-read-zone
+  unbound         # validating resolver
+  bind9-dnsutils  # delv, dig
+  bind9-utils     # dnssec-verify, dnssec-keygen, named-checkzone
+  dnsperf         # peer benchmark
+  bc
+  openssl         # TLSA derivation cross-check
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+# The packaged daemons must not hold the ports or state the tests use.
+for svc in knot nsd unbound named; do
+  systemctl stop "$svc" 2>/dev/null || true
+done
+echo "test dependencies installed"
