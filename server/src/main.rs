@@ -276,7 +276,9 @@ fn run_demo(listen: Vec<SocketAddr>) -> anyhow::Result<()> {
             state_dir: state_dir.clone(),
         }),
     };
+    let origin = zone.name.clone();
     let slot = ZoneSlot::in_memory(zone, demo::demo_zone())?;
+    let keys = signing::open_store(&state_dir, &origin)?.load_zone(&origin)?;
     println!("daned demo: serving {} from memory", demo::DEMO_ORIGIN);
     println!("try (Ctrl-C to stop):");
     let first = listen[0];
@@ -286,6 +288,10 @@ fn run_demo(listen: Vec<SocketAddr>) -> anyhow::Result<()> {
     };
     for cmd in demo::try_commands(&host, first.port()) {
         println!("  {cmd}");
+    }
+    println!("trust anchor (give it to a validating resolver, e.g. unbound's trust-anchor:):");
+    for ds in signing::ds_lines(&origin, &keys, DigestType::Sha256) {
+        println!("  {ds}");
     }
     daemon::serve(
         &server,
