@@ -193,6 +193,37 @@ impl ZoneSlot {
     }
 }
 
+impl ZoneSlot {
+    /// Refreshes the zone's signatures when some are due (`rrsig_refresh`); returns whether a
+    /// new version is to be served. A failure keeps the served version and is logged.
+    fn refresh_signatures(&mut self) -> bool {
+        let Some(how) = &self.config.signing else {
+            return false;
+        };
+        let now = signing::system_now();
+        if !signing::refresh_due(&self.zone, how, now) {
+            return false;
+        }
+        let started = Instant::now();
+        match signing::refresh(&self.zone, how, now) {
+            Ok(zone) => {
+                tracing::info!(
+                    zone = %self.config.name,
+                    serial = soa_serial(&zone).unwrap_or(0),
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "signatures refreshed"
+                );
+                *self = Self::serving(self.config.clone(), self.stamp, zone);
+                true
+            }
+            Err(e) => {
+                tracing::error!(zone = %self.config.name, error = %e, "signature refresh failed, serving the previous version");
+                false
+            }
+        }
+    }
+}
+
 /// Loads one zone file, logging the outcome as one structured line (plus its warnings).
 fn load_logged(config: &ZoneConfig) -> Result<Zone, DaemonError> {
     let started = Instant::now();
@@ -429,6 +460,10 @@ async fn signal_loop(
         error,
     };
     let mut hup = signal(SignalKind::hangup()).map_err(io)?;
+    // Signature refresh is checked once a minute: far more often than any refresh window, and
+    // cheap (one pass over the RRSIG expirations of each signed zone).
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut term = signal(SignalKind::terminate()).map_err(io)?;
     let mut int = signal(SignalKind::interrupt()).map_err(io)?;
     loop {
@@ -461,6 +496,20 @@ async fn signal_loop(
                     elapsed_ms = started.elapsed().as_millis() as u64,
                     "reload done"
                 );
+            }
+            _ = tick.tick() => {
+                let mut work = slots.clone();
+                let done = tokio::task::spawn_blocking(move || {
+                    let refreshed = work.iter_mut().map(ZoneSlot::refresh_signatures).filter(|&r| r).count();
+                    (work, refreshed)
+                })
+                .await;
+                if let Ok((back, refreshed)) = done {
+                    slots = back;
+                    if refreshed > 0 {
+                        catalog.store(Arc::new(build_catalog(&slots)));
+                    }
+                }
             }
             _ = term.recv() => { tracing::info!("SIGTERM: exiting"); return Ok(()); }
             _ = int.recv() => { tracing::info!("SIGINT: exiting"); return Ok(()); }

@@ -46,6 +46,52 @@ pub fn sign_loaded(zone: &Zone, how: &ZoneSigning, now: Timestamp) -> Result<Zon
     Ok(sign(zone, &keys, &how.policy, now)?)
 }
 
+/// True when some signature of the served `zone` has less than `rrsig_refresh` left.
+pub fn refresh_due(zone: &Zone, how: &ZoneSigning, now: Timestamp) -> bool {
+    let refresh = how.policy.rrsig_refresh.as_secs();
+    signer::next_resign_time(zone, now, refresh).is_some_and(|due| due <= now)
+}
+
+/// Refreshes the signatures of the served `zone` that are due, keeping the others (the
+/// signer reuses every signature with more than `rrsig_refresh` left), as a new version with
+/// the SOA serial one higher so that secondaries follow.
+pub fn refresh(zone: &Zone, how: &ZoneSigning, now: Timestamp) -> Result<Zone, SigningError> {
+    let store = open_store(&how.state_dir, &zone.origin).map_err(KeysError::from)?;
+    let keys = ensure_keys(&store, &zone.origin, &how.policy, now)?;
+    let entries: Vec<SigningKeyEntry<'_>> =
+        keys.iter().filter_map(StoredKey::signing_entry).collect();
+    let mut input = zone.clone();
+    bump_serial(&mut input);
+    let refresh = how.policy.rrsig_refresh.as_secs();
+    Ok(signer::resign_zone(
+        &input,
+        Some(zone),
+        &entries,
+        &how.policy.signing_params(),
+        now,
+        refresh,
+    )?)
+}
+
+/// Adds one to the SOA serial (RFC 1982 arithmetic).
+fn bump_serial(zone: &mut Zone) {
+    let origin = zone.origin.clone();
+    let Some(soa) = zone
+        .rrsets
+        .get_mut(&(origin.to_lowercase(), u16::from(zones::Rtype::SOA), 0))
+    else {
+        return;
+    };
+    for rdata in &mut soa.rdatas {
+        let b = &mut rdata.0;
+        if let Some(at) = b.len().checked_sub(20) {
+            let old = u32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]);
+            let new = zones::serial::Serial(old).plus(1).0;
+            b[at..at + 4].copy_from_slice(&new.to_be_bytes());
+        }
+    }
+}
+
 /// Why a zone's keys could not be made ready.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -139,4 +185,61 @@ pub fn system_now() -> Timestamp {
         .map(|d| d.as_secs())
         .unwrap_or(0);
     Timestamp::from_secs(secs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zones::master::parse_zone_str;
+
+    const ZONE: &str = "$ORIGIN example.com.\n$TTL 300\n@ SOA ns hm 7 3600 600 86400 60\n\
+                        @ NS ns\nns A 192.0.2.1\nwww A 192.0.2.2\n";
+
+    fn how(dir: &Path) -> ZoneSigning {
+        ZoneSigning {
+            policy_name: "default".into(),
+            policy: Policy::builtin(),
+            state_dir: dir.into(),
+        }
+    }
+
+    fn expirations(zone: &Zone) -> Vec<u32> {
+        zone.rrsets
+            .iter()
+            .filter(|((_, t, _), _)| *t == 46)
+            .flat_map(|(_, s)| s.rdatas.iter())
+            .map(|r| u32::from_be_bytes(r.as_bytes()[8..12].try_into().unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn signatures_are_refreshed_once_less_than_rrsig_refresh_is_left_with_a_new_serial() {
+        let dir = std::env::temp_dir().join(format!("daned-refresh-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let origin = Name::from_ascii("example.com.").unwrap();
+        let zone = parse_zone_str(ZONE, &origin, "test").unwrap().zone;
+        let t0 = Timestamp(1_800_000_000);
+        let signed = sign_loaded(&zone, &how(&dir), t0).unwrap();
+        assert!(!refresh_due(&signed, &how(&dir), Timestamp(t0.0 + 86400)));
+        let later = Timestamp(t0.0 + 8 * 86400);
+        assert!(refresh_due(&signed, &how(&dir), later));
+        let refreshed = refresh(&signed, &how(&dir), later).unwrap();
+        assert_eq!(crate::daemon::soa_serial(&refreshed), Some(8));
+        let limit = (later.0 + Policy::builtin().rrsig_refresh.as_secs()) as u32;
+        assert!(
+            expirations(&refreshed).iter().all(|&e| e > limit),
+            "every signature renewed"
+        );
+        assert!(!refresh_due(&refreshed, &how(&dir), later));
+        // The keys were made once and reused.
+        assert_eq!(
+            open_store(&dir, &origin)
+                .unwrap()
+                .load_zone(&origin)
+                .unwrap()
+                .len(),
+            1
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
