@@ -128,7 +128,7 @@ impl ZoneSlot {
             records = zone.len(),
             "zone loaded (in memory)"
         );
-        let zone = sign_logged(&config, zone)?;
+        let zone = sign_logged(&config, zone, None)?;
         Ok(Self::serving(config, None, zone))
     }
 
@@ -150,7 +150,7 @@ impl ZoneSlot {
             path: config.file.clone(),
             error,
         })?;
-        let zone = load_logged(&config)?;
+        let zone = load_logged(&config, None)?;
         Ok(Self::serving(config, Some(stamp), zone))
     }
 
@@ -174,7 +174,7 @@ impl ZoneSlot {
             tracing::debug!(zone = %self.config.name, "zone file unchanged");
             return false;
         }
-        match load_logged(&self.config) {
+        match load_logged(&self.config, Some(&self.zone)) {
             Ok(zone) => {
                 self.zone = Arc::new(zone);
                 self.snapshot = Arc::new(signing::snapshot(Arc::clone(&self.zone)));
@@ -225,7 +225,7 @@ impl ZoneSlot {
 }
 
 /// Loads one zone file, logging the outcome as one structured line (plus its warnings).
-fn load_logged(config: &ZoneConfig) -> Result<Zone, DaemonError> {
+fn load_logged(config: &ZoneConfig, previous: Option<&Zone>) -> Result<Zone, DaemonError> {
     let started = Instant::now();
     let loaded = load_zone_file(&config.file, &config.name).map_err(|e| DaemonError::ZoneLoad {
         zone: config.name.to_string(),
@@ -243,7 +243,7 @@ fn load_logged(config: &ZoneConfig) -> Result<Zone, DaemonError> {
         file = %config.file.display(),
         "zone loaded"
     );
-    sign_logged(config, zone)
+    sign_logged(config, zone, previous)
 }
 
 /// The serial of the zone's SOA (RFC 1035 section 3.3.13), if it has one.
@@ -277,20 +277,27 @@ fn release_free_memory() {
     }
 }
 
-/// Signs `zone` when its configuration says so, logging one line with the time it took. The
-/// zone is served only once this returns: a failure keeps the previous version (or, at start,
+/// Signs `zone` when its configuration says so, logging one line with the time it took. With
+/// the `previous` signed version, only what changed is signed again (the signer keeps every
+/// signature of an unchanged RRset that is not due for refresh). The zone is served only once
+/// this returns: a failure keeps the previous version (or, at start,
 /// stops the daemon with the error).
-fn sign_logged(config: &ZoneConfig, zone: Zone) -> Result<Zone, DaemonError> {
+fn sign_logged(
+    config: &ZoneConfig,
+    zone: Zone,
+    previous: Option<&Zone>,
+) -> Result<Zone, DaemonError> {
     let Some(how) = &config.signing else {
         return Ok(zone);
     };
     let started = Instant::now();
-    let signed = signing::sign_loaded(&zone, how, signing::system_now()).map_err(|e| {
-        DaemonError::ZoneLoad {
-            zone: config.name.to_string(),
-            message: format!("signing: {e}"),
-        }
-    })?;
+    let signed =
+        signing::sign_loaded(&zone, previous, how, signing::system_now()).map_err(|e| {
+            DaemonError::ZoneLoad {
+                zone: config.name.to_string(),
+                message: format!("signing: {e}"),
+            }
+        })?;
     tracing::info!(
         zone = %config.name,
         policy = %how.policy_name,

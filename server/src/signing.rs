@@ -38,12 +38,29 @@ pub enum SigningError {
     Sign(#[from] SignError),
 }
 
-/// Signs a freshly loaded zone: its keys (made on first use), then every RRset. The result
-/// is complete or an error; nothing half-signed is ever returned.
-pub fn sign_loaded(zone: &Zone, how: &ZoneSigning, now: Timestamp) -> Result<Zone, SigningError> {
+/// Signs a freshly loaded zone with its keys (made on first use). With `previous`, the signed
+/// version served so far, only the RRsets that changed (and the NSEC/NSEC3 records whose
+/// chain moved) get new signatures; the rest keep theirs unless due for refresh. The result is
+/// complete or an error; nothing half-signed is ever returned.
+pub fn sign_loaded(
+    zone: &Zone,
+    previous: Option<&Zone>,
+    how: &ZoneSigning,
+    now: Timestamp,
+) -> Result<Zone, SigningError> {
     let store = open_store(&how.state_dir, &zone.origin).map_err(KeysError::from)?;
     let keys = ensure_keys(&store, &zone.origin, &how.policy, now)?;
-    Ok(sign(zone, &keys, &how.policy, now)?)
+    let entries: Vec<SigningKeyEntry<'_>> =
+        keys.iter().filter_map(StoredKey::signing_entry).collect();
+    let refresh = how.policy.rrsig_refresh.as_secs();
+    Ok(signer::resign_zone(
+        zone,
+        previous,
+        &entries,
+        &how.policy.signing_params(),
+        now,
+        refresh,
+    )?)
 }
 
 /// True when some signature of the served `zone` has less than `rrsig_refresh` left.
@@ -219,7 +236,7 @@ mod tests {
         let origin = Name::from_ascii("example.com.").unwrap();
         let zone = parse_zone_str(ZONE, &origin, "test").unwrap().zone;
         let t0 = Timestamp(1_800_000_000);
-        let signed = sign_loaded(&zone, &how(&dir), t0).unwrap();
+        let signed = sign_loaded(&zone, None, &how(&dir), t0).unwrap();
         assert!(!refresh_due(&signed, &how(&dir), Timestamp(t0.0 + 86400)));
         let later = Timestamp(t0.0 + 8 * 86400);
         assert!(refresh_due(&signed, &how(&dir), later));
@@ -231,6 +248,20 @@ mod tests {
             "every signature renewed"
         );
         assert!(!refresh_due(&refreshed, &how(&dir), later));
+        // A reload with one changed RRset keeps every other signature.
+        let changed_text = ZONE.replace("192.0.2.2", "192.0.2.3");
+        let changed = parse_zone_str(&changed_text, &origin, "test").unwrap().zone;
+        let resigned = sign_loaded(&changed, Some(&refreshed), &how(&dir), later).unwrap();
+        let www = Name::from_ascii("www.example.com.").unwrap();
+        let ns = Name::from_ascii("ns.example.com.").unwrap();
+        assert_eq!(
+            resigned.get_rrsig(&ns, zones::Rtype::A),
+            refreshed.get_rrsig(&ns, zones::Rtype::A)
+        );
+        assert_ne!(
+            resigned.get_rrsig(&www, zones::Rtype::A),
+            refreshed.get_rrsig(&www, zones::Rtype::A)
+        );
         // The keys were made once and reused.
         assert_eq!(
             open_store(&dir, &origin)
