@@ -13,9 +13,9 @@ use daned::demo;
 use daned::policy::Policy;
 use daned::signing;
 use daned::tlsa::derive;
-use signer::SigningKey;
 use signer::ds::DigestType;
 use signer::keystore::{KeyPhase, StoredKey};
+use signer::{KeyRole, SigningKey};
 
 /// Authoritative DNS server for mail domains.
 #[derive(Parser)]
@@ -63,9 +63,9 @@ enum Command {
     },
     /// List a zone's keys (algorithm, tag, role, state), or import BIND key files.
     Keys {
-        /// Configuration file.
-        #[arg(short, long, value_name = "FILE")]
-        config: PathBuf,
+        /// Configuration file (before or after `import`; required).
+        #[arg(short, long, value_name = "FILE", global = true)]
+        config: Option<PathBuf>,
         /// The zone (for listing).
         zone: Option<String>,
         /// `import`: take over existing BIND keys.
@@ -103,6 +103,9 @@ enum KeysAction {
         key: PathBuf,
         /// The `.private` file.
         private: PathBuf,
+        /// Role of the key: csk, ksk or zsk (default: ksk when the SEP flag is set, else zsk).
+        #[arg(long)]
+        role: Option<String>,
     },
 }
 
@@ -166,12 +169,28 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             zone,
             action,
         }) => {
+            let config = config.context("daned keys needs -c FILE")?;
             let config = Config::load(&config)?;
             match (action, zone) {
-                (Some(KeysAction::Import { zone, key, private }), _) => {
+                (
+                    Some(KeysAction::Import {
+                        zone,
+                        key,
+                        private,
+                        role,
+                    }),
+                    _,
+                ) => {
                     let name = zone_name(&config, &zone)?;
+                    let role = match role {
+                        Some(r) => Some(
+                            KeyRole::from_str_opt(&r)
+                                .with_context(|| format!("--role {r}: use csk, ksk or zsk"))?,
+                        ),
+                        None => None,
+                    };
                     let store = signing::open_store(&config.server.state_dir, &name)?;
-                    let mut k = store.import_bind(&key, &private, None, signing::system_now())?;
+                    let mut k = store.import_bind(&key, &private, role, signing::system_now())?;
                     k.meta.phase = KeyPhase::Active;
                     store.save_metadata(&k)?;
                     println!(
@@ -313,4 +332,14 @@ fn init_logging() {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
 }
