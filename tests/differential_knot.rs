@@ -72,38 +72,40 @@ fn questions() -> Vec<(String, &'static str)> {
     out
 }
 
-#[test]
-fn daned_answers_every_question_as_knot_does() {
-    require_tool("kdig");
-    let knot = Knot::start(&[("example.com", COM), ("example.net", NET)]);
-    let tail = "[[zone]]\nname = \"example.com\"\nfile = \"example.com.zone\"\nsign = false\n\n\
-                [[zone]]\nname = \"example.net\"\nfile = \"example.net.zone\"\nsign = false\n";
-    let daned = Daned::start(
-        &[("example.com.zone", COM), ("example.net.zone", NET)],
-        tail,
-        "example.com",
-    );
-
+/// Asks both servers every question (with `flags` on each) and returns the differences.
+fn compare(
+    knot: u16,
+    daned: u16,
+    questions: &[(String, &str)],
+    flags: &[&[&str]],
+) -> (usize, Vec<String>) {
     let mut differences = Vec::new();
     let mut asked = 0;
-    for (name, qtype) in questions() {
-        for edns in ["+edns", "+noedns"] {
+    for (name, qtype) in questions {
+        for extra in flags {
             asked += 1;
             let ask = |port: u16| {
                 let p = port.to_string();
-                let out = kdig(&["@127.0.0.1", "-p", &p, "+norec", edns, &name, qtype]);
+                let mut args = vec!["@127.0.0.1", "-p", &p, "+norec"];
+                args.extend_from_slice(extra);
+                args.extend_from_slice(&[name, qtype]);
+                let out = kdig(&args);
                 parse_kdig(&out).unwrap_or_else(|| panic!("kdig output unreadable:\n{out}"))
             };
-            let k = ask(knot.port);
-            let d = ask(daned.port);
-            if k != d && !ALLOWED.contains(&(name.as_str(), qtype)) {
+            let k = ask(knot);
+            let d = ask(daned);
+            if k != d && !ALLOWED.contains(&(name.as_str(), *qtype)) {
                 differences.push(format!(
-                    "{name} {qtype} {edns}\n  knot:  {k:?}\n  daned: {d:?}"
+                    "{name} {qtype} {extra:?}\n  knot:  {k:?}\n  daned: {d:?}"
                 ));
             }
         }
     }
-    assert!(asked > 600, "too few questions: {asked}");
+    (asked, differences)
+}
+
+/// Fails with a readable report when there are differences.
+fn report(asked: usize, differences: &[String]) {
     assert!(
         differences.is_empty(),
         "{} of {asked} responses differ from Knot's; first ones:\n{}",
@@ -115,4 +117,79 @@ fn daned_answers_every_question_as_knot_does() {
             .collect::<Vec<_>>()
             .join("\n")
     );
+}
+
+#[test]
+fn daned_answers_every_question_as_knot_does() {
+    require_tool("kdig");
+    let knot = Knot::start(&[("example.com", COM), ("example.net", NET)]);
+    let tail = "[[zone]]\nname = \"example.com\"\nfile = \"example.com.zone\"\nsign = false\n\n\
+                [[zone]]\nname = \"example.net\"\nfile = \"example.net.zone\"\nsign = false\n";
+    let daned = Daned::start(
+        &[("example.com.zone", COM), ("example.net.zone", NET)],
+        tail,
+        "example.com",
+    );
+    let (asked, differences) = compare(
+        knot.port,
+        daned.port,
+        &questions(),
+        &[&["+edns"], &["+noedns"]],
+    );
+    assert!(asked > 600, "too few questions: {asked}");
+    report(asked, &differences);
+}
+
+/// DNSSEC answers (RFC 4035 section 3.1, RFC 5155 section 7.2): Knot signs the zone, daned
+/// serves Knot's signed zone as received by AXFR, and both answer DO=1 questions. The same
+/// records on both sides means daned picks the same RRSIGs and the same NSEC/NSEC3 proofs.
+fn dnssec_answers_match_knots(nsec3: bool) {
+    require_tool("kdig");
+    let knot = Knot::start_signed(&[("example.com", COM)], nsec3);
+    let axfr = kdig(&[
+        "@127.0.0.1",
+        "-p",
+        &knot.port.to_string(),
+        "example.com",
+        "AXFR",
+        "+nocomments",
+        "+nostats",
+    ]);
+    let signed: String = axfr
+        .lines()
+        .filter(|l| !l.starts_with(';'))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(
+        signed.contains(if nsec3 { "NSEC3" } else { "NSEC" }),
+        "Knot did not sign:\n{signed}"
+    );
+    let tail = "[[zone]]\nname = \"example.com\"\nfile = \"example.com.zone\"\nsign = false\n";
+    let daned = Daned::start(&[("example.com.zone", &signed)], tail, "example.com");
+    let mut questions: Vec<(String, &str)> = questions()
+        .into_iter()
+        .filter(|(n, _)| !n.ends_with("example.net."))
+        .collect();
+    for t in ["DNSKEY", "NSEC3PARAM", "RRSIG", "CDS", "CDNSKEY"] {
+        questions.push(("example.com.".into(), t));
+    }
+    questions.push(("www.example.com.".into(), "RRSIG"));
+    let (asked, differences) = compare(
+        knot.port,
+        daned.port,
+        &questions,
+        &[&["+dnssec", "+bufsize=4096"]],
+    );
+    assert!(asked > 300, "too few questions: {asked}");
+    report(asked, &differences);
+}
+
+#[test]
+fn dnssec_answers_with_nsec3_match_knots() {
+    dnssec_answers_match_knots(true);
+}
+
+#[test]
+fn dnssec_answers_with_nsec_match_knots() {
+    dnssec_answers_match_knots(false);
 }

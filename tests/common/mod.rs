@@ -299,8 +299,19 @@ pub struct Knot {
 }
 
 impl Knot {
-    /// Serves `zones` (name, master-file text).
+    /// Serves `zones` (name, master-file text) unsigned.
     pub fn start(zones: &[(&str, &str)]) -> Self {
+        Self::start_with(zones, None)
+    }
+
+    /// Serves `zones` signed by Knot itself (ECDSA P-256; NSEC3 with RFC 9276 parameters when
+    /// `nsec3`, else NSEC).
+    pub fn start_signed(zones: &[(&str, &str)], nsec3: bool) -> Self {
+        Self::start_with(zones, Some(nsec3))
+    }
+
+    /// Serves `zones`, signed with NSEC3 (`Some(true)`), NSEC (`Some(false)`) or not at all.
+    fn start_with(zones: &[(&str, &str)], signing: Option<bool>) -> Self {
         require_tool("knotd");
         let dir = tempfile::tempdir().expect("temp dir");
         let port = free_port();
@@ -308,8 +319,16 @@ impl Knot {
         let mut conf = format!(
             "server:\n    listen: 127.0.0.1@{port}\n    rundir: {d}\ndatabase:\n    storage: {d}/db\n\
              acl:\n  - id: local\n    address: 127.0.0.1\n    action: transfer\n\
-             log:\n  - target: stderr\n    any: warning\nzone:\n"
+             log:\n  - target: stderr\n    any: warning\n"
         );
+        if let Some(nsec3) = signing {
+            conf.push_str(&format!(
+                "policy:\n  - id: p\n    algorithm: ecdsap256sha256\n    nsec3: {}\n    \
+                 nsec3-iterations: 0\n    nsec3-salt-length: 0\n",
+                if nsec3 { "on" } else { "off" }
+            ));
+        }
+        conf.push_str("zone:\n");
         for (name, text) in zones {
             let file = dir.path().join(format!("{name}.zone"));
             fs::write(&file, text).expect("zone");
@@ -317,6 +336,9 @@ impl Knot {
                 "  - domain: {name}\n    file: {}\n    acl: local\n    semantic-checks: off\n    zonefile-sync: -1\n",
                 file.display()
             ));
+            if signing.is_some() {
+                conf.push_str("    dnssec-signing: on\n    dnssec-policy: p\n");
+            }
         }
         fs::create_dir_all(dir.path().join("db")).expect("db");
         let conf_path = dir.path().join("knot.conf");

@@ -31,6 +31,8 @@ mod t {
     pub const DNAME: u16 = 39;
     /// DS.
     pub const DS: u16 = 43;
+    /// RRSIG.
+    pub const RRSIG: u16 = 46;
     /// NSEC.
     pub const NSEC: u16 = 47;
     /// ANY.
@@ -293,6 +295,18 @@ impl<'z> Answer<'z, '_, '_> {
                 }
             }
             return Step::Done;
+        }
+        if qtype == t::RRSIG {
+            // RFC 4035 section 3.1.5 leaves RRSIG questions to the server. Like Knot, treat
+            // them like ANY (RFC 8482): over UDP the signatures of one RRset, over TCP all.
+            let mut any = false;
+            for rrset in node.rrsets.iter().filter(|r| !r.sigs.is_empty()) {
+                any |= self.w.signatures(Section::Answer, owner, rrset);
+                if transport == Transport::Udp {
+                    break;
+                }
+            }
+            return if any { Step::Done } else { Step::NoData };
         }
         if let Some(rrset) = node.rrset(qtype) {
             if self.w.rrset(Section::Answer, owner, rrset, self.dnssec) {

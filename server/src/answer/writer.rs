@@ -100,6 +100,11 @@ impl<'o> Writer<'o> {
         self.records(section, owner, &set.wire, sigs)
     }
 
+    /// Appends only the RRSIGs of an RRset (the answer to an RRSIG question).
+    pub fn signatures(&mut self, section: Section, owner: &[u8], set: &RrsetWire) -> bool {
+        self.records(section, owner, &[], &set.sigs)
+    }
+
     /// Appends the records of `wire` and then of `sigs` (each: type, class, TTL, rdlength,
     /// rdata), all under `owner`, or nothing when they do not fit.
     fn records(&mut self, section: Section, owner: &[u8], wire: &[u8], sigs: &[u8]) -> bool {
