@@ -14,6 +14,7 @@ use crate::acl::{Acl, AclError};
 use crate::policy::Policy;
 pub use crate::policy::PolicyConfig;
 use crate::signing::ZoneSigning;
+use zones::serial::SerialPolicy;
 
 //------------ Config --------------------------------------------------------
 
@@ -60,6 +61,10 @@ pub struct ZoneConfig {
     pub policy: Option<String>,
     /// How to sign it, when `sign` is set: the checked policy and where the keys live.
     pub signing: Option<ZoneSigning>,
+    /// How the SOA serial moves on each change.
+    pub serial_policy: SerialPolicy,
+    /// Secondaries sent a NOTIFY (RFC 1996) on every serial change.
+    pub notify: Vec<SocketAddr>,
 }
 
 //------------ ConfigError ---------------------------------------------------
@@ -182,6 +187,12 @@ struct RawZone {
     sign: bool,
     /// Policy name.
     policy: Option<String>,
+    /// "increment" (default), "unixtime" or "dateserial".
+    #[serde(default)]
+    serial_policy: Option<String>,
+    /// NOTIFY targets, "ADDRESS:PORT" (port 53 when left out).
+    #[serde(default)]
+    notify: Vec<String>,
 }
 
 /// Zones are signed unless they opt out.
@@ -283,6 +294,34 @@ impl Config {
                     state_dir: server.state_dir.clone(),
                 }
             });
+            let serial_policy = match z.serial_policy.as_deref() {
+                None | Some("increment") => SerialPolicy::Increment,
+                Some("unixtime") => SerialPolicy::Unixtime,
+                Some("dateserial") => SerialPolicy::Dateserial,
+                Some(other) => {
+                    return Err(invalid(
+                        &format!("{what}: serial_policy"),
+                        format!("{other:?} is not one of increment, unixtime, dateserial"),
+                    ));
+                }
+            };
+            let mut notify = Vec::new();
+            for target in &z.notify {
+                let addr = target
+                    .parse::<SocketAddr>()
+                    .or_else(|_| {
+                        target
+                            .parse::<std::net::IpAddr>()
+                            .map(|ip| SocketAddr::new(ip, 53))
+                    })
+                    .map_err(|_| {
+                        invalid(
+                            &format!("{what}: notify"),
+                            format!("{target:?}: want ADDRESS or ADDRESS:PORT"),
+                        )
+                    })?;
+                notify.push(addr);
+            }
             zones.push(ZoneConfig {
                 name,
                 file: base.join(&z.file),
@@ -290,6 +329,8 @@ impl Config {
                 sign: z.sign,
                 policy: z.policy,
                 signing,
+                serial_policy,
+                notify,
             });
         }
 

@@ -23,7 +23,9 @@ use zones::snapshot::{Catalog, ZoneSnapshot};
 use crate::config::{Config, ServerConfig, ZoneConfig};
 use crate::net::tcp::{self, TcpShared};
 use crate::net::udp::UdpServer;
+use crate::pipeline::{self, Versions};
 use crate::signing;
+use zones::diff::Diff;
 
 /// The pid file's name inside `state_dir`.
 pub const PID_FILE: &str = "daned.pid";
@@ -97,6 +99,8 @@ pub struct ZoneSlot {
     pub zone: Arc<Zone>,
     /// Its wire-form snapshot, built once per version.
     pub snapshot: Arc<ZoneSnapshot>,
+    /// Its journal and saved version (`None` for a zone held in memory only).
+    versions: Option<Arc<Versions>>,
 }
 
 /// What tells whether a file changed: modification time and size.
@@ -120,7 +124,7 @@ impl FileStamp {
 }
 
 impl ZoneSlot {
-    /// A zone held in memory only (never reloaded).
+    /// A zone held in memory only (never reloaded, no journal): the demo.
     pub fn in_memory(config: ZoneConfig, zone: Zone) -> Result<Self, DaemonError> {
         tracing::info!(
             zone = %config.name,
@@ -129,33 +133,67 @@ impl ZoneSlot {
             "zone loaded (in memory)"
         );
         let zone = sign_logged(&config, zone, None)?;
-        Ok(Self::serving(config, None, zone))
+        Ok(Self::serving(config, None, None, zone, Arc::new([])))
     }
 
-    /// A slot serving `zone` (already signed when it is to be).
-    fn serving(config: ZoneConfig, stamp: Option<FileStamp>, zone: Zone) -> Self {
+    /// A slot serving `zone` (already signed when it is to be) with its history.
+    fn serving(
+        config: ZoneConfig,
+        stamp: Option<FileStamp>,
+        versions: Option<Arc<Versions>>,
+        zone: Zone,
+        history: Arc<[Arc<Diff>]>,
+    ) -> Self {
         let zone = Arc::new(zone);
-        let snapshot = Arc::new(signing::snapshot(Arc::clone(&zone)));
+        let snapshot = Arc::new(signing::snapshot(Arc::clone(&zone)).with_history(history));
         Self {
             config,
             stamp,
             zone,
             snapshot,
+            versions,
         }
     }
 
-    /// Loads the zone's file.
-    pub fn load(config: ZoneConfig) -> Result<Self, DaemonError> {
+    /// Loads the zone's file and makes the version to serve: the one saved under `state_dir`
+    /// when the file brings nothing new (signatures refreshed if stale), else a new version
+    /// with the next serial, journalled.
+    pub fn load(config: ZoneConfig, state_dir: &Path) -> Result<Self, DaemonError> {
         let stamp = FileStamp::of(&config.file).map_err(|error| DaemonError::File {
             path: config.file.clone(),
             error,
         })?;
-        let zone = load_logged(&config, None)?;
-        Ok(Self::serving(config, Some(stamp), zone))
+        let versions = Arc::new(Versions::open(state_dir, &config.name).map_err(|e| {
+            DaemonError::ZoneLoad {
+                zone: config.name.to_string(),
+                message: e.to_string(),
+            }
+        })?);
+        let saved = versions.load_saved(&config.name);
+        let unsigned = load_logged(&config)?;
+        let (zone, history) = match next_version(&config, unsigned, saved.as_ref())? {
+            Some(zone) => {
+                let history = commit(&config, &versions, saved.as_ref(), &zone)?;
+                (zone, history)
+            }
+            None => {
+                let zone = saved.ok_or_else(|| DaemonError::ZoneLoad {
+                    zone: config.name.to_string(),
+                    message: "no version to serve".into(),
+                })?;
+                tracing::info!(zone = %config.name, serial = soa_serial(&zone).unwrap_or(0), "zone file unchanged since the saved version");
+                (zone, versions.history())
+            }
+        };
+        let mut slot = Self::serving(config, Some(stamp), Some(versions), zone, history);
+        // A daemon stopped for longer than the refresh window re-signs what went stale
+        // before it serves anything.
+        slot.refresh_signatures();
+        Ok(slot)
     }
 
-    /// Reloads the file if it changed. Returns whether a new version was loaded; on failure
-    /// the old version stays and the error is logged.
+    /// Reloads the file if it changed. Returns whether a new version is to be served; on
+    /// failure the old version stays and the error is logged.
     fn reload(&mut self) -> bool {
         let Some(old) = self.stamp else { return false };
         let stamp = match FileStamp::of(&self.config.file) {
@@ -174,12 +212,14 @@ impl ZoneSlot {
             tracing::debug!(zone = %self.config.name, "zone file unchanged");
             return false;
         }
-        match load_logged(&self.config, Some(&self.zone)) {
-            Ok(zone) => {
-                self.zone = Arc::new(zone);
-                self.snapshot = Arc::new(signing::snapshot(Arc::clone(&self.zone)));
-                self.stamp = Some(stamp);
-                true
+        self.stamp = Some(stamp);
+        let result = load_logged(&self.config)
+            .and_then(|unsigned| next_version(&self.config, unsigned, Some(&self.zone)));
+        match result {
+            Ok(Some(zone)) => self.install(zone),
+            Ok(None) => {
+                tracing::info!(zone = %self.config.name, "zone file changed on disk but not in content");
+                false
             }
             Err(e) => {
                 tracing::error!(
@@ -191,9 +231,7 @@ impl ZoneSlot {
             }
         }
     }
-}
 
-impl ZoneSlot {
     /// Refreshes the zone's signatures when some are due (`rrsig_refresh`); returns whether a
     /// new version is to be served. A failure keeps the served version and is logged.
     fn refresh_signatures(&mut self) -> bool {
@@ -205,7 +243,13 @@ impl ZoneSlot {
             return false;
         }
         let started = Instant::now();
-        match signing::refresh(&self.zone, how, now) {
+        let mut input = (*self.zone).clone();
+        let served = pipeline::serial_of(&self.zone);
+        pipeline::set_serial(
+            &mut input,
+            pipeline::next_serial(self.config.serial_policy, served, served, now),
+        );
+        match signing::refresh(&input, &self.zone, how, now) {
             Ok(zone) => {
                 tracing::info!(
                     zone = %self.config.name,
@@ -213,8 +257,7 @@ impl ZoneSlot {
                     elapsed_ms = started.elapsed().as_millis() as u64,
                     "signatures refreshed"
                 );
-                *self = Self::serving(self.config.clone(), self.stamp, zone);
-                true
+                self.install(zone)
             }
             Err(e) => {
                 tracing::error!(zone = %self.config.name, error = %e, "signature refresh failed, serving the previous version");
@@ -222,10 +265,75 @@ impl ZoneSlot {
             }
         }
     }
+
+    /// Makes `zone` the served version: journal and saved copy first (when the zone has
+    /// them), then the snapshot. Returns false, serving the old version, when that fails.
+    fn install(&mut self, zone: Zone) -> bool {
+        let history = match &self.versions {
+            Some(v) => match commit(&self.config, v, Some(&self.zone), &zone) {
+                Ok(h) => h,
+                Err(e) => {
+                    tracing::error!(zone = %self.config.name, error = %e, "cannot journal the new version, keeping the old one");
+                    return false;
+                }
+            },
+            None => Arc::new([]),
+        };
+        *self = Self::serving(
+            self.config.clone(),
+            self.stamp,
+            self.versions.clone(),
+            zone,
+            history,
+        );
+        true
+    }
+}
+
+/// Journals and saves a new version, logging it.
+fn commit(
+    config: &ZoneConfig,
+    versions: &Versions,
+    previous: Option<&Zone>,
+    zone: &Zone,
+) -> Result<Arc<[Arc<Diff>]>, DaemonError> {
+    let history = versions
+        .commit(previous, zone)
+        .map_err(|e| DaemonError::ZoneLoad {
+            zone: config.name.to_string(),
+            message: e.to_string(),
+        })?;
+    tracing::info!(
+        zone = %config.name,
+        serial = soa_serial(zone).unwrap_or(0),
+        journal_entries = history.len(),
+        "new version journalled"
+    );
+    Ok(history)
+}
+
+/// The version to serve after loading `unsigned`: `None` when it brings nothing new over
+/// `previous` (same content, serial not moved ahead); else the zone with the next serial,
+/// signed (re-using the signatures of `previous` for what did not change).
+fn next_version(
+    config: &ZoneConfig,
+    mut unsigned: Zone,
+    previous: Option<&Zone>,
+) -> Result<Option<Zone>, DaemonError> {
+    if let Some(prev) = previous {
+        let served = pipeline::serial_of(prev);
+        let file = pipeline::serial_of(&unsigned);
+        if pipeline::same_content(&unsigned, prev) && !file.is_newer_than(served) {
+            return Ok(None);
+        }
+        let next = pipeline::next_serial(config.serial_policy, served, file, signing::system_now());
+        pipeline::set_serial(&mut unsigned, next);
+    }
+    sign_logged(config, unsigned, previous).map(Some)
 }
 
 /// Loads one zone file, logging the outcome as one structured line (plus its warnings).
-fn load_logged(config: &ZoneConfig, previous: Option<&Zone>) -> Result<Zone, DaemonError> {
+fn load_logged(config: &ZoneConfig) -> Result<Zone, DaemonError> {
     let started = Instant::now();
     let loaded = load_zone_file(&config.file, &config.name).map_err(|e| DaemonError::ZoneLoad {
         zone: config.name.to_string(),
@@ -243,7 +351,7 @@ fn load_logged(config: &ZoneConfig, previous: Option<&Zone>) -> Result<Zone, Dae
         file = %config.file.display(),
         "zone loaded"
     );
-    sign_logged(config, zone, previous)
+    Ok(zone)
 }
 
 /// The serial of the zone's SOA (RFC 1035 section 3.3.13), if it has one.
@@ -257,7 +365,12 @@ pub fn soa_serial(zone: &Zone) -> Option<u32> {
 
 /// Loads every configured zone; the first failure is returned.
 pub fn load_zones(config: &Config) -> Result<Vec<ZoneSlot>, DaemonError> {
-    config.zones.iter().cloned().map(ZoneSlot::load).collect()
+    config
+        .zones
+        .iter()
+        .cloned()
+        .map(|z| ZoneSlot::load(z, &config.server.state_dir))
+        .collect()
 }
 
 /// Builds a catalog from the slots, in configuration order.
@@ -644,6 +757,8 @@ mod tests {
             sign: false,
             policy: None,
             signing: None,
+            serial_policy: Default::default(),
+            notify: Vec::new(),
         }
     }
 
@@ -652,7 +767,7 @@ mod tests {
         let dir = temp_dir("reload");
         let file = dir.join("example.com.zone");
         std::fs::write(&file, ZONE_V1).unwrap();
-        let mut slot = ZoneSlot::load(zone_config(file.clone())).unwrap();
+        let mut slot = ZoneSlot::load(zone_config(file.clone()), &dir.join("state")).unwrap();
         assert_eq!(soa_serial(&slot.zone), Some(1));
 
         assert!(!slot.reload(), "unchanged file reloaded");
@@ -686,7 +801,7 @@ mod tests {
             format!("{ZONE_V1}ns2.example.com. 3600 IN A not-an-address\n"),
         )
         .unwrap();
-        let err = ZoneSlot::load(zone_config(file.clone()))
+        let err = ZoneSlot::load(zone_config(file.clone()), &dir.join("state"))
             .err()
             .unwrap()
             .to_string();

@@ -294,6 +294,8 @@ fn run_demo(listen: Vec<SocketAddr>) -> anyhow::Result<()> {
             policy: Policy::builtin(),
             state_dir: state_dir.clone(),
         }),
+        serial_policy: Default::default(),
+        notify: Vec::new(),
     };
     let origin = zone.name.clone();
     let slot = ZoneSlot::in_memory(zone, demo::demo_zone())?;

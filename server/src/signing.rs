@@ -69,44 +69,16 @@ pub fn refresh_due(zone: &Zone, how: &ZoneSigning, now: Timestamp) -> bool {
     signer::next_resign_time(zone, now, refresh).is_some_and(|due| due <= now)
 }
 
-/// Refreshes the signatures of the served `zone` that are due, keeping the others (the
-/// signer reuses every signature with more than `rrsig_refresh` left), as a new version with
-/// the SOA serial one higher so that secondaries follow.
-pub fn refresh(zone: &Zone, how: &ZoneSigning, now: Timestamp) -> Result<Zone, SigningError> {
-    let store = open_store(&how.state_dir, &zone.origin).map_err(KeysError::from)?;
-    let keys = ensure_keys(&store, &zone.origin, &how.policy, now)?;
-    let entries: Vec<SigningKeyEntry<'_>> =
-        keys.iter().filter_map(StoredKey::signing_entry).collect();
-    let mut input = zone.clone();
-    bump_serial(&mut input);
-    let refresh = how.policy.rrsig_refresh.as_secs();
-    Ok(signer::resign_zone(
-        &input,
-        Some(zone),
-        &entries,
-        &how.policy.signing_params(),
-        now,
-        refresh,
-    )?)
-}
-
-/// Adds one to the SOA serial (RFC 1982 arithmetic).
-fn bump_serial(zone: &mut Zone) {
-    let origin = zone.origin.clone();
-    let Some(soa) = zone
-        .rrsets
-        .get_mut(&(origin.to_lowercase(), u16::from(zones::Rtype::SOA), 0))
-    else {
-        return;
-    };
-    for rdata in &mut soa.rdatas {
-        let b = &mut rdata.0;
-        if let Some(at) = b.len().checked_sub(20) {
-            let old = u32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]);
-            let new = zones::serial::Serial(old).plus(1).0;
-            b[at..at + 4].copy_from_slice(&new.to_be_bytes());
-        }
-    }
+/// Refreshes the signatures of the served zone `previous` that are due, keeping the others
+/// (the signer reuses every signature with more than `rrsig_refresh` left). `input` is the
+/// served zone with the serial the new version gets (the caller's serial policy decides).
+pub fn refresh(
+    input: &Zone,
+    previous: &Zone,
+    how: &ZoneSigning,
+    now: Timestamp,
+) -> Result<Zone, SigningError> {
+    sign_loaded(input, Some(previous), how, now)
 }
 
 /// Why a zone's keys could not be made ready.
@@ -240,7 +212,9 @@ mod tests {
         assert!(!refresh_due(&signed, &how(&dir), Timestamp(t0.0 + 86400)));
         let later = Timestamp(t0.0 + 8 * 86400);
         assert!(refresh_due(&signed, &how(&dir), later));
-        let refreshed = refresh(&signed, &how(&dir), later).unwrap();
+        let mut input = signed.clone();
+        crate::pipeline::set_serial(&mut input, zones::serial::Serial(8));
+        let refreshed = refresh(&input, &signed, &how(&dir), later).unwrap();
         assert_eq!(crate::daemon::soa_serial(&refreshed), Some(8));
         let limit = (later.0 + Policy::builtin().rrsig_refresh.as_secs()) as u32;
         assert!(

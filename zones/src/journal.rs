@@ -11,6 +11,7 @@ use std::collections::VecDeque;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use hickory_proto::serialize::binary::{BinDecodable, BinDecoder, BinEncodable};
 
@@ -40,7 +41,7 @@ pub struct Journal {
     /// The file.
     path: PathBuf,
     /// Entries in the file, oldest first, each with its encoded size.
-    entries: VecDeque<(Diff, u64)>,
+    entries: VecDeque<(Arc<Diff>, u64)>,
     /// Size of the file.
     size: u64,
     /// Size past which the oldest entries are dropped.
@@ -69,7 +70,7 @@ impl Journal {
         let mut entries = VecDeque::new();
         let mut pos = 0usize;
         while let Some((diff, len)) = read_entry(&data[pos..]) {
-            entries.push_back((diff, len as u64));
+            entries.push_back((Arc::new(diff), len as u64));
             pos += len;
         }
         let cut = (data.len() - pos) as u64;
@@ -102,7 +103,7 @@ impl Journal {
         f.write_all(&bytes).map_err(io_err)?;
         f.sync_data().map_err(io_err)?;
         self.size += bytes.len() as u64;
-        self.entries.push_back((diff, bytes.len() as u64));
+        self.entries.push_back((Arc::new(diff), bytes.len() as u64));
         if self.size > self.max_bytes && self.entries.len() > 1 {
             self.compact()?;
         }
@@ -140,12 +141,17 @@ impl Journal {
             .entries
             .iter()
             .position(|(d, _)| d.serial_from() == serial)?;
-        let chain: Vec<&Diff> = self.entries.iter().skip(start).map(|(d, _)| d).collect();
+        let chain: Vec<&Diff> = self.entries.iter().skip(start).map(|(d, _)| &**d).collect();
         // Entries must link up; a gap (e.g. a restart with a rewritten zone) breaks the chain.
         let linked = chain
             .windows(2)
             .all(|w| w[0].serial_to() == w[1].serial_from());
         linked.then_some(chain)
+    }
+
+    /// Every entry, oldest first, shared (the served snapshot carries them for IXFR).
+    pub fn entries(&self) -> Arc<[Arc<Diff>]> {
+        self.entries.iter().map(|(d, _)| Arc::clone(d)).collect()
     }
 
     /// The serial of the newest entry.
@@ -301,7 +307,7 @@ mod tests {
         assert_eq!(cut, 0);
         assert_eq!(j.len(), 4);
         assert_eq!(j.diffs_from(Serial(2)).unwrap().len(), 3);
-        assert_eq!(j.diffs_from(Serial(2)).unwrap()[0], &diff(2, 3));
+        assert_eq!(*j.diffs_from(Serial(2)).unwrap()[0], diff(2, 3));
         assert!(j.diffs_from(Serial(9)).is_none());
         assert_eq!(j.last_serial(), Some(Serial(5)));
     }

@@ -13,8 +13,10 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
+use crate::diff::Diff;
 use crate::rdata;
 use crate::record::{Name, Rtype};
+use crate::serial::Serial;
 use crate::zone::{Rrset, Zone};
 
 //------------ Catalog -------------------------------------------------------
@@ -122,6 +124,9 @@ pub struct ZoneSnapshot {
     pub denial: Denial,
     /// The NSEC3 hash function, for names that are not in the zone.
     hasher: Option<Nsec3Hasher>,
+    /// The changes that led to this version, oldest first (from the journal): what IXFR
+    /// sends. Kept with the snapshot so that a transfer sees a zone and a history that match.
+    pub history: Arc<[Arc<Diff>]>,
 }
 
 /// The NSEC3 hash function (RFC 5155 section 5), supplied by the signer so that this crate
@@ -356,7 +361,31 @@ impl ZoneSnapshot {
             negative_soa,
             denial,
             hasher,
+            history: Arc::new([]),
         }
+    }
+
+    /// The same snapshot with the diffs that led to it.
+    pub fn with_history(mut self, history: Arc<[Arc<Diff>]>) -> Self {
+        self.history = history;
+        self
+    }
+
+    /// The diffs leading from `serial` to this version, when the history reaches back that
+    /// far and links up (RFC 1995: otherwise the client gets the whole zone).
+    pub fn diffs_since(&self, serial: Serial) -> Option<&[Arc<Diff>]> {
+        let start = self
+            .history
+            .iter()
+            .position(|d| d.serial_from() == serial)?;
+        let chain = &self.history[start..];
+        let linked = chain
+            .windows(2)
+            .all(|w| w[0].serial_to() == w[1].serial_from());
+        let current = chain
+            .last()
+            .is_some_and(|d| d.serial_to() == Serial(self.serial));
+        (linked && current).then_some(chain)
     }
 
     /// The node with this lowercase wire name.

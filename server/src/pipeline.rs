@@ -1,0 +1,239 @@
+//! The zone pipeline: from a loaded zone file (or a clock tick) to the next served version.
+//!
+//! Every new version goes through [`Versions::commit`]: the diff from the version served so
+//! far is appended to the zone's journal and fsynced, the new version is written to
+//! `state_dir/zones/` atomically, and only then is it handed back to be served (and announced
+//! by NOTIFY). The serial moves forward by the zone's serial policy whenever the content
+//! changes (RFC 1982), and the zone file's own serial is respected when it moves ahead.
+//!
+//! Keeping the last served version on disk is what lets a restarted daemon continue where it
+//! stopped: it re-signs only what changed or went stale, and its journal still links up, so
+//! secondaries keep getting IXFR.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use signer::Timestamp;
+use zones::diff::{Diff, soa_serial};
+use zones::journal::{Journal, JournalError};
+use zones::master::parse_zone_str_unchecked;
+use zones::serial::{Serial, SerialPolicy};
+use zones::{Name, Rtype, Zone};
+
+/// Journal size past which the oldest diffs are dropped.
+pub const JOURNAL_MAX_BYTES: u64 = 64 << 20;
+
+/// Types the signer makes; they do not count as content when deciding whether a zone file
+/// changed.
+const GENERATED: [Rtype; 7] = [
+    Rtype::RRSIG,
+    Rtype::NSEC,
+    Rtype::NSEC3,
+    Rtype::NSEC3PARAM,
+    Rtype::DNSKEY,
+    Rtype::CDS,
+    Rtype::CDNSKEY,
+];
+
+/// Why a version could not be committed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PipelineError {
+    /// The journal could not be written.
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    /// The served version could not be saved.
+    #[error("saving {path}: {message}")]
+    Save {
+        /// The file.
+        path: PathBuf,
+        /// What failed.
+        message: String,
+    },
+}
+
+/// A zone's durable history: its journal and the last served version on disk.
+pub struct Versions {
+    /// The journal.
+    journal: Mutex<Journal>,
+    /// Where the last served version is kept.
+    saved: PathBuf,
+}
+
+impl Versions {
+    /// Opens the journal and finds the saved version of `zone` under `state_dir`.
+    pub fn open(state_dir: &Path, zone: &Name) -> Result<Self, PipelineError> {
+        let stem = file_stem(zone);
+        let (journal, cut) = Journal::open(
+            &state_dir.join("journal").join(format!("{stem}.jnl")),
+            JOURNAL_MAX_BYTES,
+        )?;
+        if cut > 0 {
+            tracing::warn!(zone = %zone, bytes = cut, "journal had a torn tail (crash during a write); cut off");
+        }
+        Ok(Self {
+            journal: Mutex::new(journal),
+            saved: state_dir.join("zones").join(format!("{stem}.zone")),
+        })
+    }
+
+    /// The version served before the daemon last stopped, if it was saved and still reads.
+    pub fn load_saved(&self, origin: &Name) -> Option<Zone> {
+        let text = std::fs::read_to_string(&self.saved).ok()?;
+        match parse_zone_str_unchecked(&text, origin, &self.saved.display().to_string()) {
+            Ok((loaded, _)) => Some(loaded.zone),
+            Err(e) => {
+                tracing::warn!(file = %self.saved.display(), error = %e, "saved zone unreadable; starting from the zone file alone");
+                None
+            }
+        }
+    }
+
+    /// Makes `next` the served version: journal entry (from `previous`) first, then the
+    /// saved copy. Returns the history to serve with it.
+    pub fn commit(
+        &self,
+        previous: Option<&Zone>,
+        next: &Zone,
+    ) -> Result<Arc<[Arc<Diff>]>, PipelineError> {
+        let mut journal = self.journal.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(diff) = previous.and_then(|p| Diff::between(p, next)) {
+            journal.append(diff)?;
+        }
+        let text = zones::present::write_zone(next);
+        if let Some(dir) = self.saved.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| PipelineError::Save {
+                path: dir.to_path_buf(),
+                message: e.to_string(),
+            })?;
+        }
+        signer::keystore::write_atomic(&self.saved, text.as_bytes(), 0o644).map_err(|e| {
+            PipelineError::Save {
+                path: self.saved.clone(),
+                message: e.to_string(),
+            }
+        })?;
+        Ok(journal.entries())
+    }
+
+    /// The history as the journal holds it now.
+    pub fn history(&self) -> Arc<[Arc<Diff>]> {
+        self.journal
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entries()
+    }
+}
+
+/// The file name used for a zone's state.
+fn file_stem(zone: &Name) -> String {
+    let name = zone.to_lowercase().to_string();
+    let name = name.trim_end_matches('.').to_string();
+    if name.is_empty() { "root".into() } else { name }
+}
+
+/// True when `a` and `b` hold the same records apart from the SOA and what the signer makes.
+pub fn same_content(a: &Zone, b: &Zone) -> bool {
+    let content = |z: &Zone| {
+        z.rrsets
+            .iter()
+            .filter(|(_, s)| s.rtype != Rtype::SOA && !GENERATED.contains(&s.rtype))
+            .map(|(k, s)| (k.clone(), s.ttl, s.rdatas.clone()))
+            .collect::<Vec<_>>()
+    };
+    content(a) == content(b)
+}
+
+/// The serial the next version gets: the policy's next after `served`, and never behind the
+/// zone file's own serial.
+pub fn next_serial(policy: SerialPolicy, served: Serial, file: Serial, now: Timestamp) -> Serial {
+    served.next(policy, file, now.0, yyyymmdd(now.0))
+}
+
+/// Sets the SOA serial of `zone`.
+pub fn set_serial(zone: &mut Zone, serial: Serial) {
+    let key = (zone.origin.to_lowercase(), u16::from(Rtype::SOA), 0);
+    if let Some(soa) = zone.rrsets.get_mut(&key) {
+        for rdata in &mut soa.rdatas {
+            let b = &mut rdata.0;
+            if let Some(at) = b.len().checked_sub(20) {
+                b[at..at + 4].copy_from_slice(&serial.0.to_be_bytes());
+            }
+        }
+    }
+}
+
+/// The serial of a zone's SOA.
+pub fn serial_of(zone: &Zone) -> Serial {
+    zone.soa()
+        .and_then(|s| s.records().next())
+        .map(|r| soa_serial(&r))
+        .unwrap_or_default()
+}
+
+/// The civil date of a Unix time as YYYYMMDD (proleptic Gregorian, UTC).
+pub fn yyyymmdd(secs: u64) -> u32 {
+    // Howard Hinnant's days-to-civil algorithm.
+    let z = (secs / 86_400) as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y * 10_000 + m * 100 + d) as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zones::master::parse_zone_str;
+
+    fn zone(text: &str) -> Zone {
+        parse_zone_str(text, &Name::from_ascii("example.com.").unwrap(), "t")
+            .unwrap()
+            .zone
+    }
+
+    const Z: &str =
+        "$ORIGIN example.com.\n$TTL 60\n@ SOA ns hm 5 1 2 3 4\n@ NS ns\nns A 192.0.2.1\n";
+
+    #[test]
+    fn dates_for_dateserial_are_utc_civil_dates() {
+        assert_eq!(yyyymmdd(0), 19700101);
+        assert_eq!(yyyymmdd(1_795_420_000), 20261123);
+        assert_eq!(yyyymmdd(951_782_400), 20000229);
+    }
+
+    #[test]
+    fn content_ignores_the_soa_and_signer_made_types() {
+        let a = zone(Z);
+        let b = zone(&Z.replace(" 5 1 2 3 4", " 9 1 2 3 4"));
+        assert!(same_content(&a, &b));
+        let c = zone(&format!("{Z}www A 192.0.2.2\n"));
+        assert!(!same_content(&a, &c));
+    }
+
+    #[test]
+    fn commits_journal_the_diff_and_save_the_version() {
+        let dir = std::env::temp_dir().join(format!("daned-pipeline-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let origin = Name::from_ascii("example.com.").unwrap();
+        let v = Versions::open(&dir, &origin).unwrap();
+        let one = zone(Z);
+        let mut two = zone(&format!("{Z}www A 192.0.2.2\n"));
+        set_serial(&mut two, Serial(6));
+        v.commit(None, &one).unwrap();
+        let history = v.commit(Some(&one), &two).unwrap();
+        assert_eq!(history.len(), 1);
+        assert_eq!(history[0].serial_from(), Serial(5));
+        assert_eq!(history[0].serial_to(), Serial(6));
+        // A restart finds both again.
+        let again = Versions::open(&dir, &origin).unwrap();
+        assert_eq!(again.history().len(), 1);
+        assert_eq!(serial_of(&again.load_saved(&origin).unwrap()), Serial(6));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
