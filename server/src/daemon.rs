@@ -23,6 +23,7 @@ use zones::snapshot::{Catalog, ZoneSnapshot};
 use crate::config::{Config, ServerConfig, ZoneConfig};
 use crate::net::tcp::{self, TcpShared};
 use crate::net::udp::UdpServer;
+use crate::notify;
 use crate::pipeline::{self, Versions};
 use crate::signing;
 use zones::diff::Diff;
@@ -571,6 +572,8 @@ pub fn serve(
             })?;
             tokio::spawn(tcp::serve(listener, Arc::clone(&shared)));
         }
+        // Secondaries may have missed changes while the daemon was down.
+        notify_changed(&vec![0; slots.len()], &slots);
         signal_loop(slots, &catalog).await
     });
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
@@ -580,6 +583,24 @@ pub fn serve(
     }
     tracing::info!("stopped");
     result
+}
+
+/// The served serial of each slot.
+fn serials(slots: &[ZoneSlot]) -> Vec<u32> {
+    slots.iter().map(|s| s.snapshot.serial).collect()
+}
+
+/// Sends NOTIFY for every zone whose serial changed since `before`.
+fn notify_changed(before: &[u32], slots: &[ZoneSlot]) {
+    for (old, slot) in before.iter().zip(slots) {
+        if *old != slot.snapshot.serial && !slot.config.notify.is_empty() {
+            notify::spawn(
+                slot.config.name.clone(),
+                slot.snapshot.serial,
+                slot.config.notify.clone(),
+            );
+        }
+    }
 }
 
 /// Waits for signals: SIGHUP reloads, SIGTERM/SIGINT return.
@@ -603,6 +624,7 @@ async fn signal_loop(
             _ = hup.recv() => {
                 tracing::info!("SIGHUP: reloading zone files");
                 let started = Instant::now();
+                let before = serials(&slots);
                 let mut work = slots.clone();
                 let done = tokio::task::spawn_blocking(move || {
                     let changed = work.iter_mut().map(ZoneSlot::reload).filter(|&c| c).count();
@@ -621,6 +643,7 @@ async fn signal_loop(
                 };
                 if changed > 0 {
                     catalog.store(Arc::new(build_catalog(&slots)));
+                    notify_changed(&before, &slots);
                 }
                 tracing::info!(
                     changed,
@@ -637,9 +660,11 @@ async fn signal_loop(
                 })
                 .await;
                 if let Ok((back, refreshed)) = done {
+                    let before = serials(&slots);
                     slots = back;
                     if refreshed > 0 {
                         catalog.store(Arc::new(build_catalog(&slots)));
+                        notify_changed(&before, &slots);
                     }
                 }
             }

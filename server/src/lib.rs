@@ -13,6 +13,7 @@ pub mod config;
 pub mod daemon;
 pub mod demo;
 pub mod net;
+pub mod notify;
 pub mod pipeline;
 pub mod policy;
 pub mod signing;

@@ -261,6 +261,48 @@ impl Daned {
         Self::start(&[(&file, zone_text)], &tail, name)
     }
 
+    /// Stops the daemon (SIGTERM) and starts it again with the same folder and config.
+    pub fn restart(&mut self, ready_zone: &str) {
+        self.proc.stop();
+        let mut proc = Proc::spawn(
+            Command::new(daned_bin())
+                .args(["serve", "-c"])
+                .arg(&self.config)
+                .env("RUST_LOG", "info"),
+            &self.dir.path().join("daned.restarted.log"),
+        );
+        wait_for_soa(self.port, ready_zone, &mut proc, &self.log);
+        self.proc = proc;
+        self.log = self.dir.path().join("daned.restarted.log");
+    }
+
+    /// Starts daned in `dir` listening on `port` (chosen by the caller, e.g. because a peer
+    /// must know it first).
+    pub fn start_on(dir: TempDir, port: u16, config_tail: &str, ready_zone: &str) -> Self {
+        let config = dir.path().join("daned.toml");
+        fs::write(
+            &config,
+            format!("[server]\nlisten = [\"127.0.0.1:{port}\"]\nstate_dir = \"state\"\nudp_workers = 1\n\n{config_tail}"),
+        )
+        .expect("write config");
+        let log = dir.path().join("daned.log");
+        let mut proc = Proc::spawn(
+            Command::new(daned_bin())
+                .args(["serve", "-c"])
+                .arg(&config)
+                .env("RUST_LOG", "info"),
+            &log,
+        );
+        wait_for_soa(port, ready_zone, &mut proc, &log);
+        Self {
+            proc,
+            port,
+            config,
+            log,
+            dir,
+        }
+    }
+
     /// Runs a daned subcommand, failing the test when it fails; returns stdout.
     pub fn cli(&self, args: &[&str]) -> String {
         let out = output(daned_bin(), args);
@@ -348,6 +390,96 @@ impl Knot {
         wait_for_soa(port, zones[0].0, &mut proc, &log);
         Self { proc, port, dir }
     }
+}
+
+/// A knotd secondary of `zone`, pulling from a primary at `primary_port` and accepting its
+/// NOTIFY, listening on `port`.
+pub struct KnotSecondary {
+    /// The process.
+    pub proc: Proc,
+    /// Its port.
+    pub port: u16,
+    /// Its log.
+    pub log: PathBuf,
+    /// Its folder.
+    pub dir: TempDir,
+}
+
+impl KnotSecondary {
+    /// Starts it; returns once it serves the zone.
+    pub fn start(zone: &str, port: u16, primary_port: u16) -> Self {
+        require_tool("knotd");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let d = dir.path().display();
+        fs::create_dir_all(dir.path().join("db")).expect("db");
+        let conf = format!(
+            "server:\n    listen: 127.0.0.1@{port}\n    rundir: {d}\ndatabase:\n    storage: {d}/db\n\
+             log:\n  - target: stderr\n    any: info\n\
+             remote:\n  - id: primary\n    address: 127.0.0.1@{primary_port}\n\
+             acl:\n  - id: from_primary\n    address: 127.0.0.1\n    action: notify\n  - id: local\n    address: 127.0.0.1\n    action: transfer\n\
+             zone:\n  - domain: {zone}\n    master: primary\n    acl: [from_primary, local]\n    file: {d}/{zone}.zone\n    zonefile-sync: -1\n    journal-content: changes\n    semantic-checks: off\n"
+        );
+        let conf_path = dir.path().join("knot.conf");
+        fs::write(&conf_path, conf).expect("conf");
+        let log = dir.path().join("knot.log");
+        let mut proc = Proc::spawn(Command::new("knotd").arg("-c").arg(&conf_path), &log);
+        wait_for_soa(port, zone, &mut proc, &log);
+        Self {
+            proc,
+            port,
+            log,
+            dir,
+        }
+    }
+
+    /// knotd's log.
+    pub fn log(&self) -> String {
+        fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+/// The SOA serial `port` serves for `zone`.
+pub fn serial_at(port: u16, zone: &str) -> Option<u32> {
+    let out = kdig(&["@127.0.0.1", "-p", &port.to_string(), zone, "SOA", "+short"]);
+    out.split_whitespace().nth(2)?.parse().ok()
+}
+
+/// Waits (bounded) until `port` serves `serial` for `zone`.
+pub fn wait_for_serial(port: u16, zone: &str, serial: u32) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if serial_at(port, zone) == Some(serial) {
+            return true;
+        }
+        sleep(Duration::from_millis(200));
+    }
+    false
+}
+
+/// The AXFR of `zone` from `port`, records normalised and sorted.
+pub fn sorted_axfr(port: u16, zone: &str) -> Vec<String> {
+    let out = kdig(&[
+        "@127.0.0.1",
+        "-p",
+        &port.to_string(),
+        zone,
+        "AXFR",
+        "+nocomments",
+        "+nostats",
+    ]);
+    let mut records: Vec<String> = out
+        .lines()
+        .filter(|l| !l.starts_with(';') && !l.trim().is_empty())
+        .map(|l| {
+            l.split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_lowercase()
+        })
+        .collect();
+    records.sort();
+    records.dedup(); // the closing SOA
+    records
 }
 
 //------------ Unbound -------------------------------------------------------

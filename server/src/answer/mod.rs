@@ -40,9 +40,14 @@ pub enum Outcome {
     Reply,
     /// Send nothing (the packet was not a query worth answering, e.g. a response or garbage).
     Drop,
-    /// The query is an AXFR (or IXFR) over TCP for the zone at this index of the catalog: the
-    /// transport checks the ACL and streams the zone (or answers REFUSED).
-    Transfer(usize),
+    /// The query is an AXFR or IXFR over TCP for the zone at this index of the catalog: the
+    /// transport checks the ACL and streams the zone or its changes (or answers REFUSED).
+    Transfer {
+        /// Catalog index of the zone.
+        zone: usize,
+        /// For IXFR, the client's serial (RFC 1995); `None` for AXFR.
+        ixfr_serial: Option<u32>,
+    },
 }
 
 /// Tunables of the answer path.
@@ -124,7 +129,10 @@ pub fn respond_with(
             return Outcome::Reply;
         };
         if transport == Transport::Tcp {
-            return Outcome::Transfer(index);
+            return Outcome::Transfer {
+                zone: index,
+                ixfr_serial: q.ixfr_serial,
+            };
         }
         if q.qtype == qtype::AXFR {
             // RFC 5936 section 4.2: AXFR is a TCP-only exchange.

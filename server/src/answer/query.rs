@@ -55,6 +55,9 @@ pub struct Query<'a> {
     pub edns: Option<Edns>,
     /// Offset of the first additional record that follows OPT, for TSIG later (0 if none).
     pub additional_start: usize,
+    /// For IXFR: the serial of the SOA the client sent in the authority section (RFC 1995
+    /// section 3).
+    pub ixfr_serial: Option<u32>,
 }
 
 impl Query<'_> {
@@ -99,6 +102,7 @@ pub fn parse(packet: &[u8]) -> Result<Query<'_>, QueryError> {
         qclass: 0,
         edns: None,
         additional_start: 0,
+        ixfr_serial: None,
     };
     let qdcount = u16_at(packet, 4).unwrap_or(0);
     let ancount = u16_at(packet, 6).unwrap_or(0);
@@ -152,8 +156,33 @@ pub fn parse(packet: &[u8]) -> Result<Query<'_>, QueryError> {
     if opcode != 0 {
         return Err(QueryError::NotImp);
     }
-    if ancount != 0 || nscount != 0 {
+    if ancount != 0 {
         return Err(QueryError::FormErr);
+    }
+    match (nscount, q.qtype) {
+        (0, _) => {}
+        // RFC 1995 section 3: an IXFR carries the client's SOA in the authority section.
+        (1, 251) => {
+            pos = skip_name(packet, pos).ok_or(QueryError::FormErr)?;
+            let rtype = u16_at(packet, pos).ok_or(QueryError::FormErr)?;
+            let rdlen = u16_at(packet, pos + 8).ok_or(QueryError::FormErr)? as usize;
+            let rdata = pos + 10;
+            let end = rdata + rdlen;
+            if rtype != 6 || end > packet.len() {
+                return Err(QueryError::FormErr);
+            }
+            let after_mname = skip_name(packet, rdata).ok_or(QueryError::FormErr)?;
+            let after_rname = skip_name(packet, after_mname).ok_or(QueryError::FormErr)?;
+            if after_rname + 20 > end {
+                return Err(QueryError::FormErr);
+            }
+            let serial = &packet[after_rname..after_rname + 4];
+            q.ixfr_serial = Some(u32::from_be_bytes([
+                serial[0], serial[1], serial[2], serial[3],
+            ]));
+            pos = end;
+        }
+        _ => return Err(QueryError::FormErr),
     }
     // Additional section: at most one OPT (RFC 6891 section 6.1.1), which must have the root
     // as owner.
@@ -283,6 +312,26 @@ mod tests {
         p[2] |= 0x80;
         assert_eq!(parse(&p).err(), Some(QueryError::Ignore));
         assert_eq!(parse(&p[..5]).err(), Some(QueryError::Ignore));
+    }
+
+    #[test]
+    fn an_ixfr_query_carries_the_clients_serial() {
+        // Authority: example. SOA with compressed names pointing at the question.
+        let mut auth = vec![
+            0xc0, 0x0c, 0, 6, 0, 1, 0, 0, 0, 0, 0, 24, 0xc0, 0x0c, 0xc0, 0x0c,
+        ];
+        auth.extend_from_slice(&42u32.to_be_bytes());
+        auth.extend_from_slice(&[0; 16]);
+        let mut p = query(b"\x07example\x00", 251, &auth, 0);
+        p[9] = 1; // NSCOUNT
+        assert_eq!(parse(&p).unwrap().ixfr_serial, Some(42));
+        let mut p = query(b"\x07example\x00", 1, &auth, 0);
+        p[9] = 1;
+        assert_eq!(
+            parse(&p).err(),
+            Some(QueryError::FormErr),
+            "authority only for IXFR"
+        );
     }
 
     #[test]

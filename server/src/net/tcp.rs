@@ -17,6 +17,8 @@ use crate::acl::Acl;
 use crate::answer::{Outcome, Transport};
 use crate::net::{RCODE_REFUSED, RespondFn, write_error_reply};
 use crate::xfr::axfr::send_axfr;
+use crate::xfr::ixfr::send_ixfr;
+use zones::serial::Serial;
 
 //------------ TcpShared -----------------------------------------------------
 
@@ -101,7 +103,10 @@ async fn connection(
         match (shared.respond)(&catalog, &query, Transport::Tcp, &mut out) {
             Outcome::Reply => {}
             Outcome::Drop => continue,
-            Outcome::Transfer(index) => {
+            Outcome::Transfer {
+                zone: index,
+                ixfr_serial,
+            } => {
                 let Some(snapshot) = catalog.zone(index) else {
                     if !write_error_reply(&query, RCODE_REFUSED, &mut out) {
                         continue;
@@ -121,6 +126,33 @@ async fn connection(
                     continue;
                 }
                 let started = std::time::Instant::now();
+                if let Some(client) = ixfr_serial {
+                    let sent = send_ixfr(
+                        snapshot,
+                        &query,
+                        Serial(client),
+                        &mut writer,
+                        shared.idle_timeout,
+                    )
+                    .await;
+                    match sent {
+                        Ok((kind, messages)) => tracing::info!(
+                            %peer,
+                            zone = %zone.origin,
+                            from = client,
+                            to = snapshot.serial,
+                            ?kind,
+                            messages,
+                            elapsed_ms = started.elapsed().as_millis() as u64,
+                            "IXFR sent"
+                        ),
+                        Err(e) => {
+                            tracing::warn!(%peer, zone = %zone.origin, error = %e, "IXFR failed");
+                            return Ok(());
+                        }
+                    }
+                    continue;
+                }
                 match send_axfr(zone, &query, &mut writer, shared.idle_timeout).await {
                     Ok(messages) => tracing::info!(
                         %peer,
@@ -170,7 +202,10 @@ mod tests {
     fn stand_in(_: &Catalog, q: &[u8], _: Transport, out: &mut Vec<u8>) -> Outcome {
         let qtype = crate::net::question(q).map(|qs| &qs[qs.len() - 4..qs.len() - 2]);
         if qtype == Some(&[0, 252][..]) {
-            return Outcome::Transfer(0);
+            return Outcome::Transfer {
+                zone: 0,
+                ixfr_serial: None,
+            };
         }
         write_error_reply(q, RCODE_REFUSED, out);
         Outcome::Reply

@@ -158,7 +158,7 @@ where
                 Outcome::Reply => true,
                 Outcome::Drop => false,
                 // Transfers need TCP (RFC 5936 section 4.2).
-                Outcome::Transfer(_) => write_error_reply(query, RCODE_REFUSED, out),
+                Outcome::Transfer { .. } => write_error_reply(query, RCODE_REFUSED, out),
             };
             if send && !out.is_empty() {
                 batch.replies.push(i);
@@ -452,7 +452,10 @@ mod tests {
     #[test]
     fn transfers_over_udp_are_refused() {
         let server = UdpServer::start_with("127.0.0.1:0".parse().unwrap(), 1, || {
-            |_: &[u8], _: &mut Vec<u8>| Outcome::Transfer(0)
+            |_: &[u8], _: &mut Vec<u8>| Outcome::Transfer {
+                zone: 0,
+                ixfr_serial: None,
+            }
         })
         .unwrap();
         let client = UdpSocket::bind("127.0.0.1:0").unwrap();

@@ -49,7 +49,15 @@ pub async fn send_axfr<W: AsyncWrite + Unpin>(
     w: &mut W,
     write_timeout: Duration,
 ) -> Result<usize, AxfrError> {
-    let mut stream = AxfrStream::new(zone, query)?;
+    send_stream(AxfrStream::new(zone, query)?, w, write_timeout).await
+}
+
+/// Sends every message of `stream` onto `w`; returns the number of messages.
+pub async fn send_stream<W: AsyncWrite + Unpin>(
+    mut stream: AxfrStream<'_>,
+    w: &mut W,
+    write_timeout: Duration,
+) -> Result<usize, AxfrError> {
     let mut buf = Vec::with_capacity(SOFT_LIMIT + 1024);
     let mut messages = 0;
     while stream.next_message(&mut buf)? {
@@ -94,6 +102,22 @@ impl<'z> AxfrStream<'z> {
                 .chain(body)
                 .chain(std::iter::once((soa, 0))),
         );
+        Ok(Self {
+            records: records.peekable(),
+            id: [query[0], query[1]],
+            rd: query[2] & 0x01,
+            question: Some(q),
+        })
+    }
+
+    /// A transfer of exactly `records` (each an RRset and the index of one of its rdatas), in
+    /// that order, answering `query`: how IXFR (RFC 1995) sends its sequence of SOAs and
+    /// changes with the same message writer.
+    pub fn from_records(
+        records: Box<dyn Iterator<Item = (&'z Rrset, usize)> + Send + 'z>,
+        query: &'z [u8],
+    ) -> Result<Self, AxfrError> {
+        let q = question(query).ok_or(AxfrError::BadQuery)?;
         Ok(Self {
             records: records.peekable(),
             id: [query[0], query[1]],

@@ -1,3 +1,4 @@
-//! Zone transfers: AXFR out ([`axfr`], RFC 5936).
+//! Zone transfers out: AXFR ([`axfr`], RFC 5936) and IXFR ([`ixfr`], RFC 1995).
 
 pub mod axfr;
+pub mod ixfr;

@@ -506,7 +506,10 @@ fn axfr_is_a_transfer_over_tcp_and_refused_over_udp() {
     let p = query_bytes("example.com.", 252, None);
     assert_eq!(
         respond(&catalog(), &p, Transport::Tcp, &mut out),
-        Outcome::Transfer(0)
+        Outcome::Transfer {
+            zone: 0,
+            ixfr_serial: None
+        }
     );
     let m = Message::from_vec(&ask_bytes(&p, Transport::Udp).unwrap()).unwrap();
     assert_eq!(m.metadata.response_code, ResponseCode::FormErr);

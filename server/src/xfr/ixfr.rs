@@ -1,0 +1,91 @@
+//! IXFR out (RFC 1995) from the history the snapshot carries.
+//!
+//! A client at the current serial gets the SOA alone (section 4). A client whose serial the
+//! history reaches gets, after the new SOA, each diff as "old SOA, removed records, new SOA,
+//! added records", and the new SOA again at the end. Anything else (a serial the journal no
+//! longer holds, or one newer than ours) gets the whole zone in AXFR form, which RFC 1995
+//! section 4 allows and every secondary understands.
+
+use std::time::Duration;
+
+use tokio::io::AsyncWrite;
+use zones::diff::Diff;
+use zones::serial::Serial;
+use zones::snapshot::ZoneSnapshot;
+use zones::{Record, Rrset};
+
+use super::axfr::{AxfrError, AxfrStream, send_axfr, send_stream};
+
+/// What an IXFR answer holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IxfrKind {
+    /// The client is current: our SOA only.
+    UpToDate,
+    /// The diffs since the client's serial.
+    Incremental {
+        /// How many diffs.
+        diffs: usize,
+    },
+    /// The whole zone (AXFR form).
+    Full,
+}
+
+/// Sends the IXFR answer for a client at `client` onto `w`. Returns what was sent and the
+/// number of messages.
+pub async fn send_ixfr<W: AsyncWrite + Unpin>(
+    snapshot: &ZoneSnapshot,
+    query: &[u8],
+    client: Serial,
+    w: &mut W,
+    write_timeout: Duration,
+) -> Result<(IxfrKind, usize), AxfrError> {
+    let zone = &snapshot.zone;
+    let soa = zone
+        .soa()
+        .filter(|s| !s.rdatas.is_empty())
+        .ok_or_else(|| AxfrError::NoSoa(zone.origin.to_string()))?;
+    let current = Serial(snapshot.serial);
+    if client == current {
+        let one: Box<dyn Iterator<Item = (&Rrset, usize)> + Send> =
+            Box::new(std::iter::once((soa, 0)));
+        let n = send_stream(AxfrStream::from_records(one, query)?, w, write_timeout).await?;
+        return Ok((IxfrKind::UpToDate, n));
+    }
+    let Some(diffs) = snapshot.diffs_since(client) else {
+        let n = send_axfr(zone, query, w, write_timeout).await?;
+        return Ok((IxfrKind::Full, n));
+    };
+    let sequence = sequence(soa, diffs);
+    let items: Box<dyn Iterator<Item = (&Rrset, usize)> + Send> =
+        Box::new(sequence.iter().map(|set| (set, 0)));
+    let n = send_stream(AxfrStream::from_records(items, query)?, w, write_timeout).await?;
+    Ok((IxfrKind::Incremental { diffs: diffs.len() }, n))
+}
+
+/// The IXFR record sequence (RFC 1995 section 4), one record per one-rdata set.
+fn sequence(current_soa: &Rrset, diffs: &[std::sync::Arc<Diff>]) -> Vec<Rrset> {
+    let one = |r: &Record| {
+        let mut set = Rrset::new(r.owner.clone(), r.rtype, r.class, r.ttl);
+        set.rdatas.push(r.rdata.clone());
+        set
+    };
+    let soa = {
+        let mut set = Rrset::new(
+            current_soa.owner.clone(),
+            current_soa.rtype,
+            current_soa.class,
+            current_soa.ttl,
+        );
+        set.rdatas.push(current_soa.rdatas[0].clone());
+        set
+    };
+    let mut out = vec![soa.clone()];
+    for d in diffs {
+        out.push(one(&d.soa_from));
+        out.extend(d.removed.iter().map(one));
+        out.push(one(&d.soa_to));
+        out.extend(d.added.iter().map(one));
+    }
+    out.push(soa);
+    out
+}
