@@ -8,7 +8,8 @@ mod common;
 use std::fs;
 
 use common::{
-    Daned, KnotSecondary, free_port, require_tool, run_ok, serial_at, sorted_axfr, wait_for_serial,
+    Daned, KnotSecondary, NsdSecondary, free_port, require_tool, run_ok, serial_at, sorted_axfr,
+    wait_for_serial,
 };
 
 const ZONE: &str = "$ORIGIN example.com.\n$TTL 300\n@ SOA ns hm 1 3600 600 86400 60\n@ NS ns\n\
@@ -116,4 +117,50 @@ fn a_knot_secondary_follows_every_change_by_notify_and_ixfr() {
     )
     .unwrap();
     run_ok("ldns-verify-zone", &[copy.to_str().unwrap()]);
+}
+
+#[test]
+fn an_nsd_secondary_follows_a_change_by_notify_and_ixfr() {
+    for tool in ["nsd", "kdig"] {
+        require_tool(tool);
+    }
+    let nsd_port = free_port();
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("example.com.zone"), ZONE).unwrap();
+    let tail = format!(
+        "[[zone]]\nname = \"example.com\"\nfile = \"example.com.zone\"\n\
+         allow_transfer = [\"127.0.0.0/8\"]\nnotify = [\"127.0.0.1:{nsd_port}\"]\n"
+    );
+    let daned = Daned::start_in(dir, &tail, "example.com");
+    let nsd = NsdSecondary::start("example.com", nsd_port, daned.port);
+    let first = serial_at(daned.port, "example.com").unwrap();
+    assert!(
+        wait_for_serial(nsd.port, "example.com", first),
+        "bootstrap failed:\n{}",
+        nsd.log()
+    );
+
+    let file = daned.dir.path().join("example.com.zone");
+    fs::write(&file, format!("{ZONE}www A 192.0.2.80\n")).unwrap();
+    daned.cli(&["reload", "-c", daned.config.to_str().unwrap()]);
+    assert!(
+        wait_for_serial(nsd.port, "example.com", first + 1),
+        "no NOTIFY/IXFR:\n{}\n{}",
+        nsd.log(),
+        daned.log()
+    );
+    let ixfr = daned
+        .log()
+        .lines()
+        .any(|l| l.contains("IXFR sent") && l.contains("Incremental"));
+    assert!(ixfr, "NSD did not fetch by IXFR:\n{}", daned.log());
+    let www = common::kdig(&[
+        "@127.0.0.1",
+        "-p",
+        &nsd.port.to_string(),
+        "www.example.com",
+        "A",
+        "+short",
+    ]);
+    assert_eq!(www.trim(), "192.0.2.80", "NSD serves the change");
 }

@@ -438,6 +438,56 @@ impl KnotSecondary {
     }
 }
 
+/// An NSD secondary of `zone` (one server process), pulling from a primary at
+/// `primary_port` and accepting its NOTIFY, listening on `port`.
+pub struct NsdSecondary {
+    /// The process (nsd -d: stays in the foreground).
+    pub proc: Proc,
+    /// Its port.
+    pub port: u16,
+    /// Its log.
+    pub log: PathBuf,
+    /// Its folder.
+    pub dir: TempDir,
+}
+
+impl NsdSecondary {
+    /// Starts it; returns once it serves the zone.
+    pub fn start(zone: &str, port: u16, primary_port: u16) -> Self {
+        require_tool("nsd");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let d = dir.path().display();
+        let log = dir.path().join("nsd.log");
+        let conf = format!(
+            "server:\n    ip-address: 127.0.0.1@{port}\n    server-count: 1\n    username: \"\"\n    \
+             zonesdir: \"{d}\"\n    database: \"\"\n    pidfile: \"{d}/nsd.pid\"\n    xfrdfile: \"{d}/xfrd.state\"\n    \
+             zonelistfile: \"{d}/zone.list\"\n    logfile: \"{log}\"\n    chroot: \"\"\n    verbosity: 2\n\
+             remote-control:\n    control-enable: no\n\
+             zone:\n    name: {zone}\n    zonefile: {zone}.zone\n    request-xfr: 127.0.0.1@{primary_port} NOKEY\n    allow-notify: 127.0.0.1 NOKEY\n",
+            log = log.display(),
+        );
+        let conf_path = dir.path().join("nsd.conf");
+        fs::write(&conf_path, conf).expect("conf");
+        let out = dir.path().join("nsd.out");
+        let mut proc = Proc::spawn(
+            Command::new("nsd").arg("-d").arg("-c").arg(&conf_path),
+            &out,
+        );
+        wait_for_soa(port, zone, &mut proc, &out);
+        Self {
+            proc,
+            port,
+            log,
+            dir,
+        }
+    }
+
+    /// NSD's log.
+    pub fn log(&self) -> String {
+        fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
 /// The SOA serial `port` serves for `zone`.
 pub fn serial_at(port: u16, zone: &str) -> Option<u32> {
     let out = kdig(&["@127.0.0.1", "-p", &port.to_string(), zone, "SOA", "+short"]);
