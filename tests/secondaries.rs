@@ -164,3 +164,113 @@ fn an_nsd_secondary_follows_a_change_by_notify_and_ixfr() {
     ]);
     assert_eq!(www.trim(), "192.0.2.80", "NSD serves the change");
 }
+
+const SECRET: &str = "270Ly/kcRrg/fZ+laoBQmMSKt96fmAQ6hh+Y91K4P8k=";
+
+#[test]
+fn transfers_and_notify_are_authenticated_with_tsig() {
+    for tool in ["knotd", "kdig"] {
+        require_tool(tool);
+    }
+    let knot_port = free_port();
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("example.com.zone"), ZONE).unwrap();
+    let tail = format!(
+        "[[tsig_key]]\nname = \"sec1\"\nalgorithm = \"hmac-sha256\"\nsecret = \"{SECRET}\"\n\n\
+         [[zone]]\nname = \"example.com\"\nfile = \"example.com.zone\"\n\
+         allow_transfer = [\"127.0.0.1 key:sec1\"]\nnotify = [\"127.0.0.1:{knot_port} key:sec1\"]\n"
+    );
+    let daned = Daned::start_in(dir, &tail, "example.com");
+    let p = daned.port.to_string();
+
+    // Refused: no key, a wrong key, an unknown key.
+    let none = common::kdig(&["@127.0.0.1", "-p", &p, "example.com", "AXFR"]);
+    assert!(
+        none.contains("REFUSED"),
+        "unsigned AXFR must be refused:\n{none}"
+    );
+    let wrong = common::kdig(&[
+        "-y",
+        "hmac-sha256:sec1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+        "@127.0.0.1",
+        "-p",
+        &p,
+        "example.com",
+        "AXFR",
+    ]);
+    assert!(
+        wrong.contains("BADSIG"),
+        "wrong secret must give BADSIG:\n{wrong}"
+    );
+    let unknown = common::kdig(&[
+        "-y",
+        &format!("hmac-sha256:other:{SECRET}"),
+        "@127.0.0.1",
+        "-p",
+        &p,
+        "example.com",
+        "SOA",
+    ]);
+    assert!(
+        unknown.contains("BADKEY"),
+        "unknown key must give BADKEY:\n{unknown}"
+    );
+    // kdig checks the signature of every message of the signed transfer.
+    let good = common::kdig(&[
+        "-y",
+        &format!("hmac-sha256:sec1:{SECRET}"),
+        "@127.0.0.1",
+        "-p",
+        &p,
+        "example.com",
+        "AXFR",
+    ]);
+    assert!(
+        good.contains("TSIG") && !good.contains(";; WARNING") && !good.contains(";; ERROR"),
+        "{good}"
+    );
+
+    // A knotd secondary with the key bootstraps, receives the signed NOTIFY and fetches by IXFR.
+    let knot =
+        KnotSecondary::start_with_key("example.com", knot_port, daned.port, Some(("sec1", SECRET)));
+    let first = serial_at(daned.port, "example.com").unwrap();
+    assert!(
+        wait_for_serial(knot.port, "example.com", first),
+        "bootstrap failed:\n{}",
+        knot.log()
+    );
+    fs::write(
+        daned.dir.path().join("example.com.zone"),
+        format!("{ZONE}www A 192.0.2.80\n"),
+    )
+    .unwrap();
+    daned.cli(&["reload", "-c", daned.config.to_str().unwrap()]);
+    assert!(
+        wait_for_serial(knot.port, "example.com", first + 1),
+        "{}\n{}",
+        knot.log(),
+        daned.log()
+    );
+    assert!(knot.log().contains("IXFR, incoming"), "{}", knot.log());
+    assert!(
+        daned.log().contains("NOTIFY acknowledged"),
+        "{}",
+        daned.log()
+    );
+    for bad in ["BADSIG", "BADKEY", "BADTIME"] {
+        assert!(!knot.log().contains(bad), "{}", knot.log());
+    }
+}
+
+#[test]
+fn transfers_from_a_disallowed_address_are_refused() {
+    require_tool("kdig");
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("example.com.zone"), ZONE).unwrap();
+    let tail = "[[zone]]\nname = \"example.com\"\nfile = \"example.com.zone\"\nallow_transfer = [\"192.0.2.0/24\"]\n";
+    let daned = Daned::start_in(dir, tail, "example.com");
+    for qtype in ["AXFR", "IXFR=1"] {
+        let out = daned.kdig(&["example.com", qtype]);
+        assert!(out.contains("REFUSED"), "{qtype}: {out}");
+    }
+}

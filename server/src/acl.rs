@@ -1,7 +1,8 @@
 //! Access control lists for zone transfers (`allow_transfer`).
 //!
-//! An entry is an address range today; TSIG keys (`key:NAME`, RFC 8945) come later. The entry
-//! type is an enum so that it can grow without changing its callers.
+//! An entry is an address range ("192.0.2.0/24"), a TSIG key ("key:sec1", RFC 8945: the
+//! request must be signed with it), or both ("192.0.2.0/24 key:sec1"). A client is allowed
+//! when any entry matches.
 
 use std::net::IpAddr;
 
@@ -22,6 +23,10 @@ pub struct Acl {
 pub enum AclEntry {
     /// An address or address range ("192.0.2.1", "127.0.0.0/8", "::1").
     Range(IpNet),
+    /// Any client whose request is signed with this TSIG key ("key:NAME").
+    Key(String),
+    /// A client in the range whose request is signed with the key ("RANGE key:NAME").
+    RangeAndKey(IpNet, String),
 }
 
 /// Why an ACL entry was refused.
@@ -31,9 +36,9 @@ pub enum AclError {
     /// The entry is neither an address nor a range.
     #[error("{0:?} is not an address or address range (e.g. 192.0.2.0/24, ::1)")]
     BadRange(String),
-    /// `key:NAME` entries need TSIG (RFC 8945), which daned does not implement yet.
-    #[error("{0:?}: TSIG keys are not supported yet; use address ranges")]
-    KeyUnsupported(String),
+    /// A `key:NAME` entry names no `[[tsig_key]]`.
+    #[error("{0:?}: no [[tsig_key]] with that name")]
+    UnknownKey(String),
 }
 
 impl Acl {
@@ -46,11 +51,23 @@ impl Acl {
         Ok(Self { entries })
     }
 
-    /// Whether a client at `addr` (no TSIG) may transfer.
-    pub fn allows(&self, addr: IpAddr) -> bool {
+    /// Whether a client at `addr` may transfer, its request signed with the TSIG key named
+    /// `key` (already verified) or unsigned (`None`).
+    pub fn allows(&self, addr: IpAddr, key: Option<&str>) -> bool {
         let addr = canonical_ip(addr);
+        let key_is = |name: &str| key.is_some_and(|k| k.eq_ignore_ascii_case(name));
         self.entries.iter().any(|e| match e {
             AclEntry::Range(net) => net.contains(&addr),
+            AclEntry::Key(name) => key_is(name),
+            AclEntry::RangeAndKey(net, name) => net.contains(&addr) && key_is(name),
+        })
+    }
+
+    /// The key names the entries refer to (checked against `[[tsig_key]]` at load).
+    pub fn key_names(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().filter_map(|e| match e {
+            AclEntry::Key(n) | AclEntry::RangeAndKey(_, n) => Some(n.as_str()),
+            AclEntry::Range(_) => None,
         })
     }
 
@@ -64,8 +81,21 @@ impl AclEntry {
     /// Parses one entry.
     pub fn parse(text: &str) -> Result<Self, AclError> {
         let t = text.trim();
-        if t.starts_with("key:") {
-            return Err(AclError::KeyUnsupported(text.to_owned()));
+        if let Some(name) = t.strip_prefix("key:") {
+            return Ok(Self::Key(name.trim_end_matches('.').to_string()));
+        }
+        if let Some((range, key)) = t.split_once(char::is_whitespace) {
+            let key = key.trim();
+            let Some(name) = key.strip_prefix("key:") else {
+                return Err(AclError::BadRange(text.to_owned()));
+            };
+            let Self::Range(net) = Self::parse(range)? else {
+                return Err(AclError::BadRange(text.to_owned()));
+            };
+            return Ok(Self::RangeAndKey(
+                net,
+                name.trim_end_matches('.').to_string(),
+            ));
         }
         if let Ok(net) = t.parse::<IpNet>() {
             return Ok(Self::Range(net.trunc()));
@@ -99,33 +129,35 @@ mod tests {
     #[test]
     fn ranges_and_single_addresses_match() {
         let acl = Acl::parse(&["127.0.0.0/8", "::1", "192.0.2.7"]).unwrap();
-        assert!(acl.allows(ip("127.0.0.1")));
-        assert!(acl.allows(ip("127.255.1.2")));
-        assert!(acl.allows(ip("::1")));
-        assert!(acl.allows(ip("192.0.2.7")));
-        assert!(!acl.allows(ip("192.0.2.8")));
-        assert!(!acl.allows(ip("::2")));
-        assert!(!acl.allows(ip("10.0.0.1")));
+        assert!(acl.allows(ip("127.0.0.1"), None));
+        assert!(acl.allows(ip("127.255.1.2"), None));
+        assert!(acl.allows(ip("::1"), None));
+        assert!(acl.allows(ip("192.0.2.7"), None));
+        assert!(!acl.allows(ip("192.0.2.8"), None));
+        assert!(!acl.allows(ip("::2"), None));
+        assert!(!acl.allows(ip("10.0.0.1"), None));
     }
 
     #[test]
     fn mapped_ipv4_clients_match_ipv4_ranges() {
         let acl = Acl::parse(&["192.0.2.0/24"]).unwrap();
-        assert!(acl.allows(ip("::ffff:192.0.2.1")));
+        assert!(acl.allows(ip("::ffff:192.0.2.1"), None));
     }
 
     #[test]
     fn an_empty_acl_allows_nobody() {
         let acl = Acl::parse::<&str>(&[]).unwrap();
-        assert!(!acl.allows(ip("127.0.0.1")));
+        assert!(!acl.allows(ip("127.0.0.1"), None));
     }
 
     #[test]
-    fn key_entries_and_garbage_are_errors_not_silent_allows() {
-        assert!(matches!(
-            Acl::parse(&["key:xfr"]),
-            Err(AclError::KeyUnsupported(_))
-        ));
+    fn key_entries_need_the_key_and_garbage_is_an_error() {
+        let acl = Acl::parse(&["key:xfr", "192.0.2.0/24 key:other"]).unwrap();
+        assert!(acl.allows(ip("203.0.113.1"), Some("xfr")));
+        assert!(!acl.allows(ip("203.0.113.1"), None));
+        assert!(!acl.allows(ip("203.0.113.1"), Some("other")));
+        assert!(acl.allows(ip("192.0.2.9"), Some("other")));
+        assert!(!acl.allows(ip("192.0.2.9"), None));
         assert!(matches!(
             Acl::parse(&["localhost"]),
             Err(AclError::BadRange(_))

@@ -14,6 +14,7 @@ use crate::acl::{Acl, AclError};
 use crate::policy::Policy;
 pub use crate::policy::PolicyConfig;
 use crate::signing::ZoneSigning;
+use crate::tsig::{TsigAlgorithm, TsigKey};
 use zones::serial::SerialPolicy;
 
 //------------ Config --------------------------------------------------------
@@ -29,6 +30,8 @@ pub struct Config {
     pub zones: Vec<ZoneConfig>,
     /// Every `[policy.NAME]`.
     pub policies: BTreeMap<String, PolicyConfig>,
+    /// Every `[[tsig_key]]`.
+    pub tsig_keys: Vec<TsigKey>,
 }
 
 /// The `[server]` table.
@@ -64,7 +67,16 @@ pub struct ZoneConfig {
     /// How the SOA serial moves on each change.
     pub serial_policy: SerialPolicy,
     /// Secondaries sent a NOTIFY (RFC 1996) on every serial change.
-    pub notify: Vec<SocketAddr>,
+    pub notify: Vec<NotifyTarget>,
+}
+
+/// One `notify` entry: where, and with which TSIG key (if any) the NOTIFY is signed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotifyTarget {
+    /// Address and port.
+    pub addr: SocketAddr,
+    /// Name of the `[[tsig_key]]` that signs it.
+    pub key: Option<String>,
 }
 
 //------------ ConfigError ---------------------------------------------------
@@ -116,6 +128,22 @@ struct RawConfig {
     /// `[policy.NAME]`.
     #[serde(default)]
     policy: BTreeMap<String, PolicyConfig>,
+    /// `[[tsig_key]]`.
+    #[serde(default)]
+    tsig_key: Vec<RawTsigKey>,
+}
+
+/// `[[tsig_key]]` as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTsigKey {
+    /// Key name, as the secondaries know it.
+    name: String,
+    /// "hmac-sha256" (default), "hmac-sha512" or "hmac-sha1".
+    #[serde(default)]
+    algorithm: Option<String>,
+    /// The secret, base64.
+    secret: String,
 }
 
 /// `[server]` as written.
@@ -259,6 +287,38 @@ impl Config {
             tcp_max_connections: raw.server.tcp_max_connections,
         };
 
+        let mut tsig_keys: Vec<TsigKey> = Vec::new();
+        for k in &raw.tsig_key {
+            let what = format!("tsig_key {:?}", k.name);
+            let algorithm = match k.algorithm.as_deref() {
+                None => TsigAlgorithm::HmacSha256,
+                Some(a) => TsigAlgorithm::from_name(a).ok_or_else(|| {
+                    invalid(
+                        &what,
+                        format!(
+                            "algorithm {a:?} is not one of hmac-sha256, hmac-sha512, hmac-sha1"
+                        ),
+                    )
+                })?,
+            };
+            let secret = data_encoding::BASE64
+                .decode(k.secret.trim().as_bytes())
+                .map_err(|e| invalid(&what, format!("secret is not base64: {e}")))?;
+            if secret.is_empty() {
+                return Err(invalid(&what, "empty secret".into()));
+            }
+            if tsig_keys
+                .iter()
+                .any(|o| o.name.eq_ignore_ascii_case(k.name.trim_end_matches('.')))
+            {
+                return Err(invalid(&what, "key listed twice".into()));
+            }
+            let key = TsigKey::new(&k.name, algorithm, &secret)
+                .ok_or_else(|| invalid(&what, "bad key name".into()))?;
+            tsig_keys.push(key);
+        }
+        let known_key = |name: &str| tsig_keys.iter().any(|k| k.name.eq_ignore_ascii_case(name));
+
         let mut policies = BTreeMap::new();
         for (name, policy) in &raw.policy {
             let checked = Policy::from_config(name, policy)
@@ -278,6 +338,12 @@ impl Config {
             let allow_transfer = Acl::parse(&z.allow_transfer).map_err(|e: AclError| {
                 invalid(&format!("{what}: allow_transfer"), e.to_string())
             })?;
+            if let Some(unknown) = allow_transfer.key_names().find(|n| !known_key(n)) {
+                return Err(invalid(
+                    &format!("{what}: allow_transfer"),
+                    AclError::UnknownKey(unknown.to_string()).to_string(),
+                ));
+            }
             if let Some(p) = &z.policy {
                 if !raw.policy.contains_key(p) && p != "default" {
                     return Err(invalid(&what, format!("no [policy.{p}]")));
@@ -307,20 +373,43 @@ impl Config {
             };
             let mut notify = Vec::new();
             for target in &z.notify {
-                let addr = target
+                let bad = || {
+                    invalid(
+                        &format!("{what}: notify"),
+                        format!("{target:?}: want ADDRESS[:PORT] [key:NAME]"),
+                    )
+                };
+                let mut parts = target.split_whitespace();
+                let addr_text = parts.next().ok_or_else(bad)?;
+                let addr = addr_text
                     .parse::<SocketAddr>()
                     .or_else(|_| {
-                        target
+                        addr_text
                             .parse::<std::net::IpAddr>()
                             .map(|ip| SocketAddr::new(ip, 53))
                     })
-                    .map_err(|_| {
-                        invalid(
-                            &format!("{what}: notify"),
-                            format!("{target:?}: want ADDRESS or ADDRESS:PORT"),
-                        )
-                    })?;
-                notify.push(addr);
+                    .map_err(|_| bad())?;
+                let key = match parts.next() {
+                    None => None,
+                    Some(k) => {
+                        let name = k
+                            .strip_prefix("key:")
+                            .ok_or_else(bad)?
+                            .trim_end_matches('.')
+                            .to_string();
+                        if !known_key(&name) {
+                            return Err(invalid(
+                                &format!("{what}: notify"),
+                                AclError::UnknownKey(name).to_string(),
+                            ));
+                        }
+                        Some(name)
+                    }
+                };
+                if parts.next().is_some() {
+                    return Err(bad());
+                }
+                notify.push(NotifyTarget { addr, key });
             }
             zones.push(ZoneConfig {
                 name,
@@ -339,6 +428,7 @@ impl Config {
             server,
             zones,
             policies: raw.policy,
+            tsig_keys,
         })
     }
 }

@@ -18,4 +18,5 @@ pub mod pipeline;
 pub mod policy;
 pub mod signing;
 pub mod tlsa;
+pub mod tsig;
 pub mod xfr;

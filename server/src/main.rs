@@ -72,6 +72,14 @@ enum Command {
         #[command(subcommand)]
         action: Option<KeysAction>,
     },
+    /// Make a new TSIG key and print it for daned, BIND and Knot.
+    TsigKeygen {
+        /// The key's name (the same on both sides of a transfer).
+        name: String,
+        /// hmac-sha256 (default), hmac-sha512 or hmac-sha1.
+        #[arg(long, default_value = "hmac-sha256")]
+        algorithm: String,
+    },
     /// Print TLSA record data for a certificate (PEM or DER), like hash-slinger's `tlsa`.
     Tlsa {
         /// Certificate file (the first certificate of a chain is used).
@@ -126,6 +134,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Some(Command::Serve { config }) => {
             let config = Config::load(&config)?;
+            daned::tsig::install_keys(config.tsig_keys.clone());
             daemon::run(&config)?;
         }
         Some(Command::Check { config }) => {
@@ -241,6 +250,22 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ),
                 None => println!("{}", derive::rdata_to_text(&rdata)),
             }
+        }
+        Some(Command::TsigKeygen { name, algorithm }) => {
+            let alg = daned::tsig::TsigAlgorithm::from_name(&algorithm).with_context(|| {
+                format!("--algorithm {algorithm}: use hmac-sha256, hmac-sha512 or hmac-sha1")
+            })?;
+            let secret = data_encoding::BASE64.encode(&daned::tsig::generate_secret());
+            let name = name.trim_end_matches('.');
+            println!(
+                "# daned (daned.toml)\n[[tsig_key]]\nname = \"{name}\"\nalgorithm = \"{alg}\"\nsecret = \"{secret}\"\n"
+            );
+            println!(
+                "# BIND (named.conf)\nkey \"{name}\" {{\n    algorithm {alg};\n    secret \"{secret}\";\n}};\n"
+            );
+            println!(
+                "# Knot DNS (knot.conf)\nkey:\n  - id: {name}\n    algorithm: {alg}\n    secret: {secret}"
+            );
         }
         None => run_demo(cli.listen)?,
     }

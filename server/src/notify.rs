@@ -7,6 +7,9 @@ use std::time::Duration;
 use tokio::net::UdpSocket;
 use zones::Name;
 
+use crate::config::NotifyTarget;
+use crate::tsig::{ResponseSigner, TsigKey};
+
 /// Attempts per secondary (RFC 1996 section 3.6 leaves the count to the primary).
 const ATTEMPTS: u32 = 5;
 /// Wait for the first acknowledgement; doubled after each attempt.
@@ -38,11 +41,12 @@ pub fn is_ack(reply: &[u8], id: u16) -> bool {
 
 /// Notifies every target about `zone` at `serial`, in the background; each acknowledgement or
 /// final failure is logged.
-pub fn spawn(zone: Name, serial: u32, targets: Vec<SocketAddr>) {
-    for target in targets {
+pub fn spawn(zone: Name, serial: u32, targets: Vec<NotifyTarget>) {
+    for NotifyTarget { addr: target, key } in targets {
         let zone = zone.clone();
+        let key = key.as_deref().and_then(crate::tsig::key_named);
         tokio::spawn(async move {
-            match notify_one(&zone, target).await {
+            match notify_one(&zone, target, key).await {
                 Ok((attempt, rcode)) => {
                     tracing::info!(zone = %zone, serial, %target, attempt, rcode, "NOTIFY acknowledged")
                 }
@@ -55,7 +59,11 @@ pub fn spawn(zone: Name, serial: u32, targets: Vec<SocketAddr>) {
 }
 
 /// Sends NOTIFY to `target` until it answers; returns the attempt and the reply's rcode.
-async fn notify_one(zone: &Name, target: SocketAddr) -> std::io::Result<(u32, u8)> {
+async fn notify_one(
+    zone: &Name,
+    target: SocketAddr,
+    key: Option<&TsigKey>,
+) -> std::io::Result<(u32, u8)> {
     let bind: SocketAddr = if target.is_ipv4() {
         "0.0.0.0:0".parse()
     } else {
@@ -67,7 +75,12 @@ async fn notify_one(zone: &Name, target: SocketAddr) -> std::io::Result<(u32, u8
     let mut buf = [0u8; 512];
     for attempt in 1..=ATTEMPTS {
         let id: u16 = rand_id();
-        socket.send_to(&message(zone, id), target).await?;
+        let mut msg = message(zone, id);
+        if let Some(key) = key {
+            // RFC 8945: a NOTIFY to a secondary that expects a key is signed with it.
+            ResponseSigner::for_request(key, id, crate::answer::signed::unix_now()).sign(&mut msg);
+        }
+        socket.send_to(&msg, target).await?;
         let deadline = tokio::time::Instant::now() + wait;
         loop {
             match tokio::time::timeout_at(deadline, socket.recv_from(&mut buf)).await {

@@ -408,15 +408,32 @@ pub struct KnotSecondary {
 impl KnotSecondary {
     /// Starts it; returns once it serves the zone.
     pub fn start(zone: &str, port: u16, primary_port: u16) -> Self {
+        Self::start_with_key(zone, port, primary_port, None)
+    }
+
+    /// Starts it with a TSIG key (name, base64 secret) for its transfers and for NOTIFY.
+    pub fn start_with_key(
+        zone: &str,
+        port: u16,
+        primary_port: u16,
+        key: Option<(&str, &str)>,
+    ) -> Self {
         require_tool("knotd");
         let dir = tempfile::tempdir().expect("temp dir");
         let d = dir.path().display();
         fs::create_dir_all(dir.path().join("db")).expect("db");
+        let (key_section, key_line) = match key {
+            Some((name, secret)) => (
+                format!("key:\n  - id: {name}\n    algorithm: hmac-sha256\n    secret: {secret}\n"),
+                format!("    key: {name}\n"),
+            ),
+            None => (String::new(), String::new()),
+        };
         let conf = format!(
             "server:\n    listen: 127.0.0.1@{port}\n    rundir: {d}\ndatabase:\n    storage: {d}/db\n\
-             log:\n  - target: stderr\n    any: info\n\
-             remote:\n  - id: primary\n    address: 127.0.0.1@{primary_port}\n\
-             acl:\n  - id: from_primary\n    address: 127.0.0.1\n    action: notify\n  - id: local\n    address: 127.0.0.1\n    action: transfer\n\
+             log:\n  - target: stderr\n    any: info\n{key_section}\
+             remote:\n  - id: primary\n    address: 127.0.0.1@{primary_port}\n{key_line}\
+             acl:\n  - id: from_primary\n    address: 127.0.0.1\n    action: notify\n{key_line}  - id: local\n    address: 127.0.0.1\n    action: transfer\n\
              zone:\n  - domain: {zone}\n    master: primary\n    acl: [from_primary, local]\n    file: {d}/{zone}.zone\n    zonefile-sync: -1\n    journal-content: changes\n    semantic-checks: off\n"
         );
         let conf_path = dir.path().join("knot.conf");

@@ -13,6 +13,7 @@
 
 pub mod lookup;
 pub mod query;
+pub mod signed;
 pub mod writer;
 
 use zones::snapshot::Catalog;
@@ -47,6 +48,8 @@ pub enum Outcome {
         zone: usize,
         /// For IXFR, the client's serial (RFC 1995); `None` for AXFR.
         ixfr_serial: Option<u32>,
+        /// The TSIG key the request was signed with, and what signing the response needs.
+        auth: Option<signed::TransferAuth>,
     },
 }
 
@@ -106,6 +109,9 @@ pub fn respond_with(
             return Outcome::Reply;
         }
     };
+    if q.tsig {
+        return signed::respond_signed(catalog, packet, transport, settings, out);
+    }
     let edns = q.edns.map(|e| e.dnssec_ok);
     if let Some(e) = q.edns
         && e.version != 0
@@ -132,6 +138,7 @@ pub fn respond_with(
             return Outcome::Transfer {
                 zone: index,
                 ixfr_serial: q.ixfr_serial,
+                auth: None,
             };
         }
         if q.qtype == qtype::AXFR {

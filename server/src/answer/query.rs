@@ -58,6 +58,9 @@ pub struct Query<'a> {
     /// For IXFR: the serial of the SOA the client sent in the authority section (RFC 1995
     /// section 3).
     pub ixfr_serial: Option<u32>,
+    /// True when the additional section holds a TSIG record (RFC 8945): the query then takes
+    /// the authenticated path.
+    pub tsig: bool,
 }
 
 impl Query<'_> {
@@ -103,6 +106,7 @@ pub fn parse(packet: &[u8]) -> Result<Query<'_>, QueryError> {
         edns: None,
         additional_start: 0,
         ixfr_serial: None,
+        tsig: false,
     };
     let qdcount = u16_at(packet, 4).unwrap_or(0);
     let ancount = u16_at(packet, 6).unwrap_or(0);
@@ -207,8 +211,11 @@ pub fn parse(packet: &[u8]) -> Result<Query<'_>, QueryError> {
                 version: (ttl_hi & 0xff) as u8,
                 dnssec_ok: ttl_lo & 0x8000 != 0,
             });
-        } else if q.additional_start == 0 {
-            q.additional_start = rr_start;
+        } else {
+            if q.additional_start == 0 {
+                q.additional_start = rr_start;
+            }
+            q.tsig |= rtype == 250;
         }
         pos = end;
     }

@@ -16,6 +16,7 @@ use zones::snapshot::Catalog;
 use crate::acl::Acl;
 use crate::answer::{Outcome, Transport};
 use crate::net::{RCODE_REFUSED, RespondFn, write_error_reply};
+use crate::tsig::ResponseSigner;
 use crate::xfr::axfr::send_axfr;
 use crate::xfr::ixfr::send_ixfr;
 use zones::serial::Serial;
@@ -106,7 +107,18 @@ async fn connection(
             Outcome::Transfer {
                 zone: index,
                 ixfr_serial,
+                auth,
             } => {
+                let key = auth.as_ref().and_then(|a| crate::tsig::keys().get(a.key));
+                let mut signer = match (&auth, key) {
+                    (Some(a), Some(k)) => Some(ResponseSigner::new(
+                        k,
+                        a.request_mac.clone(),
+                        a.original_id,
+                        a.now,
+                    )),
+                    _ => None,
+                };
                 let Some(snapshot) = catalog.zone(index) else {
                     if !write_error_reply(&query, RCODE_REFUSED, &mut out) {
                         continue;
@@ -115,12 +127,16 @@ async fn connection(
                     continue;
                 };
                 let zone = &snapshot.zone;
+                let key_name = key.map(|k| k.name.as_str());
                 let allowed = shared
                     .acl(&zone.origin)
-                    .is_some_and(|acl| acl.allows(peer.ip()));
+                    .is_some_and(|acl| acl.allows(peer.ip(), key_name));
                 if !allowed {
-                    tracing::warn!(%peer, zone = %zone.origin, "AXFR refused by allow_transfer");
+                    tracing::warn!(%peer, zone = %zone.origin, key = key_name.unwrap_or("-"), "transfer refused by allow_transfer");
                     if write_error_reply(&query, RCODE_REFUSED, &mut out) {
+                        if let Some(s) = signer.as_mut() {
+                            s.sign(&mut out);
+                        }
                         write_framed(&mut writer, &mut frame, &out, shared.idle_timeout).await?;
                     }
                     continue;
@@ -133,6 +149,7 @@ async fn connection(
                         Serial(client),
                         &mut writer,
                         shared.idle_timeout,
+                        signer.as_mut(),
                     )
                     .await;
                     match sent {
@@ -153,7 +170,15 @@ async fn connection(
                     }
                     continue;
                 }
-                match send_axfr(zone, &query, &mut writer, shared.idle_timeout).await {
+                match send_axfr(
+                    zone,
+                    &query,
+                    &mut writer,
+                    shared.idle_timeout,
+                    signer.as_mut(),
+                )
+                .await
+                {
                     Ok(messages) => tracing::info!(
                         %peer,
                         zone = %zone.origin,
@@ -205,6 +230,7 @@ mod tests {
             return Outcome::Transfer {
                 zone: 0,
                 ixfr_serial: None,
+                auth: None,
             };
         }
         write_error_reply(q, RCODE_REFUSED, out);

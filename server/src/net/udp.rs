@@ -455,6 +455,7 @@ mod tests {
             |_: &[u8], _: &mut Vec<u8>| Outcome::Transfer {
                 zone: 0,
                 ixfr_serial: None,
+                auth: None,
             }
         })
         .unwrap();

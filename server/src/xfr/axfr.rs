@@ -13,6 +13,7 @@ use tokio::io::{AsyncWrite, AsyncWriteExt};
 use zones::{Name, Rrset, Rtype, Zone};
 
 use crate::net::{HEADER_LEN, question};
+use crate::tsig::ResponseSigner;
 
 /// A message is flushed when the next record could take it past this size.
 pub const SOFT_LIMIT: usize = 16 * 1024;
@@ -48,8 +49,9 @@ pub async fn send_axfr<W: AsyncWrite + Unpin>(
     query: &[u8],
     w: &mut W,
     write_timeout: Duration,
+    signer: Option<&mut ResponseSigner<'_>>,
 ) -> Result<usize, AxfrError> {
-    send_stream(AxfrStream::new(zone, query)?, w, write_timeout).await
+    send_stream(AxfrStream::new(zone, query)?, w, write_timeout, signer).await
 }
 
 /// Sends every message of `stream` onto `w`; returns the number of messages.
@@ -57,10 +59,20 @@ pub async fn send_stream<W: AsyncWrite + Unpin>(
     mut stream: AxfrStream<'_>,
     w: &mut W,
     write_timeout: Duration,
+    mut signer: Option<&mut ResponseSigner<'_>>,
 ) -> Result<usize, AxfrError> {
     let mut buf = Vec::with_capacity(SOFT_LIMIT + 1024);
     let mut messages = 0;
     while stream.next_message(&mut buf)? {
+        if let Some(signer) = signer.as_deref_mut() {
+            // Every message of the transfer is signed, each MAC chained to the previous
+            // (RFC 8945 section 5.3.1).
+            let mut msg = buf.split_off(2);
+            signer.sign(&mut msg);
+            buf.clear();
+            buf.extend_from_slice(&(msg.len() as u16).to_be_bytes());
+            buf.extend_from_slice(&msg);
+        }
         tokio::time::timeout(write_timeout, w.write_all(&buf))
             .await
             .map_err(|_| AxfrError::Stalled)??;

@@ -15,6 +15,7 @@ use zones::snapshot::ZoneSnapshot;
 use zones::{Record, Rrset};
 
 use super::axfr::{AxfrError, AxfrStream, send_axfr, send_stream};
+use crate::tsig::ResponseSigner;
 
 /// What an IXFR answer holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,6 +39,7 @@ pub async fn send_ixfr<W: AsyncWrite + Unpin>(
     client: Serial,
     w: &mut W,
     write_timeout: Duration,
+    signer: Option<&mut ResponseSigner<'_>>,
 ) -> Result<(IxfrKind, usize), AxfrError> {
     let zone = &snapshot.zone;
     let soa = zone
@@ -48,17 +50,29 @@ pub async fn send_ixfr<W: AsyncWrite + Unpin>(
     if client == current {
         let one: Box<dyn Iterator<Item = (&Rrset, usize)> + Send> =
             Box::new(std::iter::once((soa, 0)));
-        let n = send_stream(AxfrStream::from_records(one, query)?, w, write_timeout).await?;
+        let n = send_stream(
+            AxfrStream::from_records(one, query)?,
+            w,
+            write_timeout,
+            signer,
+        )
+        .await?;
         return Ok((IxfrKind::UpToDate, n));
     }
     let Some(diffs) = snapshot.diffs_since(client) else {
-        let n = send_axfr(zone, query, w, write_timeout).await?;
+        let n = send_axfr(zone, query, w, write_timeout, signer).await?;
         return Ok((IxfrKind::Full, n));
     };
     let sequence = sequence(soa, diffs);
     let items: Box<dyn Iterator<Item = (&Rrset, usize)> + Send> =
         Box::new(sequence.iter().map(|set| (set, 0)));
-    let n = send_stream(AxfrStream::from_records(items, query)?, w, write_timeout).await?;
+    let n = send_stream(
+        AxfrStream::from_records(items, query)?,
+        w,
+        write_timeout,
+        signer,
+    )
+    .await?;
     Ok((IxfrKind::Incremental { diffs: diffs.len() }, n))
 }
 

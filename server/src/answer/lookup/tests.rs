@@ -508,7 +508,8 @@ fn axfr_is_a_transfer_over_tcp_and_refused_over_udp() {
         respond(&catalog(), &p, Transport::Tcp, &mut out),
         Outcome::Transfer {
             zone: 0,
-            ixfr_serial: None
+            ixfr_serial: None,
+            auth: None
         }
     );
     let m = Message::from_vec(&ask_bytes(&p, Transport::Udp).unwrap()).unwrap();
