@@ -211,7 +211,7 @@ pub fn verify_request<'k>(msg: &[u8], keys: &'k [TsigKey], now: u64) -> Verified
     let record = match find_tsig(msg) {
         Ok(None) => return Verified::Unsigned,
         Ok(Some(r)) => r,
-        Err(()) => return Verified::Malformed,
+        Err(MalformedTsig) => return Verified::Malformed,
     };
     let Some(key) = keys
         .iter()
@@ -296,46 +296,51 @@ fn digest_variables(
     ctx.update(other);
 }
 
+/// A message whose TSIG record is malformed or not the last record (answered FORMERR).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("malformed message or TSIG record not last (RFC 8945 section 5.1)")]
+pub struct MalformedTsig;
+
 /// Finds the TSIG record, which must be the last record of the message (RFC 8945 section
-/// 5.1). `Err` for a malformed message or a TSIG that is not last.
-pub fn find_tsig(msg: &[u8]) -> Result<Option<TsigRecord>, ()> {
+/// 5.1).
+pub fn find_tsig(msg: &[u8]) -> Result<Option<TsigRecord>, MalformedTsig> {
     if msg.len() < 12 {
-        return Err(());
+        return Err(MalformedTsig);
     }
     let count = |i: usize| u16::from_be_bytes([msg[i], msg[i + 1]]) as usize;
     let (qd, an, ns, ar) = (count(4), count(6), count(8), count(10));
     let mut pos = 12;
     for _ in 0..qd {
-        pos = skip_name(msg, pos).ok_or(())? + 4;
+        pos = skip_name(msg, pos).ok_or(MalformedTsig)? + 4;
     }
     let total = an + ns + ar;
     for i in 0..total {
         let start = pos;
-        let (name_end, name) = read_name(msg, pos).ok_or(())?;
-        let fixed = msg.get(name_end..name_end + 10).ok_or(())?;
+        let (name_end, name) = read_name(msg, pos).ok_or(MalformedTsig)?;
+        let fixed = msg.get(name_end..name_end + 10).ok_or(MalformedTsig)?;
         let rtype = u16::from_be_bytes([fixed[0], fixed[1]]);
         let rdlen = u16::from_be_bytes([fixed[8], fixed[9]]) as usize;
         let rdata = name_end + 10;
         let end = rdata + rdlen;
         if end > msg.len() {
-            return Err(());
+            return Err(MalformedTsig);
         }
         if rtype == TSIG_TYPE {
             if i != total - 1 || ar == 0 {
-                return Err(());
+                return Err(MalformedTsig);
             }
             let rd = &msg[rdata..end];
-            let (alg_end, algorithm) = read_name(msg, rdata).ok_or(())?;
+            let (alg_end, algorithm) = read_name(msg, rdata).ok_or(MalformedTsig)?;
             let o = alg_end - rdata;
-            let field = |at: usize, len: usize| rd.get(o + at..o + at + len).ok_or(());
+            let field = |at: usize, len: usize| rd.get(o + at..o + at + len).ok_or(MalformedTsig);
             let t = field(0, 6)?;
             let time_signed = u64::from_be_bytes([0, 0, t[0], t[1], t[2], t[3], t[4], t[5]]);
-            let fudge = u16::from_be_bytes(field(6, 2)?.try_into().map_err(|_| ())?);
-            let mac_len = u16::from_be_bytes(field(8, 2)?.try_into().map_err(|_| ())?) as usize;
+            let fudge = u16::from_be_bytes(field(6, 2)?.try_into().map_err(|_| MalformedTsig)?);
+            let mac_len = u16::from_be_bytes(field(8, 2)?.try_into().map_err(|_| MalformedTsig)?) as usize;
             let mac = field(10, mac_len)?.to_vec();
             let rest = 10 + mac_len;
-            let original_id = u16::from_be_bytes(field(rest, 2)?.try_into().map_err(|_| ())?);
-            let error = u16::from_be_bytes(field(rest + 2, 2)?.try_into().map_err(|_| ())?);
+            let original_id = u16::from_be_bytes(field(rest, 2)?.try_into().map_err(|_| MalformedTsig)?);
+            let error = u16::from_be_bytes(field(rest + 2, 2)?.try_into().map_err(|_| MalformedTsig)?);
             return Ok(Some(TsigRecord {
                 start,
                 key_name: name,
