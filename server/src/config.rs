@@ -548,10 +548,17 @@ ksk_lifetime = "0"
     }
 
     #[test]
-    fn a_key_acl_entry_is_rejected_until_tsig_exists() {
+    fn key_entries_must_name_a_configured_tsig_key() {
         let text = "[[zone]]\nname = \"a.test\"\nfile = \"a\"\nallow_transfer = [\"key:sec1\"]\n";
         let err = Config::parse(text, Path::new("d.toml")).unwrap_err();
-        assert!(err.to_string().contains("TSIG"), "{err}");
+        assert!(err.to_string().contains("tsig_key"), "{err}");
+        let text = format!(
+            "[[tsig_key]]\nname = \"sec1\"\nsecret = \"c2VjcmV0\"\n\n{text}notify = [\"192.0.2.1 key:sec1\"]\n"
+        );
+        let c = Config::parse(&text, Path::new("d.toml")).unwrap();
+        assert_eq!(c.tsig_keys.len(), 1);
+        assert_eq!(c.zones[0].notify[0].key.as_deref(), Some("sec1"));
+        assert_eq!(c.zones[0].notify[0].addr.port(), 53);
     }
 
     #[test]

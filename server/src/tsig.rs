@@ -336,11 +336,14 @@ pub fn find_tsig(msg: &[u8]) -> Result<Option<TsigRecord>, MalformedTsig> {
             let t = field(0, 6)?;
             let time_signed = u64::from_be_bytes([0, 0, t[0], t[1], t[2], t[3], t[4], t[5]]);
             let fudge = u16::from_be_bytes(field(6, 2)?.try_into().map_err(|_| MalformedTsig)?);
-            let mac_len = u16::from_be_bytes(field(8, 2)?.try_into().map_err(|_| MalformedTsig)?) as usize;
+            let mac_len =
+                u16::from_be_bytes(field(8, 2)?.try_into().map_err(|_| MalformedTsig)?) as usize;
             let mac = field(10, mac_len)?.to_vec();
             let rest = 10 + mac_len;
-            let original_id = u16::from_be_bytes(field(rest, 2)?.try_into().map_err(|_| MalformedTsig)?);
-            let error = u16::from_be_bytes(field(rest + 2, 2)?.try_into().map_err(|_| MalformedTsig)?);
+            let original_id =
+                u16::from_be_bytes(field(rest, 2)?.try_into().map_err(|_| MalformedTsig)?);
+            let error =
+                u16::from_be_bytes(field(rest + 2, 2)?.try_into().map_err(|_| MalformedTsig)?);
             return Ok(Some(TsigRecord {
                 start,
                 key_name: name,
