@@ -274,3 +274,86 @@ fn transfers_from_a_disallowed_address_are_refused() {
         assert!(out.contains("REFUSED"), "{qtype}: {out}");
     }
 }
+
+#[test]
+fn a_signature_refresh_reaches_the_secondary_by_ixfr() {
+    for tool in ["knotd", "kdig"] {
+        require_tool(tool);
+    }
+    let knot_port = free_port();
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("example.com.zone"), ZONE).unwrap();
+    // Signatures valid for an hour and refreshed when less than 3599 s are left: due one
+    // second after signing, so the refresh that SIGHUP also runs makes a new version.
+    let tail = format!(
+        "[[zone]]\nname = \"example.com\"\nfile = \"example.com.zone\"\npolicy = \"short\"\n\
+         allow_transfer = [\"127.0.0.0/8\"]\nnotify = [\"127.0.0.1:{knot_port}\"]\n\n\
+         [policy.short]\nrrsig_lifetime = \"1h\"\nrrsig_refresh = \"3599\"\n"
+    );
+    let daned = Daned::start_in(dir, &tail, "example.com");
+    let knot = KnotSecondary::start("example.com", knot_port, daned.port);
+    let first = serial_at(daned.port, "example.com").unwrap();
+    assert!(
+        wait_for_serial(knot.port, "example.com", first),
+        "bootstrap failed:\n{}",
+        knot.log()
+    );
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    daned.cli(&["reload", "-c", daned.config.to_str().unwrap()]);
+    assert!(
+        wait_for_serial(daned.port, "example.com", first + 1),
+        "no refresh:\n{}",
+        daned.log()
+    );
+    assert!(daned.log().contains("signatures refreshed"));
+    assert!(
+        wait_for_serial(knot.port, "example.com", first + 1),
+        "{}\n{}",
+        knot.log(),
+        daned.log()
+    );
+    assert!(knot.log().contains("IXFR, incoming"), "{}", knot.log());
+    assert_eq!(
+        sorted_axfr(knot.port, "example.com"),
+        sorted_axfr(daned.port, "example.com")
+    );
+}
+
+#[test]
+fn an_nsd_secondary_with_tsig_follows_a_change() {
+    require_tool("nsd");
+    let nsd_port = free_port();
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("example.com.zone"), ZONE).unwrap();
+    let tail = format!(
+        "[[tsig_key]]\nname = \"sec1\"\nsecret = \"{SECRET}\"\n\n\
+         [[zone]]\nname = \"example.com\"\nfile = \"example.com.zone\"\n\
+         allow_transfer = [\"key:sec1\"]\nnotify = [\"127.0.0.1:{nsd_port} key:sec1\"]\n"
+    );
+    let daned = Daned::start_in(dir, &tail, "example.com");
+    let nsd =
+        NsdSecondary::start_with_key("example.com", nsd_port, daned.port, Some(("sec1", SECRET)));
+    let first = serial_at(daned.port, "example.com").unwrap();
+    assert!(
+        wait_for_serial(nsd.port, "example.com", first),
+        "bootstrap failed:\n{}",
+        nsd.log()
+    );
+    fs::write(
+        daned.dir.path().join("example.com.zone"),
+        format!("{ZONE}www A 192.0.2.80\n"),
+    )
+    .unwrap();
+    daned.cli(&["reload", "-c", daned.config.to_str().unwrap()]);
+    assert!(
+        wait_for_serial(nsd.port, "example.com", first + 1),
+        "{}\n{}",
+        nsd.log(),
+        daned.log()
+    );
+    let ixfr = daned
+        .log()
+        .lines()
+        .any(|l| l.contains("IXFR sent") && l.contains("Incremental"));
+    assert!(ixfr, "{}", daned.log());
+}

@@ -627,7 +627,12 @@ async fn signal_loop(
                 let before = serials(&slots);
                 let mut work = slots.clone();
                 let done = tokio::task::spawn_blocking(move || {
-                    let changed = work.iter_mut().map(ZoneSlot::reload).filter(|&c| c).count();
+                    // Reload changed files, and refresh whatever signatures are due while at it.
+                    let changed = work
+                        .iter_mut()
+                        .map(|slot| slot.reload() | slot.refresh_signatures())
+                        .filter(|&c| c)
+                        .count();
                     (work, changed)
                 })
                 .await;

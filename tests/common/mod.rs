@@ -471,7 +471,26 @@ pub struct NsdSecondary {
 impl NsdSecondary {
     /// Starts it; returns once it serves the zone.
     pub fn start(zone: &str, port: u16, primary_port: u16) -> Self {
+        Self::start_with_key(zone, port, primary_port, None)
+    }
+
+    /// Starts it with a TSIG key (name, base64 secret) for transfers and NOTIFY.
+    pub fn start_with_key(
+        zone: &str,
+        port: u16,
+        primary_port: u16,
+        key: Option<(&str, &str)>,
+    ) -> Self {
         require_tool("nsd");
+        let (key_section, key_name) = match key {
+            Some((name, secret)) => (
+                format!(
+                    "key:\n    name: {name}\n    algorithm: hmac-sha256\n    secret: \"{secret}\"\n"
+                ),
+                name.to_string(),
+            ),
+            None => (String::new(), "NOKEY".to_string()),
+        };
         let dir = tempfile::tempdir().expect("temp dir");
         let d = dir.path().display();
         let log = dir.path().join("nsd.log");
@@ -479,8 +498,8 @@ impl NsdSecondary {
             "server:\n    ip-address: 127.0.0.1@{port}\n    server-count: 1\n    username: \"\"\n    \
              zonesdir: \"{d}\"\n    database: \"\"\n    pidfile: \"{d}/nsd.pid\"\n    xfrdfile: \"{d}/xfrd.state\"\n    \
              zonelistfile: \"{d}/zone.list\"\n    logfile: \"{log}\"\n    chroot: \"\"\n    verbosity: 2\n\
-             remote-control:\n    control-enable: no\n\
-             zone:\n    name: {zone}\n    zonefile: {zone}.zone\n    request-xfr: 127.0.0.1@{primary_port} NOKEY\n    allow-notify: 127.0.0.1 NOKEY\n",
+             remote-control:\n    control-enable: no\n{key_section}\
+             zone:\n    name: {zone}\n    zonefile: {zone}.zone\n    request-xfr: 127.0.0.1@{primary_port} {key_name}\n    allow-notify: 127.0.0.1 {key_name}\n",
             log = log.display(),
         );
         let conf_path = dir.path().join("nsd.conf");

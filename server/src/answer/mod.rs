@@ -108,6 +108,12 @@ pub fn respond_with(
             error_reply(out, packet, end, rcode::NOTIMP, None);
             return Outcome::Reply;
         }
+        Err(QueryError::Notify) => {
+            // RFC 1996 NOTIFY is for secondaries; daned serves only as primary.
+            let end = question_end(packet);
+            error_reply(out, packet, end, rcode::REFUSED, None);
+            return Outcome::Reply;
+        }
     };
     if q.tsig {
         return signed::respond_signed(catalog, packet, transport, settings, out);

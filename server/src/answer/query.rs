@@ -12,6 +12,8 @@ pub enum QueryError {
     FormErr,
     /// An opcode this server does not implement: NOTIMP.
     NotImp,
+    /// A NOTIFY: daned is a primary, secondaries' NOTIFYs are not for it (REFUSED).
+    Notify,
 }
 
 /// The EDNS facts of a query (RFC 6891 section 6.1.3).
@@ -157,8 +159,10 @@ pub fn parse(packet: &[u8]) -> Result<Query<'_>, QueryError> {
     q.qclass = u16_at(packet, pos + 2).ok_or(QueryError::FormErr)?;
     pos += 4;
     q.question_end = pos;
-    if opcode != 0 {
-        return Err(QueryError::NotImp);
+    match opcode {
+        0 => {}
+        4 => return Err(QueryError::Notify),
+        _ => return Err(QueryError::NotImp),
     }
     if ancount != 0 {
         return Err(QueryError::FormErr);
