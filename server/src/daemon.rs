@@ -357,11 +357,7 @@ fn load_logged(config: &ZoneConfig) -> Result<Zone, DaemonError> {
 
 /// The serial of the zone's SOA (RFC 1035 section 3.3.13), if it has one.
 pub fn soa_serial(zone: &Zone) -> Option<u32> {
-    let rdata = zone.soa()?.rdatas.first()?.as_bytes();
-    let m = zones::rdata::name_len_at(rdata, 0)?;
-    let r = zones::rdata::name_len_at(rdata, m)?;
-    let s = rdata.get(m + r..m + r + 4)?;
-    Some(u32::from_be_bytes([s[0], s[1], s[2], s[3]]))
+    zone.serial().map(|s| s.0)
 }
 
 /// Loads every configured zone; the first failure is returned.

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use signer::Timestamp;
-use zones::diff::{Diff, soa_serial};
+use zones::diff::Diff;
 use zones::journal::{Journal, JournalError};
 use zones::master::parse_zone_str_unchecked;
 use zones::serial::{Serial, SerialPolicy};
@@ -147,7 +147,7 @@ pub fn same_content(a: &Zone, b: &Zone) -> bool {
 /// The serial the next version gets: the policy's next after `served`, and never behind the
 /// zone file's own serial.
 pub fn next_serial(policy: SerialPolicy, served: Serial, file: Serial, now: Timestamp) -> Serial {
-    served.next(policy, file, now.0, yyyymmdd(now.0))
+    served.next(policy, file, now.0, zones::serial::yyyymmdd(now.0))
 }
 
 /// Sets the SOA serial of `zone`.
@@ -165,25 +165,7 @@ pub fn set_serial(zone: &mut Zone, serial: Serial) {
 
 /// The serial of a zone's SOA.
 pub fn serial_of(zone: &Zone) -> Serial {
-    zone.soa()
-        .and_then(|s| s.records().next())
-        .map(|r| soa_serial(&r))
-        .unwrap_or_default()
-}
-
-/// The civil date of a Unix time as YYYYMMDD (proleptic Gregorian, UTC).
-pub fn yyyymmdd(secs: u64) -> u32 {
-    // Howard Hinnant's days-to-civil algorithm.
-    let z = (secs / 86_400) as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y * 10_000 + m * 100 + d) as u32
+    zone.serial().unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -199,13 +181,6 @@ mod tests {
 
     const Z: &str =
         "$ORIGIN example.com.\n$TTL 60\n@ SOA ns hm 5 1 2 3 4\n@ NS ns\nns A 192.0.2.1\n";
-
-    #[test]
-    fn dates_for_dateserial_are_utc_civil_dates() {
-        assert_eq!(yyyymmdd(0), 19700101);
-        assert_eq!(yyyymmdd(1_795_420_000), 20261123);
-        assert_eq!(yyyymmdd(951_782_400), 20000229);
-    }
 
     #[test]
     fn content_ignores_the_soa_and_signer_made_types() {

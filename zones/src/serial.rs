@@ -62,6 +62,12 @@ impl fmt::Display for Serial {
     }
 }
 
+/// The UTC date of a Unix time as the number YYYYMMDD (for `dateserial`).
+pub fn yyyymmdd(secs: u64) -> u32 {
+    let (y, m, d) = crate::master::time::civil_from_days((secs / 86_400) as i64);
+    (y * 10_000 + m * 100 + d) as u32
+}
+
 /// How a zone's serial moves on each change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum SerialPolicy {
@@ -77,6 +83,13 @@ pub enum SerialPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_for_dateserial_are_utc_civil_dates() {
+        assert_eq!(yyyymmdd(0), 19700101);
+        assert_eq!(yyyymmdd(1_795_420_000), 20261123);
+        assert_eq!(yyyymmdd(951_782_400), 20000229);
+    }
 
     #[test]
     fn serials_compare_across_the_wrap() {

@@ -149,6 +149,14 @@ impl Zone {
         self.get(&self.origin, Rtype::SOA)
     }
 
+    /// The serial of the apex SOA (RFC 1035 section 3.3.13), if the zone has one.
+    pub fn serial(&self) -> Option<crate::serial::Serial> {
+        self.soa()?
+            .records()
+            .next()
+            .map(|r| crate::diff::soa_serial(&r))
+    }
+
     /// Every record, in canonical order.
     pub fn records(&self) -> impl Iterator<Item = Record> + '_ {
         self.rrsets.values().flat_map(Rrset::records)
