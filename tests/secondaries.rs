@@ -69,8 +69,10 @@ fn a_knot_secondary_follows_every_change_by_notify_and_ixfr() {
     );
 
     // daned restarts between changes: the journal survives, the secondary still gets IXFR.
+    // The change after the restart is a TLSA change (a renewed certificate's key).
     daned.restart("example.com");
-    fs::write(&file, format!("{ZONE}www A 192.0.2.81\n")).unwrap();
+    let renewed = ZONE.replace("aabbccdd", "11223344");
+    fs::write(&file, format!("{renewed}www A 192.0.2.80\n")).unwrap();
     daned.cli(&["reload", "-c", daned.config.to_str().unwrap()]);
     let third = second + 1;
     assert!(

@@ -499,7 +499,7 @@ impl NsdSecondary {
              zonesdir: \"{d}\"\n    database: \"\"\n    pidfile: \"{d}/nsd.pid\"\n    xfrdfile: \"{d}/xfrd.state\"\n    \
              zonelistfile: \"{d}/zone.list\"\n    logfile: \"{log}\"\n    chroot: \"\"\n    verbosity: 2\n\
              remote-control:\n    control-enable: no\n{key_section}\
-             zone:\n    name: {zone}\n    zonefile: {zone}.zone\n    request-xfr: 127.0.0.1@{primary_port} {key_name}\n    allow-notify: 127.0.0.1 {key_name}\n",
+             zone:\n    name: {zone}\n    zonefile: {zone}.zone\n    request-xfr: 127.0.0.1@{primary_port} {key_name}\n    allow-notify: 127.0.0.1 {key_name}\n    provide-xfr: 127.0.0.1 NOKEY\n",
             log = log.display(),
         );
         let conf_path = dir.path().join("nsd.conf");
