@@ -11,6 +11,7 @@ packages=(
   unbound         # validating resolver
   bind9-dnsutils  # delv, dig
   bind9-utils     # dnssec-verify, dnssec-keygen, named-checkzone
+  bind9           # named: BIND secondary test
   dnsperf         # peer benchmark
   bc
   openssl         # TLSA derivation cross-check

@@ -8,8 +8,8 @@ mod common;
 use std::fs;
 
 use common::{
-    Daned, KnotSecondary, NsdSecondary, free_port, require_tool, run_ok, serial_at, sorted_axfr,
-    wait_for_serial,
+    BindSecondary, Daned, KnotSecondary, NsdSecondary, free_port, require_tool, run_ok, serial_at,
+    sorted_axfr, wait_for_serial,
 };
 
 const ZONE: &str = "$ORIGIN example.com.\n$TTL 300\n@ SOA ns hm 1 3600 600 86400 60\n@ NS ns\n\
@@ -358,4 +358,48 @@ fn an_nsd_secondary_with_tsig_follows_a_change() {
         .lines()
         .any(|l| l.contains("IXFR sent") && l.contains("Incremental"));
     assert!(ixfr, "{}", daned.log());
+}
+
+#[test]
+fn a_bind_secondary_with_tsig_follows_a_change_by_ixfr() {
+    require_tool("named");
+    let bind_port = free_port();
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("example.com.zone"), ZONE).unwrap();
+    let tail = format!(
+        "[[tsig_key]]\nname = \"sec1\"\nsecret = \"{SECRET}\"\n\n\
+         [[zone]]\nname = \"example.com\"\nfile = \"example.com.zone\"\n\
+         allow_transfer = [\"key:sec1\", \"127.0.0.1\"]\nnotify = [\"127.0.0.1:{bind_port} key:sec1\"]\n"
+    );
+    let daned = Daned::start_in(dir, &tail, "example.com");
+    let bind = BindSecondary::start("example.com", bind_port, daned.port, ("sec1", SECRET));
+    let first = serial_at(daned.port, "example.com").unwrap();
+    assert!(
+        wait_for_serial(bind.port, "example.com", first),
+        "bootstrap failed:\n{}",
+        bind.log()
+    );
+    fs::write(
+        daned.dir.path().join("example.com.zone"),
+        format!("{ZONE}www A 192.0.2.80\n"),
+    )
+    .unwrap();
+    daned.cli(&["reload", "-c", daned.config.to_str().unwrap()]);
+    assert!(
+        wait_for_serial(bind.port, "example.com", first + 1),
+        "{}\n{}",
+        bind.log(),
+        daned.log()
+    );
+    let ixfr = daned
+        .log()
+        .lines()
+        .any(|l| l.contains("IXFR sent") && l.contains("Incremental"));
+    assert!(ixfr, "BIND did not fetch by IXFR:\n{}", daned.log());
+    // BIND transfers with the key (its primaries clause) and accepts only signed NOTIFY; the
+    // plain 127.0.0.1 entry lets this test compare the zones without a key.
+    assert_eq!(
+        sorted_axfr(bind.port, "example.com"),
+        sorted_axfr(daned.port, "example.com")
+    );
 }

@@ -24,6 +24,7 @@ fn package_of(tool: &str) -> &'static str {
         "ldns-verify-zone" | "ldns-read-zone" => "ldnsutils",
         "dnssec-verify" | "dnssec-keygen" => "bind9-utils",
         "delv" | "dig" => "bind9-dnsutils",
+        "named" => "bind9",
         _ => "the package that provides it",
     }
 }
@@ -519,6 +520,61 @@ impl NsdSecondary {
     }
 
     /// NSD's log.
+    pub fn log(&self) -> String {
+        fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+/// A BIND `named` secondary of `zone` with a TSIG key, pulling from a primary at
+/// `primary_port` and accepting its NOTIFY, listening on `port`.
+pub struct BindSecondary {
+    /// The process (named -g: foreground, logs to stderr).
+    pub proc: Proc,
+    /// Its port.
+    pub port: u16,
+    /// Its log.
+    pub log: PathBuf,
+    /// Its folder.
+    pub dir: TempDir,
+}
+
+impl BindSecondary {
+    /// Starts it; returns once it serves the zone.
+    pub fn start(zone: &str, port: u16, primary_port: u16, key: (&str, &str)) -> Self {
+        require_tool("named");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let d = dir.path().display();
+        let (name, secret) = key;
+        let conf = format!(
+            "key \"{name}\" {{ algorithm hmac-sha256; secret \"{secret}\"; }};\n\
+             options {{\n  directory \"{d}\";\n  pid-file \"{d}/named.pid\";\n  listen-on port {port} {{ 127.0.0.1; }};\n  \
+             listen-on-v6 {{ none; }};\n  recursion no;\n  dnssec-validation no;\n  allow-transfer {{ 127.0.0.1; }};\n  notify no;\n}};\n\
+             primaries \"daned\" {{ 127.0.0.1 port {primary_port} key \"{name}\"; }};\n\
+             zone \"{zone}\" {{\n  type secondary;\n  file \"{d}/{zone}.db\";\n  primaries {{ daned; }};\n  \
+             allow-notify {{ key \"{name}\"; }};\n  masterfile-format text;\n}};\n"
+        );
+        let conf_path = dir.path().join("named.conf");
+        fs::write(&conf_path, conf).expect("conf");
+        let log = dir.path().join("named.log");
+        let mut proc = Proc::spawn(
+            Command::new("named")
+                .arg("-g")
+                .arg("-u")
+                .arg("root")
+                .arg("-c")
+                .arg(&conf_path),
+            &log,
+        );
+        wait_for_soa(port, zone, &mut proc, &log);
+        Self {
+            proc,
+            port,
+            log,
+            dir,
+        }
+    }
+
+    /// named's log.
     pub fn log(&self) -> String {
         fs::read_to_string(&self.log).unwrap_or_default()
     }
