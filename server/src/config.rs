@@ -14,6 +14,7 @@ use crate::acl::{Acl, AclError};
 use crate::policy::Policy;
 pub use crate::policy::PolicyConfig;
 use crate::signing::ZoneSigning;
+use crate::tlsa::publish::TlsaBinding;
 use crate::tsig::{TsigAlgorithm, TsigKey};
 use zones::serial::SerialPolicy;
 
@@ -68,6 +69,8 @@ pub struct ZoneConfig {
     pub serial_policy: SerialPolicy,
     /// Secondaries sent a NOTIFY (RFC 1996) on every serial change.
     pub notify: Vec<NotifyTarget>,
+    /// TLSA records derived from certificate files (`[[zone.tlsa]]`).
+    pub tlsa: Vec<TlsaBinding>,
 }
 
 /// One `notify` entry: where, and with which TSIG key (if any) the NOTIFY is signed.
@@ -221,6 +224,38 @@ struct RawZone {
     /// NOTIFY targets, "ADDRESS:PORT" (port 53 when left out).
     #[serde(default)]
     notify: Vec<String>,
+    /// `[[zone.tlsa]]`: TLSA records daned derives from certificate files.
+    #[serde(default)]
+    tlsa: Vec<RawTlsa>,
+}
+
+/// `[[zone.tlsa]]` as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTlsa {
+    /// Owner names sharing the certificate(s).
+    names: Vec<String>,
+    /// One certificate (chain) file, or several.
+    cert: OneOrMany,
+    /// The next key (private/public key, CSR or certificate).
+    next_key: Option<PathBuf>,
+    /// Where the MTA serves the certificate (STARTTLS probe).
+    probe: Option<String>,
+    /// Also publish 2 1 1 for the issuer in the chain.
+    #[serde(default)]
+    issuer: bool,
+    /// TLSA TTL (default 1h).
+    ttl: Option<String>,
+}
+
+/// A path or a list of paths.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    /// One.
+    One(PathBuf),
+    /// Several.
+    Many(Vec<PathBuf>),
 }
 
 /// Zones are signed unless they opt out.
@@ -411,7 +446,48 @@ impl Config {
                 }
                 notify.push(NotifyTarget { addr, key });
             }
+            let mut tlsa = Vec::new();
+            for t in &z.tlsa {
+                let twhat = format!("{what}: tlsa");
+                if t.probe.is_some() {
+                    return Err(invalid(
+                        &twhat,
+                        "probe is not implemented yet; remove it".into(),
+                    ));
+                }
+                let mut names = Vec::new();
+                for n in &t.names {
+                    let mut owner = zones::Name::from_ascii(n)
+                        .map_err(|e| invalid(&twhat, format!("name {n:?}: {e}")))?;
+                    owner.set_fqdn(true);
+                    if !name.zone_of(&owner) {
+                        return Err(invalid(&twhat, format!("{n:?} is not in zone {name}")));
+                    }
+                    names.push(owner);
+                }
+                if names.is_empty() {
+                    return Err(invalid(&twhat, "names is empty".into()));
+                }
+                let certs: Vec<PathBuf> = match &t.cert {
+                    OneOrMany::One(p) => vec![base.join(p)],
+                    OneOrMany::Many(v) => v.iter().map(|p| base.join(p)).collect(),
+                };
+                let ttl = match &t.ttl {
+                    Some(v) => parse_duration(v)
+                        .map_err(|m| invalid(&format!("{twhat}: ttl"), m))?
+                        .as_secs() as u32,
+                    None => 3600,
+                };
+                tlsa.push(TlsaBinding {
+                    names,
+                    certs,
+                    next_key: t.next_key.as_ref().map(|p| base.join(p)),
+                    issuer: t.issuer,
+                    ttl: zones::Ttl(ttl),
+                });
+            }
             zones.push(ZoneConfig {
+                tlsa,
                 name,
                 file: base.join(&z.file),
                 allow_transfer,

@@ -26,6 +26,8 @@ use crate::net::udp::UdpServer;
 use crate::notify;
 use crate::pipeline::{self, Versions};
 use crate::signing;
+use crate::tlsa::{self, publish::TlsaBinding};
+use zones::Name;
 use zones::diff::Diff;
 
 /// The pid file's name inside `state_dir`.
@@ -102,7 +104,14 @@ pub struct ZoneSlot {
     pub snapshot: Arc<ZoneSnapshot>,
     /// Its journal and saved version (`None` for a zone held in memory only).
     versions: Option<Arc<Versions>>,
+    /// Managed TLSA records no longer derived from the files, with the time (seconds) until
+    /// which they stay published: a sender may have the old RRset cached for a TTL, and the
+    /// MTA may still present the old certificate.
+    tlsa_retiring: Retiring,
 }
+
+/// (owner, rdata) of a retiring TLSA record and the time it may be removed.
+type Retiring = std::collections::BTreeMap<(Name, Vec<u8>), u64>;
 
 /// What tells whether a file changed: modification time and size.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -153,6 +162,7 @@ impl ZoneSlot {
             zone,
             snapshot,
             versions,
+            tlsa_retiring: Retiring::new(),
         }
     }
 
@@ -171,7 +181,13 @@ impl ZoneSlot {
             }
         })?);
         let saved = versions.load_saved(&config.name);
-        let unsigned = load_logged(&config)?;
+        let mut retiring = Retiring::new();
+        let unsigned = with_managed_tlsa(
+            &config,
+            load_logged(&config)?,
+            saved.as_ref(),
+            &mut retiring,
+        )?;
         let (zone, history) = match next_version(&config, unsigned, saved.as_ref())? {
             Some(zone) => {
                 let history = commit(&config, &versions, saved.as_ref(), &zone)?;
@@ -187,6 +203,7 @@ impl ZoneSlot {
             }
         };
         let mut slot = Self::serving(config, Some(stamp), Some(versions), zone, history);
+        slot.tlsa_retiring = retiring;
         // A daemon stopped for longer than the refresh window re-signs what went stale
         // before it serves anything.
         slot.refresh_signatures();
@@ -215,6 +232,14 @@ impl ZoneSlot {
         }
         self.stamp = Some(stamp);
         let result = load_logged(&self.config)
+            .and_then(|unsigned| {
+                with_managed_tlsa(
+                    &self.config,
+                    unsigned,
+                    Some(&self.zone),
+                    &mut self.tlsa_retiring,
+                )
+            })
             .and_then(|unsigned| next_version(&self.config, unsigned, Some(&self.zone)));
         match result {
             Ok(Some(zone)) => self.install(zone),
@@ -267,6 +292,60 @@ impl ZoneSlot {
         }
     }
 
+    /// Re-reads the certificate and key files of the zone's TLSA bindings and, when the records
+    /// they give differ from the published ones, serves a new version with them (signed, next
+    /// serial). Returns whether a new version is to be served.
+    fn refresh_tlsa(&mut self) -> bool {
+        if self.config.tlsa.is_empty() {
+            return false;
+        }
+        let mut records = managed_records(&self.config, Some(&self.zone));
+        retain_old(
+            &mut records,
+            Some(&self.zone),
+            &mut self.tlsa_retiring,
+            &self.config,
+        );
+        let unchanged = records.iter().all(|(b, r)| {
+            b.names
+                .iter()
+                .all(|n| &tlsa::publish::published(&self.zone, n) == r)
+        });
+        if unchanged {
+            return false;
+        }
+        let started = Instant::now();
+        let mut input = tlsa::publish::apply(&self.zone, &records);
+        let served = pipeline::serial_of(&self.zone);
+        let now = signing::system_now();
+        pipeline::set_serial(
+            &mut input,
+            pipeline::next_serial(self.config.serial_policy, served, served, now),
+        );
+        let next = match &self.config.signing {
+            Some(how) => match signing::sign_loaded(&input, Some(&self.zone), how, now) {
+                Ok(z) => z,
+                Err(e) => {
+                    tracing::error!(zone = %self.config.name, error = %e, "signing the new TLSA records failed; the old ones stay published");
+                    return false;
+                }
+            },
+            None => input,
+        };
+        for (binding, rdatas) in &records {
+            for name in &binding.names {
+                let text: Vec<String> = rdatas
+                    .iter()
+                    .map(|r| tlsa::derive::rdata_to_text(r))
+                    .collect();
+                tracing::info!(zone = %self.config.name, name = %name, records = ?text, "TLSA published");
+            }
+        }
+        let installed = self.install(next);
+        tracing::info!(zone = %self.config.name, serial = self.snapshot.serial, elapsed_ms = started.elapsed().as_millis() as u64, "TLSA change served");
+        installed
+    }
+
     /// Makes `zone` the served version: journal and saved copy first (when the zone has
     /// them), then the snapshot. Returns false, serving the old version, when that fails.
     fn install(&mut self, zone: Zone) -> bool {
@@ -280,6 +359,7 @@ impl ZoneSlot {
             },
             None => Arc::new([]),
         };
+        let retiring = std::mem::take(&mut self.tlsa_retiring);
         *self = Self::serving(
             self.config.clone(),
             self.stamp,
@@ -287,8 +367,106 @@ impl ZoneSlot {
             zone,
             history,
         );
+        self.tlsa_retiring = retiring;
         true
     }
+}
+
+/// The records each TLSA binding of `config` gives now. A binding whose files cannot be read
+/// keeps the records `fallback` (the version served so far) publishes, and the error is
+/// logged with the file's name: a broken or half-written file never changes what is served.
+fn managed_records(
+    config: &ZoneConfig,
+    fallback: Option<&Zone>,
+) -> Vec<(TlsaBinding, Vec<Vec<u8>>)> {
+    config
+        .tlsa
+        .iter()
+        .map(|binding| match tlsa::publish::derive_records(binding) {
+            Ok(records) => (binding.clone(), records),
+            Err(e) => {
+                tracing::error!(zone = %config.name, error = %e, "TLSA files unusable; keeping the TLSA records published so far");
+                let kept = fallback
+                    .map(|z| tlsa::publish::published(z, &binding.names[0]))
+                    .unwrap_or_default();
+                (binding.clone(), kept)
+            }
+        })
+        .collect()
+}
+
+/// `unsigned` (just loaded from the zone file) with the managed TLSA RRsets in place. A zone
+/// file that also has TLSA at a managed name is an error: two sources for one RRset.
+fn with_managed_tlsa(
+    config: &ZoneConfig,
+    unsigned: Zone,
+    fallback: Option<&Zone>,
+    retiring: &mut Retiring,
+) -> Result<Zone, DaemonError> {
+    if config.tlsa.is_empty() {
+        return Ok(unsigned);
+    }
+    managed_conflict(config, &unsigned)?;
+    let mut records = managed_records(config, fallback);
+    retain_old(&mut records, fallback, retiring, config);
+    Ok(tlsa::publish::apply(&unsigned, &records))
+}
+
+/// Keeps the TLSA records that `previous` publishes but the files no longer give for 2 x TTL
+/// (plus the policy's propagation delay) after they were first missed (RFC 7671 section 8.1:
+/// a sender may hold the old RRset that long, and the MTA may not have switched yet). Removal
+/// happens on a later re-check once that time has passed.
+fn retain_old(
+    records: &mut [(TlsaBinding, Vec<Vec<u8>>)],
+    previous: Option<&Zone>,
+    retiring: &mut Retiring,
+    config: &ZoneConfig,
+) {
+    let Some(previous) = previous else { return };
+    let now = signing::system_now().0;
+    let delay = config
+        .signing
+        .as_ref()
+        .map_or(0, |s| s.policy.propagation_delay.as_secs());
+    for (binding, derived) in records.iter_mut() {
+        let hold = 2 * u64::from(binding.ttl.0) + delay;
+        for name in &binding.names {
+            for old in tlsa::publish::published(previous, name) {
+                if derived.contains(&old) {
+                    retiring.remove(&(name.clone(), old));
+                    continue;
+                }
+                let until = *retiring
+                    .entry((name.clone(), old.clone()))
+                    .or_insert(now + hold);
+                if now < until {
+                    derived.push(old);
+                } else {
+                    retiring.remove(&(name.clone(), old));
+                }
+            }
+        }
+        derived.sort();
+        derived.dedup();
+    }
+}
+
+/// An error when the zone file has TLSA records at a name a `[[zone.tlsa]]` manages.
+fn managed_conflict(config: &ZoneConfig, zone: &Zone) -> Result<(), DaemonError> {
+    for binding in &config.tlsa {
+        for name in &binding.names {
+            if zone.get(name, zones::Rtype::TLSA).is_some() {
+                return Err(DaemonError::ZoneLoad {
+                    zone: config.name.to_string(),
+                    message: format!(
+                        "{}: has TLSA records at {name}, which [[zone.tlsa]] manages; remove them from the file",
+                        config.file.display()
+                    ),
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Journals and saves a new version, logging it.
@@ -425,7 +603,19 @@ fn sign_logged(
 pub fn check(config: &Config, w: &mut impl Write) -> std::io::Result<usize> {
     let mut errors = 0;
     for zone in &config.zones {
+        for binding in &zone.tlsa {
+            if let Err(e) = tlsa::publish::derive_records(binding) {
+                errors += 1;
+                writeln!(w, "error: zone {}: tlsa: {e}", zone.name)?;
+            }
+        }
         match load_zone_file(&zone.file, &zone.name) {
+            Ok(loaded) if managed_conflict(zone, &loaded.zone).is_err() => {
+                errors += 1;
+                if let Err(e) = managed_conflict(zone, &loaded.zone) {
+                    writeln!(w, "error: {e}")?;
+                }
+            }
             Ok(loaded) => {
                 for warning in &loaded.warnings {
                     writeln!(w, "warning: {warning}")?;
@@ -609,6 +799,30 @@ async fn signal_loop(
         error,
     };
     let mut hup = signal(SignalKind::hangup()).map_err(io)?;
+    // Certificate and key files of the TLSA bindings: any change wakes this loop.
+    let (wake_tx, mut wake_rx) = tokio::sync::mpsc::unbounded_channel::<()>();
+    let files: Vec<PathBuf> = slots
+        .iter()
+        .flat_map(|s| {
+            s.config
+                .tlsa
+                .iter()
+                .flat_map(|b| tlsa::publish::files(b).cloned().collect::<Vec<_>>())
+        })
+        .collect();
+    let _watcher = if files.is_empty() {
+        None
+    } else {
+        match tlsa::watch::watch(files, move || {
+            let _ = wake_tx.send(());
+        }) {
+            Ok(w) => Some(w),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot watch the TLSA files; they are re-read every minute");
+                None
+            }
+        }
+    };
     // Signature refresh is checked once a minute: far more often than any refresh window, and
     // cheap (one pass over the RRSIG expirations of each signed zone).
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
@@ -653,10 +867,36 @@ async fn signal_loop(
                     "reload done"
                 );
             }
+            Some(()) = wake_rx.recv() => {
+                // Debounce: a certificate written in several steps, or a symlink swap, gives a
+                // burst of events; read the files once it is over.
+                tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+                while wake_rx.try_recv().is_ok() {}
+                let before = serials(&slots);
+                let mut work = slots.clone();
+                let done = tokio::task::spawn_blocking(move || {
+                    let changed = work.iter_mut().map(ZoneSlot::refresh_tlsa).filter(|&r| r).count();
+                    (work, changed)
+                })
+                .await;
+                if let Ok((back, changed)) = done {
+                    slots = back;
+                    if changed > 0 {
+                        catalog.store(Arc::new(build_catalog(&slots)));
+                        notify_changed(&before, &slots);
+                    }
+                }
+            }
             _ = tick.tick() => {
                 let mut work = slots.clone();
                 let done = tokio::task::spawn_blocking(move || {
-                    let refreshed = work.iter_mut().map(ZoneSlot::refresh_signatures).filter(|&r| r).count();
+                    // Periodic re-read of the TLSA files (a missed event, a folder that
+                    // appeared later), then signature refresh.
+                    let refreshed = work
+                        .iter_mut()
+                        .map(|slot| slot.refresh_tlsa() | slot.refresh_signatures())
+                        .filter(|&r| r)
+                        .count();
                     (work, refreshed)
                 })
                 .await;
@@ -785,6 +1025,7 @@ mod tests {
             signing: None,
             serial_policy: Default::default(),
             notify: Vec::new(),
+            tlsa: Vec::new(),
         }
     }
 

@@ -321,6 +321,7 @@ fn run_demo(listen: Vec<SocketAddr>) -> anyhow::Result<()> {
         }),
         serial_policy: Default::default(),
         notify: Vec::new(),
+        tlsa: Vec::new(),
     };
     let origin = zone.name.clone();
     let slot = ZoneSlot::in_memory(zone, demo::demo_zone())?;
