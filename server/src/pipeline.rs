@@ -2,7 +2,7 @@
 //!
 //! Every new version goes through [`Versions::commit`]: the diff from the version served so
 //! far is appended to the zone's journal and fsynced, the new version is written to
-//! `state_dir/zones/` atomically, and only then is it handed back to be served (and announced
+//! `state_dir/zones/` atomically (in wire form, [`zones::saved`]), and only then is it handed back to be served (and announced
 //! by NOTIFY). The serial moves forward by the zone's serial policy whenever the content
 //! changes (RFC 1982), and the zone file's own serial is respected when it moves ahead.
 //!
@@ -16,7 +16,6 @@ use std::sync::{Arc, Mutex};
 use signer::Timestamp;
 use zones::diff::Diff;
 use zones::journal::{Journal, JournalError};
-use zones::master::parse_zone_str_unchecked;
 use zones::serial::{Serial, SerialPolicy};
 use zones::{Name, Rtype, Zone};
 
@@ -73,20 +72,18 @@ impl Versions {
         }
         Ok(Self {
             journal: Mutex::new(journal),
-            saved: state_dir.join("zones").join(format!("{stem}.zone")),
+            saved: state_dir.join("zones").join(format!("{stem}.saved")),
         })
     }
 
     /// The version served before the daemon last stopped, if it was saved and still reads.
     pub fn load_saved(&self, origin: &Name) -> Option<Zone> {
-        let text = std::fs::read_to_string(&self.saved).ok()?;
-        match parse_zone_str_unchecked(&text, origin, &self.saved.display().to_string()) {
-            Ok((loaded, _)) => Some(loaded.zone),
-            Err(e) => {
-                tracing::warn!(file = %self.saved.display(), error = %e, "saved zone unreadable; starting from the zone file alone");
-                None
-            }
+        let bytes = std::fs::read(&self.saved).ok()?;
+        let zone = zones::saved::decode(&bytes, origin, zones::Class::IN);
+        if zone.is_none() {
+            tracing::warn!(file = %self.saved.display(), "saved zone damaged; starting from the zone file alone");
         }
+        zone
     }
 
     /// Makes `next` the served version: journal entry (from `previous`) first, then the
@@ -100,14 +97,14 @@ impl Versions {
         if let Some(diff) = previous.and_then(|p| Diff::between(p, next)) {
             journal.append(diff)?;
         }
-        let text = zones::present::write_zone(next);
+        let bytes = zones::saved::encode(next);
         if let Some(dir) = self.saved.parent() {
             std::fs::create_dir_all(dir).map_err(|e| PipelineError::Save {
                 path: dir.to_path_buf(),
                 message: e.to_string(),
             })?;
         }
-        signer::keystore::write_atomic(&self.saved, text.as_bytes(), 0o644).map_err(|e| {
+        signer::keystore::write_atomic(&self.saved, &bytes, 0o644).map_err(|e| {
             PipelineError::Save {
                 path: self.saved.clone(),
                 message: e.to_string(),

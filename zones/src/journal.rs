@@ -229,7 +229,7 @@ fn read_entry(data: &[u8]) -> Option<(Diff, usize)> {
 }
 
 /// Appends owner, type, class, TTL, rdlength and rdata.
-fn encode_record(out: &mut Vec<u8>, r: &Record) {
+pub(crate) fn encode_record(out: &mut Vec<u8>, r: &Record) {
     out.extend_from_slice(&r.owner.to_bytes().unwrap_or_else(|_| vec![0]));
     out.extend_from_slice(&u16::from(r.rtype).to_be_bytes());
     out.extend_from_slice(&u16::from(r.class).to_be_bytes());
@@ -239,7 +239,7 @@ fn encode_record(out: &mut Vec<u8>, r: &Record) {
 }
 
 /// Reads what [`encode_record`] wrote.
-fn decode_record(d: &mut BinDecoder<'_>) -> Option<Record> {
+pub(crate) fn decode_record(d: &mut BinDecoder<'_>) -> Option<Record> {
     let owner = Name::read(d).ok()?;
     let rtype = Rtype::from(d.read_u16().ok()?.unverified());
     let class = Class::from(d.read_u16().ok()?.unverified());

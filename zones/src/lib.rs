@@ -14,6 +14,7 @@ pub mod master;
 pub mod present;
 pub mod rdata;
 pub mod record;
+pub mod saved;
 pub mod serial;
 pub mod snapshot;
 pub mod zone;
