@@ -246,6 +246,8 @@ struct RawTlsa {
     issuer: bool,
     /// TLSA TTL (default 1h).
     ttl: Option<String>,
+    /// Warn this long before a certificate expires (default 14d).
+    cert_expiry_warning: Option<String>,
 }
 
 /// A path or a list of paths.
@@ -478,7 +480,14 @@ impl Config {
                         .as_secs() as u32,
                     None => 3600,
                 };
+                let expiry_warning = match &t.cert_expiry_warning {
+                    Some(v) => parse_duration(v)
+                        .map_err(|m| invalid(&format!("{twhat}: cert_expiry_warning"), m))?
+                        .as_secs(),
+                    None => 14 * 86_400,
+                };
                 tlsa.push(TlsaBinding {
+                    expiry_warning,
                     names,
                     certs,
                     next_key: t.next_key.as_ref().map(|p| base.join(p)),

@@ -383,7 +383,10 @@ fn managed_records(
         .tlsa
         .iter()
         .map(|binding| match tlsa::publish::derive_records(binding) {
-            Ok(records) => (binding.clone(), records),
+            Ok(records) => {
+                warn_expiring(config, binding);
+                (binding.clone(), records)
+            }
             Err(e) => {
                 tracing::error!(zone = %config.name, error = %e, "TLSA files unusable; keeping the TLSA records published so far");
                 let kept = fallback
@@ -393,6 +396,20 @@ fn managed_records(
             }
         })
         .collect()
+}
+
+/// Logs a warning for each certificate of `binding` that expires soon or has expired: DANE
+/// senders defer mail to an MTA whose certificate expired (5.7.322 certificate-expired).
+fn warn_expiring(config: &ZoneConfig, binding: &TlsaBinding) {
+    let now = signing::system_now().0;
+    for (file, at) in tlsa::publish::expiring(binding, now) {
+        let date = zones::serial::yyyymmdd(at.max(0) as u64);
+        if at <= now as i64 {
+            tracing::warn!(zone = %config.name, file = %file.display(), expired = date, "certificate has expired: senders report 5.7.322 certificate-expired");
+        } else {
+            tracing::warn!(zone = %config.name, file = %file.display(), expires = date, "certificate expires soon");
+        }
+    }
 }
 
 /// `unsigned` (just loaded from the zone file) with the managed TLSA RRsets in place. A zone

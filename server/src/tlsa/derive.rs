@@ -195,6 +195,14 @@ pub fn parse_certificate(der: &[u8]) -> Result<X509Certificate<'_>, DeriveError>
     }
 }
 
+/// When a certificate expires (its notAfter), in seconds since the epoch.
+pub fn not_after(cert_der: &[u8]) -> Result<i64, DeriveError> {
+    Ok(parse_certificate(cert_der)?
+        .validity()
+        .not_after
+        .timestamp())
+}
+
 /// The DER SubjectPublicKeyInfo of a certificate.
 pub fn certificate_spki(cert_der: &[u8]) -> Result<Vec<u8>, DeriveError> {
     Ok(parse_certificate(cert_der)?

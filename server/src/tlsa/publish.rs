@@ -24,6 +24,28 @@ pub struct TlsaBinding {
     pub issuer: bool,
     /// TTL of the TLSA RRsets.
     pub ttl: Ttl,
+    /// Warn when a certificate expires within this many seconds (senders report 5.7.322).
+    pub expiry_warning: u64,
+}
+
+/// A certificate of `binding` that expires within its warning window (or has expired): the
+/// file and its notAfter (seconds since the epoch).
+pub fn expiring(binding: &TlsaBinding, now: u64) -> Vec<(PathBuf, i64)> {
+    let mut out = Vec::new();
+    for path in &binding.certs {
+        let Ok(bytes) = std::fs::read(path) else {
+            continue;
+        };
+        let Ok(chain) = derive::certificates(&bytes) else {
+            continue;
+        };
+        if let Ok(at) = derive::not_after(&chain[0]) {
+            if at < (now + binding.expiry_warning) as i64 {
+                out.push((path.clone(), at));
+            }
+        }
+    }
+    out
 }
 
 /// Why a binding's files could not be turned into records.
@@ -125,4 +147,61 @@ pub fn published(zone: &Zone, name: &Name) -> Vec<Vec<u8>> {
 /// Every file a binding reads (what the watcher watches).
 pub fn files(binding: &TlsaBinding) -> impl Iterator<Item = &PathBuf> {
     binding.certs.iter().chain(binding.next_key.iter())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A certificate for mx1 valid until `days` from now (negative: already expired), written
+    /// to `path`.
+    fn cert_file(path: &Path, days: i64) {
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let mut params = rcgen::CertificateParams::new(vec!["mx1.example.com".into()]).unwrap();
+        let now = time::OffsetDateTime::now_utc();
+        params.not_before = now - time::Duration::days(60);
+        params.not_after = now + time::Duration::days(days);
+        std::fs::write(path, params.self_signed(&key).unwrap().pem()).unwrap();
+    }
+
+    fn binding(cert: PathBuf) -> TlsaBinding {
+        TlsaBinding {
+            names: vec![Name::from_ascii("_25._tcp.mx1.example.com.").unwrap()],
+            certs: vec![cert],
+            next_key: None,
+            issuer: false,
+            ttl: Ttl(3600),
+            expiry_warning: 14 * 86_400,
+        }
+    }
+
+    #[test]
+    fn certificates_expiring_within_the_warning_window_or_expired_are_reported() {
+        let dir = std::env::temp_dir().join(format!("daned-expiry-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let now = time::OffsetDateTime::now_utc().unix_timestamp() as u64;
+        for (days, reported) in [(90, false), (3, true), (-2, true)] {
+            let path = dir.join(format!("c{days}.pem"));
+            cert_file(&path, days);
+            let found = expiring(&binding(path.clone()), now);
+            assert_eq!(!found.is_empty(), reported, "{days} days");
+            if reported {
+                assert!((found[0].1 - now as i64 - days * 86_400).abs() < 120);
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_chain_without_an_issuer_cannot_pin_one() {
+        let dir = std::env::temp_dir().join(format!("daned-issuer-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("leaf.pem");
+        cert_file(&path, 30);
+        let mut b = binding(path);
+        assert_eq!(derive_records(&b).unwrap().len(), 1);
+        b.issuer = true;
+        assert!(matches!(derive_records(&b), Err(PublishError::NoIssuer(_))));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
