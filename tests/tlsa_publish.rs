@@ -126,6 +126,25 @@ fn tlsa_follows_the_certificate_files() {
     assert!(signed.contains("RRSIG"), "TLSA must be signed:\n{signed}");
     let serial1 = serial_at(daned.port, "example.com").unwrap();
 
+    // Status shows both records with their roles; the next key is not ready before 2 x TTL
+    // (+ propagation delay) have passed, so a renewal hook waiting on `ready` keeps waiting.
+    let config = daned.config.to_str().unwrap().to_string();
+    let status = daned.cli(&["tlsa", "status", "-c", &config]);
+    assert!(
+        status.contains("next key") && status.contains("current certificate"),
+        "{status}"
+    );
+    assert!(status.contains(&next.to_uppercase()), "{status}");
+    let ready = output(
+        daned_bin(),
+        &["tlsa", "ready", "-c", &config, "_25._tcp.mx1.example.com"],
+    );
+    assert!(!ready.status.success(), "not ready right after publication");
+    assert!(String::from_utf8_lossy(&ready.stdout).contains("ready at"));
+    // The command for a certificate file still works beside the subcommands.
+    let one_line = daned.cli(&["tlsa", d.join("archive/cert1.pem").to_str().unwrap()]);
+    assert_eq!(one_line.trim().to_lowercase(), format!("3 1 1 {one}"));
+
     // Renewal with the pre-published key, certbot style: the symlink is swapped by rename.
     // The new certificate's key was already published (it is the next key); the old one
     // stays for 2 x TTL in case the MTA still presents it.

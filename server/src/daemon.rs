@@ -204,6 +204,7 @@ impl ZoneSlot {
         };
         let mut slot = Self::serving(config, Some(stamp), Some(versions), zone, history);
         slot.tlsa_retiring = retiring;
+        slot.record_tlsa();
         // A daemon stopped for longer than the refresh window re-signs what went stale
         // before it serves anything.
         slot.refresh_signatures();
@@ -368,7 +369,27 @@ impl ZoneSlot {
             history,
         );
         self.tlsa_retiring = retiring;
+        self.record_tlsa();
         true
+    }
+
+    /// Notes when each managed TLSA record was first published (for readiness).
+    fn record_tlsa(&self) {
+        let Some(versions) = &self.versions else {
+            return;
+        };
+        if self.config.tlsa.is_empty() {
+            return;
+        }
+        let path = tlsa::state::path(versions.state_dir(), &self.config.name);
+        if let Err(e) = tlsa::state::update(
+            &path,
+            &self.zone,
+            &self.config.tlsa,
+            signing::system_now().0,
+        ) {
+            tracing::error!(zone = %self.config.name, file = %path.display(), error = %e, "cannot record TLSA publication times");
+        }
     }
 }
 

@@ -81,9 +81,13 @@ enum Command {
         algorithm: String,
     },
     /// Print TLSA record data for a certificate (PEM or DER), like hash-slinger's `tlsa`.
+    #[command(args_conflicts_with_subcommands = true)]
     Tlsa {
+        /// `status` or `ready` of the configured TLSA bindings.
+        #[command(subcommand)]
+        action: Option<TlsaAction>,
         /// Certificate file (the first certificate of a chain is used).
-        cert: PathBuf,
+        cert: Option<PathBuf>,
         /// Certificate usage (RFC 6698: 0 PKIX-TA, 1 PKIX-EE, 2 DANE-TA, 3 DANE-EE).
         #[arg(long, default_value_t = 3)]
         usage: u8,
@@ -96,6 +100,27 @@ enum Command {
         /// Owner name to print a full record for (e.g. _25._tcp.mx1.example.com).
         #[arg(long)]
         name: Option<String>,
+    },
+}
+
+/// `daned tlsa` actions on the configured bindings.
+#[derive(Subcommand)]
+enum TlsaAction {
+    /// Per managed name: the published TLSA records, what each is, when it was first
+    /// published and when it is ready (2 x TTL + propagation delay later).
+    Status {
+        /// Configuration file.
+        #[arg(short, long, value_name = "FILE")]
+        config: PathBuf,
+    },
+    /// Exit 0 only when the next key's TLSA record at NAME is published and ready, so that a
+    /// renewal hook can wait before deploying the new certificate.
+    Ready {
+        /// Configuration file.
+        #[arg(short, long, value_name = "FILE")]
+        config: PathBuf,
+        /// A managed name, e.g. _25._tcp.mx1.example.com.
+        name: String,
     },
 }
 
@@ -227,12 +252,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Some(Command::Tlsa {
+            action: Some(action),
+            ..
+        }) => return tlsa_action(action),
+        Some(Command::Tlsa {
+            action: None,
             cert,
             usage,
             selector,
             matching,
             name,
         }) => {
+            let cert = cert.context("daned tlsa CERTFILE, or daned tlsa status|ready -c FILE")?;
             let bytes = std::fs::read(&cert).with_context(|| format!("{}", cert.display()))?;
             let certs =
                 derive::certificates(&bytes).with_context(|| format!("{}", cert.display()))?;
@@ -270,6 +301,129 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         None => run_demo(cli.listen)?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `daned tlsa status` and `daned tlsa ready`.
+fn tlsa_action(action: TlsaAction) -> anyhow::Result<ExitCode> {
+    use daned::tlsa::{publish, state};
+    let (config, only) = match &action {
+        TlsaAction::Status { config } => (config, None),
+        TlsaAction::Ready { config, name } => (config, Some(name.clone())),
+    };
+    let config = Config::load(config)?;
+    let now = signing::system_now().0;
+    let only = only.map(|n| {
+        let mut name = zones::Name::from_ascii(&n).unwrap_or_default();
+        name.set_fqdn(true);
+        name
+    });
+    let mut found = false;
+    for zone in &config.zones {
+        let saved = daned::pipeline::Versions::open(&config.server.state_dir, &zone.name)
+            .ok()
+            .and_then(|v| v.load_saved(&zone.name));
+        let first_seen = state::load(&state::path(&config.server.state_dir, &zone.name));
+        let propagation = zone
+            .signing
+            .as_ref()
+            .map_or(0, |s| s.policy.propagation_delay.as_secs());
+        for binding in &zone.tlsa {
+            let derived_next = binding
+                .next_key
+                .as_ref()
+                .and_then(|p| std::fs::read(p).ok())
+                .and_then(|b| derive::public_key_info(&b).ok())
+                .and_then(|spki| {
+                    derive::tlsa_rdata_for_spki(
+                        &spki,
+                        derive::Usage::DANE_EE,
+                        derive::Matching::SHA256,
+                    )
+                    .ok()
+                });
+            let derived = publish::derive_records(binding).unwrap_or_default();
+            for name in &binding.names {
+                if only.as_ref().is_some_and(|o| o != name) {
+                    continue;
+                }
+                found = true;
+                let published = saved
+                    .as_ref()
+                    .map(|z| publish::published(z, name))
+                    .unwrap_or_default();
+                let when = |rdata: &[u8]| {
+                    first_seen
+                        .get(&(name.to_lowercase().to_string(), state::hex(rdata)))
+                        .copied()
+                };
+                if let TlsaAction::Ready { .. } = action {
+                    let Some(next) = &derived_next else {
+                        anyhow::bail!("{name}: no next_key configured (or it cannot be read)");
+                    };
+                    let Some(first) = published.contains(next).then(|| when(next)).flatten() else {
+                        println!("{name}: the next key is not published yet");
+                        return Ok(ExitCode::FAILURE);
+                    };
+                    let ready = state::ready_at(first, binding, propagation);
+                    if now >= ready {
+                        println!("{name}: next key ready since {}", utc(ready));
+                        return Ok(ExitCode::SUCCESS);
+                    }
+                    println!(
+                        "{name}: next key ready at {} (in {} s)",
+                        utc(ready),
+                        ready - now
+                    );
+                    return Ok(ExitCode::FAILURE);
+                }
+                println!("{name} (TTL {})", binding.ttl);
+                for rdata in &published {
+                    let role = if derived_next.as_ref() == Some(rdata) {
+                        "next key"
+                    } else if derived.contains(rdata) {
+                        "current certificate"
+                    } else {
+                        "no longer in the files (retiring)"
+                    };
+                    let timing = match when(rdata) {
+                        Some(first) => {
+                            let ready = state::ready_at(first, binding, propagation);
+                            let state = if now >= ready {
+                                "ready since"
+                            } else {
+                                "ready at"
+                            };
+                            format!("published {}, {state} {}", utc(first), utc(ready))
+                        }
+                        None => "publication time unknown".to_string(),
+                    };
+                    println!("  {}  {role}; {timing}", derive::rdata_to_text(rdata));
+                }
+                if published.is_empty() {
+                    println!("  nothing published yet (has daned served this zone?)");
+                }
+            }
+        }
+    }
+    if !found {
+        anyhow::bail!("no [[zone.tlsa]] binding matches");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A Unix time as "YYYY-MM-DD hh:mm:ss UTC".
+fn utc(secs: u64) -> String {
+    let d = zones::serial::yyyymmdd(secs);
+    let t = secs % 86_400;
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
+        d / 10_000,
+        d / 100 % 100,
+        d % 100,
+        t / 3600,
+        t / 60 % 60,
+        t % 60
+    )
 }
 
 /// The configured zone called `zone`.

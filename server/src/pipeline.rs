@@ -57,6 +57,8 @@ pub struct Versions {
     journal: Mutex<Journal>,
     /// Where the last served version is kept.
     saved: PathBuf,
+    /// The daemon's state folder.
+    state_dir: PathBuf,
 }
 
 impl Versions {
@@ -73,6 +75,7 @@ impl Versions {
         Ok(Self {
             journal: Mutex::new(journal),
             saved: state_dir.join("zones").join(format!("{stem}.saved")),
+            state_dir: state_dir.to_path_buf(),
         })
     }
 
@@ -111,6 +114,11 @@ impl Versions {
             }
         })?;
         Ok(journal.entries())
+    }
+
+    /// The daemon's state folder.
+    pub fn state_dir(&self) -> &Path {
+        &self.state_dir
     }
 
     /// The history as the journal holds it now.

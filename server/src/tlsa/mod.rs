@@ -6,4 +6,5 @@
 
 pub mod derive;
 pub mod publish;
+pub mod state;
 pub mod watch;
