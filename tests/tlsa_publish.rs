@@ -170,6 +170,11 @@ fn tlsa_follows_the_certificate_files() {
         .unwrap_or_else(|| panic!("replace not published:\n{}", daned.log()));
     assert!(took < Duration::from_secs(3), "took {took:?}");
     assert!(served(&daned).contains(&two), "the previous key stays");
+    assert!(
+        daned.log().contains("unsafe TLSA rollover"),
+        "an unplanned renewal is flagged:\n{}",
+        daned.log()
+    );
     assert!(serial_at(daned.port, "example.com").unwrap() > serial1);
 
     // A half-written file (a slow two-part write): nothing changes, the error names the file;

@@ -315,6 +315,7 @@ impl ZoneSlot {
         if unchanged {
             return false;
         }
+        self.warn_unsafe_rollover();
         let started = Instant::now();
         let mut input = tlsa::publish::apply(&self.zone, &records);
         let served = pipeline::serial_of(&self.zone);
@@ -371,6 +372,50 @@ impl ZoneSlot {
         self.tlsa_retiring = retiring;
         self.record_tlsa();
         true
+    }
+
+    /// Logs an error for each certificate now in the files whose key was not published long
+    /// enough before (RFC 7671 section 8.1): senders that cached the TLSA RRset without it
+    /// defer mail with 5.7.323 until their cache expires.
+    fn warn_unsafe_rollover(&self) {
+        let Some(versions) = &self.versions else {
+            return;
+        };
+        let first_seen =
+            tlsa::state::load(&tlsa::state::path(versions.state_dir(), &self.config.name));
+        let propagation = self
+            .config
+            .signing
+            .as_ref()
+            .map_or(0, |s| s.policy.propagation_delay.as_secs());
+        let now = signing::system_now().0;
+        for binding in &self.config.tlsa {
+            let certs_only = TlsaBinding {
+                next_key: None,
+                issuer: false,
+                ..binding.clone()
+            };
+            let Ok(current) = tlsa::publish::derive_records(&certs_only) else {
+                continue;
+            };
+            for name in &binding.names {
+                for rdata in &current {
+                    let key = (name.to_lowercase().to_string(), tlsa::state::hex(rdata));
+                    let first = first_seen.get(&key).copied().unwrap_or(now);
+                    let safe_from = tlsa::state::ready_at(first, binding, propagation);
+                    if safe_from > now {
+                        tracing::error!(
+                            zone = %self.config.name,
+                            name = %name,
+                            record = %tlsa::derive::rdata_to_text(rdata),
+                            until = %safe_from,
+                            until_date = zones::serial::yyyymmdd(safe_from),
+                            "unsafe TLSA rollover: the certificate's key was not pre-published long enough; DANE senders may defer mail with 5.7.323 until then"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     /// Notes when each managed TLSA record was first published (for readiness).
