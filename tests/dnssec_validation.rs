@@ -8,7 +8,7 @@ mod common;
 
 use std::fs;
 
-use common::{Daned, Unbound, kdig, require_tool, run_ok};
+use common::{Daned, Unbound, kdig, ldns_verify_axfr, require_tool, run_ok};
 
 /// One query through the validating resolver and the rcode it must give.
 const CASES: &[(&str, &str, &str)] = &[
@@ -46,25 +46,7 @@ fn validate(denial: &str) {
     );
 
     // The zone as a secondary would receive it.
-    let axfr = kdig(&[
-        "@127.0.0.1",
-        "-p",
-        &daned.port.to_string(),
-        "example.com",
-        "AXFR",
-        "+nocomments",
-        "+nostats",
-    ]);
-    let zone_file = daned.dir.path().join("axfr.zone");
-    fs::write(
-        &zone_file,
-        axfr.lines()
-            .filter(|l| !l.starts_with(';'))
-            .collect::<Vec<_>>()
-            .join("\n"),
-    )
-    .unwrap();
-    run_ok("ldns-verify-zone", &[zone_file.to_str().unwrap()]);
+    let zone_file = ldns_verify_axfr(daned.port, "example.com", daned.dir.path());
     run_ok(
         "dnssec-verify",
         &["-z", "-o", "example.com", zone_file.to_str().unwrap()],

@@ -89,17 +89,7 @@ fn imported_bind_keys_sign_the_zone_and_keep_the_parents_ds() {
         "daned ds: {ours}\nBIND: {bind}"
     );
 
-    let axfr = daned.kdig(&["example.com", "AXFR", "+nocomments", "+nostats"]);
-    let file = daned.dir.path().join("axfr.zone");
-    fs::write(
-        &file,
-        axfr.lines()
-            .filter(|l| !l.starts_with(';'))
-            .collect::<Vec<_>>()
-            .join("\n"),
-    )
-    .unwrap();
-    run_ok("ldns-verify-zone", &[file.to_str().unwrap()]);
+    common::ldns_verify_axfr(daned.port, "example.com", daned.dir.path());
     let keys = daned.cli(&["keys", "-c", daned.config.to_str().unwrap(), "example.com"]);
     assert!(
         keys.contains("RSASHA256") && keys.contains("ksk") && keys.contains("zsk"),

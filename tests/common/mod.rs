@@ -598,6 +598,31 @@ pub fn wait_for_serial(port: u16, zone: &str, serial: u32) -> bool {
     false
 }
 
+/// Transfers `zone` from `port` into `dir/axfr-PORT.zone` (kdig's comments left out) and
+/// returns the file: the zone exactly as a secondary receives it.
+pub fn axfr_to_file(port: u16, zone: &str, dir: &Path) -> PathBuf {
+    let out = kdig(&[
+        "@127.0.0.1",
+        "-p",
+        &port.to_string(),
+        zone,
+        "AXFR",
+        "+nocomments",
+        "+nostats",
+    ]);
+    let file = dir.join(format!("axfr-{port}.zone"));
+    let text: Vec<&str> = out.lines().filter(|l| !l.starts_with(';')).collect();
+    fs::write(&file, text.join("\n")).expect("write AXFR");
+    file
+}
+
+/// Fails the test unless the zone `port` transfers passes `ldns-verify-zone`.
+pub fn ldns_verify_axfr(port: u16, zone: &str, dir: &Path) -> PathBuf {
+    let file = axfr_to_file(port, zone, dir);
+    run_ok("ldns-verify-zone", &[file.to_str().expect("utf-8 path")]);
+    file
+}
+
 /// The AXFR of `zone` from `port`, records normalised and sorted.
 pub fn sorted_axfr(port: u16, zone: &str) -> Vec<String> {
     let out = kdig(&[
