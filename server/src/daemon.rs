@@ -265,7 +265,7 @@ impl ZoneSlot {
         let Some(how) = &self.config.signing else {
             return false;
         };
-        let now = signing::system_now();
+        let now = crate::clock::now();
         if !signing::refresh_due(&self.zone, how, now) {
             return false;
         }
@@ -319,7 +319,7 @@ impl ZoneSlot {
         let started = Instant::now();
         let mut input = tlsa::publish::apply(&self.zone, &records);
         let served = pipeline::serial_of(&self.zone);
-        let now = signing::system_now();
+        let now = crate::clock::now();
         pipeline::set_serial(
             &mut input,
             pipeline::next_serial(self.config.serial_policy, served, served, now),
@@ -388,7 +388,7 @@ impl ZoneSlot {
             .signing
             .as_ref()
             .map_or(0, |s| s.policy.propagation_delay.as_secs());
-        let now = signing::system_now().0;
+        let now = crate::clock::now().0;
         for binding in &self.config.tlsa {
             let certs_only = TlsaBinding {
                 next_key: None,
@@ -427,12 +427,9 @@ impl ZoneSlot {
             return;
         }
         let path = tlsa::state::path(versions.state_dir(), &self.config.name);
-        if let Err(e) = tlsa::state::update(
-            &path,
-            &self.zone,
-            &self.config.tlsa,
-            signing::system_now().0,
-        ) {
+        if let Err(e) =
+            tlsa::state::update(&path, &self.zone, &self.config.tlsa, crate::clock::now().0)
+        {
             tracing::error!(zone = %self.config.name, file = %path.display(), error = %e, "cannot record TLSA publication times");
         }
     }
@@ -467,7 +464,7 @@ fn managed_records(
 /// Logs a warning for each certificate of `binding` that expires soon or has expired: DANE
 /// senders defer mail to an MTA whose certificate expired (5.7.322 certificate-expired).
 fn warn_expiring(config: &ZoneConfig, binding: &TlsaBinding) {
-    let now = signing::system_now().0;
+    let now = crate::clock::now().0;
     for (file, at) in tlsa::publish::expiring(binding, now) {
         let date = zones::serial::yyyymmdd(at.max(0) as u64);
         if at <= now as i64 {
@@ -506,7 +503,7 @@ fn retain_old(
     config: &ZoneConfig,
 ) {
     let Some(previous) = previous else { return };
-    let now = signing::system_now().0;
+    let now = crate::clock::now().0;
     let delay = config
         .signing
         .as_ref()
@@ -588,7 +585,7 @@ fn next_version(
         if pipeline::same_content(&unsigned, prev) && !file.is_newer_than(served) {
             return Ok(None);
         }
-        let next = pipeline::next_serial(config.serial_policy, served, file, signing::system_now());
+        let next = pipeline::next_serial(config.serial_policy, served, file, crate::clock::now());
         pipeline::set_serial(&mut unsigned, next);
     }
     sign_logged(config, unsigned, previous).map(Some)
@@ -662,13 +659,12 @@ fn sign_logged(
         return Ok(zone);
     };
     let started = Instant::now();
-    let signed =
-        signing::sign_loaded(&zone, previous, how, signing::system_now()).map_err(|e| {
-            DaemonError::ZoneLoad {
-                zone: config.name.to_string(),
-                message: format!("signing: {e}"),
-            }
-        })?;
+    let signed = signing::sign_loaded(&zone, previous, how, crate::clock::now()).map_err(|e| {
+        DaemonError::ZoneLoad {
+            zone: config.name.to_string(),
+            message: format!("signing: {e}"),
+        }
+    })?;
     tracing::info!(
         zone = %config.name,
         policy = %how.policy_name,
@@ -908,7 +904,10 @@ async fn signal_loop(
     };
     // Signature refresh is checked once a minute: far more often than any refresh window, and
     // cheap (one pass over the RRSIG expirations of each signed zone).
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+    // Timers are checked every minute; on a virtual clock every second, because a test may move
+    // the time by days at any moment.
+    let period = if crate::clock::is_virtual() { 1 } else { 60 };
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(period));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut term = signal(SignalKind::terminate()).map_err(io)?;
     let mut int = signal(SignalKind::interrupt()).map_err(io)?;

@@ -9,6 +9,7 @@
 
 pub mod acl;
 pub mod answer;
+pub mod clock;
 pub mod config;
 pub mod daemon;
 pub mod demo;

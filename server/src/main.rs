@@ -224,7 +224,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         None => None,
                     };
                     let store = signing::open_store(&config.server.state_dir, &name)?;
-                    let mut k = store.import_bind(&key, &private, role, signing::system_now())?;
+                    let mut k = store.import_bind(&key, &private, role, daned::clock::now())?;
                     k.meta.phase = KeyPhase::Active;
                     store.save_metadata(&k)?;
                     println!(
@@ -311,7 +311,7 @@ fn tlsa_action(action: TlsaAction) -> anyhow::Result<ExitCode> {
         TlsaAction::Ready { config, name } => (config, Some(name.clone())),
     };
     let config = Config::load(config)?;
-    let now = signing::system_now().0;
+    let now = daned::clock::now().0;
     let only = only.map(|n| {
         let mut name = zones::Name::from_ascii(&n).unwrap_or_default();
         name.set_fqdn(true);

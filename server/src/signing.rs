@@ -167,15 +167,6 @@ pub fn ds_lines(zone: &Name, keys: &[StoredKey], digest: DigestType) -> Vec<Stri
         .collect()
 }
 
-/// The current time as the signer's timestamp.
-pub fn system_now() -> Timestamp {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    Timestamp::from_secs(secs)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

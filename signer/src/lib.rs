@@ -5,6 +5,7 @@
 //! ([`ds`]), and whole-zone signing that ties them together ([`sign`]). Times are
 //! [`time::Timestamp`] values supplied by the caller.
 
+pub mod clock;
 pub mod ds;
 pub mod key;
 pub mod keystore;
@@ -16,6 +17,7 @@ pub mod sign;
 pub mod time;
 mod wire;
 
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use key::{Algorithm, Dnskey, KeyRole, RingSigningKey, SigningKey};
 pub use rrsig::{SignedData, ValidityWindow, sign_rrset};
 pub use sign::{
