@@ -200,6 +200,44 @@ pub fn daned_bin() -> &'static str {
     env!("CARGO_BIN_EXE_daned")
 }
 
+/// The name of the virtual clock file in a daned test folder: when it exists at start, daned
+/// (and every `Daned::cli` command) runs on the time written in it (see `server/src/clock.rs`).
+pub const CLOCK_FILE: &str = "clock";
+
+/// Sets the virtual clock of the daned in `dir` (created on first use) to `secs` since the epoch.
+pub fn set_clock(dir: &Path, secs: u64) {
+    let tmp = dir.join("clock.tmp");
+    fs::write(&tmp, secs.to_string()).expect("write clock");
+    fs::rename(&tmp, dir.join(CLOCK_FILE)).expect("rename clock");
+}
+
+/// The current wall-clock time in seconds since the epoch (a starting point for virtual time).
+pub fn wall_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("time")
+        .as_secs()
+}
+
+/// Applies the folder's virtual clock, if it has one, to a daned command.
+fn with_clock<'a>(cmd: &'a mut Command, dir: &Path) -> &'a mut Command {
+    let clock = dir.join(CLOCK_FILE);
+    if clock.exists() {
+        cmd.env("DANED_CLOCK_FILE", clock);
+    }
+    cmd
+}
+
+/// `daned serve -c CONFIG` for the folder `dir`.
+fn serve_command(dir: &Path, config: &Path) -> Command {
+    let mut cmd = Command::new(daned_bin());
+    cmd.args(["serve", "-c"])
+        .arg(config)
+        .env("RUST_LOG", "info");
+    with_clock(&mut cmd, dir);
+    cmd
+}
+
 /// A running `daned serve` in a temporary folder.
 pub struct Daned {
     /// The process (declared first: dropped before the folder).
@@ -236,13 +274,7 @@ impl Daned {
         )
         .expect("write config");
         let log = dir.path().join("daned.log");
-        let mut proc = Proc::spawn(
-            Command::new(daned_bin())
-                .args(["serve", "-c"])
-                .arg(&config)
-                .env("RUST_LOG", "info"),
-            &log,
-        );
+        let mut proc = Proc::spawn(&mut serve_command(dir.path(), &config), &log);
         wait_for_soa(port, ready_zone, &mut proc, &log);
         Self {
             proc,
@@ -266,10 +298,7 @@ impl Daned {
     pub fn restart(&mut self, ready_zone: &str) {
         self.proc.stop();
         let mut proc = Proc::spawn(
-            Command::new(daned_bin())
-                .args(["serve", "-c"])
-                .arg(&self.config)
-                .env("RUST_LOG", "info"),
+            &mut serve_command(self.dir.path(), &self.config),
             &self.dir.path().join("daned.restarted.log"),
         );
         wait_for_soa(self.port, ready_zone, &mut proc, &self.log);
@@ -287,13 +316,7 @@ impl Daned {
         )
         .expect("write config");
         let log = dir.path().join("daned.log");
-        let mut proc = Proc::spawn(
-            Command::new(daned_bin())
-                .args(["serve", "-c"])
-                .arg(&config)
-                .env("RUST_LOG", "info"),
-            &log,
-        );
+        let mut proc = Proc::spawn(&mut serve_command(dir.path(), &config), &log);
         wait_for_soa(port, ready_zone, &mut proc, &log);
         Self {
             proc,
@@ -306,13 +329,25 @@ impl Daned {
 
     /// Runs a daned subcommand, failing the test when it fails; returns stdout.
     pub fn cli(&self, args: &[&str]) -> String {
-        let out = output(daned_bin(), args);
+        let out = self.cli_output(args);
         assert!(
             out.status.success(),
             "daned {args:?} failed:\n{}",
             String::from_utf8_lossy(&out.stderr)
         );
         String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Runs a daned subcommand (on the folder's virtual clock, if any) and returns its output.
+    pub fn cli_output(&self, args: &[&str]) -> Output {
+        with_clock(Command::new(daned_bin()).args(args), self.dir.path())
+            .output()
+            .expect("run daned")
+    }
+
+    /// Sets this daemon's virtual clock (the folder must have had one when it started).
+    pub fn set_clock(&self, secs: u64) {
+        set_clock(self.dir.path(), secs);
     }
 
     /// The log so far.
