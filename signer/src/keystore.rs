@@ -69,6 +69,45 @@ impl KeyPhase {
     }
 }
 
+//------------ DsState -------------------------------------------------------
+
+/// What is known of a key's DS record at the parent (meaningful for KSKs and CSKs). The
+/// rollover waits out the parent's DS TTL from the moment a change was seen, so the moment is
+/// part of the state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DsState {
+    /// Not (yet) seen at the parent.
+    NotSeen,
+    /// Seen at the parent since this time.
+    Seen(Timestamp),
+    /// Seen removed from the parent at this time.
+    Gone(Timestamp),
+}
+
+impl DsState {
+    /// The metadata file form: `not-seen`, `seen SECS`, `gone SECS`.
+    fn to_text(self) -> String {
+        match self {
+            Self::NotSeen => "not-seen".into(),
+            Self::Seen(t) => format!("seen {}", t.as_secs()),
+            Self::Gone(t) => format!("gone {}", t.as_secs()),
+        }
+    }
+
+    /// Parses [`Self::to_text`] output.
+    fn from_text(s: &str) -> Option<Self> {
+        let mut words = s.split_whitespace();
+        let kind = words.next()?;
+        let at = words.next().map(|w| w.parse::<u64>().map(Timestamp));
+        Some(match (kind, at) {
+            ("not-seen", None) => Self::NotSeen,
+            ("seen", Some(Ok(t))) => Self::Seen(t),
+            ("gone", Some(Ok(t))) => Self::Gone(t),
+            _ => return None,
+        })
+    }
+}
+
 //------------ KeyMetadata / StoredKey ---------------------------------------
 
 /// What daned knows about a key beyond its material.
@@ -80,6 +119,31 @@ pub struct KeyMetadata {
     pub created: Timestamp,
     /// Its lifecycle phase.
     pub phase: KeyPhase,
+    /// When it entered that phase.
+    pub since: Timestamp,
+    /// Its DS at the parent.
+    pub ds: DsState,
+}
+
+impl KeyMetadata {
+    /// A new key's metadata: phase `Generated` since `now`, no DS.
+    pub fn new(role: KeyRole, now: Timestamp) -> Self {
+        Self {
+            role,
+            created: now,
+            phase: KeyPhase::Generated,
+            since: now,
+            ds: DsState::NotSeen,
+        }
+    }
+
+    /// Moves the key to `phase` at `now`.
+    pub fn enter(&mut self, phase: KeyPhase, now: Timestamp) {
+        if self.phase != phase {
+            self.phase = phase;
+            self.since = now;
+        }
+    }
 }
 
 /// A key loaded from the store.
@@ -101,24 +165,18 @@ impl StoredKey {
         self.key.dnskey(self.meta.role.flags())
     }
 
-    /// What the signer does with this key in its current phase: nothing before it is
-    /// published or after removal; DNSKEY only while published, ready or retired (RFC 7583:
-    /// a retired key stays until its signatures have expired from caches); everything,
-    /// including CDS/CDNSKEY for KSK and CSK, while active.
+    /// What the signer does with this key in its current phase, as the rollover's table
+    /// ([`crate::rollover::key_use`]) says; `None` when the key is not in the zone.
     pub fn signing_entry(&self) -> Option<SigningKeyEntry<'_>> {
-        let active = self.meta.phase == KeyPhase::Active;
-        match self.meta.phase {
-            KeyPhase::Generated | KeyPhase::Removed => None,
-            KeyPhase::Published | KeyPhase::Ready | KeyPhase::Active | KeyPhase::Retired => {
-                Some(SigningKeyEntry {
-                    key: &self.key,
-                    role: self.meta.role,
-                    publish: true,
-                    sign: active,
-                    cds: active && self.meta.role.signs_keys(),
-                })
-            }
-        }
+        let used = crate::rollover::key_use(self.meta.role, self.meta.phase);
+        used.publish.then(|| SigningKeyEntry {
+            key: &self.key,
+            // A CSK that only signs the DNSKEY RRset is, for the signer, a KSK: same flags.
+            role: used.sign_as.unwrap_or(self.meta.role),
+            publish: true,
+            sign: used.sign_as.is_some(),
+            cds: used.cds,
+        })
     }
 
     /// BIND's file name stem, `K<zone>+<alg>+<tag>`.
@@ -238,11 +296,7 @@ impl KeyStore {
             let stored = StoredKey {
                 zone: zone.to_lowercase(),
                 key,
-                meta: KeyMetadata {
-                    role,
-                    created: now,
-                    phase: KeyPhase::Generated,
-                },
+                meta: KeyMetadata::new(role, now),
                 tag,
             };
             self.write(&stored)?;
@@ -270,11 +324,7 @@ impl KeyStore {
             tag: key.dnskey(role.flags()).key_tag(),
             zone,
             key,
-            meta: KeyMetadata {
-                role,
-                created: now,
-                phase: KeyPhase::Generated,
-            },
+            meta: KeyMetadata::new(role, now),
         };
         self.write(&stored)?;
         Ok(stored)
@@ -546,10 +596,12 @@ fn parse_key_file(text: &str, path: &Path) -> Result<(Name, Dnskey), KeyStoreErr
 /// The metadata file: `key: value` lines.
 fn meta_text(meta: &KeyMetadata) -> String {
     format!(
-        "; daned key metadata\nrole: {}\ncreated: {}\nphase: {}\n",
+        "; daned key metadata\nrole: {}\ncreated: {}\nphase: {}\nsince: {}\nds: {}\n",
         meta.role.as_str(),
         meta.created.as_secs(),
-        meta.phase.as_str()
+        meta.phase.as_str(),
+        meta.since.as_secs(),
+        meta.ds.to_text()
     )
 }
 
@@ -562,10 +614,26 @@ fn parse_meta(text: &str, path: &Path) -> Result<KeyMetadata, KeyStoreError> {
             .ok_or_else(|| damaged(path, Damage::MissingField(name)))
     };
     let bad = |name| damaged(path, Damage::BadValue(name));
+    let role = KeyRole::from_str_opt(get("role")?).ok_or_else(|| bad("role"))?;
+    let created = Timestamp(get("created")?.parse().map_err(|_| bad("created"))?);
+    let phase = KeyPhase::from_str_opt(get("phase")?).ok_or_else(|| bad("phase"))?;
+    // `since` and `ds` came with rollovers; files written before then lack them: the key
+    // has been in its phase since it was made, and an active key signing keys has its DS.
+    let since = match get("since") {
+        Ok(v) => Timestamp(v.parse().map_err(|_| bad("since"))?),
+        Err(_) => created,
+    };
+    let ds = match get("ds") {
+        Ok(v) => DsState::from_text(v).ok_or_else(|| bad("ds"))?,
+        Err(_) if phase == KeyPhase::Active && role.signs_keys() => DsState::Seen(created),
+        Err(_) => DsState::NotSeen,
+    };
     Ok(KeyMetadata {
-        role: KeyRole::from_str_opt(get("role")?).ok_or_else(|| bad("role"))?,
-        created: Timestamp(get("created")?.parse().map_err(|_| bad("created"))?),
-        phase: KeyPhase::from_str_opt(get("phase")?).ok_or_else(|| bad("phase"))?,
+        role,
+        created,
+        phase,
+        since,
+        ds,
     })
 }
 

@@ -12,6 +12,7 @@ pub mod keystore;
 mod names;
 pub mod nsec;
 pub mod nsec3;
+pub mod rollover;
 pub mod rrsig;
 pub mod sign;
 pub mod time;

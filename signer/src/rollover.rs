@@ -1,0 +1,537 @@
+//! The key rollover state machine (RFC 6781 section 4.1, RFC 7583): a pure function from the
+//! zone's keys, the policy's timings, the time and what has been observed outside (the DS at
+//! the parent, the secondaries' serials) to the steps to take now and the next moment
+//! anything can change.
+//!
+//! The same [`plan`] runs in the daemon (system clock, observations from the network) and in
+//! `daned simulate` (virtual clock, a modelled parent), so what the simulation proves is what
+//! production does. It keeps no state of its own: everything it needs is in each key's
+//! [`KeyPhase`], the time it entered that phase and its [`DsState`], which the key store
+//! persists atomically after every step. A daemon killed at any point therefore resumes at the
+//! step it was in; a step taken twice is harmless.
+//!
+//! Methods:
+//! - ZSK: pre-publication (RFC 7583 section 3.2.1). The new key is published, waits out
+//!   `Ipub = Dprp + TTLkey`, then signs; the old one stays published for
+//!   `Iret = Dprp + TTLsig` (daned re-signs the whole zone at the switch, so `Dsgn` is 0).
+//! - KSK: double-KSK (RFC 7583 section 3.3.2). The new key is published and signs the DNSKEY
+//!   RRset at once; after `Ipub` it is announced in CDS/CDNSKEY (RFC 7344); once its DS is
+//!   seen at the parent, the parent's DS TTL is waited out before it becomes the active key;
+//!   the old key keeps signing the DNSKEY RRset until its DS is gone from the parent and that
+//!   TTL has passed too (a resolver holding the old DS needs it).
+//! - CSK: both at once. The new CSK signs only the DNSKEY RRset until it is active; the old
+//!   one keeps signing the DNSKEY RRset (not the zone) until both its DS and its last zone
+//!   signatures are out of caches.
+//!
+//! One rollover per zone at a time: a new one starts only when every key is active or removed.
+
+use core::fmt;
+
+use crate::key::{Algorithm, KeyRole};
+use crate::keystore::{DsState, KeyPhase};
+use crate::time::Timestamp;
+
+//------------ Inputs --------------------------------------------------------
+
+/// What the machine knows of one key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeyState {
+    /// Its key tag.
+    pub tag: u16,
+    /// Its algorithm (a DS names algorithm and tag).
+    pub algorithm: Algorithm,
+    /// What it signs.
+    pub role: KeyRole,
+    /// Where it is in its life.
+    pub phase: KeyPhase,
+    /// When it entered that phase.
+    pub since: Timestamp,
+    /// What is known of its DS at the parent (KSK and CSK only).
+    pub ds: DsState,
+}
+
+/// Every interval a rollover waits, in seconds, derived from the policy and the zone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Timings {
+    /// TTL of the DNSKEY RRset (and CDS/CDNSKEY): `TTLkey`.
+    pub dnskey_ttl: u64,
+    /// Largest TTL of a signed RRset of the zone: `TTLsig`.
+    pub max_zone_ttl: u64,
+    /// Time for a change to reach every secondary: `Dprp`.
+    pub propagation_delay: u64,
+    /// TTL of the DS RRset at the parent: `TTLds`.
+    pub parent_ds_ttl: u64,
+    /// Time for a DS change to reach every parent nameserver: `DprpP`.
+    pub parent_propagation_delay: u64,
+    /// Added to every wait, against clocks and TTLs not being exactly what they say.
+    pub safety_margin: u64,
+    /// ZSK lifetime (also the CSK's); 0: never rolls by itself.
+    pub zsk_lifetime: u64,
+    /// KSK lifetime; 0: never rolls by itself.
+    pub ksk_lifetime: u64,
+    /// After this long without seeing a DS change at the parent, assume it happened (and log
+    /// it); 0: wait for it however long it takes.
+    pub ds_timeout: u64,
+    /// After this long past a wait, advance even if a secondary does not serve the serial.
+    pub secondary_timeout: u64,
+}
+
+impl Timings {
+    /// `Ipub` (RFC 7583 sections 3.2.1 and 3.3.2): how long a new DNSKEY must be published
+    /// before it is used (ZSK) or announced to the parent (KSK, CSK).
+    pub fn publish_interval(&self) -> u64 {
+        self.propagation_delay + self.dnskey_ttl + self.safety_margin
+    }
+
+    /// `Iret` for zone signatures (RFC 7583 section 3.2.1, with `Dsgn = 0`): how long a ZSK
+    /// stays published after it stopped signing.
+    pub fn retire_interval(&self) -> u64 {
+        self.propagation_delay + self.max_zone_ttl + self.safety_margin
+    }
+
+    /// How long after a DS change is seen at the parent it may still be in caches:
+    /// `DprpP + TTLds` (RFC 7583 section 3.3.2).
+    pub fn ds_interval(&self) -> u64 {
+        self.parent_propagation_delay + self.parent_ds_ttl + self.safety_margin
+    }
+
+    /// The lifetime of a key of `role`.
+    pub fn lifetime(&self, role: KeyRole) -> u64 {
+        match role {
+            KeyRole::Ksk => self.ksk_lifetime,
+            KeyRole::Zsk | KeyRole::Csk => self.zsk_lifetime,
+        }
+    }
+
+    /// The shortest time a complete rollover of a `role` key takes (the parent being
+    /// immediate): a key lifetime shorter than this would start the next rollover before the
+    /// last one ended.
+    pub fn rollover_duration(&self, role: KeyRole) -> u64 {
+        match role {
+            KeyRole::Zsk => self.publish_interval() + self.retire_interval(),
+            KeyRole::Ksk => self.publish_interval() + 2 * self.ds_interval(),
+            KeyRole::Csk => {
+                self.publish_interval()
+                    + self.ds_interval()
+                    + self.ds_interval().max(self.retire_interval())
+            }
+        }
+    }
+}
+
+/// Facts from outside the zone.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Observations {
+    /// The DS RRset every parent nameserver serves, as (algorithm, key tag) pairs, when a
+    /// check is configured and it succeeded; `None`: not known.
+    pub parent_ds: Option<Vec<(u8, u16)>>,
+    /// The secondaries.
+    pub secondaries: Secondaries,
+    /// A rollover the operator asked for (`daned keys roll`).
+    pub roll_request: Option<KeyRole>,
+}
+
+/// Whether the secondaries serve what the primary serves.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Secondaries {
+    /// No secondary is configured: nothing to wait for.
+    #[default]
+    NoneConfigured,
+    /// The last time every secondary was seen serving the primary's serial (`None`: not yet).
+    SyncedAt(Option<Timestamp>),
+}
+
+//------------ Outputs -------------------------------------------------------
+
+/// One step to take.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Make a new key of this role (it enters [`KeyPhase::Published`] at once).
+    Generate(KeyRole),
+    /// Move the key to a phase.
+    Transition {
+        /// The key.
+        tag: u16,
+        /// Its new phase.
+        to: KeyPhase,
+    },
+    /// Record what is now known of the key's DS at the parent.
+    Ds {
+        /// The key.
+        tag: u16,
+        /// What is known.
+        state: DsState,
+        /// True when this was assumed after `ds_timeout`, not observed.
+        assumed: bool,
+    },
+}
+
+/// Why a key is not yet moving on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WaitFor {
+    /// A fixed interval (propagation, TTLs) ends at the stated time.
+    Interval,
+    /// Every secondary must serve the zone's serial (checked by SOA query).
+    Secondaries,
+    /// The parent must publish the key's DS (the operator submits it, or the parent
+    /// follows CDS); confirmed by the parent check or `daned keys submitted`.
+    DsPublished,
+    /// The parent must remove the key's DS; confirmed by the parent check or
+    /// `daned keys withdrawn`.
+    DsWithdrawn,
+    /// The key reaches the end of its lifetime (the next rollover starts).
+    Lifetime,
+}
+
+/// One pending step, for the next wake-up and for operators ("where is my rollover stuck?").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Wait {
+    /// The key.
+    pub tag: u16,
+    /// Its role.
+    pub role: KeyRole,
+    /// What it waits for.
+    pub what: WaitFor,
+    /// What happens next (the phase the key moves to; for [`WaitFor::Lifetime`], `Retired`).
+    pub next: KeyPhase,
+    /// When it happens, if it depends only on time.
+    pub at: Option<Timestamp>,
+}
+
+impl fmt::Display for Wait {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let role = self.role.as_str();
+        let tag = self.tag;
+        match self.what {
+            WaitFor::Interval => write!(f, "{role} {tag} becomes {}", self.next.as_str()),
+            WaitFor::Secondaries => write!(
+                f,
+                "{role} {tag} becomes {} once every secondary serves the current serial",
+                self.next.as_str()
+            ),
+            WaitFor::DsPublished => write!(
+                f,
+                "{role} {tag}: waiting for its DS at the parent (submit the CDS/`daned ds` \
+                 record, then `daned keys submitted ZONE {tag}` unless a parent check is configured)"
+            ),
+            WaitFor::DsWithdrawn => write!(
+                f,
+                "{role} {tag}: waiting for its DS to be removed at the parent (then \
+                 `daned keys withdrawn ZONE {tag}` unless a parent check is configured)"
+            ),
+            WaitFor::Lifetime => write!(
+                f,
+                "{role} {tag} reaches the end of its lifetime: a rollover starts"
+            ),
+        }
+    }
+}
+
+/// The result of one evaluation.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Plan {
+    /// Steps to take now, in order.
+    pub actions: Vec<Action>,
+    /// What each key still waits for.
+    pub waits: Vec<Wait>,
+}
+
+impl Plan {
+    /// The next moment a timer ends (observations may move things earlier).
+    pub fn next_wakeup(&self) -> Option<Timestamp> {
+        self.waits.iter().filter_map(|w| w.at).min()
+    }
+}
+
+//------------ What a key does in each phase ---------------------------------
+
+/// What the signer does with a key: publish its DNSKEY, sign (as which role: a CSK that is not
+/// yet, or no longer, the active key signs only the DNSKEY RRset, like a KSK), and list it in
+/// CDS/CDNSKEY.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Use {
+    /// DNSKEY published.
+    pub publish: bool,
+    /// Signs, in this role (`None`: makes no signatures).
+    pub sign_as: Option<KeyRole>,
+    /// In CDS/CDNSKEY.
+    pub cds: bool,
+}
+
+/// The use of a key of `role` in `phase` (the table the whole rollover rests on).
+pub fn key_use(role: KeyRole, phase: KeyPhase) -> Use {
+    use KeyPhase::*;
+    let (publish, sign_as, cds) = match (role, phase) {
+        (_, Generated | Removed) => (false, None, false),
+        (KeyRole::Zsk, Published | Ready | Retired) => (true, None, false),
+        (KeyRole::Zsk, Active) => (true, Some(KeyRole::Zsk), false),
+        // Double-KSK: the DNSKEY RRset is signed by the new key from publication on, so its
+        // signature is in every cache before any resolver can see the new DS.
+        (KeyRole::Ksk, Published | Retired) => (true, Some(KeyRole::Ksk), false),
+        (KeyRole::Ksk, Ready | Active) => (true, Some(KeyRole::Ksk), true),
+        (KeyRole::Csk, Published | Retired) => (true, Some(KeyRole::Ksk), false),
+        (KeyRole::Csk, Ready) => (true, Some(KeyRole::Ksk), true),
+        (KeyRole::Csk, Active) => (true, Some(KeyRole::Csk), true),
+    };
+    Use {
+        publish,
+        sign_as,
+        cds,
+    }
+}
+
+//------------ plan ----------------------------------------------------------
+
+/// Evaluates the zone's keys at `now`: which steps to take and what each key waits for.
+pub fn plan(
+    keys: &[KeyState],
+    layout: &[KeyRole],
+    timings: &Timings,
+    now: Timestamp,
+    obs: &Observations,
+) -> Plan {
+    let mut out = Plan::default();
+    let in_progress = keys.iter().any(|k| {
+        matches!(
+            k.phase,
+            KeyPhase::Generated | KeyPhase::Published | KeyPhase::Ready | KeyPhase::Retired
+        )
+    });
+    for key in keys {
+        step_key(key, keys, timings, now, obs, &mut out);
+    }
+    // Two active keys of one role happen only after a crash between the new key's
+    // activation and the old one's retirement: finish that step.
+    for role in layout {
+        let mut active: Vec<&KeyState> = keys
+            .iter()
+            .filter(|k| k.role == *role && k.phase == KeyPhase::Active)
+            .collect();
+        active.sort_by_key(|k| k.since);
+        if active.len() > 1 && !out.actions.iter().any(|a| retires_role(a, keys, *role)) {
+            for old in &active[..active.len() - 1] {
+                out.actions.push(Action::Transition {
+                    tag: old.tag,
+                    to: KeyPhase::Retired,
+                });
+            }
+        }
+    }
+    if !in_progress && out.actions.is_empty() {
+        start_rollover(keys, layout, timings, now, obs, &mut out);
+    }
+    out
+}
+
+/// True when `action` retires a key of `role`.
+fn retires_role(action: &Action, keys: &[KeyState], role: KeyRole) -> bool {
+    matches!(action, Action::Transition { tag, to: KeyPhase::Retired }
+        if keys.iter().any(|k| k.tag == *tag && k.role == role))
+}
+
+/// The secondaries gate: a change made at `since` counts as propagated once every secondary
+/// was seen serving the primary's serial after it, or `timeout` after `deadline`.
+fn secondaries_have(
+    obs: &Observations,
+    since: Timestamp,
+    deadline: Timestamp,
+    timeout: u64,
+    now: Timestamp,
+) -> bool {
+    match obs.secondaries {
+        Secondaries::NoneConfigured => true,
+        Secondaries::SyncedAt(Some(t)) if t > since => true,
+        Secondaries::SyncedAt(_) => now >= deadline.add_secs(timeout),
+    }
+}
+
+/// The steps of one key that is in a rollover.
+fn step_key(
+    key: &KeyState,
+    keys: &[KeyState],
+    t: &Timings,
+    now: Timestamp,
+    obs: &Observations,
+    out: &mut Plan,
+) {
+    let wait = |what, next, at| Wait {
+        tag: key.tag,
+        role: key.role,
+        what,
+        next,
+        at,
+    };
+    let to = |phase| Action::Transition {
+        tag: key.tag,
+        to: phase,
+    };
+    let ds_listed = |k: &KeyState| {
+        obs.parent_ds
+            .as_ref()
+            .map(|set| set.contains(&(k.algorithm.0, k.tag)))
+    };
+    match key.phase {
+        KeyPhase::Generated => out.actions.push(to(KeyPhase::Published)),
+        KeyPhase::Published => {
+            let ready_at = key.since.add_secs(t.publish_interval());
+            if now < ready_at {
+                out.waits
+                    .push(wait(WaitFor::Interval, KeyPhase::Ready, Some(ready_at)));
+            } else if !secondaries_have(obs, key.since, ready_at, t.secondary_timeout, now) {
+                out.waits.push(wait(
+                    WaitFor::Secondaries,
+                    KeyPhase::Ready,
+                    Some(ready_at.add_secs(t.secondary_timeout)),
+                ));
+            } else {
+                out.actions.push(to(KeyPhase::Ready));
+                if key.role == KeyRole::Zsk {
+                    activate(key, keys, out);
+                }
+            }
+        }
+        KeyPhase::Ready if key.role == KeyRole::Zsk => activate(key, keys, out),
+        KeyPhase::Ready => match key.ds {
+            DsState::Seen(seen) => {
+                let active_at = seen.add_secs(t.ds_interval());
+                if now < active_at {
+                    out.waits
+                        .push(wait(WaitFor::Interval, KeyPhase::Active, Some(active_at)));
+                } else {
+                    activate(key, keys, out);
+                }
+            }
+            DsState::NotSeen | DsState::Gone(_) => {
+                let timeout = (t.ds_timeout > 0).then(|| key.since.add_secs(t.ds_timeout));
+                if ds_listed(key) == Some(true) {
+                    out.actions.push(Action::Ds {
+                        tag: key.tag,
+                        state: DsState::Seen(now),
+                        assumed: false,
+                    });
+                } else if timeout.is_some_and(|at| now >= at) {
+                    out.actions.push(Action::Ds {
+                        tag: key.tag,
+                        state: DsState::Seen(now),
+                        assumed: true,
+                    });
+                } else {
+                    out.waits
+                        .push(wait(WaitFor::DsPublished, KeyPhase::Active, timeout));
+                }
+            }
+        },
+        KeyPhase::Retired => {
+            // Zone signatures (ZSK, CSK) must have left caches; so must the DS (KSK, CSK).
+            let sigs_gone = key.since.add_secs(t.retire_interval());
+            let mut remove_at = if key.role == KeyRole::Ksk {
+                key.since
+            } else {
+                sigs_gone
+            };
+            if key.role.signs_keys() {
+                match key.ds {
+                    DsState::Gone(gone) => {
+                        remove_at = remove_at.max(gone.add_secs(t.ds_interval()))
+                    }
+                    DsState::NotSeen | DsState::Seen(_) => {
+                        let timeout = (t.ds_timeout > 0).then(|| key.since.add_secs(t.ds_timeout));
+                        if ds_listed(key) == Some(false) {
+                            out.actions.push(Action::Ds {
+                                tag: key.tag,
+                                state: DsState::Gone(now),
+                                assumed: false,
+                            });
+                        } else if timeout.is_some_and(|at| now >= at) {
+                            out.actions.push(Action::Ds {
+                                tag: key.tag,
+                                state: DsState::Gone(now),
+                                assumed: true,
+                            });
+                        } else {
+                            out.waits
+                                .push(wait(WaitFor::DsWithdrawn, KeyPhase::Removed, timeout));
+                        }
+                        return;
+                    }
+                }
+            }
+            if now < remove_at {
+                out.waits
+                    .push(wait(WaitFor::Interval, KeyPhase::Removed, Some(remove_at)));
+            } else if !secondaries_have(obs, key.since, remove_at, t.secondary_timeout, now) {
+                out.waits.push(wait(
+                    WaitFor::Secondaries,
+                    KeyPhase::Removed,
+                    Some(remove_at.add_secs(t.secondary_timeout)),
+                ));
+            } else {
+                out.actions.push(to(KeyPhase::Removed));
+            }
+        }
+        KeyPhase::Active => {
+            let lifetime = t.lifetime(key.role);
+            if lifetime > 0 {
+                out.waits.push(wait(
+                    WaitFor::Lifetime,
+                    KeyPhase::Retired,
+                    Some(rollover_start(key, t)),
+                ));
+            }
+        }
+        KeyPhase::Removed => {}
+    }
+}
+
+/// Makes `key` the active key of its role and retires the one it replaces.
+fn activate(key: &KeyState, keys: &[KeyState], out: &mut Plan) {
+    out.actions.push(Action::Transition {
+        tag: key.tag,
+        to: KeyPhase::Active,
+    });
+    for old in keys
+        .iter()
+        .filter(|k| k.role == key.role && k.phase == KeyPhase::Active && k.tag != key.tag)
+    {
+        out.actions.push(Action::Transition {
+            tag: old.tag,
+            to: KeyPhase::Retired,
+        });
+    }
+}
+
+/// When the rollover replacing the active `key` starts: early enough that the successor is
+/// published long enough when the key's lifetime ends.
+fn rollover_start(key: &KeyState, t: &Timings) -> Timestamp {
+    key.since
+        .add_secs(t.lifetime(key.role))
+        .sub_secs(t.publish_interval())
+}
+
+/// Starts the rollover that is due (or asked for), if any: the earliest due first.
+fn start_rollover(
+    keys: &[KeyState],
+    layout: &[KeyRole],
+    t: &Timings,
+    now: Timestamp,
+    obs: &Observations,
+    out: &mut Plan,
+) {
+    if let Some(role) = obs.roll_request.filter(|r| layout.contains(r)) {
+        out.actions.push(Action::Generate(role));
+        return;
+    }
+    let due = keys
+        .iter()
+        .filter(|k| k.phase == KeyPhase::Active && layout.contains(&k.role))
+        .filter(|k| t.lifetime(k.role) > 0)
+        .map(|k| (rollover_start(k, t), k.role))
+        .filter(|(at, _)| *at <= now)
+        .min_by_key(|(at, role)| (*at, *role == KeyRole::Ksk));
+    if let Some((_, role)) = due {
+        out.actions.push(Action::Generate(role));
+    }
+}
+
+#[cfg(test)]
+mod tests;
