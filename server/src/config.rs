@@ -67,8 +67,13 @@ pub struct ZoneConfig {
     pub signing: Option<ZoneSigning>,
     /// How the SOA serial moves on each change.
     pub serial_policy: SerialPolicy,
-    /// Secondaries sent a NOTIFY (RFC 1996) on every serial change.
+    /// Secondaries sent a NOTIFY (RFC 1996) on every serial change; a rollover step that
+    /// needs them to serve the new serial waits for these.
     pub notify: Vec<NotifyTarget>,
+    /// The parent's nameservers, asked for the zone's DS during KSK and CSK rollovers.
+    pub parent_servers: Vec<SocketAddr>,
+    /// How often they are asked.
+    pub ds_check_interval: Duration,
     /// TLSA records derived from certificate files (`[[zone.tlsa]]`).
     pub tlsa: Vec<TlsaBinding>,
 }
@@ -224,6 +229,12 @@ struct RawZone {
     /// NOTIFY targets, "ADDRESS:PORT" (port 53 when left out).
     #[serde(default)]
     notify: Vec<String>,
+    /// The parent zone's nameservers, "ADDRESS:PORT", asked for the zone's DS during a KSK
+    /// or CSK rollover.
+    #[serde(default)]
+    parent_servers: Vec<String>,
+    /// How often they are asked (default 1h).
+    ds_check_interval: Option<String>,
     /// `[[zone.tlsa]]`: TLSA records daned derives from certificate files.
     #[serde(default)]
     tlsa: Vec<RawTlsa>,
@@ -258,6 +269,16 @@ enum OneOrMany {
     One(PathBuf),
     /// Several.
     Many(Vec<PathBuf>),
+}
+
+/// "ADDRESS:PORT" or "ADDRESS" (port 53).
+fn socket_addr(text: &str) -> Option<SocketAddr> {
+    text.parse::<SocketAddr>()
+        .or_else(|_| {
+            text.parse::<std::net::IpAddr>()
+                .map(|ip| SocketAddr::new(ip, 53))
+        })
+        .ok()
 }
 
 /// Zones are signed unless they opt out.
@@ -418,14 +439,7 @@ impl Config {
                 };
                 let mut parts = target.split_whitespace();
                 let addr_text = parts.next().ok_or_else(bad)?;
-                let addr = addr_text
-                    .parse::<SocketAddr>()
-                    .or_else(|_| {
-                        addr_text
-                            .parse::<std::net::IpAddr>()
-                            .map(|ip| SocketAddr::new(ip, 53))
-                    })
-                    .map_err(|_| bad())?;
+                let addr = socket_addr(addr_text).ok_or_else(bad)?;
                 let key = match parts.next() {
                     None => None,
                     Some(k) => {
@@ -448,6 +462,20 @@ impl Config {
                 }
                 notify.push(NotifyTarget { addr, key });
             }
+            let mut parent_servers = Vec::new();
+            for server in &z.parent_servers {
+                parent_servers.push(socket_addr(server).ok_or_else(|| {
+                    invalid(
+                        &format!("{what}: parent_servers"),
+                        format!("{server:?}: want ADDRESS[:PORT]"),
+                    )
+                })?);
+            }
+            let ds_check_interval = match &z.ds_check_interval {
+                Some(v) => parse_duration(v)
+                    .map_err(|m| invalid(&format!("{what}: ds_check_interval"), m))?,
+                None => Duration::from_secs(3600),
+            };
             let mut tlsa = Vec::new();
             for t in &z.tlsa {
                 let twhat = format!("{what}: tlsa");
@@ -505,6 +533,8 @@ impl Config {
                 signing,
                 serial_policy,
                 notify,
+                parent_servers,
+                ds_check_interval,
             });
         }
 

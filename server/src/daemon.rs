@@ -27,6 +27,9 @@ use crate::notify;
 use crate::pipeline::{self, Versions};
 use crate::signing;
 use crate::tlsa::{self, publish::TlsaBinding};
+use crate::{lifecycle, observe};
+use signer::Timestamp;
+use signer::rollover::{self, Observations, Secondaries};
 use zones::Name;
 use zones::diff::Diff;
 
@@ -108,6 +111,22 @@ pub struct ZoneSlot {
     /// which they stay published: a sender may have the old RRset cached for a TTL, and the
     /// MTA may still present the old certificate.
     tlsa_retiring: Retiring,
+    /// What the key rollover observed outside and still waits for.
+    keys: KeyWatch,
+}
+
+/// The rollover's view from the daemon: observations (kept across versions) and what the
+/// last evaluation left pending, which decides what to ask the network next.
+#[derive(Clone, Debug, Default)]
+struct KeyWatch {
+    /// The last time every secondary served the zone's serial.
+    synced_at: Option<Timestamp>,
+    /// The DS set every parent nameserver served at the last check.
+    parent_ds: Option<Vec<(u8, u16)>>,
+    /// When the parent was last asked.
+    ds_checked: Option<Timestamp>,
+    /// The last evaluation's pending steps.
+    pending: Vec<rollover::Wait>,
 }
 
 /// (owner, rdata) of a retiring TLSA record and the time it may be removed.
@@ -163,6 +182,7 @@ impl ZoneSlot {
             snapshot,
             versions,
             tlsa_retiring: Retiring::new(),
+            keys: KeyWatch::default(),
         }
     }
 
@@ -293,6 +313,96 @@ impl ZoneSlot {
         }
     }
 
+    /// Runs the key rollover: carries out the steps that are due and, when they change the
+    /// zone, serves the re-signed zone (next serial) before the new key states are stored.
+    /// Returns whether a new version is to be served.
+    fn advance_keys(&mut self) -> bool {
+        let Some(how) = &self.config.signing else {
+            return false;
+        };
+        let now = crate::clock::now();
+        let obs = Observations {
+            parent_ds: self.keys.parent_ds.clone(),
+            secondaries: if self.config.notify.is_empty() {
+                Secondaries::NoneConfigured
+            } else {
+                Secondaries::SyncedAt(self.keys.synced_at)
+            },
+            roll_request: None,
+        };
+        let name = self.config.name.clone();
+        let adv = match lifecycle::advance(
+            how,
+            &name,
+            lifecycle::max_zone_ttl(&self.zone),
+            now,
+            obs,
+        ) {
+            Ok(adv) => adv,
+            Err(e) => {
+                tracing::error!(zone = %name, error = %e, "key rollover step failed; retrying at the next check");
+                return false;
+            }
+        };
+        self.keys.pending = adv.plan.waits.clone();
+        if adv.applied.is_empty() {
+            return false;
+        }
+        let mut installed = false;
+        if adv.zone_changes {
+            let mut input = (*self.zone).clone();
+            let served = pipeline::serial_of(&self.zone);
+            pipeline::set_serial(
+                &mut input,
+                pipeline::next_serial(self.config.serial_policy, served, served, now),
+            );
+            match signing::sign_with(&input, Some(&self.zone), &adv.keys, how, now) {
+                Ok(zone) => installed = self.install(zone),
+                Err(e) => {
+                    tracing::error!(zone = %name, error = %e, "signing for a key rollover step failed; retrying at the next check");
+                    return false;
+                }
+            }
+            if !installed {
+                return false;
+            }
+            tracing::info!(zone = %name, serial = self.snapshot.serial, "zone re-signed for a key rollover step");
+        }
+        if let Some(how) = &self.config.signing
+            && let Err(e) = lifecycle::commit(how, &name, &adv)
+        {
+            tracing::error!(zone = %name, error = %e, "cannot store the key states; the step is repeated at the next check");
+        }
+        installed
+    }
+
+    /// Asks the network what the rollover waits for: the secondaries' serials when a step
+    /// waits for them, the parent's DS when a key waits for a DS change (every
+    /// `ds_check_interval`).
+    async fn observe(&mut self) {
+        use rollover::WaitFor;
+        let now = crate::clock::now();
+        let waits = |what| self.keys.pending.iter().any(|w| w.what == what);
+        if waits(WaitFor::Secondaries) {
+            let servers: Vec<_> = self.config.notify.iter().map(|t| t.addr).collect();
+            let serial = self.snapshot.serial;
+            if observe::all_serve(&servers, &self.config.name, serial).await {
+                self.keys.synced_at = Some(now);
+            }
+        }
+        let ds_wait = waits(WaitFor::DsPublished) || waits(WaitFor::DsWithdrawn);
+        let due = self
+            .keys
+            .ds_checked
+            .is_none_or(|t| now.as_secs() >= t.as_secs() + self.config.ds_check_interval.as_secs());
+        if ds_wait && due && !self.config.parent_servers.is_empty() {
+            self.keys.ds_checked = Some(now);
+            self.keys.parent_ds =
+                observe::parent_ds(&self.config.parent_servers, &self.config.name).await;
+            tracing::info!(zone = %self.config.name, ds = ?self.keys.parent_ds, "parent DS checked");
+        }
+    }
+
     /// Re-reads the certificate and key files of the zone's TLSA bindings and, when the records
     /// they give differ from the published ones, serves a new version with them (signed, next
     /// serial). Returns whether a new version is to be served.
@@ -362,6 +472,7 @@ impl ZoneSlot {
             None => Arc::new([]),
         };
         let retiring = std::mem::take(&mut self.tlsa_retiring);
+        let keys = std::mem::take(&mut self.keys);
         *self = Self::serving(
             self.config.clone(),
             self.stamp,
@@ -370,6 +481,7 @@ impl ZoneSlot {
             history,
         );
         self.tlsa_retiring = retiring;
+        self.keys = keys;
         self.record_tlsa();
         true
     }
@@ -922,7 +1034,7 @@ async fn signal_loop(
                     // Reload changed files, and refresh whatever signatures are due while at it.
                     let changed = work
                         .iter_mut()
-                        .map(|slot| slot.reload() | slot.refresh_signatures())
+                        .map(|slot| slot.reload() | slot.advance_keys() | slot.refresh_signatures())
                         .filter(|&c| c)
                         .count();
                     (work, changed)
@@ -970,13 +1082,16 @@ async fn signal_loop(
                 }
             }
             _ = tick.tick() => {
+                for slot in &mut slots {
+                    slot.observe().await;
+                }
                 let mut work = slots.clone();
                 let done = tokio::task::spawn_blocking(move || {
-                    // Periodic re-read of the TLSA files (a missed event, a folder that
-                    // appeared later), then signature refresh.
+                    // Key rollover steps that are due, the periodic re-read of the TLSA files
+                    // (a missed event, a folder that appeared later), then signature refresh.
                     let refreshed = work
                         .iter_mut()
-                        .map(|slot| slot.refresh_tlsa() | slot.refresh_signatures())
+                        .map(|slot| slot.advance_keys() | slot.refresh_tlsa() | slot.refresh_signatures())
                         .filter(|&r| r)
                         .count();
                     (work, refreshed)
@@ -1107,6 +1222,8 @@ mod tests {
             signing: None,
             serial_policy: Default::default(),
             notify: Vec::new(),
+            parent_servers: Vec::new(),
+            ds_check_interval: std::time::Duration::from_secs(3600),
             tlsa: Vec::new(),
         }
     }

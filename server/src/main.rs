@@ -10,11 +10,12 @@ use daned::acl::Acl;
 use daned::config::{Config, ServerConfig, ZoneConfig};
 use daned::daemon::{self, ServeOptions, ZoneSlot};
 use daned::demo;
+use daned::lifecycle;
 use daned::policy::Policy;
 use daned::signing;
 use daned::tlsa::derive;
 use signer::ds::DigestType;
-use signer::keystore::{KeyPhase, StoredKey};
+use signer::keystore::StoredKey;
 use signer::{KeyRole, SigningKey};
 
 /// Authoritative DNS server for mail domains.
@@ -140,6 +141,28 @@ enum KeysAction {
         #[arg(long)]
         role: Option<String>,
     },
+    /// Start a rollover of the zone's zsk, ksk or csk now (also the way to replace a key
+    /// that must go: the waits that keep validation working are not skipped).
+    Roll {
+        /// The zone.
+        zone: String,
+        /// zsk, ksk or csk.
+        role: String,
+    },
+    /// Tell daned that the parent now publishes the DS of key TAG (all its nameservers).
+    Submitted {
+        /// The zone.
+        zone: String,
+        /// The new key's tag.
+        tag: u16,
+    },
+    /// Tell daned that the parent no longer publishes the DS of the retired key TAG.
+    Withdrawn {
+        /// The zone.
+        zone: String,
+        /// The old key's tag.
+        tag: u16,
+    },
 }
 
 fn main() -> ExitCode {
@@ -225,7 +248,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     };
                     let store = signing::open_store(&config.server.state_dir, &name)?;
                     let mut k = store.import_bind(&key, &private, role, daned::clock::now())?;
-                    k.meta.phase = KeyPhase::Active;
+                    signing::make_initial(&mut k, daned::clock::now());
                     store.save_metadata(&k)?;
                     println!(
                         "imported {} key {} ({}) for {name}",
@@ -234,19 +257,48 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         k.key.algorithm().mnemonic()
                     );
                 }
-                (None, Some(zone)) => {
-                    let (_, keys) = zone_keys(&config, &zone)?;
-                    println!("tag    algorithm        role  state      created");
-                    for k in &keys {
-                        println!(
-                            "{:<6} {:<16} {:<5} {:<10} {}",
-                            k.tag,
-                            k.key.algorithm().mnemonic(),
-                            k.meta.role.as_str(),
-                            k.meta.phase.as_str(),
-                            k.meta.created.0
+                (Some(KeysAction::Roll { zone, role }), _) => {
+                    let name = zone_name(&config, &zone)?;
+                    let role = KeyRole::from_str_opt(&role)
+                        .with_context(|| format!("{role}: use zsk, ksk or csk"))?;
+                    let how = zone_signing(&config, &name)?;
+                    if !how.policy.keys.roles().contains(&role) {
+                        anyhow::bail!(
+                            "zone {name} has no {} under policy {}",
+                            role.as_str(),
+                            how.policy_name
                         );
                     }
+                    lifecycle::request_roll(&config.server.state_dir, &name, role)?;
+                    println!("{} rollover of {name} requested", role.as_str());
+                    poke_daemon(&config);
+                }
+                (Some(KeysAction::Submitted { zone, tag }), _) => {
+                    confirm_ds(&config, &zone, tag, true)?;
+                }
+                (Some(KeysAction::Withdrawn { zone, tag }), _) => {
+                    confirm_ds(&config, &zone, tag, false)?;
+                }
+                (None, Some(zone)) => {
+                    let name = zone_name(&config, &zone)?;
+                    let how = zone_signing(&config, &name)?;
+                    let zone_cfg = config.zones.iter().find(|z| z.name == name);
+                    // The largest TTL comes from the zone as served (saved), else the file.
+                    let max_ttl = daned::pipeline::Versions::open(&config.server.state_dir, &name)
+                        .ok()
+                        .and_then(|v| v.load_saved(&name))
+                        .or_else(|| {
+                            zone_cfg.and_then(|z| {
+                                zones::master::load_zone_file(&z.file, &name)
+                                    .ok()
+                                    .map(|l| l.zone)
+                            })
+                        })
+                        .map_or(0, |z| lifecycle::max_zone_ttl(&z));
+                    print!(
+                        "{}",
+                        lifecycle::report(how, &name, max_ttl, daned::clock::now())?
+                    );
                 }
                 (None, None) => anyhow::bail!("name a zone: daned keys -c FILE ZONE"),
             }
@@ -444,6 +496,45 @@ fn zone_keys(config: &Config, zone: &str) -> anyhow::Result<(zones::Name, Vec<St
     Ok((name.clone(), store.load_zone(&name)?))
 }
 
+/// `daned keys submitted|withdrawn`: records a DS change the operator saw at the parent.
+fn confirm_ds(config: &Config, zone: &str, tag: u16, seen: bool) -> anyhow::Result<()> {
+    let name = zone_name(config, zone)?;
+    lifecycle::confirm_ds(
+        &config.server.state_dir,
+        &name,
+        tag,
+        seen,
+        daned::clock::now(),
+    )?;
+    println!(
+        "recorded: the DS of key {tag} is {} the parent of {name}",
+        if seen { "published at" } else { "removed from" }
+    );
+    poke_daemon(config);
+    Ok(())
+}
+
+/// How the configured zone `name` is signed (an error for an unsigned zone).
+fn zone_signing<'a>(
+    config: &'a Config,
+    name: &zones::Name,
+) -> anyhow::Result<&'a signing::ZoneSigning> {
+    config
+        .zones
+        .iter()
+        .find(|z| &z.name == name)
+        .and_then(|z| z.signing.as_ref())
+        .with_context(|| format!("zone {name} is not signed"))
+}
+
+/// Asks a running daemon to act on a request now rather than at its next check.
+fn poke_daemon(config: &Config) {
+    match daemon::signal_reload(&config.server.state_dir) {
+        Ok(pid) => println!("daned (pid {pid}) notified"),
+        Err(_) => println!("daned is not running: it acts on this when it starts"),
+    }
+}
+
 /// Serves the in-memory demo zone, signed with throw-away keys in a temporary folder.
 fn run_demo(listen: Vec<SocketAddr>) -> anyhow::Result<()> {
     let state_dir = std::env::temp_dir().join(format!("daned-demo-{}", std::process::id()));
@@ -475,6 +566,8 @@ fn run_demo(listen: Vec<SocketAddr>) -> anyhow::Result<()> {
         }),
         serial_policy: Default::default(),
         notify: Vec::new(),
+        parent_servers: Vec::new(),
+        ds_check_interval: std::time::Duration::from_secs(3600),
         tlsa: Vec::new(),
     };
     let origin = zone.name.clone();

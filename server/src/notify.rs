@@ -100,7 +100,7 @@ async fn notify_one(
 }
 
 /// A message ID that an off-path attacker cannot guess.
-fn rand_id() -> u16 {
+pub(crate) fn rand_id() -> u16 {
     let mut b = [0u8; 2];
     let _ = ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut b);
     u16::from_be_bytes(b)

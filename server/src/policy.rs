@@ -4,12 +4,14 @@
 //! The key names are a public contract (operators' configs and outside tools use them):
 //! `algorithm`, `keys`, `denial`, `nsec3_opt_out`, `rrsig_lifetime`, `rrsig_refresh`,
 //! `dnskey_ttl`, `propagation_delay`, `zsk_lifetime`, `ksk_lifetime`, plus daned's
-//! `inception_backdate`.
+//! `inception_backdate` and the rollover's `parent_ds_ttl`, `parent_propagation_delay`,
+//! `ds_timeout`, `secondary_timeout` and `safety_margin`.
 
 use std::time::Duration;
 
 use serde::Deserialize;
 use signer::nsec3::Nsec3Params;
+use signer::rollover::Timings;
 use signer::{Algorithm, Denial, KeyRole, SigningParams};
 use zones::Ttl;
 
@@ -40,6 +42,16 @@ pub struct PolicyConfig {
     pub ksk_lifetime: Option<String>,
     /// How far signature inception is put in the past, for validators with slow clocks ("1h").
     pub inception_backdate: Option<String>,
+    /// TTL of the zone's DS RRset at the parent ("1d"): waited after every DS change.
+    pub parent_ds_ttl: Option<String>,
+    /// Time for a DS change to reach every parent nameserver ("1h").
+    pub parent_propagation_delay: Option<String>,
+    /// Assume a DS change happened after this long without seeing it ("0": never assume).
+    pub ds_timeout: Option<String>,
+    /// Advance a rollover step this long after its wait even if a secondary lags ("1d").
+    pub secondary_timeout: Option<String>,
+    /// Added to every rollover wait ("1h").
+    pub safety_margin: Option<String>,
 }
 
 /// Which keys a zone is signed with.
@@ -86,6 +98,16 @@ pub struct Policy {
     pub ksk_lifetime: Duration,
     /// Inception backdating.
     pub inception_backdate: Duration,
+    /// The parent's DS TTL.
+    pub parent_ds_ttl: Duration,
+    /// The parent's propagation delay.
+    pub parent_propagation_delay: Duration,
+    /// DS change assumed after this (zero: never).
+    pub ds_timeout: Duration,
+    /// Lagging secondaries stop holding a step after this.
+    pub secondary_timeout: Duration,
+    /// Margin on every rollover wait.
+    pub safety_margin: Duration,
 }
 
 /// Why a policy cannot be used.
@@ -145,6 +167,11 @@ impl Policy {
             zsk_lifetime: Duration::from_secs(90 * day),
             ksk_lifetime: Duration::ZERO,
             inception_backdate: Duration::from_secs(3600),
+            parent_ds_ttl: Duration::from_secs(day),
+            parent_propagation_delay: Duration::from_secs(3600),
+            ds_timeout: Duration::ZERO,
+            secondary_timeout: Duration::from_secs(day),
+            safety_margin: Duration::from_secs(3600),
         }
     }
 
@@ -211,13 +238,28 @@ impl Policy {
             &config.inception_backdate,
             &mut p.inception_backdate,
         )?;
+        duration("parent_ds_ttl", &config.parent_ds_ttl, &mut p.parent_ds_ttl)?;
+        duration(
+            "parent_propagation_delay",
+            &config.parent_propagation_delay,
+            &mut p.parent_propagation_delay,
+        )?;
+        duration("ds_timeout", &config.ds_timeout, &mut p.ds_timeout)?;
+        duration(
+            "secondary_timeout",
+            &config.secondary_timeout,
+            &mut p.secondary_timeout,
+        )?;
+        duration("safety_margin", &config.safety_margin, &mut p.safety_margin)?;
         p.check(name)?;
         Ok(p)
     }
 
     /// Rejects timers that cannot work: a refresh window as long as the validity would
-    /// re-sign forever; a key lifetime shorter than the signatures it makes would retire keys
-    /// whose signatures are still in caches.
+    /// re-sign forever; a key lifetime shorter than the rollover that replaces it would start
+    /// the next rollover before the last one ended (the waits are the rollover's own, with
+    /// the zone's largest TTL taken as at least the DNSKEY TTL; [`Policy::check_zone`] checks
+    /// again with the zone's real one).
     fn check(&self, name: &str) -> Result<(), PolicyError> {
         let unworkable = |reason: String| PolicyError::Unworkable {
             policy: name.to_string(),
@@ -234,26 +276,77 @@ impl Policy {
                 self.rrsig_lifetime.as_secs()
             )));
         }
-        for (key, lifetime) in [
-            ("zsk_lifetime", self.zsk_lifetime),
-            ("ksk_lifetime", self.ksk_lifetime),
-        ] {
-            let needed = self.rrsig_lifetime + self.dnskey_ttl + 2 * self.propagation_delay;
-            if !lifetime.is_zero() && lifetime < needed {
-                return Err(unworkable(format!(
-                    "{key} ({}s) is shorter than a rollover needs: rrsig_lifetime + dnskey_ttl + \
-                     2 x propagation_delay = {}s",
-                    lifetime.as_secs(),
-                    needed.as_secs()
-                )));
-            }
-        }
+        self.check_lifetimes(name, self.dnskey_ttl.as_secs())?;
         if self.dnskey_ttl.as_secs() > u64::from(Ttl::MAX.0) {
             return Err(unworkable(
                 "dnskey_ttl exceeds the largest TTL (RFC 2181)".into(),
             ));
         }
         Ok(())
+    }
+
+    /// Checks the key lifetimes against the rollover's waits for a zone whose largest TTL is
+    /// `max_zone_ttl`.
+    pub fn check_lifetimes(&self, name: &str, max_zone_ttl: u64) -> Result<(), PolicyError> {
+        let t = self.timings(max_zone_ttl);
+        for &role in self.keys.roles() {
+            let (key, lifetime) = match role {
+                KeyRole::Ksk => ("ksk_lifetime", t.ksk_lifetime),
+                KeyRole::Zsk | KeyRole::Csk => ("zsk_lifetime", t.zsk_lifetime),
+            };
+            let needed = t.rollover_duration(role);
+            if lifetime != 0 && lifetime < needed {
+                let how = match role {
+                    KeyRole::Zsk => {
+                        "Ipub + Iret = propagation_delay + dnskey_ttl + propagation_delay \
+                                     + largest zone TTL + 2 x safety_margin"
+                    }
+                    KeyRole::Ksk => {
+                        "Ipub + 2 x (parent_propagation_delay + parent_ds_ttl) with \
+                                     the safety margins"
+                    }
+                    KeyRole::Csk => "Ipub + the DS waits + Iret with the safety margins",
+                };
+                return Err(PolicyError::Unworkable {
+                    policy: name.to_string(),
+                    reason: format!(
+                        "{key} ({lifetime}s) is shorter than a {} rollover takes: {how} = {needed}s",
+                        role.as_str()
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The rollover's timings for a zone whose largest TTL is `max_zone_ttl`.
+    pub fn timings(&self, max_zone_ttl: u64) -> Timings {
+        Timings {
+            dnskey_ttl: self.dnskey_ttl.as_secs(),
+            max_zone_ttl: max_zone_ttl.max(self.dnskey_ttl.as_secs()),
+            propagation_delay: self.propagation_delay.as_secs(),
+            parent_ds_ttl: self.parent_ds_ttl.as_secs(),
+            parent_propagation_delay: self.parent_propagation_delay.as_secs(),
+            safety_margin: self.safety_margin.as_secs(),
+            zsk_lifetime: self.zsk_lifetime.as_secs(),
+            ksk_lifetime: self.ksk_lifetime.as_secs(),
+            ds_timeout: self.ds_timeout.as_secs(),
+            secondary_timeout: self.secondary_timeout.as_secs(),
+        }
+    }
+
+    /// How much earlier than `rrsig_refresh` a signature may expire, so that a zone signed at
+    /// once does not re-sign at once ever after: a quarter of the time between the refresh
+    /// point and the end of validity, which keeps every fresh signature well beyond the
+    /// refresh point.
+    pub fn jitter_secs(&self) -> u64 {
+        (self.rrsig_lifetime.as_secs() - self.rrsig_refresh.as_secs()) / 4
+    }
+
+    /// The refresh window the signer uses: `rrsig_refresh` plus half the jitter, so that one
+    /// refresh run takes every signature that is nearly due, not one RRset at a time.
+    pub fn refresh_window_secs(&self) -> u64 {
+        self.rrsig_refresh.as_secs() + self.jitter_secs() / 2
     }
 
     /// The signer's parameters for this policy.
@@ -271,6 +364,7 @@ impl Policy {
             dnskey_ttl: Ttl(self.dnskey_ttl.as_secs() as u32),
             inception_backdate_secs: self.inception_backdate.as_secs(),
             validity_secs: self.rrsig_lifetime.as_secs(),
+            validity_jitter_secs: self.jitter_secs(),
             ..SigningParams::default()
         }
     }
@@ -301,14 +395,35 @@ mod tests {
 
     #[test]
     fn a_key_lifetime_shorter_than_a_rollover_is_refused() {
+        // Defaults: Ipub = 1h + 1h + 1h margin, Iret = 1h + 1h (largest TTL at least the
+        // DNSKEY TTL) + 1h margin: a ZSK rollover takes 6h.
         let c = PolicyConfig {
-            zsk_lifetime: Some("3d".into()),
+            keys: Some("ksk+zsk".into()),
+            zsk_lifetime: Some("5h".into()),
             ..Default::default()
         };
-        assert!(matches!(
-            Policy::from_config("p", &c),
-            Err(PolicyError::Unworkable { .. })
-        ));
+        let err = Policy::from_config("p", &c).unwrap_err().to_string();
+        assert!(
+            err.contains("zsk_lifetime (18000s)") && err.contains("21600s"),
+            "{err}"
+        );
+        let c = PolicyConfig {
+            zsk_lifetime: Some("6h".into()),
+            keys: Some("ksk+zsk".into()),
+            ..Default::default()
+        };
+        assert!(Policy::from_config("p", &c).is_ok());
+        // A KSK waits for the parent's DS TTL twice (new DS in, old DS out): 3h + 2 x 26h.
+        let c = PolicyConfig {
+            keys: Some("ksk+zsk".into()),
+            ksk_lifetime: Some("2d".into()),
+            ..Default::default()
+        };
+        let err = Policy::from_config("p", &c).unwrap_err().to_string();
+        assert!(
+            err.contains("ksk_lifetime") && err.contains("parent_ds_ttl"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -50,16 +50,48 @@ pub fn sign_loaded(
 ) -> Result<Zone, SigningError> {
     let store = open_store(&how.state_dir, &zone.origin).map_err(KeysError::from)?;
     let keys = ensure_keys(&store, &zone.origin, &how.policy, now)?;
+    sign_with(zone, previous, &keys, how, now)
+}
+
+/// [`sign_loaded`] with the given keys (the rollover signs with keys whose new phases are not
+/// stored yet). The DNSKEYs of the zone's own keys are taken from `keys` alone: a key the
+/// rollover removed leaves the zone even when `zone` is a served (signed) version.
+pub fn sign_with(
+    zone: &Zone,
+    previous: Option<&Zone>,
+    keys: &[StoredKey],
+    how: &ZoneSigning,
+    now: Timestamp,
+) -> Result<Zone, SigningError> {
     let entries: Vec<SigningKeyEntry<'_>> =
         keys.iter().filter_map(StoredKey::signing_entry).collect();
-    let refresh = how.policy.rrsig_refresh.as_secs();
+    let own: Vec<zones::Rdata> = keys.iter().map(|k| k.dnskey().to_rdata()).collect();
+    let mut input;
+    let zone = match zone.get(&zone.origin, zones::Rtype::DNSKEY) {
+        Some(set) if set.rdatas.iter().any(|r| own.contains(r)) => {
+            input = zone.clone();
+            let key = (
+                zone.origin.to_lowercase(),
+                u16::from(zones::Rtype::DNSKEY),
+                0,
+            );
+            if let Some(set) = input.rrsets.get_mut(&key) {
+                set.rdatas.retain(|r| !own.contains(r));
+                if set.rdatas.is_empty() {
+                    input.rrsets.remove(&key);
+                }
+            }
+            &input
+        }
+        _ => zone,
+    };
     Ok(signer::resign_zone(
         zone,
         previous,
         &entries,
         &how.policy.signing_params(),
         now,
-        refresh,
+        how.policy.refresh_window_secs(),
     )?)
 }
 
@@ -126,12 +158,22 @@ pub fn ensure_keys(
     let mut out = Vec::new();
     for &role in policy.keys.roles() {
         let mut key = store.generate(zone, policy.algorithm, role, now)?;
-        key.meta.phase = KeyPhase::Active;
+        make_initial(&mut key, now);
         store.save_metadata(&key)?;
         tracing::info!(zone = %zone, tag = key.tag, role = role.as_str(), "generated key");
         out.push(key);
     }
     Ok(out)
+}
+
+/// Makes `key` one of the zone's first keys: active at once, and for a key signing key, its
+/// DS taken as published (the operator gives it to the parent to create the chain of trust;
+/// nothing to roll from).
+pub fn make_initial(key: &mut StoredKey, now: Timestamp) {
+    key.meta.enter(KeyPhase::Active, now);
+    if key.meta.role.signs_keys() {
+        key.meta.ds = signer::keystore::DsState::Seen(now);
+    }
 }
 
 /// Signs `zone` with `keys` under `policy` at `now`.
@@ -151,12 +193,13 @@ pub fn snapshot(zone: Arc<Zone>) -> ZoneSnapshot {
     ZoneSnapshot::build_with(zone, Some(signer::nsec3::nsec3_hash_wire))
 }
 
-/// The DS records (presentation form) the parent should publish for the zone's active key
-/// signing keys.
+/// The DS records (presentation form) the parent should publish now: those of the key signing
+/// keys the zone announces in CDS (the active one, and during a rollover the new one once it
+/// is ready).
 pub fn ds_lines(zone: &Name, keys: &[StoredKey], digest: DigestType) -> Vec<String> {
     let owner = zone.to_lowercase();
     keys.iter()
-        .filter(|k| k.meta.role.signs_keys() && k.meta.phase == KeyPhase::Active)
+        .filter(|k| signer::rollover::key_use(k.meta.role, k.meta.phase).cds)
         .map(|k| {
             let rdata = ds_rdata(&owner, &k.dnskey(), digest);
             let b = rdata.as_bytes();

@@ -240,6 +240,9 @@ pub enum KeyStoreError {
     /// Every attempt produced a key tag already used in this zone.
     #[error("could not find an unused key tag")]
     TagCollision,
+    /// No key of the zone has this tag.
+    #[error("no key with tag {0}")]
+    UnknownKey(u16),
 }
 
 //------------ KeyStore ------------------------------------------------------

@@ -533,5 +533,7 @@ fn start_rollover(
     }
 }
 
+pub mod apply;
+
 #[cfg(test)]
 mod tests;

@@ -47,6 +47,9 @@ pub struct SigningParams {
     pub inception_backdate_secs: u64,
     /// How long after `now` signatures expire.
     pub validity_secs: u64,
+    /// Up to this much earlier, by a fixed amount per RRset: signatures made together then
+    /// come due apart, and refresh runs stay small and spread out.
+    pub validity_jitter_secs: u64,
     /// Digests published as CDS for the CDS-flagged keys (RFC 7344); empty means no CDS
     /// and no CDNSKEY.
     pub cds_digests: Vec<DigestType>,
@@ -61,6 +64,7 @@ impl Default for SigningParams {
             dnskey_ttl: Ttl(3600),
             inception_backdate_secs: 3600,
             validity_secs: 14 * 86400,
+            validity_jitter_secs: 0,
             cds_digests: vec![DigestType::Sha256],
         }
     }
@@ -358,12 +362,18 @@ pub fn sign_rrsets(
     which: &[RrsetKey],
 ) -> Result<Vec<(RrsetKey, Vec<Rdata>)>, SignError> {
     check_keys(&zone.origin, keys)?;
-    let window = ValidityWindow::around(now, params.inception_backdate_secs, params.validity_secs);
+    let base = ValidityWindow::around(now, params.inception_backdate_secs, params.validity_secs);
     let origin = zone.origin.to_lowercase();
     which
         .par_iter()
         .filter_map(|k| zone.rrsets.get(k).map(|set| (k, set)))
         .map(|(k, set)| {
+            let window = ValidityWindow {
+                expiration: base
+                    .expiration
+                    .sub_secs(jitter(k, params.validity_jitter_secs)),
+                ..base
+            };
             let key_set = KEY_TYPES.contains(&k.1) && k.0 == origin;
             let mut sigs = Vec::new();
             for entry in keys.iter().filter(|e| e.sign) {
@@ -380,6 +390,19 @@ pub fn sign_rrsets(
             Ok((k.clone(), sigs))
         })
         .collect()
+}
+
+/// A fixed offset in `0..=max` for the RRset `key` (FNV-1a over its owner and type): the same
+/// RRset always gets the same offset, so spread-out expirations stay spread out.
+fn jitter(key: &RrsetKey, max: u64) -> u64 {
+    if max == 0 {
+        return 0;
+    }
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in key.0.to_ascii().bytes().chain(key.1.to_be_bytes()) {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h % (max + 1)
 }
 
 /// Replaces, for each signed RRset, the RRSIGs that cover its type at its owner with the new

@@ -1,0 +1,354 @@
+//! A zone's key lifecycle as the daemon and `daned simulate` run it: load the keys, ask the
+//! rollover machine ([`signer::rollover::plan`]) what to do now, carry it out on the key store
+//! (each step persisted before the zone that shows it is signed), and log every step as one
+//! structured event. Also the operator's side: rollover requests (`daned keys roll`), DS
+//! confirmations (`daned keys submitted|withdrawn`) and the report of `daned keys`.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use signer::keystore::{DsState, KeyPhase, KeyStore, StoredKey, write_atomic};
+use signer::rollover::{self, Action, Observations, Plan, apply};
+use signer::{KeyRole, Timestamp};
+use zones::{Name, Zone};
+
+use crate::signing::{KeysError, ZoneSigning, ensure_keys, key_dir, open_store};
+
+/// Rounds of plan-and-apply per evaluation: a step can enable the next at the same instant
+/// (a ZSK that becomes ready is activated at once); more rounds than steps would be a bug.
+const MAX_ROUNDS: usize = 8;
+
+/// What one evaluation did, in memory: the caller signs and serves the zone with `keys` when
+/// `zone_changes`, then calls [`commit`].
+#[derive(Debug)]
+pub struct Advanced {
+    /// The steps taken, in order.
+    pub applied: Vec<Action>,
+    /// What remains pending afterwards.
+    pub plan: Plan,
+    /// The zone's keys after the steps.
+    pub keys: Vec<StoredKey>,
+    /// True when the steps change what the zone holds (DNSKEY, signers, CDS).
+    pub zone_changes: bool,
+    /// The key store.
+    store: KeyStore,
+    /// Tags of the keys whose metadata changed.
+    touched: Vec<u16>,
+    /// A roll request was answered.
+    answered_request: bool,
+}
+
+/// The largest TTL of the zone (`TTLsig`: how long any signature may stay in a cache).
+pub fn max_zone_ttl(zone: &Zone) -> u64 {
+    zone.rrsets
+        .values()
+        .map(|set| u64::from(set.ttl.as_secs()))
+        .max()
+        .unwrap_or(0)
+}
+
+/// The file that holds a pending `daned keys roll` request for the zone.
+pub fn request_path(state_dir: &Path, zone: &Name) -> PathBuf {
+    key_dir(state_dir, zone).join("roll-request")
+}
+
+/// Records a request to roll the zone's `role` key now (carried out by the daemon, which
+/// alone generates keys, on its next evaluation).
+pub fn request_roll(state_dir: &Path, zone: &Name, role: KeyRole) -> Result<(), KeysError> {
+    open_store(state_dir, zone)?;
+    write_atomic(
+        &request_path(state_dir, zone),
+        role.as_str().as_bytes(),
+        0o644,
+    )?;
+    Ok(())
+}
+
+/// The pending roll request, if any.
+fn pending_request(state_dir: &Path, zone: &Name) -> Option<KeyRole> {
+    let text = std::fs::read_to_string(request_path(state_dir, zone)).ok()?;
+    KeyRole::from_str_opt(text.trim())
+}
+
+/// Records what the operator saw at the parent: the DS of key `tag` published (`seen`) or
+/// removed. Only a key waiting for that is changed; anything else is an error that says why.
+pub fn confirm_ds(
+    state_dir: &Path,
+    zone: &Name,
+    tag: u16,
+    seen: bool,
+    now: Timestamp,
+) -> Result<(), ConfirmError> {
+    let store = open_store(state_dir, zone).map_err(KeysError::from)?;
+    let mut keys = store.load_zone(zone).map_err(KeysError::from)?;
+    let key = keys
+        .iter_mut()
+        .find(|k| k.tag == tag && k.meta.phase != KeyPhase::Removed)
+        .ok_or(ConfirmError::NoSuchKey(tag))?;
+    let waiting = match (seen, key.meta.phase, key.meta.ds) {
+        (true, KeyPhase::Ready, DsState::NotSeen | DsState::Gone(_)) => true,
+        (false, KeyPhase::Retired, DsState::NotSeen | DsState::Seen(_)) => {
+            key.meta.role.signs_keys()
+        }
+        _ => false,
+    };
+    if !waiting {
+        return Err(ConfirmError::NotWaiting {
+            tag,
+            phase: key.meta.phase.as_str(),
+            what: if seen { "its DS" } else { "its DS's removal" },
+        });
+    }
+    key.meta.ds = if seen {
+        DsState::Seen(now)
+    } else {
+        DsState::Gone(now)
+    };
+    store.save_metadata(key).map_err(KeysError::from)?;
+    tracing::info!(zone = %zone, tag, seen, "DS change confirmed by the operator");
+    Ok(())
+}
+
+/// Why a DS confirmation was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfirmError {
+    /// The key store failed.
+    #[error(transparent)]
+    Keys(#[from] KeysError),
+    /// No such key.
+    #[error("the zone has no key with tag {0}")]
+    NoSuchKey(u16),
+    /// The key does not wait for this.
+    #[error("key {tag} is {phase}: it is not waiting for {what}")]
+    NotWaiting {
+        /// The key.
+        tag: u16,
+        /// Its phase.
+        phase: &'static str,
+        /// What was confirmed.
+        what: &'static str,
+    },
+}
+
+/// Evaluates the zone's keys at `now` and carries out what is due. `obs` holds what the
+/// daemon observed (the parent's DS, the secondaries); a pending roll request is added here.
+pub fn advance(
+    how: &ZoneSigning,
+    zone: &Name,
+    max_ttl: u64,
+    now: Timestamp,
+    mut obs: Observations,
+) -> Result<Advanced, KeysError> {
+    let store = open_store(&how.state_dir, zone)?;
+    let mut keys = ensure_keys(&store, zone, &how.policy, now)?;
+    let uses_before = uses(&keys);
+    let timings = how.policy.timings(max_ttl);
+    let layout = how.policy.keys.roles();
+    obs.roll_request = pending_request(&how.state_dir, zone);
+    let mut applied = Vec::new();
+    let mut touched = Vec::new();
+    let mut answered_request = false;
+    let mut last = Plan::default();
+    for _ in 0..MAX_ROUNDS {
+        last = rollover::plan(&apply::states(&keys), layout, &timings, now, &obs);
+        if last.actions.is_empty() {
+            break;
+        }
+        for action in std::mem::take(&mut last.actions) {
+            touched.push(carry_out(&store, zone, &mut keys, action, how, now)?);
+            if let Action::Generate(_) = action {
+                obs.roll_request = None;
+                answered_request = true;
+            }
+            applied.push(action);
+        }
+    }
+    if !applied.is_empty() && in_progress(&keys).is_none() {
+        tracing::info!(zone = %zone, event = "rollover-complete", "rollover complete");
+    }
+    touched.sort_unstable();
+    touched.dedup();
+    Ok(Advanced {
+        zone_changes: uses(&keys) != uses_before,
+        applied,
+        plan: last,
+        keys,
+        store,
+        touched,
+        answered_request,
+    })
+}
+
+/// Persists the steps of `adv` once the zone they give is served (or needs no change).
+pub fn commit(how: &ZoneSigning, zone: &Name, adv: &Advanced) -> Result<(), KeysError> {
+    apply::persist(&adv.store, &adv.keys, &adv.touched)?;
+    if adv.answered_request {
+        // Removed after the new key is stored: a crash before this only repeats a request
+        // that the machine ignores while the rollover runs.
+        let _ = std::fs::remove_file(request_path(&how.state_dir, zone));
+    }
+    Ok(())
+}
+
+/// What each key contributes to the zone, to tell whether steps change it.
+fn uses(keys: &[StoredKey]) -> Vec<(u16, rollover::Use)> {
+    keys.iter()
+        .map(|k| (k.tag, rollover::key_use(k.meta.role, k.meta.phase)))
+        .collect()
+}
+
+/// Carries out one step and logs it as one structured event.
+fn carry_out(
+    store: &KeyStore,
+    zone: &Name,
+    keys: &mut Vec<StoredKey>,
+    action: Action,
+    how: &ZoneSigning,
+    now: Timestamp,
+) -> Result<u16, KeysError> {
+    let before = |keys: &[StoredKey], tag| keys.iter().find(|k| k.tag == tag).map(|k| k.meta.phase);
+    let from = match action {
+        Action::Transition { tag, .. } => before(keys, tag),
+        _ => None,
+    };
+    let tag = apply::execute(store, zone, keys, action, how.policy.algorithm, now)?;
+    let role = keys
+        .iter()
+        .find(|k| k.tag == tag)
+        .map_or("?", |k| k.meta.role.as_str());
+    match action {
+        Action::Generate(_) => tracing::info!(
+            zone = %zone, tag, role, event = "key-published",
+            "rollover started: new key generated and published"
+        ),
+        Action::Transition { to, .. } => tracing::info!(
+            zone = %zone, tag, role, event = "key-phase",
+            from = from.map_or("?", KeyPhase::as_str), to = to.as_str(),
+            "key phase changed"
+        ),
+        Action::Ds { state, assumed, .. } => {
+            let what = match state {
+                DsState::Seen(_) => "DS seen at the parent",
+                DsState::Gone(_) => "DS gone from the parent",
+                DsState::NotSeen => "DS not seen",
+            };
+            if assumed {
+                tracing::warn!(zone = %zone, tag, role, event = "ds-assumed", "{what}: assumed after ds_timeout, not observed");
+            } else {
+                tracing::info!(zone = %zone, tag, role, event = "ds-observed", "{what}");
+            }
+        }
+    }
+    Ok(tag)
+}
+
+/// The role of the rollover in progress, if any (a key between generation and removal that
+/// is not the active one).
+fn in_progress(keys: &[StoredKey]) -> Option<KeyRole> {
+    keys.iter()
+        .find(|k| {
+            matches!(
+                k.meta.phase,
+                KeyPhase::Generated | KeyPhase::Published | KeyPhase::Ready | KeyPhase::Retired
+            )
+        })
+        .map(|k| k.meta.role)
+}
+
+/// The report of `daned keys -c FILE ZONE`: each key's state, and the dated next steps with
+/// what they wait for and what the operator must do.
+pub fn report(
+    how: &ZoneSigning,
+    zone: &Name,
+    max_ttl: u64,
+    now: Timestamp,
+) -> Result<String, KeysError> {
+    let store = open_store(&how.state_dir, zone)?;
+    let keys = store.load_zone(zone)?;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "tag    algorithm        role  state      since                ds"
+    );
+    for k in &keys {
+        let ds = match (k.meta.role.signs_keys(), k.meta.ds) {
+            (false, _) => "-".to_string(),
+            (true, DsState::NotSeen) => "not seen".to_string(),
+            (true, DsState::Seen(t)) => format!("seen {}", utc(t)),
+            (true, DsState::Gone(t)) => format!("gone {}", utc(t)),
+        };
+        let _ = writeln!(
+            out,
+            "{:<6} {:<16} {:<5} {:<10} {:<20} {ds}",
+            k.tag,
+            signer::SigningKey::algorithm(&k.key).mnemonic(),
+            k.meta.role.as_str(),
+            k.meta.phase.as_str(),
+            utc(k.meta.since),
+        );
+    }
+    let obs = Observations {
+        roll_request: pending_request(&how.state_dir, zone),
+        ..Observations::default()
+    };
+    let plan = rollover::plan(
+        &apply::states(&keys),
+        how.policy.keys.roles(),
+        &how.policy.timings(max_ttl),
+        now,
+        &obs,
+    );
+    match in_progress(&keys) {
+        Some(role) => {
+            let _ = writeln!(out, "\nrollover in progress: {}", role.as_str());
+        }
+        None => {
+            let _ = writeln!(out, "\nno rollover in progress");
+        }
+    }
+    if let Some(role) = obs.roll_request {
+        let _ = writeln!(
+            out,
+            "requested: a {} rollover (starts at the daemon's next check)",
+            role.as_str()
+        );
+    }
+    let mut waits = plan.waits.clone();
+    waits.sort_by_key(|w| w.at.unwrap_or(Timestamp(u64::MAX)));
+    let _ = writeln!(out, "next steps:");
+    for w in &waits {
+        let when = match w.at {
+            Some(t)
+                if w.what == rollover::WaitFor::DsPublished
+                    || w.what == rollover::WaitFor::DsWithdrawn =>
+            {
+                format!("assumed at {} (ds_timeout)", utc(t))
+            }
+            Some(t) => utc(t),
+            None => "when observed".to_string(),
+        };
+        let _ = writeln!(out, "  {when:<24} {w}");
+    }
+    for a in &plan.actions {
+        let _ = writeln!(
+            out,
+            "  {:<24} {a:?} (due now: the daemon does it at its next check)",
+            utc(now)
+        );
+    }
+    Ok(out)
+}
+
+/// A time as `YYYY-MM-DD hh:mm:ss` UTC.
+pub fn utc(t: Timestamp) -> String {
+    let s = t.to_rrsig_presentation();
+    format!(
+        "{}-{}-{} {}:{}:{}",
+        &s[0..4],
+        &s[4..6],
+        &s[6..8],
+        &s[8..10],
+        &s[10..12],
+        &s[12..14]
+    )
+}
