@@ -20,6 +20,7 @@ pub mod observe;
 pub mod pipeline;
 pub mod policy;
 pub mod signing;
+pub mod simulate;
 pub mod tlsa;
 pub mod tsig;
 pub mod xfr;

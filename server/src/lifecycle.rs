@@ -218,11 +218,11 @@ fn carry_out(
         .map_or("?", |k| k.meta.role.as_str());
     match action {
         Action::Generate(_) => tracing::info!(
-            zone = %zone, tag, role, event = "key-published",
+            zone = %zone, tag, role, at = %utc(now), event = "key-published",
             "rollover started: new key generated and published"
         ),
         Action::Transition { to, .. } => tracing::info!(
-            zone = %zone, tag, role, event = "key-phase",
+            zone = %zone, tag, role, at = %utc(now), event = "key-phase",
             from = from.map_or("?", KeyPhase::as_str), to = to.as_str(),
             "key phase changed"
         ),
@@ -233,9 +233,9 @@ fn carry_out(
                 DsState::NotSeen => "DS not seen",
             };
             if assumed {
-                tracing::warn!(zone = %zone, tag, role, event = "ds-assumed", "{what}: assumed after ds_timeout, not observed");
+                tracing::warn!(zone = %zone, tag, role, at = %utc(now), event = "ds-assumed", "{what}: assumed after ds_timeout, not observed");
             } else {
-                tracing::info!(zone = %zone, tag, role, event = "ds-observed", "{what}");
+                tracing::info!(zone = %zone, tag, role, at = %utc(now), event = "ds-observed", "{what}");
             }
         }
     }

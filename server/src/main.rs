@@ -73,6 +73,32 @@ enum Command {
         #[command(subcommand)]
         action: Option<KeysAction>,
     },
+    /// Run the zone's signer, policy and key rollovers over virtual time and write, for each
+    /// moment something changed, the signed zone (DIR/<YYYYMMDDhhmmss>.zone) and the parent's
+    /// DS RRset (DIR/<same>.ds), the parent following CDS after --parent-delay.
+    Simulate {
+        /// Configuration file.
+        #[arg(short, long, value_name = "FILE")]
+        config: PathBuf,
+        /// The zone.
+        #[arg(long)]
+        zone: String,
+        /// How long to simulate ("800d").
+        #[arg(long, default_value = "800d")]
+        until: String,
+        /// The time step ("1h").
+        #[arg(long, default_value = "1h")]
+        step: String,
+        /// Output folder (keys go to DIR/state, never the zone's real ones).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// How long the parent takes to publish the DS set the CDS asks for ("1h").
+        #[arg(long, default_value = "1h")]
+        parent_delay: String,
+        /// Start time, seconds since the epoch (default: now).
+        #[arg(long)]
+        start: Option<u64>,
+    },
     /// Make a new TSIG key and print it for daned, BIND and Knot.
     TsigKeygen {
         /// The key's name (the same on both sides of a transfer).
@@ -333,6 +359,40 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ),
                 None => println!("{}", derive::rdata_to_text(&rdata)),
             }
+        }
+        Some(Command::Simulate {
+            config,
+            zone,
+            until,
+            step,
+            out,
+            parent_delay,
+            start,
+        }) => {
+            let config = Config::load(&config)?;
+            let duration = |what: &str, v: &str| {
+                daned::config::parse_duration(v).map_err(|m| anyhow::anyhow!("--{what} {v}: {m}"))
+            };
+            let sim = daned::simulate::Simulation {
+                zone: zone_name(&config, &zone)?,
+                until: duration("until", &until)?,
+                step: duration("step", &step)?,
+                out,
+                parent_delay: duration("parent-delay", &parent_delay)?,
+            };
+            let clock =
+                signer::ManualClock::new(start.map_or_else(daned::clock::now, signer::Timestamp));
+            let began = std::time::Instant::now();
+            let s = daned::simulate::run(&config, &sim, &clock)?;
+            println!(
+                "simulated {} steps in {:.1} s: {} moments written to {}, {} rollover steps, {} keys generated",
+                s.steps,
+                began.elapsed().as_secs_f64(),
+                s.written,
+                sim.out.display(),
+                s.rollover_steps,
+                s.keys_generated
+            );
         }
         Some(Command::TsigKeygen { name, algorithm }) => {
             let alg = daned::tsig::TsigAlgorithm::from_name(&algorithm).with_context(|| {
