@@ -149,6 +149,12 @@ impl Proc {
         let _ = self.child.wait();
     }
 
+    /// Kills the process with SIGKILL (no chance to clean up) and waits for it.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// True while the process runs.
     pub fn alive(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
@@ -304,6 +310,23 @@ impl Daned {
         wait_for_soa(self.port, ready_zone, &mut proc, &self.log);
         self.proc = proc;
         self.log = self.dir.path().join("daned.restarted.log");
+    }
+
+    /// Kills the daemon with SIGKILL and starts it again with the same folder and config.
+    pub fn kill_and_restart(&mut self, ready_zone: &str) {
+        self.proc.kill();
+        let log = self.dir.path().join("daned.restarted.log");
+        // Keep every run's log: append the last one to the history before it is replaced.
+        if let Ok(old) = fs::read_to_string(&self.log) {
+            let history = self.dir.path().join("daned.history.log");
+            let mut all = fs::read_to_string(&history).unwrap_or_default();
+            all.push_str(&old);
+            fs::write(&history, all).expect("write log history");
+        }
+        let mut proc = Proc::spawn(&mut serve_command(self.dir.path(), &self.config), &log);
+        wait_for_soa(self.port, ready_zone, &mut proc, &log);
+        self.proc = proc;
+        self.log = log;
     }
 
     /// Starts daned in `dir` listening on `port` (chosen by the caller, e.g. because a peer
@@ -700,7 +723,26 @@ pub struct Unbound {
 impl Unbound {
     /// Starts unbound in `dir` with `ds` (a DS record line) as trust anchor for `zone`.
     pub fn start(dir: &TempDir, zone: &str, auth_port: u16, ds: &str) -> Self {
+        Self::start_with(dir, zone, auth_port, &[ds], None)
+    }
+
+    /// Starts unbound with several trust anchor lines and, when given, a validation time
+    /// (`val-override-date`, `YYYYMMDDhhmmss`) for a daemon that runs on a virtual clock.
+    pub fn start_with(
+        dir: &TempDir,
+        zone: &str,
+        auth_port: u16,
+        anchors: &[&str],
+        date: Option<&str>,
+    ) -> Self {
         require_tool("unbound");
+        let mut extra = String::new();
+        for a in anchors {
+            extra.push_str(&format!("  trust-anchor: \"{a}\"\n"));
+        }
+        if let Some(d) = date {
+            extra.push_str(&format!("  val-override-date: \"{d}\"\n"));
+        }
         let port = free_port();
         let d = dir.path().join("unbound");
         fs::create_dir_all(&d).expect("dir");
@@ -711,8 +753,8 @@ impl Unbound {
             format!(
                 "server:\n  interface: 127.0.0.1\n  port: {port}\n  do-not-query-localhost: no\n  \
                  use-syslog: no\n  logfile: \"{log}\"\n  chroot: \"\"\n  username: \"\"\n  directory: \"{dir}\"\n  \
-                 pidfile: \"{dir}/unbound.pid\"\n  module-config: \"validator iterator\"\n  \
-                 trust-anchor: \"{ds}\"\n  val-log-level: 2\n  verbosity: 1\n  \
+                 pidfile: \"{dir}/unbound.pid\"\n  module-config: \"validator iterator\"\n\
+                 {extra}  val-log-level: 2\n  verbosity: 1\n  \
                  harden-dnssec-stripped: yes\n  access-control: 127.0.0.0/8 allow\n  \
                  qname-minimisation: no\n  so-reuseport: no\n  num-threads: 1\n\
                  remote-control:\n  control-enable: no\n\
