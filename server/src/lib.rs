@@ -18,6 +18,7 @@ pub mod notify;
 pub mod pipeline;
 pub mod policy;
 pub mod signing;
+pub mod smtp;
 pub mod tlsa;
 pub mod tsig;
 pub mod xfr;
