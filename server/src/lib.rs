@@ -13,6 +13,8 @@ pub mod clock;
 pub mod config;
 pub mod daemon;
 pub mod demo;
+pub mod doctor;
+pub mod fixture;
 pub mod net;
 pub mod notify;
 pub mod pipeline;

@@ -3,5 +3,6 @@
 //! compared with what DANE senders (RFC 7672) really see.
 
 pub mod client;
+pub mod server;
 
 pub use client::{ProbeError, StarttlsSession, starttls};
