@@ -156,7 +156,7 @@ pub fn run(options: &DoctorOptions) -> Result<Report, DoctorError> {
 }
 
 /// A name from uncompressed wire form.
-fn name_from_wire(wire: &[u8]) -> Option<Name> {
+pub(crate) fn name_from_wire(wire: &[u8]) -> Option<Name> {
     let mut labels = Vec::new();
     let mut pos = 0;
     loop {

@@ -365,6 +365,24 @@ impl<'a> Validator<'a> {
             self.validate_at(set, &sigs, depth)?;
             return Ok(Secure::Data(set.clone()));
         }
+        // An alias (RFC 1034 section 3.6.2): the CNAME itself must validate, then its target
+        // is looked up (again, so that the target's own proof is checked).
+        if rtype != Rtype::CNAME {
+            if let Some(cname) = answer.rrset(name, Rtype::CNAME) {
+                if depth > MAX_DEPTH {
+                    return Err(Bogus::TooDeep);
+                }
+                let sigs = Answer::rrsigs(&answer.answer, name, Rtype::CNAME);
+                self.validate_at(cname, &sigs, depth)?;
+                if let Some(target) = cname
+                    .rdatas
+                    .first()
+                    .and_then(|r| super::name_from_wire(r.as_bytes()))
+                {
+                    return self.lookup_at(&target, rtype, depth + 1);
+                }
+            }
+        }
         self.validate_denial(name, rtype, &answer, depth)?;
         Ok(if answer.rcode == 3 {
             Secure::NxDomain
