@@ -109,7 +109,22 @@ impl Fixture {
 
     /// `daned doctor example.test --json` asking the DNS server at `port`.
     fn doctor_via(&self, port: u16) -> (Output, serde_json::Value) {
-        let out = Command::new(daned_bin())
+        self.doctor_with(port, &mut Command::new(daned_bin()))
+    }
+
+    /// `daned doctor example.test --json` asking the fixture, on the virtual clock `secs`.
+    fn doctor_at(&self, secs: u64) -> (Output, serde_json::Value) {
+        let clock = self.dir.path().join("doctor-clock");
+        fs::write(&clock, secs.to_string()).unwrap();
+        self.doctor_with(
+            self.dns,
+            Command::new(daned_bin()).env("DANED_CLOCK_FILE", &clock),
+        )
+    }
+
+    /// Runs the doctor command `cmd` against the DNS server at `port`.
+    fn doctor_with(&self, port: u16, cmd: &mut Command) -> (Output, serde_json::Value) {
+        let out = cmd
             .args(["doctor", "example.test", "--json", "--timeout", "5"])
             .args(["--resolver", &format!("127.0.0.1:{port}")])
             .arg("--trust-anchor")
@@ -262,6 +277,26 @@ fn doctor_through_a_validating_unbound_from_the_fixtures_unbound_conf_passes_the
     let (out, report) = fx.doctor_via(fx.resolver);
     assert!(!out.status.success());
     assert_eq!(codes(&report), ["5.7.324"], "{report:#}");
+}
+
+#[test]
+fn doctor_warns_of_signatures_about_to_expire_and_fails_once_they_have() {
+    // The fixture signs with the default 14-day lifetime; the doctor's own clock moves.
+    let (fx, _) = Fixture::start("none");
+    let now = common::wall_secs();
+    let (out, report) = fx.doctor_at(now + 12 * 86_400);
+    assert!(out.status.success(), "{report:#}");
+    assert!(
+        report["warnings"].to_string().contains("expires soon"),
+        "{report:#}"
+    );
+    let (out, report) = fx.doctor_at(now + 20 * 86_400);
+    assert!(!out.status.success());
+    assert_eq!(codes(&report), ["5.7.324"], "{report:#}");
+    assert!(
+        report["failure"]["reason"].to_string().contains("expired"),
+        "{report:#}"
+    );
 }
 
 //------------ posttls-finger in a namespace -------------------------------------

@@ -141,6 +141,8 @@ async fn session(
     match dialogue(&mut plain, behaviour, limits, false).await? {
         Next::Quit => Ok(()),
         Next::StartTls => {
+            // Whatever the client pipelined after STARTTLS is dropped with the buffer: it
+            // must not be read as if it came through TLS (CVE-2011-0411).
             let acceptor = TlsAcceptor::from(Arc::clone(&behaviour.tls));
             let tls = tokio::time::timeout(
                 limits.handshake_timeout,
@@ -236,4 +238,85 @@ async fn dialogue<S: AsyncRead + AsyncWrite + Unpin>(
         .write_all(b"421 4.7.0 too many commands\r\n")
         .await?;
     Err(SessionError::Abuse)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixture::certs;
+    use crate::smtp::client::{ProbeError, starttls};
+
+    /// A responder on a free loopback port; returns its address.
+    async fn responder(starttls: bool, chain: &certs::Chain) -> SocketAddr {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let behaviour = Behaviour {
+            hostname: "mx.example.test".into(),
+            starttls,
+            tls: tls_config(&chain.certs, &chain.key).unwrap(),
+        };
+        let limits = Limits {
+            idle_timeout: Duration::from_secs(2),
+            ..Limits::default()
+        };
+        tokio::spawn(serve(
+            listener,
+            Arc::new(ArcSwap::from_pointee(behaviour)),
+            limits,
+        ));
+        addr
+    }
+
+    fn chain() -> certs::Chain {
+        let dir = tempfile::tempdir().unwrap();
+        certs::make("mx.example.test", 1_800_000_000, dir.path())
+            .unwrap()
+            .current
+    }
+
+    #[tokio::test]
+    async fn starttls_presents_the_configured_chain() {
+        let chain = chain();
+        let addr = responder(true, &chain).await;
+        let session = starttls(
+            addr,
+            "mx.example.test",
+            "client.test",
+            Duration::from_secs(5),
+        )
+        .await
+        .unwrap();
+        assert_eq!(session.chain, chain.certs);
+        assert!(session.banner.contains("mx.example.test"));
+    }
+
+    #[tokio::test]
+    async fn without_starttls_ehlo_does_not_offer_it() {
+        let addr = responder(false, &chain()).await;
+        let result = starttls(
+            addr,
+            "mx.example.test",
+            "client.test",
+            Duration::from_secs(5),
+        )
+        .await;
+        assert!(
+            matches!(result, Err(ProbeError::NoStarttls { .. })),
+            "{result:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_overlong_line_is_refused_and_the_connection_closed() {
+        use tokio::io::AsyncReadExt;
+        let addr = responder(true, &chain()).await;
+        let mut tcp = TcpStream::connect(addr).await.unwrap();
+        tcp.write_all(&[b'A'; 2000]).await.unwrap();
+        let mut all = Vec::new();
+        let read = tokio::time::timeout(Duration::from_secs(5), tcp.read_to_end(&mut all)).await;
+        assert!(read.is_ok(), "the connection stayed open");
+        let text = String::from_utf8_lossy(&all);
+        assert!(text.starts_with("220 "), "{text}");
+        assert!(text.contains("500 5.5.2 line too long"), "{text}");
+    }
 }
