@@ -292,6 +292,20 @@ mod tests {
     }
 
     #[test]
+    fn a_certificate_close_to_expiry_is_warned_about() {
+        let c = fixture();
+        let records = [c.tlsa_current.clone(), c.tlsa_next.clone()];
+        let later = NOW + 86 * 86_400; // the fixture's certificate lasts 90 days
+        let r = check(&records, &c.current.certs, "mx.example.test", later);
+        assert!(matches!(r.verdict, Verdict::Match { .. }));
+        assert!(
+            r.warnings.iter().any(|w| w.contains("expires soon")),
+            "{:?}",
+            r.warnings
+        );
+    }
+
+    #[test]
     fn pkix_usages_are_unusable_for_smtp() {
         let c = fixture();
         let mut pkix = c.tlsa_current.clone();
