@@ -258,7 +258,11 @@ fn check_host(
     }
     let tlsa_name = format!("_{}._tcp.{}", options.port, host.to_lowercase());
     let tlsa_records: Vec<Vec<u8>> = match Name::from_ascii(&tlsa_name)
-        .map_err(|_| Bogus::TooDeep)
+        .map_err(|e| Bogus::Lookup {
+            owner: tlsa_name.clone(),
+            rtype: "TLSA".into(),
+            error: format!("not a domain name: {e}"),
+        })
         .and_then(|n| validator.lookup(&n, Rtype::TLSA))
     {
         Ok(Secure::Data(set)) => {
