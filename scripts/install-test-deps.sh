@@ -15,7 +15,12 @@ packages=(
   dnsperf         # peer benchmark
   bc
   openssl         # TLSA derivation cross-check
+  postfix         # posttls-finger: a real DANE sender checks daned fixture
+  iproute2        # ip: loopback in the sender test's network namespace
+  util-linux      # unshare, nsenter: that namespace
 )
+# postfix asks how to configure the local mail system; the tests need only posttls-finger.
+echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections 2>/dev/null || true
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -27,7 +32,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 # The packaged daemons must not hold the ports or state the tests use.
-for svc in knot nsd unbound named; do
+for svc in knot nsd unbound named postfix; do
   systemctl stop "$svc" 2>/dev/null || true
 done
 echo "test dependencies installed"

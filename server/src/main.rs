@@ -10,6 +10,8 @@ use daned::acl::Acl;
 use daned::config::{Config, ServerConfig, ZoneConfig};
 use daned::daemon::{self, ServeOptions, ZoneSlot};
 use daned::demo;
+use daned::doctor;
+use daned::fixture;
 use daned::lifecycle;
 use daned::policy::Policy;
 use daned::signing;
@@ -99,6 +101,54 @@ enum Command {
         #[arg(long)]
         start: Option<u64>,
     },
+    /// Serve a DANE test fixture: a signed mail domain with MX, TLSA and a STARTTLS endpoint,
+    /// its trust anchor and an unbound configuration, with faults on demand.
+    #[command(args_conflicts_with_subcommands = true)]
+    Fixture {
+        /// `fault DIR NAME`: switch the running fixture's fault.
+        #[command(subcommand)]
+        action: Option<FixtureAction>,
+        /// Folder for everything the fixture makes (created if missing).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// The domain.
+        #[arg(long, default_value = "example.test")]
+        domain: String,
+        /// DNS address (UDP and TCP); port 0 picks a free one.
+        #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:5300")]
+        dns: SocketAddr,
+        /// SMTP address (the MX host's address and the TLSA port); port 0 picks a free one.
+        #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:2525")]
+        smtp: SocketAddr,
+        /// Where the generated unbound.conf makes unbound listen.
+        #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8053")]
+        resolver: SocketAddr,
+        /// The fault to start with (none, tlsa-mismatch, cert-expired, no-starttls,
+        /// bad-signature, expired-signatures, ds-mismatch, renewal-unsafe, renewal-prepublished).
+        #[arg(long, default_value = "none")]
+        fault: String,
+    },
+    /// Check a mail domain the way a DANE sender sees it; exit 0 only when it would deliver.
+    Doctor {
+        /// The mail domain.
+        domain: String,
+        /// Trust anchor file (DS or DNSKEY records); the root's anchor when absent.
+        #[arg(long, value_name = "FILE")]
+        trust_anchor: Option<PathBuf>,
+        /// Resolver to ask (ADDR:PORT); the system's (first nameserver in /etc/resolv.conf)
+        /// when absent.
+        #[arg(long, value_name = "ADDR:PORT")]
+        resolver: Option<SocketAddr>,
+        /// SMTP port (the TLSA records are looked up at _PORT._tcp).
+        #[arg(long, default_value_t = 25)]
+        port: u16,
+        /// Seconds each network step may take.
+        #[arg(long, default_value_t = 10)]
+        timeout: u64,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Make a new TSIG key and print it for daned, BIND and Knot.
     TsigKeygen {
         /// The key's name (the same on both sides of a transfer).
@@ -147,6 +197,18 @@ enum TlsaAction {
         #[arg(short, long, value_name = "FILE")]
         config: PathBuf,
         /// A managed name, e.g. _25._tcp.mx1.example.com.
+        name: String,
+    },
+}
+
+/// `daned fixture` actions.
+#[derive(Subcommand)]
+enum FixtureAction {
+    /// Switch the fault of the fixture running in DIR; returns once it is served.
+    Fault {
+        /// The fixture's folder.
+        dir: PathBuf,
+        /// The fault.
         name: String,
     },
 }
@@ -409,6 +471,65 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!(
                 "# Knot DNS (knot.conf)\nkey:\n  - id: {name}\n    algorithm: {alg}\n    secret: {secret}"
             );
+        }
+        Some(Command::Fixture {
+            action: Some(FixtureAction::Fault { dir, name }),
+            ..
+        }) => {
+            let fault: fixture::Fault = name.parse()?;
+            let serial = fixture::switch_fault(&dir, fault, std::time::Duration::from_secs(15))?;
+            println!("fault {fault} served (serial {serial})");
+        }
+        Some(Command::Fixture {
+            action: None,
+            dir,
+            domain,
+            dns,
+            smtp,
+            resolver,
+            fault,
+        }) => {
+            let dir = dir.context("daned fixture --dir DIR, or daned fixture fault DIR NAME")?;
+            let mut domain = zones::Name::from_ascii(&domain)
+                .with_context(|| format!("--domain {domain}: not a domain name"))?;
+            domain.set_fqdn(true);
+            fixture::run(fixture::FixtureOptions {
+                dir,
+                domain,
+                dns,
+                smtp,
+                resolver,
+                fault: fault.parse()?,
+            })?;
+        }
+        Some(Command::Doctor {
+            domain,
+            trust_anchor,
+            resolver,
+            port,
+            timeout,
+            json,
+        }) => {
+            let mut name = zones::Name::from_ascii(&domain)
+                .with_context(|| format!("{domain}: not a domain name"))?;
+            name.set_fqdn(true);
+            let report = doctor::run(&doctor::DoctorOptions {
+                domain: name,
+                trust_anchor,
+                resolver,
+                port,
+                timeout: std::time::Duration::from_secs(timeout.max(1)),
+            })?;
+            if json {
+                println!("{}", report.to_json());
+            } else {
+                print!("{}", report.to_text());
+            }
+            return Ok(if report.delivers() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            });
         }
         None => run_demo(cli.listen)?,
     }

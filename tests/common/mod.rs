@@ -25,6 +25,9 @@ fn package_of(tool: &str) -> &'static str {
         "dnssec-verify" | "dnssec-keygen" => "bind9-utils",
         "delv" | "dig" => "bind9-dnsutils",
         "named" => "bind9",
+        "posttls-finger" => "postfix",
+        "unshare" | "nsenter" => "util-linux",
+        "ip" => "iproute2",
         _ => "the package that provides it",
     }
 }

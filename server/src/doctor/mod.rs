@@ -1,0 +1,385 @@
+//! `daned doctor DOMAIN`: does what a DANE sender (RFC 7672) does and says where it would
+//! stop, with the 5.7.32x code Exchange Online-style senders report and what to fix.
+//!
+//! Steps, as a sender takes them: the MX RRset, then per MX host its A/AAAA and TLSA RRsets,
+//! all validated by the doctor itself ([`validate`], from `--trust-anchor` or the root's
+//! anchor, through [`dns`] with CD set so that bogus data is seen, not hidden); then SMTP,
+//! EHLO, STARTTLS with [`crate::smtp::client`], and the presented chain matched against the
+//! TLSA records ([`tlsa_match`]). [`report`] prints the outcome.
+
+pub mod dns;
+pub mod report;
+pub mod tlsa_match;
+pub mod validate;
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use signer::Timestamp;
+use zones::{Name, Rtype};
+
+use report::{Code, Failure, HostReport, Pass, Report};
+use validate::{Bogus, Secure, Validator};
+
+/// The name the doctor gives in EHLO.
+const HELO: &str = "daned-doctor.invalid";
+
+/// `daned doctor`'s settings.
+#[derive(Clone, Debug)]
+pub struct DoctorOptions {
+    /// The mail domain (fully qualified).
+    pub domain: Name,
+    /// A trust anchor file (DS or DNSKEY records); the root's anchor when `None`.
+    pub trust_anchor: Option<PathBuf>,
+    /// The resolver; the system's when `None`.
+    pub resolver: Option<SocketAddr>,
+    /// The SMTP port (25 for real MX hosts).
+    pub port: u16,
+    /// How long each network step may take.
+    pub timeout: Duration,
+}
+
+/// Why the doctor could not run at all (a check that fails is a report, not an error).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DoctorError {
+    /// The trust anchor file could not be read.
+    #[error("{path}: {error}")]
+    AnchorFile {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        error: std::io::Error,
+    },
+    /// The trust anchor file holds no usable anchor.
+    #[error("{path}: {error}")]
+    Anchor {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        error: validate::AnchorError,
+    },
+    /// No resolver.
+    #[error(transparent)]
+    Dns(#[from] dns::DnsError),
+    /// The async runtime for the SMTP probe could not start.
+    #[error("cannot start the runtime: {0}")]
+    Runtime(std::io::Error),
+}
+
+/// Runs every check and returns the report.
+pub fn run(options: &DoctorOptions) -> Result<Report, DoctorError> {
+    let anchor = match &options.trust_anchor {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|error| DoctorError::AnchorFile {
+                path: path.clone(),
+                error,
+            })?;
+            validate::parse_anchor(&text).map_err(|error| DoctorError::Anchor {
+                path: path.clone(),
+                error,
+            })?
+        }
+        None => validate::root_anchor(),
+    };
+    let client = dns::Client::new(options.resolver, options.timeout)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(DoctorError::Runtime)?;
+    let now = crate::clock::now();
+    let mut report = Report {
+        domain: options.domain.to_string().trim_end_matches('.').to_string(),
+        trust_anchor: anchor.owner.to_string(),
+        resolver: client.server.to_string(),
+        port: options.port,
+        ..Report::default()
+    };
+    let mut validator = Validator::new(&client, anchor, now);
+
+    let mx = match validator.lookup(&options.domain, Rtype::MX) {
+        Ok(Secure::Data(set)) => set,
+        Ok(_) => {
+            report.failure = Some(Failure {
+                code: Code::NoMx,
+                reason: format!("{} has no MX RRset (validated)", report.domain),
+                fix: "publish MX records for the domain's mail hosts".into(),
+            });
+            report.warnings = validator.warnings;
+            report.finish();
+            return Ok(report);
+        }
+        Err(bogus) => {
+            report.failure = Some(dnssec_failure(&bogus));
+            report.warnings = validator.warnings;
+            report.finish();
+            return Ok(report);
+        }
+    };
+    let mut hosts: Vec<(u16, Name)> = mx
+        .rdatas
+        .iter()
+        .filter_map(|r| {
+            let b = r.as_bytes();
+            let pref = u16::from_be_bytes([*b.first()?, *b.get(1)?]);
+            let name = name_from_wire(b.get(2..)?)?;
+            Some((pref, name))
+        })
+        .collect();
+    hosts.sort();
+    report.passed.push(Pass {
+        what: format!(
+            "MX {}: {} (DNSSEC valid)",
+            report.domain,
+            hosts
+                .iter()
+                .map(|(p, n)| format!("{p} {}", n.to_string().trim_end_matches('.')))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    });
+    if hosts.iter().any(|(_, n)| n.is_root()) {
+        report.failure = Some(Failure {
+            code: Code::NoMx,
+            reason: "null MX (RFC 7505): the domain accepts no mail".into(),
+            fix: "remove the null MX if the domain should receive mail".into(),
+        });
+    }
+    for (pref, host) in hosts.into_iter().filter(|(_, n)| !n.is_root()) {
+        let h = check_host(&mut validator, &runtime, &host, pref, options, now);
+        report.hosts.push(h);
+    }
+    report.warnings = validator.warnings;
+    report.finish();
+    Ok(report)
+}
+
+/// A name from uncompressed wire form.
+pub(crate) fn name_from_wire(wire: &[u8]) -> Option<Name> {
+    let mut labels = Vec::new();
+    let mut pos = 0;
+    loop {
+        let len = usize::from(*wire.get(pos)?);
+        if len == 0 {
+            break;
+        }
+        labels.push(wire.get(pos + 1..pos + 1 + len)?.to_vec());
+        pos += 1 + len;
+    }
+    let mut n = Name::from_labels(labels).ok()?;
+    n.set_fqdn(true);
+    Some(n)
+}
+
+/// The failure a sender reports for bogus DNS data.
+fn dnssec_failure(bogus: &Bogus) -> Failure {
+    let fix = match bogus {
+        Bogus::Expired { .. } | Bogus::NotYetValid { .. } => {
+            "re-sign the zone (is the signer running, is its clock right?) and make sure every secondary serves the new signatures"
+        }
+        Bogus::BadSignature { .. } | Bogus::UnknownKey { .. } => {
+            "re-sign the zone with its published keys; check that every secondary serves the same version as the primary"
+        }
+        Bogus::DsMismatch { .. } => {
+            "give the parent the DS of the key that signs the DNSKEY RRset (daned ds -c FILE ZONE), or restore that key"
+        }
+        Bogus::NoDs { .. } => {
+            "publish the zone's DS at the parent (daned ds -c FILE ZONE): without a secure delegation senders cannot use DANE"
+        }
+        Bogus::ServFail { .. } | Bogus::Lookup { .. } => {
+            "make the zone's name servers answer (a resolver that fails cannot validate)"
+        }
+        _ => "sign the zone and keep its chain of trust from the parent intact",
+    };
+    Failure {
+        code: Code::DnssecInvalid,
+        reason: bogus.to_string(),
+        fix: fix.into(),
+    }
+}
+
+/// Checks one MX host: addresses, TLSA, STARTTLS, matching.
+fn check_host(
+    validator: &mut Validator<'_>,
+    runtime: &tokio::runtime::Runtime,
+    host: &Name,
+    preference: u16,
+    options: &DoctorOptions,
+    now: Timestamp,
+) -> HostReport {
+    let host_text = host.to_string().trim_end_matches('.').to_string();
+    let mut report = HostReport {
+        host: host_text.clone(),
+        preference,
+        ..HostReport::default()
+    };
+    let mut addresses: Vec<IpAddr> = Vec::new();
+    for rtype in [Rtype::A, Rtype::AAAA] {
+        match validator.lookup(host, rtype) {
+            Ok(Secure::Data(set)) => {
+                let found: Vec<IpAddr> = set
+                    .rdatas
+                    .iter()
+                    .filter_map(|r| match r.as_bytes() {
+                        b if b.len() == 4 => Some(IpAddr::from(<[u8; 4]>::try_from(b).ok()?)),
+                        b if b.len() == 16 => Some(IpAddr::from(<[u8; 16]>::try_from(b).ok()?)),
+                        _ => None,
+                    })
+                    .collect();
+                report.passed.push(Pass {
+                    what: format!(
+                        "{rtype} {} (DNSSEC valid)",
+                        found
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    ),
+                });
+                addresses.extend(found);
+            }
+            Ok(_) => report.passed.push(Pass {
+                what: format!("{rtype}: none (signed denial)"),
+            }),
+            Err(bogus) => {
+                report.failure = Some(dnssec_failure(&bogus));
+                return report;
+            }
+        }
+    }
+    if addresses.is_empty() {
+        report.failure = Some(Failure {
+            code: Code::NoConnection,
+            reason: format!("{host_text} has no address"),
+            fix: "publish A/AAAA records for the MX host".into(),
+        });
+        return report;
+    }
+    let tlsa_name = format!("_{}._tcp.{}", options.port, host.to_lowercase());
+    let tlsa_records: Vec<Vec<u8>> = match Name::from_ascii(&tlsa_name)
+        .map_err(|e| Bogus::Lookup {
+            owner: tlsa_name.clone(),
+            rtype: "TLSA".into(),
+            error: format!("not a domain name: {e}"),
+        })
+        .and_then(|n| validator.lookup(&n, Rtype::TLSA))
+    {
+        Ok(Secure::Data(set)) => {
+            report.passed.push(Pass {
+                what: format!(
+                    "TLSA {}: {} (DNSSEC valid)",
+                    tlsa_name.trim_end_matches('.'),
+                    set.rdatas
+                        .iter()
+                        .map(|r| crate::tlsa::derive::rdata_to_text(r.as_bytes()))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            });
+            set.rdatas.iter().map(|r| r.as_bytes().to_vec()).collect()
+        }
+        Ok(_) => {
+            report.warnings.push(format!(
+                "no TLSA records at {}: DANE senders use unauthenticated TLS (or none) for this host; publish 3 1 1 for its key",
+                tlsa_name.trim_end_matches('.')
+            ));
+            Vec::new()
+        }
+        Err(bogus) => {
+            report.failure = Some(dnssec_failure(&bogus));
+            return report;
+        }
+    };
+    report.dane = !tlsa_records.is_empty();
+
+    // SMTP: the first address that answers.
+    let mut last_error = None;
+    let mut session = None;
+    for ip in &addresses {
+        let addr = SocketAddr::new(*ip, options.port);
+        let probe = runtime.block_on(crate::smtp::client::starttls(
+            addr,
+            &host_text,
+            HELO,
+            options.timeout,
+        ));
+        match probe {
+            Ok(s) => {
+                session = Some((addr, s));
+                break;
+            }
+            Err(e) => last_error = Some((addr, e)),
+        }
+    }
+    let Some((addr, session)) = session else {
+        report.failure = Some(probe_failure(last_error, report.dane));
+        return report;
+    };
+    report.passed.push(Pass {
+        what: format!(
+            "STARTTLS at {addr} ({:?}, {:?})",
+            session.tls_version, session.cipher
+        ),
+    });
+    if !report.dane {
+        return report;
+    }
+    let matched = tlsa_match::check(&tlsa_records, &session.chain, &host_text, now.0 as i64);
+    report.warnings.extend(matched.warnings);
+    match matched.verdict {
+        tlsa_match::Verdict::Match { record } => report.passed.push(Pass {
+            what: format!("TLSA {record} matches the presented certificate chain"),
+        }),
+        tlsa_match::Verdict::Expired { detail } => {
+            report.failure = Some(Failure {
+                code: Code::CertificateExpired,
+                reason: detail,
+                fix: "install a renewed certificate (with its key's TLSA record published ahead)"
+                    .into(),
+            });
+        }
+        tlsa_match::Verdict::NoMatch { detail } => {
+            report.failure = Some(Failure {
+                code: Code::TlsaInvalid,
+                reason: detail,
+                fix: "publish the TLSA record of the key the server presents (daned tlsa CERTFILE), or deploy the certificate whose key is published; on renewal, publish the next key's record 2 x TTL ahead (daned: next_key, daned tlsa ready)".into(),
+            });
+        }
+    }
+    report
+}
+
+/// The failure for a STARTTLS probe that did not complete.
+fn probe_failure(error: Option<(SocketAddr, crate::smtp::ProbeError)>, dane: bool) -> Failure {
+    use crate::smtp::ProbeError;
+    let Some((addr, error)) = error else {
+        return Failure {
+            code: Code::NoConnection,
+            reason: "no address to connect to".into(),
+            fix: "publish A/AAAA records for the MX host".into(),
+        };
+    };
+    match error {
+        ProbeError::Connect { .. } | ProbeError::Timeout(_) => Failure {
+            code: Code::NoConnection,
+            reason: format!("{addr}: {error}"),
+            fix: "make the MX host reachable on its SMTP port".into(),
+        },
+        ProbeError::NoStarttls { .. } => Failure {
+            code: Code::StarttlsNotSupported,
+            reason: format!("{addr}: {error}"),
+            fix: if dane {
+                "enable STARTTLS on the mail server (with the certificate the TLSA records name)"
+            } else {
+                "enable STARTTLS on the mail server"
+            }
+            .into(),
+        },
+        other => Failure {
+            code: Code::StarttlsNotSupported,
+            reason: format!("{addr}: {other}"),
+            fix: "fix the server's TLS setup: the handshake must complete".into(),
+        },
+    }
+}

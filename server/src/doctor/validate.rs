@@ -1,0 +1,659 @@
+//! DNSSEC validation for the doctor (RFC 4035 section 5): every RRset the doctor relies on
+//! is checked against a chain of trust that starts at a configured anchor (a DS or DNSKEY
+//! RRset, `--trust-anchor`) or the root's, walking DS -> DNSKEY -> RRSIG zone by zone with
+//! the signer crate's verification (the same code daned signs with, checked there against
+//! RFC vectors and BIND's keys).
+//!
+//! What it checks: signature validity times against `now`, the signatures themselves, that a
+//! zone's DNSKEY RRset is signed by a key its parent's DS (or the anchor) names, and that the
+//! signer of an RRset is the owner's zone or above. What it does not: the NSEC/NSEC3 proof
+//! logic of a denial (RFC 5155 section 8); a negative answer is accepted when its
+//! NSEC/NSEC3 records are validly signed by the zone, which catches a stripped or forged
+//! denial but not a replayed one for another name.
+
+use std::collections::HashMap;
+
+use signer::ds::{DigestType, ds_rdata};
+use signer::rrsig::{RrsigFields, verify_rrsig};
+use signer::{Dnskey, Timestamp};
+use zones::{Name, Rrset, Rtype};
+
+use super::dns::{Answer, Client, DnsError};
+
+/// Chains of trust are at most this many zones deep (a guard, not a limit real names meet).
+const MAX_DEPTH: usize = 16;
+
+/// Signatures expiring sooner than this are warned about.
+pub const EXPIRY_WARNING_SECS: u64 = 3 * 86_400;
+
+//------------ TrustAnchor ---------------------------------------------------
+
+/// A trust anchor: DS or DNSKEY record data for one owner (RFC 4033 section 2).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrustAnchor {
+    /// The zone it anchors.
+    pub owner: Name,
+    /// DS rdata.
+    pub ds: Vec<Vec<u8>>,
+    /// DNSKEY rdata.
+    pub dnskeys: Vec<Vec<u8>>,
+}
+
+/// Why a trust anchor file could not be used.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AnchorError {
+    /// No DS or DNSKEY record in it.
+    #[error("no DS or DNSKEY record found")]
+    Empty,
+    /// A line that is not a DS or DNSKEY record in presentation form.
+    #[error("line {line}: {reason}")]
+    BadLine {
+        /// 1-based line.
+        line: usize,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Records for more than one owner.
+    #[error("records for more than one owner ({0} and {1})")]
+    SeveralOwners(String, String),
+}
+
+/// The root zone's trust anchors (IANA root-anchors: KSK-2017 and KSK-2024, SHA-256 DS).
+pub fn root_anchor() -> TrustAnchor {
+    let ds = |tag: u16, hex: &str| {
+        let mut v = tag.to_be_bytes().to_vec();
+        v.extend_from_slice(&[8, 2]);
+        v.extend(hex_decode(hex).unwrap_or_default());
+        v
+    };
+    TrustAnchor {
+        owner: Name::root(),
+        ds: vec![
+            ds(
+                20326,
+                "E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D",
+            ),
+            ds(
+                38696,
+                "683D2D0ACB8C9B712A1948B27F741219298D0A450D612C483AF444A4C0FB2B16",
+            ),
+        ],
+        dnskeys: Vec::new(),
+    }
+}
+
+/// Reads DS and/or DNSKEY records in presentation form (`owner [TTL] [IN] DS tag alg type
+/// hex`, `owner [TTL] [IN] DNSKEY flags 3 alg base64`), one per line (parentheses joined),
+/// `;` comments; as unbound's trust-anchor-file or `daned ds` prints them.
+pub fn parse_anchor(text: &str) -> Result<TrustAnchor, AnchorError> {
+    let mut joined: Vec<(usize, String)> = Vec::new();
+    let mut open = false;
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.split(';').next().unwrap_or("");
+        let cleaned = line.replace(['(', ')'], " ");
+        if open {
+            if let Some(last) = joined.last_mut() {
+                last.1.push(' ');
+                last.1.push_str(&cleaned);
+            }
+        } else if !cleaned.trim().is_empty() {
+            joined.push((i + 1, cleaned.clone()));
+        }
+        let opens = line.matches('(').count() as i64 - line.matches(')').count() as i64;
+        if opens > 0 {
+            open = true;
+        } else if opens < 0 {
+            open = false;
+        }
+    }
+    let mut owner: Option<Name> = None;
+    let mut anchor = TrustAnchor {
+        owner: Name::root(),
+        ds: Vec::new(),
+        dnskeys: Vec::new(),
+    };
+    for (line, text) in joined {
+        let bad = |reason: &str| AnchorError::BadLine {
+            line,
+            reason: reason.to_string(),
+        };
+        let words: Vec<&str> = text.split_whitespace().collect();
+        let Some(pos) = words
+            .iter()
+            .position(|w| w.eq_ignore_ascii_case("DS") || w.eq_ignore_ascii_case("DNSKEY"))
+        else {
+            return Err(bad("not a DS or DNSKEY record"));
+        };
+        let name_text = words.first().copied().unwrap_or(".");
+        let mut name = Name::from_ascii(name_text).map_err(|_| bad("bad owner name"))?;
+        name.set_fqdn(true);
+        if let Some(o) = &owner {
+            if *o != name {
+                return Err(AnchorError::SeveralOwners(o.to_string(), name.to_string()));
+            }
+        }
+        owner = Some(name);
+        let fields = &words[pos + 1..];
+        let num = |i: usize| -> Result<u64, AnchorError> {
+            fields
+                .get(i)
+                .and_then(|w| w.parse().ok())
+                .ok_or_else(|| bad("missing or bad number"))
+        };
+        if words[pos].eq_ignore_ascii_case("DS") {
+            let mut rdata = (num(0)? as u16).to_be_bytes().to_vec();
+            rdata.push(num(1)? as u8);
+            rdata.push(num(2)? as u8);
+            let hex: String = fields.get(3..).unwrap_or(&[]).concat();
+            rdata.extend(hex_decode(&hex).ok_or_else(|| bad("bad digest hex"))?);
+            anchor.ds.push(rdata);
+        } else {
+            let mut rdata = (num(0)? as u16).to_be_bytes().to_vec();
+            rdata.push(num(1)? as u8);
+            rdata.push(num(2)? as u8);
+            let b64: String = fields.get(3..).unwrap_or(&[]).concat();
+            let key = data_encoding::BASE64
+                .decode(b64.as_bytes())
+                .map_err(|_| bad("bad public key base64"))?;
+            rdata.extend(key);
+            anchor.dnskeys.push(rdata);
+        }
+    }
+    anchor.owner = owner.ok_or(AnchorError::Empty)?;
+    Ok(anchor)
+}
+
+/// Decodes hex (either case).
+fn hex_decode(hex: &str) -> Option<Vec<u8>> {
+    data_encoding::HEXUPPER_PERMISSIVE
+        .decode(hex.to_ascii_uppercase().as_bytes())
+        .ok()
+}
+
+//------------ Bogus ---------------------------------------------------------
+
+/// Why data failed validation: what a DANE sender reports as 5.7.324.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Bogus {
+    /// The RRset came without an RRSIG (RFC 4035 section 5.3).
+    #[error("{owner} {rtype}: no RRSIG (unsigned, or signatures stripped)")]
+    NoSignature {
+        /// Owner.
+        owner: String,
+        /// Type.
+        rtype: String,
+    },
+    /// Every signature that could apply fails to verify.
+    #[error("{owner} {rtype}: the RRSIG by key {tag} does not verify (bad signature)")]
+    BadSignature {
+        /// Owner.
+        owner: String,
+        /// Type.
+        rtype: String,
+        /// Key tag.
+        tag: u16,
+    },
+    /// The signatures expired (RFC 4035 section 5.3.1).
+    #[error("{owner} {rtype}: RRSIG expired at {expired}")]
+    Expired {
+        /// Owner.
+        owner: String,
+        /// Type.
+        rtype: String,
+        /// When (UTC).
+        expired: String,
+    },
+    /// The signatures are not valid yet.
+    #[error("{owner} {rtype}: RRSIG not valid before {inception}")]
+    NotYetValid {
+        /// Owner.
+        owner: String,
+        /// Type.
+        rtype: String,
+        /// Inception (UTC).
+        inception: String,
+    },
+    /// No DNSKEY with the signature's key tag and algorithm.
+    #[error("{owner} {rtype}: signed by key {tag} which {zone} does not publish")]
+    UnknownKey {
+        /// Owner.
+        owner: String,
+        /// Type.
+        rtype: String,
+        /// Key tag.
+        tag: u16,
+        /// Zone.
+        zone: String,
+    },
+    /// No DS (at the parent) or anchor record matches any of the zone's DNSKEYs.
+    #[error("{zone}: no DNSKEY matches the DS records at the parent (or the trust anchor)")]
+    DsMismatch {
+        /// Zone.
+        zone: String,
+    },
+    /// The zone has no secure DS at its parent: the chain of trust stops above it.
+    #[error("{zone}: no DS at the parent; the chain of trust is broken (insecure delegation)")]
+    NoDs {
+        /// Zone.
+        zone: String,
+    },
+    /// The zone's DNSKEY RRset is missing.
+    #[error("{zone}: no DNSKEY RRset")]
+    NoDnskey {
+        /// Zone.
+        zone: String,
+    },
+    /// The data's zone is not under the trust anchor.
+    #[error("{zone} is not under the trust anchor {anchor}")]
+    OutsideAnchor {
+        /// Zone.
+        zone: String,
+        /// Anchor owner.
+        anchor: String,
+    },
+    /// The resolver answered SERVFAIL even with CD set.
+    #[error("{owner} {rtype}: the resolver answered SERVFAIL")]
+    ServFail {
+        /// Owner.
+        owner: String,
+        /// Type.
+        rtype: String,
+    },
+    /// A denial of existence without validly signed NSEC/NSEC3 records.
+    #[error("{owner} {rtype}: the negative answer carries no validly signed NSEC/NSEC3 ({detail})")]
+    UnsignedDenial {
+        /// Owner.
+        owner: String,
+        /// Type.
+        rtype: String,
+        /// Why.
+        detail: String,
+    },
+    /// The question got no answer at all.
+    #[error("{owner} {rtype}: {error}")]
+    Lookup {
+        /// Owner.
+        owner: String,
+        /// Type.
+        rtype: String,
+        /// The error.
+        error: String,
+    },
+    /// The chain is deeper than [`MAX_DEPTH`] zones.
+    #[error("chain of trust too deep")]
+    TooDeep,
+}
+
+//------------ Lookup --------------------------------------------------------
+
+/// A validated lookup result.
+#[derive(Clone, Debug)]
+pub enum Secure {
+    /// The RRset, validated.
+    Data(Rrset),
+    /// Validated: the name has no data of the type (NODATA).
+    NoData,
+    /// Validated: the name does not exist (NXDOMAIN).
+    NxDomain,
+}
+
+//------------ Validator -----------------------------------------------------
+
+/// Validates answers from one resolver against one trust anchor at one time.
+pub struct Validator<'a> {
+    /// The resolver.
+    client: &'a Client,
+    /// The anchor.
+    anchor: TrustAnchor,
+    /// Validation time.
+    now: Timestamp,
+    /// Trusted zone keys, by zone (lowercase text).
+    keys: HashMap<String, Result<Vec<Dnskey>, Bogus>>,
+    /// Warnings met on the way (DS matching no key, signatures expiring soon).
+    pub warnings: Vec<String>,
+}
+
+/// An RR type's mnemonic.
+fn type_name(rtype: Rtype) -> String {
+    rtype.to_string()
+}
+
+/// A time as `YYYY-MM-DD hh:mm:ss UTC`.
+pub fn utc(secs: u64) -> String {
+    let p = Timestamp(secs).to_rrsig_presentation();
+    format!(
+        "{}-{}-{} {}:{}:{} UTC",
+        &p[0..4],
+        &p[4..6],
+        &p[6..8],
+        &p[8..10],
+        &p[10..12],
+        &p[12..14]
+    )
+}
+
+impl<'a> Validator<'a> {
+    /// A validator asking `client`, trusting `anchor`, at `now`.
+    pub fn new(client: &'a Client, anchor: TrustAnchor, now: Timestamp) -> Self {
+        Self {
+            client,
+            anchor,
+            now,
+            keys: HashMap::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Looks `name` `rtype` up and validates the answer.
+    pub fn lookup(&mut self, name: &Name, rtype: Rtype) -> Result<Secure, Bogus> {
+        self.lookup_at(name, rtype, 0)
+    }
+
+    /// [`lookup`](Self::lookup) at a recursion depth.
+    fn lookup_at(&mut self, name: &Name, rtype: Rtype, depth: usize) -> Result<Secure, Bogus> {
+        let answer = self.ask(name, rtype)?;
+        if answer.rcode == 2 {
+            return Err(Bogus::ServFail {
+                owner: name.to_string(),
+                rtype: type_name(rtype),
+            });
+        }
+        if let Some(set) = answer.rrset(name, rtype) {
+            let sigs = Answer::rrsigs(&answer.answer, name, rtype);
+            self.validate_at(set, &sigs, depth)?;
+            return Ok(Secure::Data(set.clone()));
+        }
+        // An alias (RFC 1034 section 3.6.2): the CNAME itself must validate, then its target
+        // is looked up (again, so that the target's own proof is checked).
+        if rtype != Rtype::CNAME {
+            if let Some(cname) = answer.rrset(name, Rtype::CNAME) {
+                if depth > MAX_DEPTH {
+                    return Err(Bogus::TooDeep);
+                }
+                let sigs = Answer::rrsigs(&answer.answer, name, Rtype::CNAME);
+                self.validate_at(cname, &sigs, depth)?;
+                if let Some(target) = cname
+                    .rdatas
+                    .first()
+                    .and_then(|r| super::name_from_wire(r.as_bytes()))
+                {
+                    return self.lookup_at(&target, rtype, depth + 1);
+                }
+            }
+        }
+        self.validate_denial(name, rtype, &answer, depth)?;
+        Ok(if answer.rcode == 3 {
+            Secure::NxDomain
+        } else {
+            Secure::NoData
+        })
+    }
+
+    /// Asks the resolver.
+    fn ask(&self, name: &Name, rtype: Rtype) -> Result<Answer, Bogus> {
+        self.client
+            .query(name, rtype)
+            .map_err(|e: DnsError| Bogus::Lookup {
+                owner: name.to_string(),
+                rtype: type_name(rtype),
+                error: e.to_string(),
+            })
+    }
+
+    /// A negative answer is accepted when it carries NSEC or NSEC3 records validly signed by
+    /// the zone (see the module documentation for what this does not prove).
+    fn validate_denial(
+        &mut self,
+        name: &Name,
+        rtype: Rtype,
+        answer: &Answer,
+        depth: usize,
+    ) -> Result<(), Bogus> {
+        let denial = |detail: &str| Bogus::UnsignedDenial {
+            owner: name.to_string(),
+            rtype: type_name(rtype),
+            detail: detail.to_string(),
+        };
+        let proofs: Vec<&Rrset> = answer
+            .authority
+            .iter()
+            .filter(|s| s.rtype == Rtype::NSEC || s.rtype == Rtype::NSEC3)
+            .collect();
+        if proofs.is_empty() {
+            return Err(denial("no NSEC/NSEC3 records"));
+        }
+        for set in proofs {
+            let sigs = Answer::rrsigs(&answer.authority, &set.owner, set.rtype);
+            self.validate_at(set, &sigs, depth)?;
+        }
+        Ok(())
+    }
+
+    /// Checks `set` against `sigs` (RRSIG rdata): one signature by a trusted key of the
+    /// signer's zone, within its validity, must verify.
+    pub fn validate(&mut self, set: &Rrset, sigs: &[&[u8]]) -> Result<(), Bogus> {
+        self.validate_at(set, sigs, 0)
+    }
+
+    /// [`validate`](Self::validate) at a recursion depth.
+    fn validate_at(&mut self, set: &Rrset, sigs: &[&[u8]], depth: usize) -> Result<(), Bogus> {
+        let owner = set.owner.to_string();
+        let rtype = type_name(set.rtype);
+        let mut error = Bogus::NoSignature {
+            owner: owner.clone(),
+            rtype: rtype.clone(),
+        };
+        for sig in sigs {
+            let Ok((fields, _)) = RrsigFields::from_wire(sig) else {
+                continue;
+            };
+            if !fields.signer.zone_of(&set.owner) {
+                continue;
+            }
+            let keys = match self.zone_keys(&fields.signer, depth + 1) {
+                Ok(k) => k,
+                Err(e) => {
+                    error = e;
+                    continue;
+                }
+            };
+            match self.check_one(set, sig, &fields, &keys) {
+                Ok(()) => return Ok(()),
+                Err(e) => error = e,
+            }
+        }
+        Err(error)
+    }
+
+    /// Checks one signature with a set of trusted keys; records an expiry warning.
+    fn check_one(
+        &mut self,
+        set: &Rrset,
+        sig: &[u8],
+        fields: &RrsigFields,
+        keys: &[Dnskey],
+    ) -> Result<(), Bogus> {
+        let owner = set.owner.to_string();
+        let rtype = type_name(set.rtype);
+        let candidates: Vec<&Dnskey> = keys
+            .iter()
+            .filter(|k| k.key_tag() == fields.key_tag && k.algorithm.0 == fields.algorithm)
+            .collect();
+        if candidates.is_empty() {
+            return Err(Bogus::UnknownKey {
+                owner,
+                rtype,
+                tag: fields.key_tag,
+                zone: fields.signer.to_string(),
+            });
+        }
+        let verified = candidates.iter().any(|k| verify_rrsig(set, sig, k).is_ok());
+        if !verified {
+            return Err(Bogus::BadSignature {
+                owner,
+                rtype,
+                tag: fields.key_tag,
+            });
+        }
+        let expiration = Timestamp::from_rrsig_field(fields.expiration, self.now);
+        let inception = Timestamp::from_rrsig_field(fields.inception, self.now);
+        if expiration < self.now {
+            return Err(Bogus::Expired {
+                owner,
+                rtype,
+                expired: utc(expiration.0),
+            });
+        }
+        if inception > self.now {
+            return Err(Bogus::NotYetValid {
+                owner,
+                rtype,
+                inception: utc(inception.0),
+            });
+        }
+        if expiration.0 - self.now.0 < EXPIRY_WARNING_SECS {
+            let w = format!(
+                "the RRSIG over {owner} {rtype} expires soon ({}): make sure the signer refreshes it",
+                utc(expiration.0)
+            );
+            if !self.warnings.contains(&w) {
+                self.warnings.push(w);
+            }
+        }
+        Ok(())
+    }
+
+    /// The trusted zone keys of `zone`: its DNSKEY RRset, validated by a key that the
+    /// anchor or a validated DS at the parent names.
+    fn zone_keys(&mut self, zone: &Name, depth: usize) -> Result<Vec<Dnskey>, Bogus> {
+        let id = zone.to_lowercase().to_string();
+        if let Some(known) = self.keys.get(&id) {
+            return known.clone();
+        }
+        let result = self.zone_keys_uncached(zone, depth);
+        self.keys.insert(id, result.clone());
+        result
+    }
+
+    /// [`zone_keys`](Self::zone_keys) without the cache.
+    fn zone_keys_uncached(&mut self, zone: &Name, depth: usize) -> Result<Vec<Dnskey>, Bogus> {
+        if depth > MAX_DEPTH {
+            return Err(Bogus::TooDeep);
+        }
+        let zone_text = zone.to_string();
+        if !self.anchor.owner.zone_of(zone) {
+            return Err(Bogus::OutsideAnchor {
+                zone: zone_text,
+                anchor: self.anchor.owner.to_string(),
+            });
+        }
+        // What the keys must match: the anchor at its owner, else the parent's DS RRset.
+        let (ds, anchor_keys) = if self.anchor.owner == *zone {
+            (self.anchor.ds.clone(), self.anchor.dnskeys.clone())
+        } else {
+            match self.lookup_at(zone, Rtype::DS, depth)? {
+                Secure::Data(set) => (
+                    set.rdatas.iter().map(|r| r.as_bytes().to_vec()).collect(),
+                    Vec::new(),
+                ),
+                _ => return Err(Bogus::NoDs { zone: zone_text }),
+            }
+        };
+        let answer = self.ask(zone, Rtype::DNSKEY)?;
+        let Some(set) = answer.rrset(zone, Rtype::DNSKEY) else {
+            return Err(Bogus::NoDnskey { zone: zone_text });
+        };
+        let all: Vec<Dnskey> = set
+            .rdatas
+            .iter()
+            .filter_map(|r| Dnskey::from_wire(r.as_bytes()).ok())
+            .collect();
+        let owner = zone.to_lowercase();
+        let mut secure_entry: Vec<Dnskey> = Vec::new();
+        let mut unmatched_ds = 0;
+        for d in &ds {
+            let digest = match d.get(3) {
+                Some(1) => DigestType::Sha1,
+                Some(2) => DigestType::Sha256,
+                Some(4) => DigestType::Sha384,
+                _ => continue, // unknown digest types are ignored (RFC 4035 section 5.2)
+            };
+            let matching: Vec<&Dnskey> = all
+                .iter()
+                .filter(|k| ds_rdata(&owner, k, digest).as_bytes() == d.as_slice())
+                .collect();
+            if matching.is_empty() {
+                unmatched_ds += 1;
+            }
+            secure_entry.extend(matching.into_iter().cloned());
+        }
+        for raw in &anchor_keys {
+            if let Some(k) = all.iter().find(|k| k.to_wire() == *raw) {
+                secure_entry.push(k.clone());
+            }
+        }
+        if secure_entry.is_empty() {
+            return Err(Bogus::DsMismatch { zone: zone_text });
+        }
+        if unmatched_ds > 0 {
+            self.warnings.push(format!(
+                "{unmatched_ds} DS record(s) for {zone_text} match no DNSKEY: remove them at the parent (or publish their key) before the matching one goes"
+            ));
+        }
+        let sigs = Answer::rrsigs(&answer.answer, zone, Rtype::DNSKEY);
+        let mut error = Bogus::NoSignature {
+            owner: zone_text.clone(),
+            rtype: "DNSKEY".into(),
+        };
+        for sig in &sigs {
+            let Ok((fields, _)) = RrsigFields::from_wire(sig) else {
+                continue;
+            };
+            match self.check_one(set, sig, &fields, &secure_entry) {
+                Ok(()) => {
+                    return Ok(all.into_iter().filter(|k| k.flags & 0x0100 != 0).collect());
+                }
+                Err(e) => error = e,
+            }
+        }
+        Err(error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ds_anchor_file_as_daned_ds_prints_it_parses() {
+        let a = parse_anchor(
+            "; the fixture's anchor\nexample.test. 3600 IN DS 12345 13 2 ABCDEF0123\n",
+        )
+        .unwrap();
+        assert_eq!(a.owner, Name::from_ascii("example.test.").unwrap());
+        assert_eq!(
+            a.ds,
+            vec![vec![0x30, 0x39, 13, 2, 0xab, 0xcd, 0xef, 0x01, 0x23]]
+        );
+    }
+
+    #[test]
+    fn a_multi_line_dnskey_anchor_parses_and_garbage_is_refused() {
+        let a = parse_anchor(". IN DNSKEY 257 3 8 ( AwEAAa\n AAAA== ) ; KSK\n").unwrap();
+        assert_eq!(a.dnskeys[0][..4], [1, 1, 3, 8]);
+        assert!(matches!(
+            parse_anchor("hello world\n"),
+            Err(AnchorError::BadLine { line: 1, .. })
+        ));
+        assert_eq!(parse_anchor("; nothing\n"), Err(AnchorError::Empty));
+    }
+
+    #[test]
+    fn the_root_anchor_holds_both_root_ksks() {
+        let r = root_anchor();
+        assert_eq!(r.ds.len(), 2);
+        assert!(r.ds.iter().all(|d| d.len() == 36));
+    }
+}

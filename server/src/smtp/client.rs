@@ -1,0 +1,455 @@
+//! A STARTTLS probe (RFC 5321, RFC 3207): connect, read the banner, EHLO, STARTTLS, TLS
+//! handshake, QUIT, and return the certificate chain the server presented.
+//!
+//! The certificate is captured, never trusted: a DANE sender (RFC 7672) authenticates the MX by
+//! its TLSA records, not by a CA, and the probe exists to compare the presented key with those
+//! records. So the verifier accepts any chain, but the handshake signatures are still checked
+//! with the `ring` provider, so the presented certificate is the one whose key the server holds.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::WebPkiSupportedAlgorithms;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{CipherSuite, ClientConfig, DigitallySignedStruct, ProtocolVersion, SignatureScheme};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+//------------ StarttlsSession ---------------------------------------------------------------
+
+/// What one STARTTLS probe saw.
+#[derive(Clone, Debug)]
+pub struct StarttlsSession {
+    /// The certificate chain the server presented, DER, leaf first.
+    pub chain: Vec<Vec<u8>>,
+    /// The 220 greeting, its lines joined with `\n` (reply codes removed).
+    pub banner: String,
+    /// The EHLO reply lines (reply codes removed): the server's name, then its extensions.
+    pub ehlo: Vec<String>,
+    /// The negotiated TLS version.
+    pub tls_version: ProtocolVersion,
+    /// The negotiated cipher suite.
+    pub cipher: CipherSuite,
+}
+
+impl StarttlsSession {
+    /// The leaf certificate (DER), the one whose key TLSA `3 1 1` records must match.
+    pub fn leaf(&self) -> Option<&[u8]> {
+        self.chain.first().map(Vec::as_slice)
+    }
+}
+
+//------------ ProbeError --------------------------------------------------------------------
+
+/// Why a STARTTLS probe failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProbeError {
+    /// The TCP connection could not be made.
+    #[error("cannot connect to {addr}: {source}")]
+    Connect {
+        /// Where the probe connected.
+        addr: SocketAddr,
+        /// The socket error.
+        source: std::io::Error,
+    },
+    /// The whole exchange took longer than the allowed time.
+    #[error("no complete STARTTLS exchange within {0:?}")]
+    Timeout(Duration),
+    /// The server answered something other than what RFC 5321 / RFC 3207 require at this step
+    /// (or closed the connection, or sent a malformed reply).
+    #[error("SMTP protocol error after {step}: {reply}")]
+    Protocol {
+        /// The step that got the reply (`greeting`, `EHLO`, `STARTTLS`).
+        step: &'static str,
+        /// The reply as received, or what was wrong with it.
+        reply: String,
+    },
+    /// The server's EHLO reply does not offer STARTTLS (RFC 3207 section 4).
+    #[error("the server does not offer STARTTLS (EHLO: {})", ehlo.join(" | "))]
+    NoStarttls {
+        /// The EHLO reply lines.
+        ehlo: Vec<String>,
+    },
+    /// The name to send as SNI is not a valid DNS name or IP address.
+    #[error("invalid TLS server name {0:?}")]
+    ServerName(String),
+    /// The TLS handshake failed (or the server presented no certificate).
+    #[error("TLS handshake failed: {0}")]
+    Tls(std::io::Error),
+    /// Reading or writing on the connection failed.
+    #[error("connection error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+//------------ starttls ----------------------------------------------------------------------
+
+/// The most lines one SMTP reply may have before the probe gives up on the server.
+const MAX_REPLY_LINES: usize = 100;
+/// The longest reply line accepted (RFC 5321 section 4.5.3.1.5 allows 512 octets).
+const MAX_LINE: u64 = 4096;
+
+/// Probes the mail server at `addr`: greeting, `EHLO helo`, STARTTLS, TLS handshake with SNI
+/// `server_name`, QUIT. The whole exchange is bounded by `timeout`.
+pub async fn starttls(
+    addr: SocketAddr,
+    server_name: &str,
+    helo: &str,
+    timeout: Duration,
+) -> Result<StarttlsSession, ProbeError> {
+    let name = ServerName::try_from(server_name.to_owned())
+        .map_err(|_| ProbeError::ServerName(server_name.to_owned()))?;
+    tokio::time::timeout(timeout, exchange(addr, name, helo))
+        .await
+        .unwrap_or(Err(ProbeError::Timeout(timeout)))
+}
+
+/// The exchange itself, without the time bound.
+async fn exchange(
+    addr: SocketAddr,
+    name: ServerName<'static>,
+    helo: &str,
+) -> Result<StarttlsSession, ProbeError> {
+    let tcp = TcpStream::connect(addr)
+        .await
+        .map_err(|source| ProbeError::Connect { addr, source })?;
+    let mut conn = BufReader::new(tcp);
+
+    let (code, banner) = read_reply(&mut conn, "greeting").await?;
+    if code != 220 {
+        return Err(protocol("greeting", code, &banner));
+    }
+    send(&mut conn, &format!("EHLO {helo}\r\n")).await?;
+    let (code, ehlo) = read_reply(&mut conn, "EHLO").await?;
+    if code != 250 {
+        return Err(protocol("EHLO", code, &ehlo));
+    }
+    let offers_starttls = ehlo.iter().skip(1).any(|l| {
+        l.split_ascii_whitespace()
+            .next()
+            .is_some_and(|k| k.eq_ignore_ascii_case("STARTTLS"))
+    });
+    if !offers_starttls {
+        // Leave politely; the answer is already known.
+        let _ = send(&mut conn, "QUIT\r\n").await;
+        return Err(ProbeError::NoStarttls { ehlo });
+    }
+    send(&mut conn, "STARTTLS\r\n").await?;
+    let (code, reply) = read_reply(&mut conn, "STARTTLS").await?;
+    if code != 220 {
+        return Err(protocol("STARTTLS", code, &reply));
+    }
+    // Anything the server sent after its 220 would be read as if it came through TLS: the
+    // STARTTLS command injection flaw (CVE-2011-0411 and kin). Refuse it.
+    if !conn.buffer().is_empty() {
+        return Err(ProbeError::Protocol {
+            step: "STARTTLS",
+            reply: "data after the 220 reply, before the TLS handshake".into(),
+        });
+    }
+    let tcp = conn.into_inner();
+
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(client_config()?));
+    let mut tls = connector
+        .connect(name, tcp)
+        .await
+        .map_err(ProbeError::Tls)?;
+    let (_, session) = tls.get_ref();
+    let chain: Vec<Vec<u8>> = session
+        .peer_certificates()
+        .unwrap_or_default()
+        .iter()
+        .map(|c| c.as_ref().to_vec())
+        .collect();
+    if chain.is_empty() {
+        return Err(ProbeError::Tls(std::io::Error::other(
+            "the server presented no certificate",
+        )));
+    }
+    let tls_version = session
+        .protocol_version()
+        .unwrap_or(ProtocolVersion::Unknown(0));
+    let cipher = session
+        .negotiated_cipher_suite()
+        .map_or(CipherSuite::Unknown(0), |c| c.suite());
+
+    // QUIT is a courtesy; the chain is what the probe came for, so its failure is no error.
+    let mut tls = BufReader::new(&mut tls);
+    if send(&mut tls, "QUIT\r\n").await.is_ok() {
+        let _ = read_reply(&mut tls, "QUIT").await;
+    }
+    let _ = tls.into_inner().shutdown().await;
+
+    Ok(StarttlsSession {
+        chain,
+        banner: banner.join("\n"),
+        ehlo,
+        tls_version,
+        cipher,
+    })
+}
+
+/// A protocol error for an unexpected reply code.
+fn protocol(step: &'static str, code: u16, lines: &[String]) -> ProbeError {
+    ProbeError::Protocol {
+        step,
+        reply: format!("{code} {}", lines.join(" | ")),
+    }
+}
+
+/// Writes one command line.
+async fn send<S: AsyncRead + AsyncWrite + Unpin>(
+    conn: &mut BufReader<S>,
+    line: &str,
+) -> Result<(), ProbeError> {
+    conn.get_mut().write_all(line.as_bytes()).await?;
+    conn.get_mut().flush().await?;
+    Ok(())
+}
+
+/// Reads one (possibly multi-line, RFC 5321 section 4.2.1) reply: its code and its text lines.
+async fn read_reply<S: AsyncRead + Unpin>(
+    conn: &mut BufReader<S>,
+    step: &'static str,
+) -> Result<(u16, Vec<String>), ProbeError> {
+    let mut lines = Vec::new();
+    let mut code = None;
+    for _ in 0..MAX_REPLY_LINES {
+        let mut raw = Vec::new();
+        let n = (&mut *conn)
+            .take(MAX_LINE)
+            .read_until(b'\n', &mut raw)
+            .await?;
+        if n == 0 {
+            return Err(ProbeError::Protocol {
+                step,
+                reply: "connection closed".into(),
+            });
+        }
+        if raw.last() != Some(&b'\n') {
+            return Err(ProbeError::Protocol {
+                step,
+                reply: "reply line too long".into(),
+            });
+        }
+        let line = String::from_utf8_lossy(&raw);
+        let line = line.trim_end_matches(['\r', '\n']);
+        let bad = || ProbeError::Protocol {
+            step,
+            reply: line.to_owned(),
+        };
+        let this: u16 = line.get(..3).and_then(|c| c.parse().ok()).ok_or_else(bad)?;
+        if !(200..600).contains(&this) || code.is_some_and(|c| c != this) {
+            return Err(bad());
+        }
+        code = Some(this);
+        let text = line.get(4..).unwrap_or("").to_owned();
+        match line.as_bytes().get(3) {
+            None | Some(b' ') => {
+                lines.push(text);
+                return Ok((this, lines));
+            }
+            Some(b'-') => lines.push(text),
+            Some(_) => return Err(bad()),
+        }
+    }
+    Err(ProbeError::Protocol {
+        step,
+        reply: format!("more than {MAX_REPLY_LINES} reply lines"),
+    })
+}
+
+//------------ CaptureOnly -------------------------------------------------------------------
+
+/// The client configuration: `ring` only, TLS 1.2 and 1.3, any certificate accepted.
+fn client_config() -> Result<ClientConfig, ProbeError> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let algorithms = provider.signature_verification_algorithms;
+    let config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| ProbeError::Tls(std::io::Error::other(e)))?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(CaptureOnly { algorithms }))
+        .with_no_client_auth();
+    Ok(config)
+}
+
+/// A verifier that accepts whatever chain the server presents (the probe reads it afterwards
+/// from the connection) while still verifying the handshake signatures made with its key.
+#[derive(Debug)]
+struct CaptureOnly {
+    /// The signature algorithms of the `ring` provider.
+    algorithms: WebPkiSupportedAlgorithms,
+}
+
+impl ServerCertVerifier for CaptureOnly {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.algorithms.supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rustls::ServerConfig;
+    use rustls::pki_types::PrivateKeyDer;
+    use tokio::net::TcpListener;
+
+    /// A self-signed certificate for `mx.test` and its key.
+    fn cert() -> (Vec<u8>, Vec<u8>) {
+        let ck = rcgen::generate_simple_self_signed(vec!["mx.test".to_owned()]).unwrap();
+        (ck.cert.der().to_vec(), ck.signing_key.serialize_der())
+    }
+
+    /// A one-connection SMTP responder on 127.0.0.1: a two-line banner, an EHLO reply that
+    /// offers STARTTLS when `offer` is set, then TLS with `cert`. Returns its address.
+    async fn responder(offer: bool, cert: (Vec<u8>, Vec<u8>)) -> SocketAddr {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (tcp, _) = listener.accept().await.unwrap();
+            let mut conn = BufReader::new(tcp);
+            let mut line = String::new();
+            conn.get_mut()
+                .write_all(b"220-mx.test ESMTP test\r\n220 ready\r\n")
+                .await
+                .unwrap();
+            conn.read_line(&mut line).await.unwrap();
+            assert!(line.starts_with("EHLO probe.test"), "{line}");
+            let ehlo: &[u8] = if offer {
+                b"250-mx.test\r\n250-PIPELINING\r\n250-STARTTLS\r\n250 8BITMIME\r\n"
+            } else {
+                b"250-mx.test\r\n250 PIPELINING\r\n"
+            };
+            conn.get_mut().write_all(ehlo).await.unwrap();
+            line.clear();
+            conn.read_line(&mut line).await.unwrap();
+            if !offer {
+                assert_eq!(line, "QUIT\r\n");
+                return;
+            }
+            assert_eq!(line, "STARTTLS\r\n");
+            conn.get_mut().write_all(b"220 go ahead\r\n").await.unwrap();
+            let config = ServerConfig::builder_with_provider(Arc::new(
+                rustls::crypto::ring::default_provider(),
+            ))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![CertificateDer::from(cert.0)],
+                PrivateKeyDer::Pkcs8(cert.1.into()),
+            )
+            .unwrap();
+            let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+            let mut tls = acceptor.accept(conn.into_inner()).await.unwrap();
+            let mut buf = [0u8; 6];
+            tls.read_exact(&mut buf).await.unwrap();
+            assert_eq!(&buf, b"QUIT\r\n");
+            tls.write_all(b"221 bye\r\n").await.unwrap();
+            let _ = tls.shutdown().await;
+        });
+        addr
+    }
+
+    #[tokio::test]
+    async fn the_probe_captures_the_chain_the_server_presents() {
+        let c = cert();
+        let addr = responder(true, c.clone()).await;
+        let s = starttls(addr, "mx.test", "probe.test", Duration::from_secs(10))
+            .await
+            .unwrap();
+        assert_eq!(s.chain, vec![c.0.clone()]);
+        assert_eq!(s.leaf(), Some(c.0.as_slice()));
+        assert_eq!(s.banner, "mx.test ESMTP test\nready");
+        assert_eq!(s.ehlo, ["mx.test", "PIPELINING", "STARTTLS", "8BITMIME"]);
+        assert_eq!(s.tls_version, ProtocolVersion::TLSv1_3);
+        assert_ne!(s.cipher, CipherSuite::Unknown(0));
+    }
+
+    #[tokio::test]
+    async fn a_server_without_starttls_is_a_typed_error() {
+        let addr = responder(false, cert()).await;
+        let err = starttls(addr, "mx.test", "probe.test", Duration::from_secs(10))
+            .await
+            .unwrap_err();
+        match err {
+            ProbeError::NoStarttls { ehlo } => assert_eq!(ehlo, ["mx.test", "PIPELINING"]),
+            other => panic!("expected NoStarttls, got {other}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_silent_server_times_out() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let hold = tokio::spawn(async move { listener.accept().await });
+        let err = starttls(addr, "mx.test", "probe.test", Duration::from_millis(300))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, ProbeError::Timeout(_)), "{err}");
+        hold.abort();
+    }
+
+    #[tokio::test]
+    async fn a_closed_port_is_a_connect_error() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        drop(listener);
+        let err = starttls(addr, "mx.test", "probe.test", Duration::from_secs(5))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, ProbeError::Connect { .. }), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_refusing_greeting_is_a_protocol_error() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (mut tcp, _) = listener.accept().await.unwrap();
+            tcp.write_all(b"554 no service\r\n").await.unwrap();
+        });
+        let err = starttls(addr, "mx.test", "probe.test", Duration::from_secs(5))
+            .await
+            .unwrap_err();
+        match err {
+            ProbeError::Protocol { step, reply } => {
+                assert_eq!(step, "greeting");
+                assert_eq!(reply, "554 no service");
+            }
+            other => panic!("expected Protocol, got {other}"),
+        }
+    }
+}
