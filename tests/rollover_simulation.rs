@@ -384,3 +384,38 @@ fn the_cache_model_catches_a_key_removed_too_early() {
         "removing the old ZSK at the switch went unnoticed"
     );
 }
+
+#[test]
+fn check_refuses_key_lifetimes_shorter_than_their_rollover_with_the_reason() {
+    let dir = TempDir::new().unwrap();
+    // A record with a two-day TTL: a retired ZSK must stay published that long.
+    fs::write(
+        dir.path().join("example.zone"),
+        format!("{ZONE}slow 172800 IN TXT \"cached for two days\"\n"),
+    )
+    .unwrap();
+    let config = dir.path().join("daned.toml");
+    let write = |lifetime: &str| {
+        fs::write(
+            &config,
+            format!(
+                "[server]\nlisten = [\"127.0.0.1:53\"]\nstate_dir = \"state\"\n\n\
+                 [[zone]]\nname = \"example.com\"\nfile = \"example.zone\"\npolicy = \"p\"\n\n\
+                 [policy.p]\nkeys = \"ksk+zsk\"\nzsk_lifetime = \"{lifetime}\"\n"
+            ),
+        )
+        .unwrap();
+    };
+    write("1d");
+    let out = output(daned_bin(), &["check", "-c", config.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned()
+        + &String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{text}");
+    assert!(
+        text.contains("zsk_lifetime (86400s)") && text.contains("largest zone TTL"),
+        "{text}"
+    );
+    write("3d");
+    let out = output(daned_bin(), &["check", "-c", config.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+}

@@ -801,13 +801,23 @@ pub fn check(config: &Config, w: &mut impl Write) -> std::io::Result<usize> {
             }
         }
         match load_zone_file(&zone.file, &zone.name) {
-            Ok(loaded) if managed_conflict(zone, &loaded.zone).is_err() => {
-                errors += 1;
-                if let Err(e) = managed_conflict(zone, &loaded.zone) {
-                    writeln!(w, "error: {e}")?;
-                }
-            }
             Ok(loaded) => {
+                // A zone with TLSA at a managed name, or whose largest TTL makes the policy's
+                // key lifetimes shorter than their rollovers, is refused.
+                let refused = managed_conflict(zone, &loaded.zone)
+                    .err()
+                    .map(|e| e.to_string())
+                    .or_else(|| {
+                        let how = zone.signing.as_ref()?;
+                        let ttl = lifecycle::max_zone_ttl(&loaded.zone);
+                        let e = how.policy.check_lifetimes(&how.policy_name, ttl).err()?;
+                        Some(format!("zone {}: {e}", zone.name))
+                    });
+                if let Some(e) = refused {
+                    errors += 1;
+                    writeln!(w, "error: {e}")?;
+                    continue;
+                }
                 for warning in &loaded.warnings {
                     writeln!(w, "warning: {warning}")?;
                 }
