@@ -108,7 +108,12 @@ pub struct ZoneSlot {
     /// which they stay published: a sender may have the old RRset cached for a TTL, and the
     /// MTA may still present the old certificate.
     tlsa_retiring: Retiring,
+    /// The last STARTTLS probe of each `probe` address of the zone's bindings.
+    tlsa_probes: Probes,
 }
+
+/// `probe` address -> what the MTA presented when last probed.
+type Probes = std::collections::BTreeMap<String, tlsa::state::ProbeSeen>;
 
 /// (owner, rdata) of a retiring TLSA record and the time it may be removed.
 type Retiring = std::collections::BTreeMap<(Name, Vec<u8>), u64>;
@@ -163,6 +168,7 @@ impl ZoneSlot {
             snapshot,
             versions,
             tlsa_retiring: Retiring::new(),
+            tlsa_probes: Probes::new(),
         }
     }
 
@@ -181,12 +187,16 @@ impl ZoneSlot {
             }
         })?);
         let saved = versions.load_saved(&config.name);
-        let mut retiring = Retiring::new();
+        // Retirement deadlines and probe outcomes from before a restart still hold.
+        let state = tlsa::state::TlsaState::load(&tlsa::state::path(state_dir, &config.name));
+        let mut retiring = retiring_from_state(&state);
+        let probes = state.probes;
         let unsigned = with_managed_tlsa(
             &config,
             load_logged(&config)?,
             saved.as_ref(),
             &mut retiring,
+            &probes,
         )?;
         let (zone, history) = match next_version(&config, unsigned, saved.as_ref())? {
             Some(zone) => {
@@ -204,6 +214,7 @@ impl ZoneSlot {
         };
         let mut slot = Self::serving(config, Some(stamp), Some(versions), zone, history);
         slot.tlsa_retiring = retiring;
+        slot.tlsa_probes = probes;
         slot.record_tlsa();
         // A daemon stopped for longer than the refresh window re-signs what went stale
         // before it serves anything.
@@ -239,6 +250,7 @@ impl ZoneSlot {
                     unsigned,
                     Some(&self.zone),
                     &mut self.tlsa_retiring,
+                    &self.tlsa_probes,
                 )
             })
             .and_then(|unsigned| next_version(&self.config, unsigned, Some(&self.zone)));
@@ -305,6 +317,7 @@ impl ZoneSlot {
             &mut records,
             Some(&self.zone),
             &mut self.tlsa_retiring,
+            &self.tlsa_probes,
             &self.config,
         );
         let unchanged = records.iter().all(|(b, r)| {
@@ -313,6 +326,7 @@ impl ZoneSlot {
                 .all(|n| &tlsa::publish::published(&self.zone, n) == r)
         });
         if unchanged {
+            self.save_tlsa_state();
             return false;
         }
         self.warn_unsafe_rollover();
@@ -362,6 +376,7 @@ impl ZoneSlot {
             None => Arc::new([]),
         };
         let retiring = std::mem::take(&mut self.tlsa_retiring);
+        let probes = std::mem::take(&mut self.tlsa_probes);
         *self = Self::serving(
             self.config.clone(),
             self.stamp,
@@ -370,6 +385,7 @@ impl ZoneSlot {
             history,
         );
         self.tlsa_retiring = retiring;
+        self.tlsa_probes = probes;
         self.record_tlsa();
         true
     }
@@ -381,8 +397,9 @@ impl ZoneSlot {
         let Some(versions) = &self.versions else {
             return;
         };
-        let first_seen =
-            tlsa::state::load(&tlsa::state::path(versions.state_dir(), &self.config.name));
+        let path = tlsa::state::path(versions.state_dir(), &self.config.name);
+        let mut state = tlsa::state::TlsaState::load(&path);
+        let first_seen = state.first_seen.clone();
         let propagation = self
             .config
             .signing
@@ -404,6 +421,7 @@ impl ZoneSlot {
                     let first = first_seen.get(&key).copied().unwrap_or(now);
                     let safe_from = tlsa::state::ready_at(first, binding, propagation);
                     if safe_from > now {
+                        state.unsafe_until.insert(key, safe_from);
                         tracing::error!(
                             zone = %self.config.name,
                             name = %name,
@@ -415,6 +433,76 @@ impl ZoneSlot {
                     }
                 }
             }
+        }
+        if let Err(e) = state.store_if_changed(&path) {
+            tracing::error!(zone = %self.config.name, file = %path.display(), error = %e, "cannot record the unsafe TLSA rollover");
+        }
+    }
+
+    /// Keeps the outcome of a probe of `addr` (the `probe` of some of the zone's bindings)
+    /// and says what it means: a presented key that no published record of the binding
+    /// matches is what DANE senders see as 5.7.323 tlsa-invalid.
+    pub fn note_probe(&mut self, addr: &str, seen: tlsa::state::ProbeSeen) {
+        for binding in &self.config.tlsa {
+            if binding.probe.as_deref() != Some(addr) {
+                continue;
+            }
+            match &seen.outcome {
+                Ok(presented) => {
+                    for name in &binding.names {
+                        let published = tlsa::publish::published(&self.zone, name);
+                        if presented.matched_by(&published) {
+                            tracing::debug!(zone = %self.config.name, probe = addr, name = %name, "the MTA presents a key a published TLSA record matches");
+                        } else {
+                            tracing::error!(
+                                zone = %self.config.name,
+                                probe = addr,
+                                name = %name,
+                                presented = %tlsa::derive::rdata_to_text(&presented.leaf),
+                                "the MTA presents a key no published TLSA record matches: DANE senders defer mail with 5.7.323 tlsa-invalid"
+                            );
+                        }
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(zone = %self.config.name, probe = addr, error = %e, "STARTTLS probe failed; retiring TLSA records stay until it succeeds");
+                }
+            }
+        }
+        self.tlsa_probes.insert(addr.to_string(), seen);
+        self.save_tlsa_state();
+    }
+
+    /// Writes the retirement deadlines and probe outcomes to the TLSA state file (when they
+    /// changed), and drops unsafe-rollover entries that are over or no longer published, so
+    /// a restart neither removes a needed old record early nor keeps it forever.
+    fn save_tlsa_state(&self) {
+        let Some(versions) = &self.versions else {
+            return;
+        };
+        if self.config.tlsa.is_empty() {
+            return;
+        }
+        let path = tlsa::state::path(versions.state_dir(), &self.config.name);
+        let mut state = tlsa::state::TlsaState::load(&path);
+        state.retiring = self
+            .tlsa_retiring
+            .iter()
+            .map(|((name, rdata), at)| {
+                (
+                    (name.to_lowercase().to_string(), tlsa::state::hex(rdata)),
+                    *at,
+                )
+            })
+            .collect();
+        state.probes = self.tlsa_probes.clone();
+        let now = crate::clock::now().0;
+        let first_seen = state.first_seen.clone();
+        state
+            .unsafe_until
+            .retain(|key, until| *until > now && first_seen.contains_key(key));
+        if let Err(e) = state.store_if_changed(&path) {
+            tracing::error!(zone = %self.config.name, file = %path.display(), error = %e, "cannot record TLSA retirement times");
         }
     }
 
@@ -432,6 +520,7 @@ impl ZoneSlot {
         {
             tracing::error!(zone = %self.config.name, file = %path.display(), error = %e, "cannot record TLSA publication times");
         }
+        self.save_tlsa_state();
     }
 }
 
@@ -482,24 +571,41 @@ fn with_managed_tlsa(
     unsigned: Zone,
     fallback: Option<&Zone>,
     retiring: &mut Retiring,
+    probes: &Probes,
 ) -> Result<Zone, DaemonError> {
     if config.tlsa.is_empty() {
         return Ok(unsigned);
     }
     managed_conflict(config, &unsigned)?;
     let mut records = managed_records(config, fallback);
-    retain_old(&mut records, fallback, retiring, config);
+    retain_old(&mut records, fallback, retiring, probes, config);
     Ok(tlsa::publish::apply(&unsigned, &records))
+}
+
+/// The retirement deadlines kept in the TLSA state file.
+fn retiring_from_state(state: &tlsa::state::TlsaState) -> Retiring {
+    state
+        .retiring
+        .iter()
+        .filter_map(|((owner, data), at)| {
+            let mut name = Name::from_ascii(owner).ok()?;
+            name.set_fqdn(true);
+            Some(((name, tlsa::state::unhex(data)?), *at))
+        })
+        .collect()
 }
 
 /// Keeps the TLSA records that `previous` publishes but the files no longer give for 2 x TTL
 /// (plus the policy's propagation delay) after they were first missed (RFC 7671 section 8.1:
-/// a sender may hold the old RRset that long, and the MTA may not have switched yet). Removal
-/// happens on a later re-check once that time has passed.
+/// a sender may hold the old RRset that long, and the MTA may not have switched yet). With a
+/// `probe`, a record also stays until the MTA was last seen presenting a key the new records
+/// match and that is not this record's: a certificate on disk is not yet one in service.
+/// Removal happens on a later re-check once both hold.
 fn retain_old(
     records: &mut [(TlsaBinding, Vec<Vec<u8>>)],
     previous: Option<&Zone>,
     retiring: &mut Retiring,
+    probes: &Probes,
     config: &ZoneConfig,
 ) {
     let Some(previous) = previous else { return };
@@ -510,6 +616,7 @@ fn retain_old(
         .map_or(0, |s| s.policy.propagation_delay.as_secs());
     for (binding, derived) in records.iter_mut() {
         let hold = 2 * u64::from(binding.ttl.0) + delay;
+        let fresh = derived.clone();
         for name in &binding.names {
             for old in tlsa::publish::published(previous, name) {
                 if derived.contains(&old) {
@@ -519,7 +626,14 @@ fn retain_old(
                 let until = *retiring
                     .entry((name.clone(), old.clone()))
                     .or_insert(now + hold);
-                if now < until {
+                let in_service = match &binding.probe {
+                    None => true,
+                    Some(addr) => probes
+                        .get(addr)
+                        .and_then(|seen| seen.outcome.as_ref().ok())
+                        .is_some_and(|p| p.leaf != old && fresh.contains(&p.leaf)),
+                };
+                if now < until || !in_service {
                     derived.push(old);
                 } else {
                     retiring.remove(&(name.clone(), old));
@@ -911,8 +1025,21 @@ async fn signal_loop(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut term = signal(SignalKind::terminate()).map_err(io)?;
     let mut int = signal(SignalKind::interrupt()).map_err(io)?;
+    // STARTTLS probes of the MTAs, run as tasks from the timer (never on the query path);
+    // their outcomes come back through this channel.
+    let (probe_tx, mut probe_rx) =
+        tokio::sync::mpsc::unbounded_channel::<(String, tlsa::state::ProbeSeen)>();
+    let mut probing = ProbeSchedule::default();
     loop {
         tokio::select! {
+            Some((addr, seen)) = probe_rx.recv() => {
+                probing.done(&addr);
+                for slot in &mut slots {
+                    if slot.config.tlsa.iter().any(|b| b.probe.as_deref() == Some(addr.as_str())) {
+                        slot.note_probe(&addr, seen.clone());
+                    }
+                }
+            }
             _ = hup.recv() => {
                 tracing::info!("SIGHUP: reloading zone files");
                 let started = Instant::now();
@@ -970,6 +1097,7 @@ async fn signal_loop(
                 }
             }
             _ = tick.tick() => {
+                probing.start_due(&slots, &probe_tx);
                 let mut work = slots.clone();
                 let done = tokio::task::spawn_blocking(move || {
                     // Periodic re-read of the TLSA files (a missed event, a folder that
@@ -994,6 +1122,76 @@ async fn signal_loop(
             _ = term.recv() => { tracing::info!("SIGTERM: exiting"); return Ok(()); }
             _ = int.recv() => { tracing::info!("SIGINT: exiting"); return Ok(()); }
         }
+    }
+}
+
+/// When each MTA is probed: every few minutes, at every timer tick while a record of its
+/// binding is retiring (the rollover waits on what the MTA presents), every few seconds on a
+/// virtual clock (tests), and never twice at once.
+#[derive(Default)]
+struct ProbeSchedule {
+    /// `probe` address -> when its last probe started.
+    started: std::collections::HashMap<String, Instant>,
+    /// Probes under way.
+    running: std::collections::HashSet<String>,
+}
+
+impl ProbeSchedule {
+    /// The time between probes when no rollover is under way.
+    const QUIET: std::time::Duration = std::time::Duration::from_secs(300);
+    /// The time between probes on a virtual clock.
+    const VIRTUAL: std::time::Duration = std::time::Duration::from_secs(2);
+
+    /// Starts the probes that are due.
+    fn start_due(
+        &mut self,
+        slots: &[ZoneSlot],
+        results: &tokio::sync::mpsc::UnboundedSender<(String, tlsa::state::ProbeSeen)>,
+    ) {
+        for slot in slots {
+            for binding in &slot.config.tlsa {
+                let Some(addr) = &binding.probe else { continue };
+                if self.running.contains(addr) {
+                    continue;
+                }
+                let retiring = slot
+                    .tlsa_retiring
+                    .keys()
+                    .any(|(name, _)| binding.names.contains(name));
+                let every = if crate::clock::is_virtual() {
+                    Self::VIRTUAL
+                } else if retiring {
+                    std::time::Duration::ZERO
+                } else {
+                    Self::QUIET
+                };
+                if self.started.get(addr).is_some_and(|t| t.elapsed() < every) {
+                    continue;
+                }
+                self.started.insert(addr.clone(), Instant::now());
+                self.running.insert(addr.clone());
+                let (addr, results) = (addr.clone(), results.clone());
+                let helo = slot
+                    .config
+                    .name
+                    .to_string()
+                    .trim_end_matches('.')
+                    .to_string();
+                tokio::spawn(async move {
+                    let outcome = tlsa::probe::probe(&addr, &helo).await;
+                    let seen = tlsa::state::ProbeSeen {
+                        at: crate::clock::now().0,
+                        outcome,
+                    };
+                    let _ = results.send((addr, seen));
+                });
+            }
+        }
+    }
+
+    /// Notes that the probe of `addr` finished.
+    fn done(&mut self, addr: &str) {
+        self.running.remove(addr);
     }
 }
 

@@ -5,6 +5,7 @@
 //! daemon when a certificate or key file changes.
 
 pub mod derive;
+pub mod probe;
 pub mod publish;
 pub mod state;
 pub mod watch;
