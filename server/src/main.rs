@@ -342,6 +342,11 @@ fn tlsa_action(action: TlsaAction) -> anyhow::Result<ExitCode> {
                     )
                     .ok()
                 });
+            let current = publish::derive_records(&publish::TlsaBinding {
+                next_key: None,
+                ..binding.clone()
+            })
+            .unwrap_or_default();
             let derived = publish::derive_records(binding);
             let files_error = derived.as_ref().err().map(ToString::to_string);
             let derived = derived.unwrap_or_default();
@@ -382,12 +387,15 @@ fn tlsa_action(action: TlsaAction) -> anyhow::Result<ExitCode> {
                 println!("{name} (TTL {})", binding.ttl);
                 let key = |rdata: &[u8]| (name.to_lowercase().to_string(), state::hex(rdata));
                 for rdata in &published {
-                    let role = if derived_next.as_ref() == Some(rdata) {
-                        "next key"
-                    } else if derived.contains(rdata) {
-                        "current certificate"
-                    } else {
-                        "no longer in the files (retiring)"
+                    let is_next = derived_next.as_ref() == Some(rdata);
+                    let role = match (current.contains(rdata), is_next) {
+                        (true, true) => {
+                            "current certificate, also next_key (stage the following next key)"
+                        }
+                        (true, false) => "current certificate",
+                        (false, true) => "next key",
+                        (false, false) if derived.contains(rdata) => "current certificate",
+                        (false, false) => "no longer in the files (retiring)",
                     };
                     let timing = match when(rdata) {
                         Some(first) => {
