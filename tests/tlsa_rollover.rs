@@ -8,12 +8,14 @@
 //!   file): flagged as unsafe in the log and in `daned tlsa status`; the old record stays past
 //!   2 x TTL until the MTA presents the new key; a key no record matches is logged as 5.7.323;
 //!   a certificate that does not match its private key keeps the last good records;
-//! - `2 1 1` only for the chain's real issuer; broken files keep the old records; expiring and
-//!   expired certificates are warned about with the date.
+//! - `2 1 1` only for the chain's real issuer; broken (half-renamed, empty, slowly written)
+//!   files keep the old records; expiring and expired certificates are warned about with the
+//!   date; a certificate replaced while daned was down is flagged as a rollover at start.
 
 mod common;
 
 use std::fs;
+use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -556,4 +558,47 @@ fn issuer_records_broken_files_and_expiring_certificates() {
     });
     assert!(daned.log().contains("5.7.322"));
     assert_eq!(served(&daned), want);
+
+    // A renewal written slowly in two parts: while the file is half written the old records
+    // stay; once complete the new leaf is published beside the old one (retiring).
+    let leaf2 = rcgen::CertificateParams::new(vec!["mx1.example.com".into()])
+        .unwrap()
+        .signed_by(&new_key(), &issuer)
+        .unwrap()
+        .pem();
+    let full2 = format!("{leaf2}{ca_pem}");
+    let mut f = fs::File::create(d.join("fullchain.pem")).unwrap();
+    f.write_all(&full2.as_bytes()[..full2.len() / 2]).unwrap();
+    f.flush().unwrap();
+    sleep(Duration::from_millis(1500));
+    assert_eq!(served(&daned), want, "a half-written file changes nothing");
+    f.write_all(&full2.as_bytes()[full2.len() / 2..]).unwrap();
+    drop(f);
+    let leaf2_311 = openssl_311(&leaf2);
+    wait_until(&daned, "the completed file published", || {
+        served(&daned).contains(&("3".to_string(), leaf2_311.clone()))
+    });
+    assert!(served(&daned).contains(&("3".to_string(), leaf_311.clone())));
+    assert!(served(&daned).contains(&("2".to_string(), ca_211.clone())));
+
+    // A certificate replaced while daned was down is a rollover too: flagged at start.
+    let mut daned = daned;
+    daned.proc.stop();
+    let leaf3 = rcgen::CertificateParams::new(vec!["mx1.example.com".into()])
+        .unwrap()
+        .signed_by(&new_key(), &issuer)
+        .unwrap()
+        .pem();
+    replace(&d.join("fullchain.pem"), &format!("{leaf3}{ca_pem}"));
+    daned.restart("example.com");
+    assert!(served(&daned).contains(&("3".to_string(), openssl_311(&leaf3))));
+    assert!(
+        served(&daned).contains(&("3".to_string(), leaf2_311)),
+        "the old key stays"
+    );
+    assert!(
+        daned.log().contains("unsafe TLSA rollover"),
+        "a change while down is flagged:\n{}",
+        daned.log()
+    );
 }

@@ -26,6 +26,7 @@ use crate::net::udp::UdpServer;
 use crate::notify;
 use crate::pipeline::{self, Versions};
 use crate::signing;
+use crate::tlsa::retire::{Probes, Retiring};
 use crate::tlsa::{self, publish::TlsaBinding};
 use zones::Name;
 use zones::diff::Diff;
@@ -112,12 +113,6 @@ pub struct ZoneSlot {
     tlsa_probes: Probes,
 }
 
-/// `probe` address -> what the MTA presented when last probed.
-type Probes = std::collections::BTreeMap<String, tlsa::state::ProbeSeen>;
-
-/// (owner, rdata) of a retiring TLSA record and the time it may be removed.
-type Retiring = std::collections::BTreeMap<(Name, Vec<u8>), u64>;
-
 /// What tells whether a file changed: modification time and size.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct FileStamp {
@@ -191,6 +186,12 @@ impl ZoneSlot {
         let state = tlsa::state::TlsaState::load(&tlsa::state::path(state_dir, &config.name));
         let mut retiring = retiring_from_state(&state);
         let probes = state.probes;
+        // What the saved version published at the managed names: a certificate that changed
+        // while the daemon was down is a rollover too.
+        let tlsa_before: Option<Vec<Vec<Vec<u8>>>> = saved
+            .as_ref()
+            .map(|z| managed_tlsa(&config, z))
+            .filter(|b| b.iter().any(|r| !r.is_empty()));
         let unsigned = with_managed_tlsa(
             &config,
             load_logged(&config)?,
@@ -215,6 +216,9 @@ impl ZoneSlot {
         let mut slot = Self::serving(config, Some(stamp), Some(versions), zone, history);
         slot.tlsa_retiring = retiring;
         slot.tlsa_probes = probes;
+        if tlsa_before.is_some_and(|b| b != managed_tlsa(&slot.config, &slot.zone)) {
+            slot.warn_unsafe_rollover();
+        }
         slot.record_tlsa();
         // A daemon stopped for longer than the refresh window re-signs what went stale
         // before it serves anything.
@@ -582,6 +586,16 @@ fn with_managed_tlsa(
     Ok(tlsa::publish::apply(&unsigned, &records))
 }
 
+/// The TLSA records `zone` publishes at each managed name of `config`, in binding order.
+fn managed_tlsa(config: &ZoneConfig, zone: &Zone) -> Vec<Vec<Vec<u8>>> {
+    config
+        .tlsa
+        .iter()
+        .flat_map(|b| &b.names)
+        .map(|n| tlsa::publish::published(zone, n))
+        .collect()
+}
+
 /// The retirement deadlines kept in the TLSA state file.
 fn retiring_from_state(state: &tlsa::state::TlsaState) -> Retiring {
     state
@@ -595,12 +609,8 @@ fn retiring_from_state(state: &tlsa::state::TlsaState) -> Retiring {
         .collect()
 }
 
-/// Keeps the TLSA records that `previous` publishes but the files no longer give for 2 x TTL
-/// (plus the policy's propagation delay) after they were first missed (RFC 7671 section 8.1:
-/// a sender may hold the old RRset that long, and the MTA may not have switched yet). With a
-/// `probe`, a record also stays until the MTA was last seen presenting a key the new records
-/// match and that is not this record's: a certificate on disk is not yet one in service.
-/// Removal happens on a later re-check once both hold.
+/// Keeps retiring TLSA records (see [`tlsa::retire::retain`]) on the daemon's clock, with the
+/// propagation delay of the zone's policy.
 fn retain_old(
     records: &mut [(TlsaBinding, Vec<Vec<u8>>)],
     previous: Option<&Zone>,
@@ -609,40 +619,12 @@ fn retain_old(
     config: &ZoneConfig,
 ) {
     let Some(previous) = previous else { return };
-    let now = crate::clock::now().0;
-    let delay = config
+    let propagation = config
         .signing
         .as_ref()
         .map_or(0, |s| s.policy.propagation_delay.as_secs());
-    for (binding, derived) in records.iter_mut() {
-        let hold = 2 * u64::from(binding.ttl.0) + delay;
-        let fresh = derived.clone();
-        for name in &binding.names {
-            for old in tlsa::publish::published(previous, name) {
-                if derived.contains(&old) {
-                    retiring.remove(&(name.clone(), old));
-                    continue;
-                }
-                let until = *retiring
-                    .entry((name.clone(), old.clone()))
-                    .or_insert(now + hold);
-                let in_service = match &binding.probe {
-                    None => true,
-                    Some(addr) => probes
-                        .get(addr)
-                        .and_then(|seen| seen.outcome.as_ref().ok())
-                        .is_some_and(|p| p.leaf != old && fresh.contains(&p.leaf)),
-                };
-                if now < until || !in_service {
-                    derived.push(old);
-                } else {
-                    retiring.remove(&(name.clone(), old));
-                }
-            }
-        }
-        derived.sort();
-        derived.dedup();
-    }
+    let now = crate::clock::now().0;
+    tlsa::retire::retain(records, previous, retiring, probes, propagation, now);
 }
 
 /// An error when the zone file has TLSA records at a name a `[[zone.tlsa]]` manages.
