@@ -395,6 +395,9 @@ fn tlsa_action(action: TlsaAction) -> anyhow::Result<ExitCode> {
                         (true, false) => "current certificate",
                         (false, true) => "next key",
                         (false, false) if derived.contains(rdata) => "current certificate",
+                        (false, false) if files_error.is_some() => {
+                            "kept while the files are unusable"
+                        }
                         (false, false) => "no longer in the files (retiring)",
                     };
                     let timing = match when(rdata) {
