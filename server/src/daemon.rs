@@ -1016,10 +1016,20 @@ async fn signal_loop(
         tokio::select! {
             Some((addr, seen)) = probe_rx.recv() => {
                 probing.done(&addr);
-                for slot in &mut slots {
-                    if slot.config.tlsa.iter().any(|b| b.probe.as_deref() == Some(addr.as_str())) {
-                        slot.note_probe(&addr, seen.clone());
+                // Noting a probe writes the state file: off the runtime's threads, like the
+                // other file work.
+                let mut work = slots.clone();
+                let done = tokio::task::spawn_blocking(move || {
+                    for slot in &mut work {
+                        if slot.config.tlsa.iter().any(|b| b.probe.as_deref() == Some(addr.as_str())) {
+                            slot.note_probe(&addr, seen.clone());
+                        }
                     }
+                    work
+                })
+                .await;
+                if let Ok(back) = done {
+                    slots = back;
                 }
             }
             _ = hup.recv() => {
