@@ -485,6 +485,32 @@ fn with_a_probe_the_old_key_goes_only_once_the_mta_presents_the_new_one() {
     wait_until(&daned, "the matching pair published", || {
         served_311(&daned).contains(&four)
     });
+
+    // The MTA already presents the new key (it was reloaded first), but 2 x TTL have not
+    // passed since the change: the old record stays until they have.
+    let t1 = t0 + HOLD + 30;
+    let state = d.join("state/tlsa/example.com.state");
+    let probed = || {
+        fs::read_to_string(&state)
+            .unwrap_or_default()
+            .contains(&format!(
+                "probe 127.0.0.1:{} {t1} ok {}",
+                mta.port,
+                format!("030101{four}")
+            ))
+    };
+    wait_until(&daned, "a probe seeing the new key", probed);
+    sleep(Duration::from_secs(3));
+    assert_eq!(
+        served_311(&daned),
+        sorted(vec![three.clone(), four.clone()])
+    );
+    daned.set_clock(t1 + HOLD + 5);
+    wait_until(
+        &daned,
+        "the old key removed once 2 x TTL have passed too",
+        || served_311(&daned) == [four.clone()],
+    );
 }
 
 #[test]
