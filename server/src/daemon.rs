@@ -446,7 +446,7 @@ impl ZoneSlot {
     /// Keeps the outcome of a probe of `addr` (the `probe` of some of the zone's bindings)
     /// and says what it means: a presented key that no published record of the binding
     /// matches is what DANE senders see as 5.7.323 tlsa-invalid.
-    pub fn note_probe(&mut self, addr: &str, seen: tlsa::state::ProbeSeen) {
+    pub fn note_probe(&mut self, addr: &str, seen: tlsa::probe::ProbeSeen) {
         for binding in &self.config.tlsa {
             if binding.probe.as_deref() != Some(addr) {
                 continue;
@@ -1010,7 +1010,7 @@ async fn signal_loop(
     // STARTTLS probes of the MTAs, run as tasks from the timer (never on the query path);
     // their outcomes come back through this channel.
     let (probe_tx, mut probe_rx) =
-        tokio::sync::mpsc::unbounded_channel::<(String, tlsa::state::ProbeSeen)>();
+        tokio::sync::mpsc::unbounded_channel::<(String, tlsa::probe::ProbeSeen)>();
     let mut probing = ProbeSchedule::default();
     loop {
         tokio::select! {
@@ -1138,7 +1138,7 @@ impl ProbeSchedule {
     fn start_due(
         &mut self,
         slots: &[ZoneSlot],
-        results: &tokio::sync::mpsc::UnboundedSender<(String, tlsa::state::ProbeSeen)>,
+        results: &tokio::sync::mpsc::UnboundedSender<(String, tlsa::probe::ProbeSeen)>,
     ) {
         for slot in slots {
             for binding in &slot.config.tlsa {
@@ -1171,7 +1171,7 @@ impl ProbeSchedule {
                     .to_string();
                 tokio::spawn(async move {
                     let outcome = tlsa::probe::probe(&addr, &helo).await;
-                    let seen = tlsa::state::ProbeSeen {
+                    let seen = tlsa::probe::ProbeSeen {
                         at: crate::clock::now().0,
                         outcome,
                     };

@@ -23,6 +23,7 @@ use std::path::{Path, PathBuf};
 
 use zones::{Name, Zone};
 
+use super::probe::{Presented, ProbeSeen};
 use super::publish::{self, TlsaBinding};
 
 /// (owner in text, rdata in hex) -> first published (seconds since the epoch).
@@ -49,45 +50,6 @@ pub struct TlsaState {
     pub unsafe_until: BTreeMap<(String, String), u64>,
     /// The last probe of each `probe` address.
     pub probes: BTreeMap<String, ProbeSeen>,
-}
-
-/// The last probe of one MTA.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ProbeSeen {
-    /// When (seconds since the epoch, daemon clock).
-    pub at: u64,
-    /// What the MTA presented, or why the probe failed.
-    pub outcome: Result<Presented, String>,
-}
-
-/// What TLSA records the chain an MTA presented would match.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Presented {
-    /// `3 1 1` rdata of the leaf's key.
-    pub leaf: Vec<u8>,
-    /// `2 1 1` rdata of each other certificate of the chain.
-    pub issuers: Vec<Vec<u8>>,
-}
-
-impl Presented {
-    /// The records a presented chain (DER, leaf first) would match.
-    pub fn of_chain(chain: &[Vec<u8>]) -> Result<Self, super::derive::DeriveError> {
-        use super::derive::{DeriveError, TlsaParams, tlsa_rdata};
-        let leaf = chain.first().ok_or(DeriveError::NoCertificate)?;
-        Ok(Self {
-            leaf: tlsa_rdata(leaf, TlsaParams::DANE_EE_SPKI_SHA256)?,
-            issuers: chain[1..]
-                .iter()
-                .map(|c| tlsa_rdata(c, TlsaParams::DANE_TA_SPKI_SHA256))
-                .collect::<Result<_, _>>()?,
-        })
-    }
-
-    /// Whether a DANE sender finds a match for this chain among `published` (RFC 7672
-    /// section 3.1): the leaf's key by `3 1 1`, or an issuer the chain holds by `2 1 1`.
-    pub fn matched_by(&self, published: &[Vec<u8>]) -> bool {
-        published.contains(&self.leaf) || self.issuers.iter().any(|i| published.contains(i))
-    }
 }
 
 impl TlsaState {
