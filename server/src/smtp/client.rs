@@ -76,6 +76,10 @@ pub enum ProbeError {
     /// The name to send as SNI is not a valid DNS name or IP address.
     #[error("invalid TLS server name {0:?}")]
     ServerName(String),
+    /// The EHLO argument is empty or holds spaces or control characters (it would be another
+    /// command on the wire).
+    #[error("invalid EHLO name {0:?}")]
+    Helo(String),
     /// The TLS handshake failed (or the server presented no certificate).
     #[error("TLS handshake failed: {0}")]
     Tls(std::io::Error),
@@ -101,6 +105,9 @@ pub async fn starttls(
 ) -> Result<StarttlsSession, ProbeError> {
     let name = ServerName::try_from(server_name.to_owned())
         .map_err(|_| ProbeError::ServerName(server_name.to_owned()))?;
+    if helo.is_empty() || helo.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(ProbeError::Helo(helo.to_owned()));
+    }
     let (session, mut tls) = tokio::time::timeout(timeout, exchange(addr, name, helo))
         .await
         .unwrap_or(Err(ProbeError::Timeout(timeout)))?;
@@ -479,6 +486,15 @@ mod tests {
             .unwrap_err();
         assert!(matches!(err, ProbeError::Timeout(_)), "{err}");
         hold.abort();
+    }
+
+    #[tokio::test]
+    async fn an_ehlo_name_with_a_line_break_is_refused_before_connecting() {
+        let addr = "127.0.0.1:9".parse().unwrap();
+        let err = starttls(addr, "mx.test", "a\r\nRCPT", Duration::from_secs(1))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, ProbeError::Helo(_)), "{err}");
     }
 
     #[tokio::test]
