@@ -408,8 +408,8 @@ fn check_refuses_key_lifetimes_shorter_than_their_rollover_with_the_reason() {
     };
     write("1d");
     let out = output(daned_bin(), &["check", "-c", config.to_str().unwrap()]);
-    let text = String::from_utf8_lossy(&out.stdout).into_owned()
-        + &String::from_utf8_lossy(&out.stderr);
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{text}");
     assert!(
         text.contains("zsk_lifetime (86400s)") && text.contains("largest zone TTL"),
@@ -417,5 +417,9 @@ fn check_refuses_key_lifetimes_shorter_than_their_rollover_with_the_reason() {
     );
     write("3d");
     let out = output(daned_bin(), &["check", "-c", config.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }

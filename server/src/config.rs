@@ -248,6 +248,8 @@ struct RawTlsa {
     names: Vec<String>,
     /// One certificate (chain) file, or several.
     cert: OneOrMany,
+    /// The private key of each certificate (same order as `cert`), checked against it.
+    key: Option<OneOrMany>,
     /// The next key (private/public key, CSR or certificate).
     next_key: Option<PathBuf>,
     /// Where the MTA serves the certificate (STARTTLS probe).
@@ -479,11 +481,8 @@ impl Config {
             let mut tlsa = Vec::new();
             for t in &z.tlsa {
                 let twhat = format!("{what}: tlsa");
-                if t.probe.is_some() {
-                    return Err(invalid(
-                        &twhat,
-                        "probe is not implemented yet; remove it".into(),
-                    ));
+                if let Some(probe) = &t.probe {
+                    check_probe(probe).map_err(|m| invalid(&format!("{twhat}: probe"), m))?;
                 }
                 let mut names = Vec::new();
                 for n in &t.names {
@@ -502,6 +501,21 @@ impl Config {
                     OneOrMany::One(p) => vec![base.join(p)],
                     OneOrMany::Many(v) => v.iter().map(|p| base.join(p)).collect(),
                 };
+                let keys: Vec<PathBuf> = match &t.key {
+                    None => Vec::new(),
+                    Some(OneOrMany::One(p)) => vec![base.join(p)],
+                    Some(OneOrMany::Many(v)) => v.iter().map(|p| base.join(p)).collect(),
+                };
+                if !keys.is_empty() && keys.len() != certs.len() {
+                    return Err(invalid(
+                        &format!("{twhat}: key"),
+                        format!(
+                            "{} key files for {} certificate files; give one per certificate, in the same order",
+                            keys.len(),
+                            certs.len()
+                        ),
+                    ));
+                }
                 let ttl = match &t.ttl {
                     Some(v) => parse_duration(v)
                         .map_err(|m| invalid(&format!("{twhat}: ttl"), m))?
@@ -518,7 +532,9 @@ impl Config {
                     expiry_warning,
                     names,
                     certs,
+                    keys,
                     next_key: t.next_key.as_ref().map(|p| base.join(p)),
+                    probe: t.probe.clone(),
                     issuer: t.issuer,
                     ttl: zones::Ttl(ttl),
                 });
@@ -549,6 +565,26 @@ impl Config {
 }
 
 //------------ parse_duration -------------------------------------------------
+
+/// Checks a `probe` value: `host:port` (`[v6]:port` for an IPv6 address), port not 0.
+fn check_probe(text: &str) -> Result<(), String> {
+    let (host, port) = text
+        .rsplit_once(':')
+        .ok_or_else(|| format!("{text:?}: host:port expected (e.g. \"mx1.example.com:25\")"))?;
+    let port: u16 = port
+        .parse()
+        .map_err(|_| format!("{text:?}: the port must be a number from 1 to 65535"))?;
+    if port == 0 {
+        return Err(format!(
+            "{text:?}: the port must be a number from 1 to 65535"
+        ));
+    }
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if host.is_empty() || host.contains(char::is_whitespace) {
+        return Err(format!("{text:?}: no host name"));
+    }
+    Ok(())
+}
 
 /// Parses a duration such as "10s", "5m", "1h", "14d", "2w" or "0" (a bare number is seconds).
 /// Several parts may be joined: "1h30m".
@@ -674,6 +710,28 @@ ksk_lifetime = "0"
         assert_eq!(c.tsig_keys.len(), 1);
         assert_eq!(c.zones[0].notify[0].key.as_deref(), Some("sec1"));
         assert_eq!(c.zones[0].notify[0].addr.port(), 53);
+    }
+
+    #[test]
+    fn tlsa_probe_and_key_are_read_and_checked() {
+        let zone = "[[zone]]\nname = \"a.test\"\nfile = \"a\"\n[[zone.tlsa]]\nnames = [\"_25._tcp.mx.a.test\"]\ncert = \"c.pem\"\n";
+        let c = Config::parse(
+            &format!("{zone}key = \"k.pem\"\nprobe = \"mx.a.test:25\"\n"),
+            Path::new("/e/d.toml"),
+        )
+        .unwrap();
+        let b = &c.zones[0].tlsa[0];
+        assert_eq!(b.keys, [Path::new("/e/k.pem")]);
+        assert_eq!(b.probe.as_deref(), Some("mx.a.test:25"));
+        for (extra, complaint) in [
+            ("probe = \"mx.a.test\"\n", "probe"),
+            ("probe = \"mx.a.test:0\"\n", "probe"),
+            ("probe = \":25\"\n", "probe"),
+            ("key = [\"k1.pem\", \"k2.pem\"]\n", "key"),
+        ] {
+            let err = Config::parse(&format!("{zone}{extra}"), Path::new("d.toml")).unwrap_err();
+            assert!(err.to_string().contains(complaint), "{extra}: {err}");
+        }
     }
 
     #[test]

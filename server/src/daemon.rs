@@ -26,6 +26,7 @@ use crate::net::udp::UdpServer;
 use crate::notify;
 use crate::pipeline::{self, Versions};
 use crate::signing;
+use crate::tlsa::retire::{Probes, Retiring};
 use crate::tlsa::{self, publish::TlsaBinding};
 use crate::{lifecycle, observe};
 use signer::Timestamp;
@@ -111,6 +112,8 @@ pub struct ZoneSlot {
     /// which they stay published: a sender may have the old RRset cached for a TTL, and the
     /// MTA may still present the old certificate.
     tlsa_retiring: Retiring,
+    /// The last STARTTLS probe of each `probe` address of the zone's bindings.
+    tlsa_probes: Probes,
     /// What the key rollover observed outside and still waits for.
     keys: KeyWatch,
 }
@@ -128,9 +131,6 @@ struct KeyWatch {
     /// The last evaluation's pending steps.
     pending: Vec<rollover::Wait>,
 }
-
-/// (owner, rdata) of a retiring TLSA record and the time it may be removed.
-type Retiring = std::collections::BTreeMap<(Name, Vec<u8>), u64>;
 
 /// What tells whether a file changed: modification time and size.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -183,6 +183,7 @@ impl ZoneSlot {
             versions,
             tlsa_retiring: Retiring::new(),
             keys: KeyWatch::default(),
+            tlsa_probes: Probes::new(),
         }
     }
 
@@ -201,12 +202,22 @@ impl ZoneSlot {
             }
         })?);
         let saved = versions.load_saved(&config.name);
-        let mut retiring = Retiring::new();
+        // Retirement deadlines and probe outcomes from before a restart still hold.
+        let state = tlsa::state::TlsaState::load(&tlsa::state::path(state_dir, &config.name));
+        let mut retiring = retiring_from_state(&state);
+        let probes = state.probes;
+        // What the saved version published at the managed names: a certificate that changed
+        // while the daemon was down is a rollover too.
+        let tlsa_before: Option<Vec<Vec<Vec<u8>>>> = saved
+            .as_ref()
+            .map(|z| managed_tlsa(&config, z))
+            .filter(|b| b.iter().any(|r| !r.is_empty()));
         let unsigned = with_managed_tlsa(
             &config,
             load_logged(&config)?,
             saved.as_ref(),
             &mut retiring,
+            &probes,
         )?;
         let (zone, history) = match next_version(&config, unsigned, saved.as_ref())? {
             Some(zone) => {
@@ -224,6 +235,10 @@ impl ZoneSlot {
         };
         let mut slot = Self::serving(config, Some(stamp), Some(versions), zone, history);
         slot.tlsa_retiring = retiring;
+        slot.tlsa_probes = probes;
+        if tlsa_before.is_some_and(|b| b != managed_tlsa(&slot.config, &slot.zone)) {
+            slot.warn_unsafe_rollover();
+        }
         slot.record_tlsa();
         // A daemon stopped for longer than the refresh window re-signs what went stale
         // before it serves anything.
@@ -259,6 +274,7 @@ impl ZoneSlot {
                     unsigned,
                     Some(&self.zone),
                     &mut self.tlsa_retiring,
+                    &self.tlsa_probes,
                 )
             })
             .and_then(|unsigned| next_version(&self.config, unsigned, Some(&self.zone)));
@@ -415,6 +431,7 @@ impl ZoneSlot {
             &mut records,
             Some(&self.zone),
             &mut self.tlsa_retiring,
+            &self.tlsa_probes,
             &self.config,
         );
         let unchanged = records.iter().all(|(b, r)| {
@@ -423,6 +440,7 @@ impl ZoneSlot {
                 .all(|n| &tlsa::publish::published(&self.zone, n) == r)
         });
         if unchanged {
+            self.save_tlsa_state();
             return false;
         }
         self.warn_unsafe_rollover();
@@ -473,6 +491,7 @@ impl ZoneSlot {
         };
         let retiring = std::mem::take(&mut self.tlsa_retiring);
         let keys = std::mem::take(&mut self.keys);
+        let probes = std::mem::take(&mut self.tlsa_probes);
         *self = Self::serving(
             self.config.clone(),
             self.stamp,
@@ -482,6 +501,7 @@ impl ZoneSlot {
         );
         self.tlsa_retiring = retiring;
         self.keys = keys;
+        self.tlsa_probes = probes;
         self.record_tlsa();
         true
     }
@@ -493,8 +513,9 @@ impl ZoneSlot {
         let Some(versions) = &self.versions else {
             return;
         };
-        let first_seen =
-            tlsa::state::load(&tlsa::state::path(versions.state_dir(), &self.config.name));
+        let path = tlsa::state::path(versions.state_dir(), &self.config.name);
+        let mut state = tlsa::state::TlsaState::load(&path);
+        let first_seen = state.first_seen.clone();
         let propagation = self
             .config
             .signing
@@ -516,6 +537,7 @@ impl ZoneSlot {
                     let first = first_seen.get(&key).copied().unwrap_or(now);
                     let safe_from = tlsa::state::ready_at(first, binding, propagation);
                     if safe_from > now {
+                        state.unsafe_until.insert(key, safe_from);
                         tracing::error!(
                             zone = %self.config.name,
                             name = %name,
@@ -527,6 +549,76 @@ impl ZoneSlot {
                     }
                 }
             }
+        }
+        if let Err(e) = state.store_if_changed(&path) {
+            tracing::error!(zone = %self.config.name, file = %path.display(), error = %e, "cannot record the unsafe TLSA rollover");
+        }
+    }
+
+    /// Keeps the outcome of a probe of `addr` (the `probe` of some of the zone's bindings)
+    /// and says what it means: a presented key that no published record of the binding
+    /// matches is what DANE senders see as 5.7.323 tlsa-invalid.
+    pub fn note_probe(&mut self, addr: &str, seen: tlsa::probe::ProbeSeen) {
+        for binding in &self.config.tlsa {
+            if binding.probe.as_deref() != Some(addr) {
+                continue;
+            }
+            match &seen.outcome {
+                Ok(presented) => {
+                    for name in &binding.names {
+                        let published = tlsa::publish::published(&self.zone, name);
+                        if presented.matched_by(&published) {
+                            tracing::debug!(zone = %self.config.name, probe = addr, name = %name, "the MTA presents a key a published TLSA record matches");
+                        } else {
+                            tracing::error!(
+                                zone = %self.config.name,
+                                probe = addr,
+                                name = %name,
+                                presented = %tlsa::derive::rdata_to_text(&presented.leaf),
+                                "the MTA presents a key no published TLSA record matches: DANE senders defer mail with 5.7.323 tlsa-invalid"
+                            );
+                        }
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(zone = %self.config.name, probe = addr, error = %e, "STARTTLS probe failed; retiring TLSA records stay until it succeeds");
+                }
+            }
+        }
+        self.tlsa_probes.insert(addr.to_string(), seen);
+        self.save_tlsa_state();
+    }
+
+    /// Writes the retirement deadlines and probe outcomes to the TLSA state file (when they
+    /// changed), and drops unsafe-rollover entries that are over or no longer published, so
+    /// a restart neither removes a needed old record early nor keeps it forever.
+    fn save_tlsa_state(&self) {
+        let Some(versions) = &self.versions else {
+            return;
+        };
+        if self.config.tlsa.is_empty() {
+            return;
+        }
+        let path = tlsa::state::path(versions.state_dir(), &self.config.name);
+        let mut state = tlsa::state::TlsaState::load(&path);
+        state.retiring = self
+            .tlsa_retiring
+            .iter()
+            .map(|((name, rdata), at)| {
+                (
+                    (name.to_lowercase().to_string(), tlsa::state::hex(rdata)),
+                    *at,
+                )
+            })
+            .collect();
+        state.probes = self.tlsa_probes.clone();
+        let now = crate::clock::now().0;
+        let first_seen = state.first_seen.clone();
+        state
+            .unsafe_until
+            .retain(|key, until| *until > now && first_seen.contains_key(key));
+        if let Err(e) = state.store_if_changed(&path) {
+            tracing::error!(zone = %self.config.name, file = %path.display(), error = %e, "cannot record TLSA retirement times");
         }
     }
 
@@ -544,6 +636,7 @@ impl ZoneSlot {
         {
             tracing::error!(zone = %self.config.name, file = %path.display(), error = %e, "cannot record TLSA publication times");
         }
+        self.save_tlsa_state();
     }
 }
 
@@ -594,53 +687,56 @@ fn with_managed_tlsa(
     unsigned: Zone,
     fallback: Option<&Zone>,
     retiring: &mut Retiring,
+    probes: &Probes,
 ) -> Result<Zone, DaemonError> {
     if config.tlsa.is_empty() {
         return Ok(unsigned);
     }
     managed_conflict(config, &unsigned)?;
     let mut records = managed_records(config, fallback);
-    retain_old(&mut records, fallback, retiring, config);
+    retain_old(&mut records, fallback, retiring, probes, config);
     Ok(tlsa::publish::apply(&unsigned, &records))
 }
 
-/// Keeps the TLSA records that `previous` publishes but the files no longer give for 2 x TTL
-/// (plus the policy's propagation delay) after they were first missed (RFC 7671 section 8.1:
-/// a sender may hold the old RRset that long, and the MTA may not have switched yet). Removal
-/// happens on a later re-check once that time has passed.
+/// The TLSA records `zone` publishes at each managed name of `config`, in binding order.
+fn managed_tlsa(config: &ZoneConfig, zone: &Zone) -> Vec<Vec<Vec<u8>>> {
+    config
+        .tlsa
+        .iter()
+        .flat_map(|b| &b.names)
+        .map(|n| tlsa::publish::published(zone, n))
+        .collect()
+}
+
+/// The retirement deadlines kept in the TLSA state file.
+fn retiring_from_state(state: &tlsa::state::TlsaState) -> Retiring {
+    state
+        .retiring
+        .iter()
+        .filter_map(|((owner, data), at)| {
+            let mut name = Name::from_ascii(owner).ok()?;
+            name.set_fqdn(true);
+            Some(((name, tlsa::state::unhex(data)?), *at))
+        })
+        .collect()
+}
+
+/// Keeps retiring TLSA records (see [`tlsa::retire::retain`]) on the daemon's clock, with the
+/// propagation delay of the zone's policy.
 fn retain_old(
     records: &mut [(TlsaBinding, Vec<Vec<u8>>)],
     previous: Option<&Zone>,
     retiring: &mut Retiring,
+    probes: &Probes,
     config: &ZoneConfig,
 ) {
     let Some(previous) = previous else { return };
-    let now = crate::clock::now().0;
-    let delay = config
+    let propagation = config
         .signing
         .as_ref()
         .map_or(0, |s| s.policy.propagation_delay.as_secs());
-    for (binding, derived) in records.iter_mut() {
-        let hold = 2 * u64::from(binding.ttl.0) + delay;
-        for name in &binding.names {
-            for old in tlsa::publish::published(previous, name) {
-                if derived.contains(&old) {
-                    retiring.remove(&(name.clone(), old));
-                    continue;
-                }
-                let until = *retiring
-                    .entry((name.clone(), old.clone()))
-                    .or_insert(now + hold);
-                if now < until {
-                    derived.push(old);
-                } else {
-                    retiring.remove(&(name.clone(), old));
-                }
-            }
-        }
-        derived.sort();
-        derived.dedup();
-    }
+    let now = crate::clock::now().0;
+    tlsa::retire::retain(records, previous, retiring, probes, propagation, now);
 }
 
 /// An error when the zone file has TLSA records at a name a `[[zone.tlsa]]` manages.
@@ -1033,8 +1129,31 @@ async fn signal_loop(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut term = signal(SignalKind::terminate()).map_err(io)?;
     let mut int = signal(SignalKind::interrupt()).map_err(io)?;
+    // STARTTLS probes of the MTAs, run as tasks from the timer (never on the query path);
+    // their outcomes come back through this channel.
+    let (probe_tx, mut probe_rx) =
+        tokio::sync::mpsc::unbounded_channel::<(String, tlsa::probe::ProbeSeen)>();
+    let mut probing = ProbeSchedule::default();
     loop {
         tokio::select! {
+            Some((addr, seen)) = probe_rx.recv() => {
+                probing.done(&addr);
+                // Noting a probe writes the state file: off the runtime's threads, like the
+                // other file work.
+                let mut work = slots.clone();
+                let done = tokio::task::spawn_blocking(move || {
+                    for slot in &mut work {
+                        if slot.config.tlsa.iter().any(|b| b.probe.as_deref() == Some(addr.as_str())) {
+                            slot.note_probe(&addr, seen.clone());
+                        }
+                    }
+                    work
+                })
+                .await;
+                if let Ok(back) = done {
+                    slots = back;
+                }
+            }
             _ = hup.recv() => {
                 tracing::info!("SIGHUP: reloading zone files");
                 let started = Instant::now();
@@ -1095,6 +1214,7 @@ async fn signal_loop(
                 for slot in &mut slots {
                     slot.observe().await;
                 }
+                probing.start_due(&slots, &probe_tx);
                 let mut work = slots.clone();
                 let done = tokio::task::spawn_blocking(move || {
                     // Key rollover steps that are due, the periodic re-read of the TLSA files
@@ -1119,6 +1239,76 @@ async fn signal_loop(
             _ = term.recv() => { tracing::info!("SIGTERM: exiting"); return Ok(()); }
             _ = int.recv() => { tracing::info!("SIGINT: exiting"); return Ok(()); }
         }
+    }
+}
+
+/// When each MTA is probed: every few minutes, at every timer tick while a record of its
+/// binding is retiring (the rollover waits on what the MTA presents), every few seconds on a
+/// virtual clock (tests), and never twice at once.
+#[derive(Default)]
+struct ProbeSchedule {
+    /// `probe` address -> when its last probe started.
+    started: std::collections::HashMap<String, Instant>,
+    /// Probes under way.
+    running: std::collections::HashSet<String>,
+}
+
+impl ProbeSchedule {
+    /// The time between probes when no rollover is under way.
+    const QUIET: std::time::Duration = std::time::Duration::from_secs(300);
+    /// The time between probes on a virtual clock.
+    const VIRTUAL: std::time::Duration = std::time::Duration::from_secs(2);
+
+    /// Starts the probes that are due.
+    fn start_due(
+        &mut self,
+        slots: &[ZoneSlot],
+        results: &tokio::sync::mpsc::UnboundedSender<(String, tlsa::probe::ProbeSeen)>,
+    ) {
+        for slot in slots {
+            for binding in &slot.config.tlsa {
+                let Some(addr) = &binding.probe else { continue };
+                if self.running.contains(addr) {
+                    continue;
+                }
+                let retiring = slot
+                    .tlsa_retiring
+                    .keys()
+                    .any(|(name, _)| binding.names.contains(name));
+                let every = if crate::clock::is_virtual() {
+                    Self::VIRTUAL
+                } else if retiring {
+                    std::time::Duration::ZERO
+                } else {
+                    Self::QUIET
+                };
+                if self.started.get(addr).is_some_and(|t| t.elapsed() < every) {
+                    continue;
+                }
+                self.started.insert(addr.clone(), Instant::now());
+                self.running.insert(addr.clone());
+                let (addr, results) = (addr.clone(), results.clone());
+                let helo = slot
+                    .config
+                    .name
+                    .to_string()
+                    .trim_end_matches('.')
+                    .to_string();
+                tokio::spawn(async move {
+                    let outcome = tlsa::probe::probe(&addr, &helo).await;
+                    let seen = tlsa::probe::ProbeSeen {
+                        at: crate::clock::now().0,
+                        outcome,
+                    };
+                    let _ = results.send((addr, seen));
+                });
+            }
+        }
+    }
+
+    /// Notes that the probe of `addr` finished.
+    fn done(&mut self, addr: &str) {
+        self.running.remove(addr);
     }
 }
 

@@ -555,7 +555,8 @@ fn tlsa_action(action: TlsaAction) -> anyhow::Result<ExitCode> {
         let saved = daned::pipeline::Versions::open(&config.server.state_dir, &zone.name)
             .ok()
             .and_then(|v| v.load_saved(&zone.name));
-        let first_seen = state::load(&state::path(&config.server.state_dir, &zone.name));
+        let tlsa_state = state::TlsaState::load(&state::path(&config.server.state_dir, &zone.name));
+        let first_seen = &tlsa_state.first_seen;
         let propagation = zone
             .signing
             .as_ref()
@@ -574,7 +575,14 @@ fn tlsa_action(action: TlsaAction) -> anyhow::Result<ExitCode> {
                     )
                     .ok()
                 });
-            let derived = publish::derive_records(binding).unwrap_or_default();
+            let current = publish::derive_records(&publish::TlsaBinding {
+                next_key: None,
+                ..binding.clone()
+            })
+            .unwrap_or_default();
+            let derived = publish::derive_records(binding);
+            let files_error = derived.as_ref().err().map(ToString::to_string);
+            let derived = derived.unwrap_or_default();
             for name in &binding.names {
                 if only.as_ref().is_some_and(|o| o != name) {
                     continue;
@@ -610,13 +618,20 @@ fn tlsa_action(action: TlsaAction) -> anyhow::Result<ExitCode> {
                     return Ok(ExitCode::FAILURE);
                 }
                 println!("{name} (TTL {})", binding.ttl);
+                let key = |rdata: &[u8]| (name.to_lowercase().to_string(), state::hex(rdata));
                 for rdata in &published {
-                    let role = if derived_next.as_ref() == Some(rdata) {
-                        "next key"
-                    } else if derived.contains(rdata) {
-                        "current certificate"
-                    } else {
-                        "no longer in the files (retiring)"
+                    let is_next = derived_next.as_ref() == Some(rdata);
+                    let role = match (current.contains(rdata), is_next) {
+                        (true, true) => {
+                            "current certificate, also next_key (stage the following next key)"
+                        }
+                        (true, false) => "current certificate",
+                        (false, true) => "next key",
+                        (false, false) if derived.contains(rdata) => "current certificate",
+                        (false, false) if files_error.is_some() => {
+                            "kept while the files are unusable"
+                        }
+                        (false, false) => "no longer in the files (retiring)",
                     };
                     let timing = match when(rdata) {
                         Some(first) => {
@@ -631,6 +646,48 @@ fn tlsa_action(action: TlsaAction) -> anyhow::Result<ExitCode> {
                         None => "publication time unknown".to_string(),
                     };
                     println!("  {}  {role}; {timing}", derive::rdata_to_text(rdata));
+                    if let Some(at) = tlsa_state.retiring.get(&key(rdata)) {
+                        let probe = if binding.probe.is_some() {
+                            ", once the probe sees the MTA present the new key"
+                        } else {
+                            ""
+                        };
+                        println!("    retiring: removed from {}{probe}", utc(*at));
+                    }
+                    if let Some(&until) = tlsa_state.unsafe_until.get(&key(rdata)) {
+                        if until > now {
+                            println!(
+                                "    UNSAFE ROLLOVER: this key went into service before it was ready; DANE senders may defer mail with 5.7.323 until {} (in {} s)",
+                                utc(until),
+                                until - now
+                            );
+                        }
+                    }
+                }
+                if let Some(e) = &files_error {
+                    println!("  files unusable, the records above are kept: {e}");
+                }
+                if let Some(addr) = &binding.probe {
+                    match tlsa_state.probes.get(addr) {
+                        None => println!("  probe {addr}: not probed yet"),
+                        Some(seen) => match &seen.outcome {
+                            Ok(p) => {
+                                let verdict = if p.matched_by(&published) {
+                                    "matched by a published record"
+                                } else {
+                                    "MATCHED BY NO PUBLISHED RECORD: DANE senders defer mail with 5.7.323"
+                                };
+                                println!(
+                                    "  probe {addr} at {}: presents {}; {verdict}",
+                                    utc(seen.at),
+                                    derive::rdata_to_text(&p.leaf)
+                                );
+                            }
+                            Err(e) => {
+                                println!("  probe {addr} at {}: failed: {e}", utc(seen.at));
+                            }
+                        },
+                    }
                 }
                 if published.is_empty() {
                     println!("  nothing published yet (has daned served this zone?)");

@@ -76,6 +76,10 @@ pub enum ProbeError {
     /// The name to send as SNI is not a valid DNS name or IP address.
     #[error("invalid TLS server name {0:?}")]
     ServerName(String),
+    /// The EHLO argument is empty or holds spaces or control characters (it would be another
+    /// command on the wire).
+    #[error("invalid EHLO name {0:?}")]
+    Helo(String),
     /// The TLS handshake failed (or the server presented no certificate).
     #[error("TLS handshake failed: {0}")]
     Tls(std::io::Error),
@@ -101,17 +105,35 @@ pub async fn starttls(
 ) -> Result<StarttlsSession, ProbeError> {
     let name = ServerName::try_from(server_name.to_owned())
         .map_err(|_| ProbeError::ServerName(server_name.to_owned()))?;
-    tokio::time::timeout(timeout, exchange(addr, name, helo))
+    if helo.is_empty() || helo.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(ProbeError::Helo(helo.to_owned()));
+    }
+    let (session, mut tls) = tokio::time::timeout(timeout, exchange(addr, name, helo))
         .await
-        .unwrap_or(Err(ProbeError::Timeout(timeout)))
+        .unwrap_or(Err(ProbeError::Timeout(timeout)))?;
+    // QUIT is a courtesy with its own short bound: the chain is what the probe came for, so a
+    // server that does not answer it costs no result.
+    let _ = tokio::time::timeout(QUIT_TIMEOUT.min(timeout), async {
+        let mut tls = BufReader::new(&mut tls);
+        if send(&mut tls, "QUIT\r\n").await.is_ok() {
+            let _ = read_reply(&mut tls, "QUIT").await;
+        }
+        let _ = tls.into_inner().shutdown().await;
+    })
+    .await;
+    Ok(session)
 }
 
-/// The exchange itself, without the time bound.
+/// How long the probe waits for the answer to its QUIT.
+const QUIT_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The exchange up to the completed TLS handshake, without the time bound; returns the
+/// session and the TLS stream (for the QUIT).
 async fn exchange(
     addr: SocketAddr,
     name: ServerName<'static>,
     helo: &str,
-) -> Result<StarttlsSession, ProbeError> {
+) -> Result<(StarttlsSession, tokio_rustls::client::TlsStream<TcpStream>), ProbeError> {
     let tcp = TcpStream::connect(addr)
         .await
         .map_err(|source| ProbeError::Connect { addr, source })?;
@@ -152,7 +174,7 @@ async fn exchange(
     let tcp = conn.into_inner();
 
     let connector = tokio_rustls::TlsConnector::from(Arc::new(client_config()?));
-    let mut tls = connector
+    let tls = connector
         .connect(name, tcp)
         .await
         .map_err(ProbeError::Tls)?;
@@ -175,20 +197,14 @@ async fn exchange(
         .negotiated_cipher_suite()
         .map_or(CipherSuite::Unknown(0), |c| c.suite());
 
-    // QUIT is a courtesy; the chain is what the probe came for, so its failure is no error.
-    let mut tls = BufReader::new(&mut tls);
-    if send(&mut tls, "QUIT\r\n").await.is_ok() {
-        let _ = read_reply(&mut tls, "QUIT").await;
-    }
-    let _ = tls.into_inner().shutdown().await;
-
-    Ok(StarttlsSession {
+    let session = StarttlsSession {
         chain,
         banner: banner.join("\n"),
         ehlo,
         tls_version,
         cipher,
-    })
+    };
+    Ok((session, tls))
 }
 
 /// A protocol error for an unexpected reply code.
@@ -399,6 +415,56 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_server_silent_after_the_handshake_still_gives_the_chain() {
+        let c = cert();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let der = c.clone();
+        let server = tokio::spawn(async move {
+            let (tcp, _) = listener.accept().await.unwrap();
+            let mut conn = BufReader::new(tcp);
+            let mut line = String::new();
+            conn.get_mut().write_all(b"220 mx.test\r\n").await.unwrap();
+            conn.read_line(&mut line).await.unwrap();
+            conn.get_mut()
+                .write_all(b"250-mx.test\r\n250 STARTTLS\r\n")
+                .await
+                .unwrap();
+            conn.read_line(&mut line).await.unwrap();
+            conn.get_mut().write_all(b"220 go\r\n").await.unwrap();
+            let config = ServerConfig::builder_with_provider(Arc::new(
+                rustls::crypto::ring::default_provider(),
+            ))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![CertificateDer::from(der.0)],
+                PrivateKeyDer::Pkcs8(der.1.into()),
+            )
+            .unwrap();
+            let tls = tokio_rustls::TlsAcceptor::from(Arc::new(config))
+                .accept(conn.into_inner())
+                .await
+                .unwrap();
+            // Never answers QUIT; holds the connection open.
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            drop(tls);
+        });
+        let started = std::time::Instant::now();
+        let s = starttls(addr, "mx.test", "probe.test", Duration::from_secs(10))
+            .await
+            .unwrap();
+        assert_eq!(s.chain, vec![c.0]);
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
+        server.abort();
+    }
+
+    #[tokio::test]
     async fn a_server_without_starttls_is_a_typed_error() {
         let addr = responder(false, cert()).await;
         let err = starttls(addr, "mx.test", "probe.test", Duration::from_secs(10))
@@ -420,6 +486,15 @@ mod tests {
             .unwrap_err();
         assert!(matches!(err, ProbeError::Timeout(_)), "{err}");
         hold.abort();
+    }
+
+    #[tokio::test]
+    async fn an_ehlo_name_with_a_line_break_is_refused_before_connecting() {
+        let addr = "127.0.0.1:9".parse().unwrap();
+        let err = starttls(addr, "mx.test", "a\r\nRCPT", Duration::from_secs(1))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, ProbeError::Helo(_)), "{err}");
     }
 
     #[tokio::test]

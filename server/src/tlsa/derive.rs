@@ -212,6 +212,26 @@ pub fn certificate_spki(cert_der: &[u8]) -> Result<Vec<u8>, DeriveError> {
         .to_vec())
 }
 
+/// The position in `chain` (leaf first) of the certificate that issued the leaf: its subject
+/// is the leaf's issuer name and its key verifies the leaf's signature (RFC 5280 section
+/// 6.1.3). `None` when the chain holds no such certificate: a `2 1 1` record must only pin an
+/// issuer the server really sends, or mail breaks when the CA rotates intermediates.
+pub fn issuer_index(chain: &[Vec<u8>]) -> Result<Option<usize>, DeriveError> {
+    let Some(leaf) = chain.first() else {
+        return Err(DeriveError::NoCertificate);
+    };
+    let leaf = parse_certificate(leaf)?;
+    for (i, der) in chain.iter().enumerate().skip(1) {
+        let candidate = parse_certificate(der)?;
+        if candidate.subject() == leaf.issuer()
+            && leaf.verify_signature(Some(candidate.public_key())).is_ok()
+        {
+            return Ok(Some(i));
+        }
+    }
+    Ok(None)
+}
+
 /// The DER SubjectPublicKeyInfo of whatever `input` holds: a certificate (the leaf, when a
 /// chain), a CSR, a public key, or a PKCS#8 private key. This is how a staged `next_key` is
 /// read, whichever of these an operator keeps.

@@ -18,8 +18,15 @@ pub struct TlsaBinding {
     pub names: Vec<Name>,
     /// Certificate chain files (an MTA with an RSA and an ECDSA certificate lists both).
     pub certs: Vec<PathBuf>,
+    /// The private key file of each certificate, in the order of `certs` (empty: not
+    /// checked). A certificate whose key does not match its private key is not in service
+    /// yet (the MTA would fail to load it), so its records are not published.
+    pub keys: Vec<PathBuf>,
     /// The key (private or public key, CSR or certificate) the next certificate will use.
     pub next_key: Option<PathBuf>,
+    /// Where the MTA serves the certificate(s) (`host:port`, SMTP with STARTTLS): the old
+    /// key's records are removed only once the MTA presents the new key.
+    pub probe: Option<String>,
     /// Also publish `2 1 1` for the issuer found in each chain file.
     pub issuer: bool,
     /// TTL of the TLSA RRsets.
@@ -68,10 +75,20 @@ pub enum PublishError {
         /// What is wrong.
         error: derive::DeriveError,
     },
-    /// `issuer = true` but the chain file holds only the leaf: pinning an issuer the server
-    /// does not send would fail (RFC 7671 section 5.2.2).
-    #[error("{0}: issuer = true but the file holds no issuer certificate")]
+    /// `issuer = true` but the chain file holds no certificate that issued the leaf (none
+    /// whose subject is the leaf's issuer and whose key verifies the leaf's signature):
+    /// pinning an issuer the server does not send would fail (RFC 7671 section 5.2.2).
+    #[error("{0}: issuer = true but the file holds no certificate that issued the leaf")]
     NoIssuer(PathBuf),
+    /// The certificate's public key is not the one of its configured private key: the MTA
+    /// cannot serve it, so publishing its TLSA record would announce a key not in service.
+    #[error("{cert}: the certificate's public key does not match the private key {key}")]
+    KeyMismatch {
+        /// The certificate file.
+        cert: PathBuf,
+        /// The private key file.
+        key: PathBuf,
+    },
 }
 
 /// The TLSA rdatas a binding's files give now: `3 1 1` for each certificate's leaf and for
@@ -88,16 +105,27 @@ pub fn derive_records(binding: &TlsaBinding) -> Result<Vec<Vec<u8>>, PublishErro
         error,
     };
     let mut out = Vec::new();
-    for path in &binding.certs {
+    for (i, path) in binding.certs.iter().enumerate() {
         let chain = derive::certificates(&read(path)?).map_err(|e| parse(path, e))?;
+        if let Some(key) = binding.keys.get(i) {
+            let private = derive::public_key_info(&read(key)?).map_err(|e| parse(key, e))?;
+            let public = derive::certificate_spki(&chain[0]).map_err(|e| parse(path, e))?;
+            if private != public {
+                return Err(PublishError::KeyMismatch {
+                    cert: path.clone(),
+                    key: key.clone(),
+                });
+            }
+        }
         out.push(
             derive::tlsa_rdata(&chain[0], TlsaParams::DANE_EE_SPKI_SHA256)
                 .map_err(|e| parse(path, e))?,
         );
         if binding.issuer {
-            let issuer = chain
-                .get(1)
+            let at = derive::issuer_index(&chain)
+                .map_err(|e| parse(path, e))?
                 .ok_or_else(|| PublishError::NoIssuer(path.clone()))?;
+            let issuer = &chain[at];
             out.push(
                 derive::tlsa_rdata(issuer, TlsaParams::DANE_TA_SPKI_SHA256)
                     .map_err(|e| parse(path, e))?,
@@ -146,7 +174,11 @@ pub fn published(zone: &Zone, name: &Name) -> Vec<Vec<u8>> {
 
 /// Every file a binding reads (what the watcher watches).
 pub fn files(binding: &TlsaBinding) -> impl Iterator<Item = &PathBuf> {
-    binding.certs.iter().chain(binding.next_key.iter())
+    binding
+        .certs
+        .iter()
+        .chain(&binding.keys)
+        .chain(binding.next_key.iter())
 }
 
 #[cfg(test)]
@@ -168,7 +200,9 @@ mod tests {
         TlsaBinding {
             names: vec![Name::from_ascii("_25._tcp.mx1.example.com.").unwrap()],
             certs: vec![cert],
+            keys: vec![],
             next_key: None,
+            probe: None,
             issuer: false,
             ttl: Ttl(3600),
             expiry_warning: 14 * 86_400,
@@ -190,6 +224,75 @@ mod tests {
             }
         }
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A CA, a leaf it issued (its key at `key`), and an unrelated CA.
+    fn chain_parts() -> (String, String, String, String) {
+        let ca_key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca.distinguished_name
+            .push(rcgen::DnType::CommonName, "Test CA");
+        let ca_cert = ca.self_signed(&ca_key).unwrap();
+        let issuer = rcgen::Issuer::new(ca, ca_key);
+        let leaf_key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let leaf = rcgen::CertificateParams::new(vec!["mx1.example.com".into()])
+            .unwrap()
+            .signed_by(&leaf_key, &issuer)
+            .unwrap();
+        // Same name as the real CA, another key: only the signature tells them apart.
+        let other_key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let mut other = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        other.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        other
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "Test CA");
+        let other_cert = other.self_signed(&other_key).unwrap();
+        (
+            leaf.pem(),
+            ca_cert.pem(),
+            other_cert.pem(),
+            leaf_key.serialize_pem(),
+        )
+    }
+
+    #[test]
+    fn issuer_records_pin_only_the_certificate_that_signed_the_leaf() {
+        let dir = tempfile::tempdir().unwrap();
+        let (leaf, ca, other, _) = chain_parts();
+        let path = dir.path().join("fullchain.pem");
+        let mut b = binding(path.clone());
+        b.issuer = true;
+        std::fs::write(&path, format!("{leaf}{ca}")).unwrap();
+        let records = derive_records(&b).unwrap();
+        let ca_der = derive::certificates(ca.as_bytes()).unwrap().remove(0);
+        let want = derive::tlsa_rdata(&ca_der, TlsaParams::DANE_TA_SPKI_SHA256).unwrap();
+        assert_eq!(records.len(), 2);
+        assert!(records.contains(&want));
+        // An intermediate with the right name but another key did not issue the leaf.
+        std::fs::write(&path, format!("{leaf}{other}")).unwrap();
+        assert!(matches!(derive_records(&b), Err(PublishError::NoIssuer(_))));
+        // The issuer may come after an unrelated certificate.
+        std::fs::write(&path, format!("{leaf}{other}{ca}")).unwrap();
+        assert!(derive_records(&b).unwrap().contains(&want));
+    }
+
+    #[test]
+    fn a_certificate_that_does_not_match_its_private_key_gives_no_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let (leaf, _, _, leaf_key) = chain_parts();
+        let cert = dir.path().join("cert.pem");
+        let key = dir.path().join("privkey.pem");
+        std::fs::write(&cert, &leaf).unwrap();
+        std::fs::write(&key, &leaf_key).unwrap();
+        let mut b = binding(cert.clone());
+        b.keys = vec![key.clone()];
+        assert_eq!(derive_records(&b).unwrap().len(), 1);
+        let other = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        std::fs::write(&key, other.serialize_pem()).unwrap();
+        let err = derive_records(&b).unwrap_err();
+        assert!(matches!(err, PublishError::KeyMismatch { .. }), "{err}");
+        assert!(err.to_string().contains("privkey.pem"), "{err}");
     }
 
     #[test]

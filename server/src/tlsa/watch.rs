@@ -25,6 +25,12 @@ pub fn watch(
     let mut folders = BTreeSet::new();
     for file in files {
         if let Some(dir) = file.parent() {
+            // A bare file name (config given as `-c daned.toml`) lives in the current folder.
+            let dir = if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            };
             folders.insert(dir.to_path_buf());
         }
         if let Ok(target) = std::fs::canonicalize(&file) {
@@ -34,7 +40,7 @@ pub fn watch(
         }
     }
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-        if event.is_ok() {
+        if event.is_ok_and(|e| changes_content(&e.kind)) {
             wake();
         }
     })?;
@@ -42,6 +48,18 @@ pub fn watch(
         watch_existing(&mut watcher, dir)?;
     }
     Ok(FileWatcher { _watcher: watcher })
+}
+
+/// Whether an event can mean new content. Opening or reading a file cannot: the daemon's own
+/// re-reads would otherwise wake it again, for ever. Closing a file written to can (the end
+/// of a slow write).
+fn changes_content(kind: &notify::EventKind) -> bool {
+    use notify::event::{AccessKind, AccessMode, EventKind};
+    match kind {
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
+        EventKind::Access(_) => false,
+        _ => true,
+    }
 }
 
 /// Watches `dir` if it exists (a binding whose folder appears later is caught by the periodic
@@ -53,4 +71,36 @@ fn watch_existing(watcher: &mut notify::RecommendedWatcher, dir: &Path) -> notif
         tracing::warn!(folder = %dir.display(), "TLSA binding folder does not exist yet; re-checked every minute");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    #[test]
+    fn reading_a_watched_file_does_not_wake_but_writing_it_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("cert.pem");
+        std::fs::write(&file, "a").unwrap();
+        let wakes = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&wakes);
+        let _w = watch([file.clone()], move || {
+            counter.fetch_add(1, Ordering::SeqCst);
+        })
+        .unwrap();
+        for _ in 0..5 {
+            std::fs::read(&file).unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(300));
+        assert_eq!(wakes.load(Ordering::SeqCst), 0, "reads must not wake");
+        std::fs::write(&file, "b").unwrap();
+        let started = std::time::Instant::now();
+        while wakes.load(Ordering::SeqCst) == 0 && started.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(wakes.load(Ordering::SeqCst) > 0, "a write wakes");
+    }
 }
