@@ -225,6 +225,16 @@ fn check_cache_model(moments: &[Moment], i: usize, dnskey_ttl: u64, ds_ttl: u64)
 
 /// Runs a simulation and checks every moment; returns the moments.
 fn simulate_and_check(policy: &str, until: &str, refresh: &str) -> Vec<Moment> {
+    simulate_and_check_from(policy, until, refresh, &[])
+}
+
+/// [`simulate_and_check`] with extra `daned simulate` arguments.
+fn simulate_and_check_from(
+    policy: &str,
+    until: &str,
+    refresh: &str,
+    extra: &[&str],
+) -> Vec<Moment> {
     require_tool("ldns-verify-zone");
     require_tool("ldns-read-zone");
     let dir = TempDir::new().unwrap();
@@ -242,26 +252,26 @@ fn simulate_and_check(policy: &str, until: &str, refresh: &str) -> Vec<Moment> {
     .unwrap();
     let out = dir.path().join("out");
     let start = wall_secs().to_string();
-    let run = output(
-        daned_bin(),
-        &[
-            "simulate",
-            "-c",
-            dir.path().join("daned.toml").to_str().unwrap(),
-            "--zone",
-            "example.com",
-            "--until",
-            until,
-            "--step",
-            "1h",
-            "--parent-delay",
-            "3h",
-            "--out",
-            out.to_str().unwrap(),
-            "--start",
-            &start,
-        ],
-    );
+    let config = dir.path().join("daned.toml");
+    let mut args = vec![
+        "simulate",
+        "-c",
+        config.to_str().unwrap(),
+        "--zone",
+        "example.com",
+        "--until",
+        until,
+        "--step",
+        "1h",
+        "--parent-delay",
+        "3h",
+        "--out",
+        out.to_str().unwrap(),
+        "--start",
+        &start,
+    ];
+    args.extend_from_slice(extra);
+    let run = output(daned_bin(), &args);
     assert!(
         run.status.success(),
         "simulate failed: {}",
@@ -354,6 +364,56 @@ fn csk_rollovers_keep_the_zone_valid_for_every_cache() {
         csks >= 4,
         "expected at least three CSK rollovers, saw {csks}"
     );
+}
+
+#[test]
+fn an_algorithm_rollover_keeps_the_zone_valid_for_every_cache() {
+    // Keys start as Ed25519; the policy says ECDSA P-256: RFC 6781 section 4.1.4.
+    for keys in ["ksk+zsk", "csk"] {
+        let moments = simulate_and_check_from(
+            &format!("keys = \"{keys}\"\nzsk_lifetime = \"0\"\nksk_lifetime = \"0\""),
+            "6d",
+            "2d",
+            &["--from-algorithm", "ed25519"],
+        );
+        let algs = |m: &Moment| m.dnskeys.keys().map(|(a, _)| *a).collect::<BTreeSet<u8>>();
+        let sig_algs = |m: &Moment| {
+            m.sigs[&("www.example.com.".to_string(), "A".to_string())]
+                .1
+                .iter()
+                .map(|(a, _)| *a)
+                .collect::<BTreeSet<u8>>()
+        };
+        let (first, last) = (&moments[0], moments.last().unwrap());
+        assert_eq!(algs(first), BTreeSet::from([15]), "{keys}");
+        assert_eq!(algs(last), BTreeSet::from([13]), "{keys}");
+        assert!(last.ds.iter().all(|(a, _, _)| *a == 13), "{keys}");
+        // Signatures of the new algorithm came before its DNSKEYs, and those of the old
+        // algorithm stayed after its DNSKEYs left (RFC 6781 section 4.1.4).
+        assert!(
+            moments
+                .iter()
+                .any(|m| algs(m) == BTreeSet::from([15]) && sig_algs(m).contains(&13)),
+            "{keys}: no pre-signing moment"
+        );
+        assert!(
+            moments
+                .iter()
+                .any(|m| algs(m) == BTreeSet::from([13]) && sig_algs(m).contains(&15)),
+            "{keys}: no post-signing moment"
+        );
+        // Every moment: each algorithm of the DNSKEY RRset signs every RRset.
+        for m in &moments {
+            for (rrset, (_, signers)) in &m.sigs {
+                let have: BTreeSet<u8> = signers.iter().map(|(a, _)| *a).collect();
+                assert!(
+                    algs(m).is_subset(&have),
+                    "{keys} at {}: {rrset:?} lacks an algorithm of the DNSKEY RRset",
+                    m.stem
+                );
+            }
+        }
+    }
 }
 
 #[test]

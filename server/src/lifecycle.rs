@@ -150,13 +150,20 @@ pub fn advance(
     let mut answered_request = false;
     let mut last = Plan::default();
     for _ in 0..MAX_ROUNDS {
-        last = rollover::plan(&apply::states(&keys), layout, &timings, now, &obs);
+        last = rollover::plan(
+            &apply::states(&keys),
+            layout,
+            how.policy.algorithm,
+            &timings,
+            now,
+            &obs,
+        );
         if last.actions.is_empty() {
             break;
         }
         for action in std::mem::take(&mut last.actions) {
             touched.push(carry_out(&store, zone, &mut keys, action, how, now)?);
-            if let Action::Generate(_) = action {
+            if let Action::Generate { .. } = action {
                 obs.roll_request = None;
                 answered_request = true;
             }
@@ -192,8 +199,12 @@ pub fn commit(how: &ZoneSigning, zone: &Name, adv: &Advanced) -> Result<(), Keys
 
 /// What each key contributes to the zone, to tell whether steps change it.
 fn uses(keys: &[StoredKey]) -> Vec<(u16, rollover::Use)> {
+    let mixed = rollover::algorithms_mixed(
+        keys.iter()
+            .map(|k| (signer::SigningKey::algorithm(&k.key), k.meta.phase)),
+    );
     keys.iter()
-        .map(|k| (k.tag, rollover::key_use(k.meta.role, k.meta.phase)))
+        .map(|k| (k.tag, rollover::key_use(k.meta.role, k.meta.phase, mixed)))
         .collect()
 }
 
@@ -217,7 +228,7 @@ fn carry_out(
         .find(|k| k.tag == tag)
         .map_or("?", |k| k.meta.role.as_str());
     match action {
-        Action::Generate(_) => tracing::info!(
+        Action::Generate { .. } => tracing::info!(
             zone = %zone, tag, role, at = %utc(now), event = "key-published",
             "rollover started: new key generated and published"
         ),
@@ -294,6 +305,7 @@ pub fn report(
     let plan = rollover::plan(
         &apply::states(&keys),
         how.policy.keys.roles(),
+        how.policy.algorithm,
         &how.policy.timings(max_ttl),
         now,
         &obs,

@@ -100,6 +100,10 @@ enum Command {
         /// Start time, seconds since the epoch (default: now).
         #[arg(long)]
         start: Option<u64>,
+        /// Start with keys of this algorithm (ed25519, ecdsap256sha256), so that the run
+        /// begins with an algorithm rollover to the policy's.
+        #[arg(long, value_name = "ALG")]
+        from_algorithm: Option<String>,
     },
     /// Serve a DANE test fixture: a signed mail domain with MX, TLSA and a STARTTLS endpoint,
     /// its trust anchor and an unbound configuration, with faults on demand.
@@ -430,6 +434,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             out,
             parent_delay,
             start,
+            from_algorithm,
         }) => {
             let config = Config::load(&config)?;
             let duration = |what: &str, v: &str| {
@@ -441,6 +446,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 step: duration("step", &step)?,
                 out,
                 parent_delay: duration("parent-delay", &parent_delay)?,
+                from_algorithm: match from_algorithm {
+                    Some(a) => Some(
+                        daned::policy::parse_algorithm(&a)
+                            .with_context(|| format!("--from-algorithm {a}: unknown"))?,
+                    ),
+                    None => None,
+                },
             };
             let clock =
                 signer::ManualClock::new(start.map_or_else(daned::clock::now, signer::Timestamp));

@@ -146,6 +146,16 @@ pub enum PolicyError {
     },
 }
 
+/// An algorithm by mnemonic or number: ecdsap256sha256 (13), ed25519 (15), rsasha256 (8).
+pub fn parse_algorithm(text: &str) -> Option<Algorithm> {
+    Some(match text.to_ascii_lowercase().as_str() {
+        "ecdsap256sha256" | "13" => Algorithm::ECDSAP256SHA256,
+        "ed25519" | "15" => Algorithm::ED25519,
+        "rsasha256" | "8" => Algorithm::RSASHA256,
+        _ => return None,
+    })
+}
+
 /// Parses a duration ("90d", "1h30m", "0", plain seconds) the way the whole config does.
 fn parse_duration(text: &str) -> Option<Duration> {
     crate::config::parse_duration(text).ok()
@@ -185,12 +195,8 @@ impl Policy {
             allowed,
         };
         if let Some(a) = &config.algorithm {
-            p.algorithm = match a.to_ascii_lowercase().as_str() {
-                "ecdsap256sha256" | "13" => Algorithm::ECDSAP256SHA256,
-                "ed25519" | "15" => Algorithm::ED25519,
-                "rsasha256" | "8" => Algorithm::RSASHA256,
-                _ => return Err(bad("algorithm", a, "ecdsap256sha256, ed25519, rsasha256")),
-            };
+            p.algorithm = parse_algorithm(a)
+                .ok_or_else(|| bad("algorithm", a, "ecdsap256sha256, ed25519, rsasha256"))?;
         }
         if let Some(k) = &config.keys {
             p.keys = match k.to_ascii_lowercase().as_str() {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use signer::ds::{DigestType, ds_rdata};
-use signer::keystore::{KeyPhase, KeyStore, KeyStoreError, StoredKey};
+use signer::keystore::{KeyPhase, KeyStore, KeyStoreError, StoredKey, signing_entries};
 use signer::{Algorithm, SignError, SigningKeyEntry, Timestamp};
 use zones::snapshot::ZoneSnapshot;
 use zones::{Name, Zone};
@@ -63,8 +63,7 @@ pub fn sign_with(
     how: &ZoneSigning,
     now: Timestamp,
 ) -> Result<Zone, SigningError> {
-    let entries: Vec<SigningKeyEntry<'_>> =
-        keys.iter().filter_map(StoredKey::signing_entry).collect();
+    let entries: Vec<SigningKeyEntry<'_>> = signing_entries(keys);
     let own: Vec<zones::Rdata> = keys.iter().map(|k| k.dnskey().to_rdata()).collect();
     let mut input;
     let zone = match zone.get(&zone.origin, zones::Rtype::DNSKEY) {
@@ -183,8 +182,7 @@ pub fn sign(
     policy: &Policy,
     now: Timestamp,
 ) -> Result<Zone, SignError> {
-    let entries: Vec<SigningKeyEntry<'_>> =
-        keys.iter().filter_map(StoredKey::signing_entry).collect();
+    let entries: Vec<SigningKeyEntry<'_>> = signing_entries(keys);
     signer::sign_zone(zone, &entries, &policy.signing_params(), now)
 }
 
@@ -198,10 +196,11 @@ pub fn snapshot(zone: Arc<Zone>) -> ZoneSnapshot {
 /// is ready).
 pub fn ds_lines(zone: &Name, keys: &[StoredKey], digest: DigestType) -> Vec<String> {
     let owner = zone.to_lowercase();
-    keys.iter()
-        .filter(|k| signer::rollover::key_use(k.meta.role, k.meta.phase).cds)
-        .map(|k| {
-            let rdata = ds_rdata(&owner, &k.dnskey(), digest);
+    signing_entries(keys)
+        .iter()
+        .filter(|e| e.cds)
+        .map(|e| {
+            let rdata = ds_rdata(&owner, &e.key.dnskey(e.role.flags()), digest);
             let b = rdata.as_bytes();
             let tag = u16::from_be_bytes([b[0], b[1]]);
             let hex: String = b[4..].iter().map(|x| format!("{x:02X}")).collect();

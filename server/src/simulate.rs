@@ -31,6 +31,9 @@ pub struct Simulation {
     pub out: PathBuf,
     /// How long after a CDS change the parent's DS follows.
     pub parent_delay: Duration,
+    /// Start with keys of this algorithm (the zone's keys before an algorithm change), so the
+    /// run begins with an algorithm rollover to the policy's.
+    pub from_algorithm: Option<signer::Algorithm>,
 }
 
 /// What a run did.
@@ -65,6 +68,14 @@ pub fn run(config: &Config, sim: &Simulation, clock: &ManualClock) -> anyhow::Re
             "{} exists: simulate into an empty folder",
             how.state_dir.display()
         );
+    }
+    if let Some(alg) = sim.from_algorithm {
+        let store = signing::open_store(&how.state_dir, &zc.name)?;
+        for &role in how.policy.keys.roles() {
+            let mut key = store.generate(&zc.name, alg, role, clock.now())?;
+            signing::make_initial(&mut key, clock.now());
+            store.save_metadata(&key)?;
+        }
     }
     let unsigned = zones::master::load_zone_file(&zc.file, &zc.name)?.zone;
     let max_ttl = lifecycle::max_zone_ttl(&unsigned);
@@ -102,7 +113,7 @@ pub fn run(config: &Config, sim: &Simulation, clock: &ManualClock) -> anyhow::Re
             summary.keys_generated += adv
                 .applied
                 .iter()
-                .filter(|a| matches!(a, signer::rollover::Action::Generate(_)))
+                .filter(|a| matches!(a, signer::rollover::Action::Generate { .. }))
                 .count() as u64;
         }
         if let Some(adv) = adv {

@@ -38,6 +38,11 @@ pub enum KeyPhase {
     Active,
     /// No longer signing; still published while old signatures expire from caches.
     Retired,
+    /// Signing without being in the DNSKEY RRset: only during an algorithm rollover (RFC 6781
+    /// section 4.1.4), a new algorithm's key before its DNSKEY is published and an old one's
+    /// after its DNSKEY left, so that every RRset a cache holds is signed with every
+    /// algorithm of any DNSKEY RRset a cache may hold with it.
+    Signing,
     /// Gone from the zone; kept on disk for the record.
     Removed,
 }
@@ -51,6 +56,7 @@ impl KeyPhase {
             Self::Ready => "ready",
             Self::Active => "active",
             Self::Retired => "retired",
+            Self::Signing => "signing",
             Self::Removed => "removed",
         }
     }
@@ -63,6 +69,7 @@ impl KeyPhase {
             "ready" => Self::Ready,
             "active" => Self::Active,
             "retired" => Self::Retired,
+            "signing" => Self::Signing,
             "removed" => Self::Removed,
             _ => return None,
         })
@@ -167,13 +174,15 @@ impl StoredKey {
 
     /// What the signer does with this key in its current phase, as the rollover's table
     /// ([`crate::rollover::key_use`]) says; `None` when the key is not in the zone.
-    pub fn signing_entry(&self) -> Option<SigningKeyEntry<'_>> {
-        let used = crate::rollover::key_use(self.meta.role, self.meta.phase);
-        used.publish.then(|| SigningKeyEntry {
+    /// `mixed` says whether the zone's keys have more than one algorithm (see
+    /// [`signing_entries`]).
+    pub fn signing_entry(&self, mixed: bool) -> Option<SigningKeyEntry<'_>> {
+        let used = crate::rollover::key_use(self.meta.role, self.meta.phase, mixed);
+        (used.publish || used.sign_as.is_some()).then(|| SigningKeyEntry {
             key: &self.key,
             // A CSK that only signs the DNSKEY RRset is, for the signer, a KSK: same flags.
             role: used.sign_as.unwrap_or(self.meta.role),
-            publish: true,
+            publish: used.publish,
             sign: used.sign_as.is_some(),
             cds: used.cds,
         })
@@ -183,6 +192,13 @@ impl StoredKey {
     pub fn file_stem(&self) -> String {
         file_stem(&self.zone, self.key.algorithm(), self.tag)
     }
+}
+
+/// What the signer does with each of a zone's keys.
+pub fn signing_entries(keys: &[StoredKey]) -> Vec<SigningKeyEntry<'_>> {
+    let mixed =
+        crate::rollover::algorithms_mixed(keys.iter().map(|k| (k.key.algorithm(), k.meta.phase)));
+    keys.iter().filter_map(|k| k.signing_entry(mixed)).collect()
 }
 
 //------------ KeyStoreError -------------------------------------------------

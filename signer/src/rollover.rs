@@ -23,6 +23,13 @@
 //!   one keeps signing the DNSKEY RRset (not the zone) until both its DS and its last zone
 //!   signatures are out of caches.
 //!
+//! - Algorithm (RFC 6781 section 4.1.4), when the policy's algorithm differs from the active
+//!   keys': new keys of every role sign first without being published (phase `Signing`) until
+//!   their signatures are in every cache, then are published and go through the steps above
+//!   (while two algorithms are in the zone every published key signs all that its role
+//!   signs); the old keys, once all retired and their DS gone, leave the DNSKEY RRset but keep
+//!   signing until that RRset is out of caches.
+//!
 //! One rollover per zone at a time: a new one starts only when every key is active or removed.
 
 use core::fmt;
@@ -146,8 +153,14 @@ pub enum Secondaries {
 /// One step to take.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
-    /// Make a new key of this role (it enters [`KeyPhase::Published`] at once).
-    Generate(KeyRole),
+    /// Make a new key of this role with the policy's algorithm, in phase `into`
+    /// ([`KeyPhase::Published`], or [`KeyPhase::Signing`] for an algorithm rollover).
+    Generate {
+        /// Its role.
+        role: KeyRole,
+        /// Its first phase.
+        into: KeyPhase,
+    },
     /// Move the key to a phase.
     Transition {
         /// The key.
@@ -258,11 +271,15 @@ pub struct Use {
     pub cds: bool,
 }
 
-/// The use of a key of `role` in `phase` (the table the whole rollover rests on).
-pub fn key_use(role: KeyRole, phase: KeyPhase) -> Use {
+/// The use of a key of `role` in `phase` (the table the whole rollover rests on). With
+/// `mixed` (keys of two algorithms in the zone: an algorithm rollover), every published key
+/// signs everything its role signs, so that each RRset is signed with every algorithm of the
+/// DNSKEY RRset (RFC 4035 section 2.2, RFC 6781 section 4.1.4).
+pub fn key_use(role: KeyRole, phase: KeyPhase, mixed: bool) -> Use {
     use KeyPhase::*;
-    let (publish, sign_as, cds) = match (role, phase) {
+    let (publish, mut sign_as, cds) = match (role, phase) {
         (_, Generated | Removed) => (false, None, false),
+        (_, Signing) => (false, Some(role), false),
         (KeyRole::Zsk, Published | Ready | Retired) => (true, None, false),
         (KeyRole::Zsk, Active) => (true, Some(KeyRole::Zsk), false),
         // Double-KSK: the DNSKEY RRset is signed by the new key from publication on, so its
@@ -273,11 +290,30 @@ pub fn key_use(role: KeyRole, phase: KeyPhase) -> Use {
         (KeyRole::Csk, Ready) => (true, Some(KeyRole::Ksk), true),
         (KeyRole::Csk, Active) => (true, Some(KeyRole::Csk), true),
     };
+    if mixed && publish {
+        sign_as = Some(role);
+    }
     Use {
         publish,
         sign_as,
         cds,
     }
+}
+
+/// True when the keys in the zone (signing or published) have more than one algorithm.
+pub fn algorithms_mixed(keys: impl IntoIterator<Item = (Algorithm, KeyPhase)>) -> bool {
+    let mut seen = None;
+    for (alg, phase) in keys {
+        if matches!(phase, KeyPhase::Generated | KeyPhase::Removed) {
+            continue;
+        }
+        match seen {
+            None => seen = Some(alg),
+            Some(a) if a != alg => return true,
+            Some(_) => {}
+        }
+    }
+    false
 }
 
 //------------ plan ----------------------------------------------------------
@@ -286,6 +322,7 @@ pub fn key_use(role: KeyRole, phase: KeyPhase) -> Use {
 pub fn plan(
     keys: &[KeyState],
     layout: &[KeyRole],
+    algorithm: Algorithm,
     timings: &Timings,
     now: Timestamp,
     obs: &Observations,
@@ -294,12 +331,17 @@ pub fn plan(
     let in_progress = keys.iter().any(|k| {
         matches!(
             k.phase,
-            KeyPhase::Generated | KeyPhase::Published | KeyPhase::Ready | KeyPhase::Retired
+            KeyPhase::Generated
+                | KeyPhase::Published
+                | KeyPhase::Ready
+                | KeyPhase::Retired
+                | KeyPhase::Signing
         )
     });
     for key in keys {
-        step_key(key, keys, timings, now, obs, &mut out);
+        step_key(key, keys, algorithm, timings, now, obs, &mut out);
     }
+    withdraw_old_algorithm(keys, algorithm, &mut out);
     // Two active keys of one role happen only after a crash between the new key's
     // activation and the old one's retirement: finish that step.
     for role in layout {
@@ -318,9 +360,45 @@ pub fn plan(
         }
     }
     if !in_progress && out.actions.is_empty() {
-        start_rollover(keys, layout, timings, now, obs, &mut out);
+        start_rollover(keys, layout, algorithm, timings, now, obs, &mut out);
     }
     out
+}
+
+/// An algorithm rollover's end: the old algorithm's keys leave the DNSKEY RRset together
+/// (a lone old key would leave an algorithm without its counterpart), each once it could
+/// have been removed on its own; they keep signing (phase `Signing`) until the DNSKEY RRset
+/// without them is in every cache.
+fn withdraw_old_algorithm(keys: &[KeyState], algorithm: Algorithm, out: &mut Plan) {
+    let old: Vec<&KeyState> = keys
+        .iter()
+        .filter(|k| k.algorithm != algorithm)
+        .filter(|k| !matches!(k.phase, KeyPhase::Removed | KeyPhase::Signing))
+        .collect();
+    if old.is_empty() {
+        return;
+    }
+    let removing = |k: &KeyState| {
+        out.actions.contains(&Action::Transition {
+            tag: k.tag,
+            to: KeyPhase::Removed,
+        })
+    };
+    let all = old
+        .iter()
+        .all(|k| k.phase == KeyPhase::Retired && removing(k));
+    let tags: Vec<u16> = old.iter().map(|k| k.tag).collect();
+    out.actions.retain(
+        |a| !matches!(a, Action::Transition { tag, to: KeyPhase::Removed } if tags.contains(tag)),
+    );
+    if all {
+        for k in old {
+            out.actions.push(Action::Transition {
+                tag: k.tag,
+                to: KeyPhase::Signing,
+            });
+        }
+    }
 }
 
 /// True when `action` retires a key of `role`.
@@ -349,6 +427,7 @@ fn secondaries_have(
 fn step_key(
     key: &KeyState,
     keys: &[KeyState],
+    algorithm: Algorithm,
     t: &Timings,
     now: Timestamp,
     obs: &Observations,
@@ -479,6 +558,26 @@ fn step_key(
                 ));
             }
         }
+        KeyPhase::Signing => {
+            // New algorithm: published once its signatures are in every cache (RFC 6781
+            // 4.1.4 step 1). Old algorithm: removed once the DNSKEY RRset without it is.
+            let (at, next) = if key.algorithm == algorithm {
+                (key.since.add_secs(t.retire_interval()), KeyPhase::Published)
+            } else {
+                (key.since.add_secs(t.publish_interval()), KeyPhase::Removed)
+            };
+            if now < at {
+                out.waits.push(wait(WaitFor::Interval, next, Some(at)));
+            } else if !secondaries_have(obs, key.since, at, t.secondary_timeout, now) {
+                out.waits.push(wait(
+                    WaitFor::Secondaries,
+                    next,
+                    Some(at.add_secs(t.secondary_timeout)),
+                ));
+            } else {
+                out.actions.push(to(next));
+            }
+        }
         KeyPhase::Removed => {}
     }
 }
@@ -512,13 +611,28 @@ fn rollover_start(key: &KeyState, t: &Timings) -> Timestamp {
 fn start_rollover(
     keys: &[KeyState],
     layout: &[KeyRole],
+    algorithm: Algorithm,
     t: &Timings,
     now: Timestamp,
     obs: &Observations,
     out: &mut Plan,
 ) {
+    let active = || keys.iter().filter(|k| k.phase == KeyPhase::Active);
+    if active().any(|k| k.algorithm != algorithm) {
+        for &role in layout {
+            out.actions.push(Action::Generate {
+                role,
+                into: KeyPhase::Signing,
+            });
+        }
+        return;
+    }
+    let generate = |role| Action::Generate {
+        role,
+        into: KeyPhase::Published,
+    };
     if let Some(role) = obs.roll_request.filter(|r| layout.contains(r)) {
-        out.actions.push(Action::Generate(role));
+        out.actions.push(generate(role));
         return;
     }
     let due = keys
@@ -529,7 +643,7 @@ fn start_rollover(
         .filter(|(at, _)| *at <= now)
         .min_by_key(|(at, role)| (*at, *role == KeyRole::Ksk));
     if let Some((_, role)) = due {
-        out.actions.push(Action::Generate(role));
+        out.actions.push(generate(role));
     }
 }
 

@@ -116,8 +116,9 @@ pub enum SignError {
     /// No active key signs the zone data (needs a ZSK or CSK with `sign`).
     #[error("zone {0} has no active zone signing key")]
     NoZoneSigningKey(Name),
-    /// A key that signs is not published in the DNSKEY RRset (RFC 4035 section 2.2).
-    #[error("a signing key of zone {0} is not published")]
+    /// No key that signs (the DNSKEY RRset, or the rest) is published in the DNSKEY RRset
+    /// (RFC 4035 section 2.2).
+    #[error("no signing key of zone {0} is published")]
     UnpublishedSigningKey(Name),
     /// The NSEC3 chain could not be built.
     #[error(transparent)]
@@ -442,8 +443,13 @@ fn check_keys(origin: &Name, keys: &[SigningKeyEntry<'_>]) -> Result<(), SignErr
     if !keys.iter().any(|e| e.sign && e.role.signs_zone()) {
         return Err(SignError::NoZoneSigningKey(origin.clone()));
     }
-    if keys.iter().any(|e| e.sign && !e.publish) {
-        return Err(SignError::UnpublishedSigningKey(origin.clone()));
+    // Unpublished keys sign only beside published ones (an algorithm rollover); a zone
+    // whose only signatures come from keys not in its DNSKEY RRset would not validate.
+    for key_set in [true, false] {
+        let signs = |e: &&SigningKeyEntry<'_>| e.sign && signs_type(e.role, key_set);
+        if !keys.iter().filter(signs).any(|e| e.publish) {
+            return Err(SignError::UnpublishedSigningKey(origin.clone()));
+        }
     }
     Ok(())
 }

@@ -38,9 +38,9 @@ pub fn execute(
     now: Timestamp,
 ) -> Result<u16, KeyStoreError> {
     match action {
-        Action::Generate(role) => {
+        Action::Generate { role, into } => {
             let mut key = store.generate(zone, algorithm, role, now)?;
-            key.meta.enter(KeyPhase::Published, now);
+            key.meta.enter(into, now);
             let tag = key.tag;
             keys.push(key);
             Ok(tag)

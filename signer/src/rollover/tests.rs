@@ -1,3 +1,5 @@
+use std::collections::BTreeSet;
+
 use super::*;
 
 const H: u64 = 3600;
@@ -65,21 +67,21 @@ fn ksk_intervals_use_the_parent_ds_ttl() {
 /// The use table: what is published, who signs what, what goes to CDS.
 #[test]
 fn key_use_table() {
-    let u = key_use(KeyRole::Zsk, KeyPhase::Published);
+    let u = key_use(KeyRole::Zsk, KeyPhase::Published, false);
     assert!(u.publish && u.sign_as.is_none() && !u.cds);
-    let u = key_use(KeyRole::Ksk, KeyPhase::Published);
+    let u = key_use(KeyRole::Ksk, KeyPhase::Published, false);
     assert_eq!(u.sign_as, Some(KeyRole::Ksk));
     assert!(!u.cds, "a new KSK is announced only after Ipub");
-    assert!(key_use(KeyRole::Ksk, KeyPhase::Ready).cds);
+    assert!(key_use(KeyRole::Ksk, KeyPhase::Ready, false).cds);
     assert_eq!(
-        key_use(KeyRole::Csk, KeyPhase::Retired).sign_as,
+        key_use(KeyRole::Csk, KeyPhase::Retired, false).sign_as,
         Some(KeyRole::Ksk)
     );
     assert_eq!(
-        key_use(KeyRole::Csk, KeyPhase::Active).sign_as,
+        key_use(KeyRole::Csk, KeyPhase::Active, false).sign_as,
         Some(KeyRole::Csk)
     );
-    assert!(!key_use(KeyRole::Csk, KeyPhase::Removed).publish);
+    assert!(!key_use(KeyRole::Csk, KeyPhase::Removed, false).publish);
 }
 
 /// A tiny executor: applies the plan the way the daemon does, with a parent that publishes
@@ -93,6 +95,8 @@ struct World {
     cds_history: Vec<(Timestamp, Vec<(u8, u16)>)>,
     parent_delay: u64,
     log: Vec<String>,
+    /// The policy's algorithm (new keys get it).
+    algorithm: Algorithm,
 }
 
 impl World {
@@ -105,6 +109,7 @@ impl World {
             cds_history: Vec::new(),
             parent_delay: 2 * H,
             log: Vec::new(),
+            algorithm: Algorithm::ECDSAP256SHA256,
         };
         for &role in layout {
             let tag = w.fresh_tag();
@@ -125,6 +130,10 @@ impl World {
         w
     }
 
+    fn mixed(&self) -> bool {
+        algorithms_mixed(self.keys.iter().map(|k| (k.algorithm, k.phase)))
+    }
+
     fn fresh_tag(&mut self) -> u16 {
         self.next_tag += 1;
         self.next_tag
@@ -134,7 +143,7 @@ impl World {
         let mut v: Vec<_> = self
             .keys
             .iter()
-            .filter(|k| key_use(k.role, k.phase).cds)
+            .filter(|k| key_use(k.role, k.phase, self.mixed()).cds)
             .map(|k| (k.algorithm.0, k.tag))
             .collect();
         v.sort_unstable();
@@ -166,20 +175,20 @@ impl World {
                 parent_ds: Some(self.parent_ds()),
                 ..Observations::default()
             };
-            let plan = plan(&self.keys, &self.layout, t, self.now, &obs);
+            let plan = plan(&self.keys, &self.layout, self.algorithm, t, self.now, &obs);
             if plan.actions.is_empty() {
                 break;
             }
             for a in plan.actions {
                 self.log.push(format!("{} {a:?}", (self.now.0 - T0.0) / H));
                 match a {
-                    Action::Generate(role) => {
+                    Action::Generate { role, into } => {
                         let tag = self.fresh_tag();
                         self.keys.push(KeyState {
                             tag,
-                            algorithm: Algorithm::ECDSAP256SHA256,
+                            algorithm: self.algorithm,
                             role,
-                            phase: KeyPhase::Published,
+                            phase: into,
                             since: self.now,
                             ds: DsState::NotSeen,
                         });
@@ -202,13 +211,15 @@ impl World {
     fn check_invariants(&self) {
         for role in [KeyRole::Ksk, KeyRole::Zsk] {
             let signs = self.keys.iter().any(|k| {
-                key_use(k.role, k.phase).sign_as.is_some_and(|r| {
-                    if role == KeyRole::Ksk {
-                        r.signs_keys()
-                    } else {
-                        r.signs_zone()
-                    }
-                })
+                key_use(k.role, k.phase, self.mixed())
+                    .sign_as
+                    .is_some_and(|r| {
+                        if role == KeyRole::Ksk {
+                            r.signs_keys()
+                        } else {
+                            r.signs_zone()
+                        }
+                    })
             });
             assert!(
                 signs,
@@ -219,7 +230,7 @@ impl World {
         // Every DS the parent serves names a key that is published and signs the DNSKEY RRset.
         for (_, tag) in self.parent_ds() {
             let k = self.keys.iter().find(|k| k.tag == tag);
-            let u = k.map(|k| key_use(k.role, k.phase));
+            let u = k.map(|k| key_use(k.role, k.phase, self.mixed()));
             assert!(
                 u.is_some_and(|u| u.publish && u.sign_as.is_some_and(KeyRole::signs_keys)),
                 "DS {tag} at the parent has no signing DNSKEY at {:?}: {:?}",
@@ -300,7 +311,14 @@ fn ksk_waits_forever_without_a_ds_unless_told() {
     let new = w.keys.iter().find(|k| k.tag == 103).unwrap();
     assert_eq!(new.phase, KeyPhase::Ready);
     let obs = Observations::default();
-    let p = plan(&w.keys, &w.layout, &t, w.now, &obs);
+    let p = plan(
+        &w.keys,
+        &w.layout,
+        Algorithm::ECDSAP256SHA256,
+        &t,
+        w.now,
+        &obs,
+    );
     assert!(
         p.waits
             .iter()
@@ -311,7 +329,14 @@ fn ksk_waits_forever_without_a_ds_unless_told() {
         ds_timeout: 10 * D,
         ..t
     };
-    let p = plan(&w.keys, &w.layout, &t2, w.now, &obs);
+    let p = plan(
+        &w.keys,
+        &w.layout,
+        Algorithm::ECDSAP256SHA256,
+        &t2,
+        w.now,
+        &obs,
+    );
     assert!(p.actions.iter().any(|a| matches!(
         a,
         Action::Ds {
@@ -371,14 +396,28 @@ fn secondaries_hold_a_step_until_they_serve_it_or_time_out() {
         secondaries: Secondaries::SyncedAt(Some(T0.sub_secs(1))),
         ..Observations::default()
     };
-    let p = plan(&keys, &[KeyRole::Zsk], &t, later, &stale);
+    let p = plan(
+        &keys,
+        &[KeyRole::Zsk],
+        Algorithm::ECDSAP256SHA256,
+        &t,
+        later,
+        &stale,
+    );
     assert!(p.actions.is_empty());
     assert_eq!(p.waits[1].what, WaitFor::Secondaries);
     let synced = Observations {
         secondaries: Secondaries::SyncedAt(Some(T0.add_secs(60))),
         ..Observations::default()
     };
-    let p = plan(&keys, &[KeyRole::Zsk], &t, later, &synced);
+    let p = plan(
+        &keys,
+        &[KeyRole::Zsk],
+        Algorithm::ECDSAP256SHA256,
+        &t,
+        later,
+        &synced,
+    );
     assert!(p.actions.contains(&Action::Transition {
         tag: 7,
         to: KeyPhase::Active
@@ -386,6 +425,7 @@ fn secondaries_hold_a_step_until_they_serve_it_or_time_out() {
     let p = plan(
         &keys,
         &[KeyRole::Zsk],
+        Algorithm::ECDSAP256SHA256,
         &t,
         later.add_secs(t.secondary_timeout),
         &stale,
@@ -412,6 +452,7 @@ fn a_crash_between_activation_and_retirement_is_finished() {
     let p = plan(
         &[a, b],
         &[KeyRole::Zsk],
+        Algorithm::ECDSAP256SHA256,
         &t,
         T0.add_secs(D + 5),
         &Observations::default(),
@@ -433,8 +474,21 @@ fn a_requested_rollover_starts_now_and_a_second_waits() {
         roll_request: Some(KeyRole::Csk),
         ..Observations::default()
     };
-    let p = plan(&w.keys, &w.layout, &t, T0.add_secs(60), &obs);
-    assert_eq!(p.actions, vec![Action::Generate(KeyRole::Csk)]);
+    let p = plan(
+        &w.keys,
+        &w.layout,
+        Algorithm::ECDSAP256SHA256,
+        &t,
+        T0.add_secs(60),
+        &obs,
+    );
+    assert_eq!(
+        p.actions,
+        vec![Action::Generate {
+            role: KeyRole::Csk,
+            into: KeyPhase::Published
+        }]
+    );
     w.keys.push(KeyState {
         tag: 9,
         phase: KeyPhase::Published,
@@ -442,7 +496,14 @@ fn a_requested_rollover_starts_now_and_a_second_waits() {
         ds: DsState::NotSeen,
         ..w.keys[0]
     });
-    let p = plan(&w.keys, &w.layout, &t, T0.add_secs(120), &obs);
+    let p = plan(
+        &w.keys,
+        &w.layout,
+        Algorithm::ECDSAP256SHA256,
+        &t,
+        T0.add_secs(120),
+        &obs,
+    );
     assert!(p.actions.is_empty());
     // A request for a role the layout lacks is ignored.
     let wrong = Observations {
@@ -451,8 +512,94 @@ fn a_requested_rollover_starts_now_and_a_second_waits() {
     };
     w.keys.pop();
     assert!(
-        plan(&w.keys, &w.layout, &t, T0.add_secs(60), &wrong)
-            .actions
-            .is_empty()
+        plan(
+            &w.keys,
+            &w.layout,
+            Algorithm::ECDSAP256SHA256,
+            &t,
+            T0.add_secs(60),
+            &wrong
+        )
+        .actions
+        .is_empty()
     );
+}
+
+/// Every RRset a cache may hold must carry a signature of every algorithm in any DNSKEY RRset
+/// it may hold with it; here: every key that is published signs, while two algorithms are
+/// in the zone, and unpublished signers come and go around the published phase.
+#[test]
+fn an_algorithm_rollover_follows_rfc6781_section_4_1_4() {
+    for layout in [vec![KeyRole::Ksk, KeyRole::Zsk], vec![KeyRole::Csk]] {
+        let t = Timings {
+            zsk_lifetime: 0,
+            ksk_lifetime: 0,
+            ..timings()
+        };
+        let mut w = World::new(&layout);
+        w.keys
+            .iter_mut()
+            .for_each(|k| k.algorithm = Algorithm::ED25519);
+        w.cds_history.clear();
+        w.note_cds();
+        w.algorithm = Algorithm::ECDSAP256SHA256;
+        let mut phases_seen = Vec::new();
+        let end = w.now.add_secs(10 * D);
+        while w.now < end {
+            w.step(&t);
+            w.check_invariants();
+            // While two algorithms are in the DNSKEY RRset, each signs the DNSKEY RRset and
+            // the zone.
+            let published: BTreeSet<u8> = w
+                .keys
+                .iter()
+                .filter(|k| key_use(k.role, k.phase, w.mixed()).publish)
+                .map(|k| k.algorithm.0)
+                .collect();
+            for alg in &published {
+                for zone_data in [false, true] {
+                    assert!(
+                        w.keys.iter().any(|k| k.algorithm.0 == *alg
+                            && key_use(k.role, k.phase, w.mixed())
+                                .sign_as
+                                .is_some_and(|r| {
+                                    if zone_data {
+                                        r.signs_zone()
+                                    } else {
+                                        r.signs_keys()
+                                    }
+                                })),
+                        "algorithm {alg} published without signing (zone data: {zone_data}) at {:?}: {:?}",
+                        w.now,
+                        w.keys
+                    );
+                }
+            }
+            for k in &w.keys {
+                if !phases_seen.contains(&(k.algorithm.0, k.phase)) {
+                    phases_seen.push((k.algorithm.0, k.phase));
+                }
+            }
+            w.now = w.now.add_secs(H);
+        }
+        // New keys signed before they were published; old ones kept signing after.
+        assert!(
+            phases_seen.contains(&(13, KeyPhase::Signing)),
+            "{phases_seen:?}"
+        );
+        assert!(
+            phases_seen.contains(&(15, KeyPhase::Signing)),
+            "{phases_seen:?}"
+        );
+        assert!(
+            w.keys.iter().all(|k| k.algorithm == Algorithm::ED25519
+                && k.phase == KeyPhase::Removed
+                || k.algorithm == Algorithm::ECDSAP256SHA256 && k.phase == KeyPhase::Active),
+            "{:#?}\n{:#?}",
+            w.keys,
+            w.log
+        );
+        assert_eq!(w.parent_ds().len(), 1);
+        assert_eq!(w.parent_ds()[0].0, 13);
+    }
 }
