@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use std::thread::sleep;
 use std::time::Duration;
 
-use common::{Daned, TempDir, Unbound, parse_kdig, set_clock, wall_secs};
+use common::{Daned, TempDir, Unbound, ds_tag, parse_kdig, rrsig_time, set_clock, wall_secs};
 
 const ZONE: &str = "$ORIGIN example.com.\n$TTL 600\n\
 @ SOA ns1 hostmaster 1 7200 3600 1209600 300\n@ NS ns1\n@ MX 10 mx1\n\
@@ -23,48 +23,18 @@ ksk_lifetime = \"4d\"\nrrsig_lifetime = \"2d\"\nrrsig_refresh = \"1d\"\ndnskey_t
 propagation_delay = \"10m\"\nparent_ds_ttl = \"1h\"\nparent_propagation_delay = \"10m\"\n\
 safety_margin = \"10m\"\n";
 
-/// The zone's CDS set as DS lines (CDS rdata is DS rdata, RFC 7344).
-fn cds(daned: &Daned) -> BTreeSet<String> {
-    let out = daned.kdig(&["+norec", "+short", "example.com.", "CDS"]);
-    out.lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| format!("example.com. 3600 IN DS {}", l.trim()))
-        .collect()
-}
-
-/// The key tag of a DS line.
-fn tag(ds: &str) -> String {
-    ds.split_whitespace().nth(4).unwrap().to_string()
-}
-
-/// `YYYYMMDDhhmmss` for unbound's val-override-date.
-fn rrsig_time(secs: u64) -> String {
-    let days = secs / 86400;
-    let rem = secs % 86400;
-    // Civil from days (Howard Hinnant's algorithm).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}{m:02}{d:02}{:02}{:02}{:02}",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
 /// Asks a fresh validating unbound (the virtual time, the parent's DS set) for a few names;
 /// every answer must carry AD.
 fn validates(daned: &Daned, dir: &TempDir, anchors: &BTreeSet<String>, now: u64) {
     let anchors: Vec<&str> = anchors.iter().map(String::as_str).collect();
     let date = rrsig_time(now);
-    let ub = Unbound::start_with(dir, "example.com.", daned.port, &anchors, Some(&date));
+    let ub = Unbound::start_with(
+        dir,
+        "example.com.",
+        &[("example.com.", daned.port)],
+        &anchors,
+        Some(&date),
+    );
     let port = ub.port.to_string();
     for (name, rtype) in [
         ("www.example.com.", "A"),
@@ -125,7 +95,7 @@ fn rollovers_survive_sigkill_at_every_step_and_keep_validating() {
         sleep(Duration::from_millis(1200));
         validates(&daned, &ub_dir, &parent, now);
         // The parent follows the CDS; daned is told what the parent did.
-        let wanted = cds(&daned);
+        let wanted = daned.cds_as_ds("example.com.");
         if !wanted.is_empty() && wanted != parent {
             for added in wanted.difference(&parent) {
                 daned.cli(&[
@@ -134,7 +104,7 @@ fn rollovers_survive_sigkill_at_every_step_and_keep_validating() {
                     &config,
                     "submitted",
                     "example.com",
-                    &tag(added),
+                    &ds_tag(added),
                 ]);
             }
             for gone in parent.difference(&wanted) {
@@ -144,7 +114,7 @@ fn rollovers_survive_sigkill_at_every_step_and_keep_validating() {
                     &config,
                     "withdrawn",
                     "example.com",
-                    &tag(gone),
+                    &ds_tag(gone),
                 ]);
             }
             parent = wanted;

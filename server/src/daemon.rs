@@ -30,7 +30,7 @@ use crate::tlsa::retire::{Probes, Retiring};
 use crate::tlsa::{self, publish::TlsaBinding};
 use crate::{lifecycle, observe};
 use signer::Timestamp;
-use signer::rollover::{self, Observations, Secondaries};
+use signer::rollover;
 use zones::Name;
 use zones::diff::Diff;
 
@@ -118,14 +118,15 @@ pub struct ZoneSlot {
     keys: KeyWatch,
 }
 
-/// The rollover's view from the daemon: observations (kept across versions) and what the
-/// last evaluation left pending, which decides what to ask the network next.
+/// The rollover's view from the daemon: observations (kept across versions, and saved for
+/// `daned keys` and restarts) and what the last evaluation left pending, which decides what
+/// to ask the network next.
 #[derive(Clone, Debug, Default)]
 struct KeyWatch {
-    /// The last time every secondary served the zone's serial.
-    synced_at: Option<Timestamp>,
-    /// The DS set every parent nameserver served at the last check.
-    parent_ds: Option<Vec<(u8, u16)>>,
+    /// What was observed.
+    seen: lifecycle::Observed,
+    /// Whether `seen` was loaded from the state folder.
+    loaded: bool,
     /// When the parent was last asked.
     ds_checked: Option<Timestamp>,
     /// The last evaluation's pending steps.
@@ -337,16 +338,12 @@ impl ZoneSlot {
             return false;
         };
         let now = crate::clock::now();
-        let obs = Observations {
-            parent_ds: self.keys.parent_ds.clone(),
-            secondaries: if self.config.notify.is_empty() {
-                Secondaries::NoneConfigured
-            } else {
-                Secondaries::SyncedAt(self.keys.synced_at)
-            },
-            roll_request: None,
-        };
         let name = self.config.name.clone();
+        if !self.keys.loaded {
+            self.keys.seen = lifecycle::Observed::load(&how.state_dir, &name);
+            self.keys.loaded = true;
+        }
+        let obs = self.keys.seen.observations(!self.config.notify.is_empty());
         let adv = match lifecycle::advance(
             how,
             &name,
@@ -397,13 +394,17 @@ impl ZoneSlot {
     /// `ds_check_interval`).
     async fn observe(&mut self) {
         use rollover::WaitFor;
+        let Some(how) = &self.config.signing else {
+            return;
+        };
         let now = crate::clock::now();
+        let before = self.keys.seen.clone();
         let waits = |what| self.keys.pending.iter().any(|w| w.what == what);
         if waits(WaitFor::Secondaries) {
             let servers: Vec<_> = self.config.notify.iter().map(|t| t.addr).collect();
             let serial = self.snapshot.serial;
             if observe::all_serve(&servers, &self.config.name, serial).await {
-                self.keys.synced_at = Some(now);
+                self.keys.seen.synced_at = Some(now);
             }
         }
         let ds_wait = waits(WaitFor::DsPublished) || waits(WaitFor::DsWithdrawn);
@@ -413,9 +414,14 @@ impl ZoneSlot {
             .is_none_or(|t| now.as_secs() >= t.as_secs() + self.config.ds_check_interval.as_secs());
         if ds_wait && due && !self.config.parent_servers.is_empty() {
             self.keys.ds_checked = Some(now);
-            self.keys.parent_ds =
+            self.keys.seen.parent_ds =
                 observe::parent_ds(&self.config.parent_servers, &self.config.name).await;
-            tracing::info!(zone = %self.config.name, ds = ?self.keys.parent_ds, "parent DS checked");
+            tracing::info!(zone = %self.config.name, ds = ?self.keys.seen.parent_ds, "parent DS checked");
+        }
+        if self.keys.seen != before
+            && let Err(e) = self.keys.seen.save(&how.state_dir, &self.config.name)
+        {
+            tracing::warn!(zone = %self.config.name, error = %e, "cannot save the rollover's observations");
         }
     }
 

@@ -47,6 +47,74 @@ pub fn max_zone_ttl(zone: &Zone) -> u64 {
         .unwrap_or(0)
 }
 
+/// What the daemon last observed for the zone's rollover, kept beside the keys so that
+/// `daned keys` reports what the daemon sees, and a restart starts from it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Observed {
+    /// The last time every secondary served the zone's serial.
+    pub synced_at: Option<Timestamp>,
+    /// The DS set every parent nameserver served at the last check.
+    pub parent_ds: Option<Vec<(u8, u16)>>,
+}
+
+impl Observed {
+    /// The file.
+    fn path(state_dir: &Path, zone: &Name) -> PathBuf {
+        key_dir(state_dir, zone).join("observed")
+    }
+
+    /// Loads what was saved (nothing known when the file is missing or unreadable).
+    pub fn load(state_dir: &Path, zone: &Name) -> Self {
+        let Ok(text) = std::fs::read_to_string(Self::path(state_dir, zone)) else {
+            return Self::default();
+        };
+        let mut out = Self::default();
+        for line in text.lines() {
+            if let Some(v) = line.strip_prefix("synced_at: ") {
+                out.synced_at = v.trim().parse().ok().map(Timestamp);
+            } else if let Some(v) = line.strip_prefix("parent_ds:") {
+                out.parent_ds = Some(
+                    v.split_whitespace()
+                        .filter_map(|p| {
+                            let (a, t) = p.split_once('/')?;
+                            Some((a.parse().ok()?, t.parse().ok()?))
+                        })
+                        .collect(),
+                );
+            }
+        }
+        out
+    }
+
+    /// Saves it atomically.
+    pub fn save(&self, state_dir: &Path, zone: &Name) -> Result<(), KeysError> {
+        let mut text = String::from("; what daned last observed for the key rollover\n");
+        if let Some(t) = self.synced_at {
+            let _ = writeln!(text, "synced_at: {}", t.as_secs());
+        }
+        if let Some(ds) = &self.parent_ds {
+            let pairs: Vec<String> = ds.iter().map(|(a, t)| format!("{a}/{t}")).collect();
+            let _ = writeln!(text, "parent_ds: {}", pairs.join(" "));
+        }
+        open_store(state_dir, zone)?;
+        write_atomic(&Self::path(state_dir, zone), text.as_bytes(), 0o644)?;
+        Ok(())
+    }
+
+    /// The machine's observations from these (`secondaries`: whether any are configured).
+    pub fn observations(&self, secondaries: bool) -> Observations {
+        Observations {
+            parent_ds: self.parent_ds.clone(),
+            secondaries: if secondaries {
+                rollover::Secondaries::SyncedAt(self.synced_at)
+            } else {
+                rollover::Secondaries::NoneConfigured
+            },
+            roll_request: None,
+        }
+    }
+}
+
 /// The file that holds a pending `daned keys roll` request for the zone.
 pub fn request_path(state_dir: &Path, zone: &Name) -> PathBuf {
     key_dir(state_dir, zone).join("roll-request")
@@ -273,6 +341,7 @@ pub fn report(
     zone: &Name,
     max_ttl: u64,
     now: Timestamp,
+    secondaries: bool,
 ) -> Result<String, KeysError> {
     let store = open_store(&how.state_dir, zone)?;
     let keys = store.load_zone(zone)?;
@@ -300,7 +369,7 @@ pub fn report(
     }
     let obs = Observations {
         roll_request: pending_request(&how.state_dir, zone),
-        ..Observations::default()
+        ..Observed::load(&how.state_dir, zone).observations(secondaries)
     };
     let plan = rollover::plan(
         &apply::states(&keys),

@@ -387,9 +387,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                             })
                         })
                         .map_or(0, |z| lifecycle::max_zone_ttl(&z));
+                    let secondaries = zone_cfg.is_some_and(|z| !z.notify.is_empty());
                     print!(
                         "{}",
-                        lifecycle::report(how, &name, max_ttl, daned::clock::now())?
+                        lifecycle::report(how, &name, max_ttl, daned::clock::now(), secondaries)?
                     );
                 }
                 (None, None) => anyhow::bail!("name a zone: daned keys -c FILE ZONE"),

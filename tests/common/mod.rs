@@ -209,6 +209,34 @@ pub fn daned_bin() -> &'static str {
     env!("CARGO_BIN_EXE_daned")
 }
 
+/// The key tag of a DS line (`owner TTL IN DS tag ...`).
+pub fn ds_tag(ds: &str) -> String {
+    ds.split_whitespace().nth(4).expect("DS line").to_string()
+}
+
+/// `YYYYMMDDhhmmss` UTC for `secs` since the epoch (RRSIG time fields, unbound's
+/// val-override-date).
+pub fn rrsig_time(secs: u64) -> String {
+    let days = secs / 86400;
+    let rem = secs % 86400;
+    // Civil from days (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}{m:02}{d:02}{:02}{:02}{:02}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
 /// The name of the virtual clock file in a daned test folder: when it exists at start, daned
 /// (and every `Daned::cli` command) runs on the time written in it (see `server/src/clock.rs`).
 pub const CLOCK_FILE: &str = "clock";
@@ -374,6 +402,16 @@ impl Daned {
     /// Sets this daemon's virtual clock (the folder must have had one when it started).
     pub fn set_clock(&self, secs: u64) {
         set_clock(self.dir.path(), secs);
+    }
+
+    /// The zone's CDS RRset as DS lines (CDS rdata is DS rdata, RFC 7344): what a parent
+    /// following CDS publishes.
+    pub fn cds_as_ds(&self, zone: &str) -> std::collections::BTreeSet<String> {
+        self.kdig(&["+norec", "+short", zone, "CDS"])
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| format!("{zone} 3600 IN DS {}", l.trim()))
+            .collect()
     }
 
     /// The log so far.
@@ -726,19 +764,26 @@ pub struct Unbound {
 impl Unbound {
     /// Starts unbound in `dir` with `ds` (a DS record line) as trust anchor for `zone`.
     pub fn start(dir: &TempDir, zone: &str, auth_port: u16, ds: &str) -> Self {
-        Self::start_with(dir, zone, auth_port, &[ds], None)
+        Self::start_with(dir, zone, &[(zone, auth_port)], &[ds], None)
     }
 
-    /// Starts unbound with several trust anchor lines and, when given, a validation time
-    /// (`val-override-date`, `YYYYMMDDhhmmss`) for a daemon that runs on a virtual clock.
+    /// Starts unbound with a stub zone per `(zone, port)` of `stubs`, several trust anchor
+    /// lines and, when given, a validation time (`val-override-date`, `YYYYMMDDhhmmss`) for
+    /// daemons on a virtual clock; returns once `zone` resolves.
     pub fn start_with(
         dir: &TempDir,
         zone: &str,
-        auth_port: u16,
+        stubs: &[(&str, u16)],
         anchors: &[&str],
         date: Option<&str>,
     ) -> Self {
         require_tool("unbound");
+        let mut stub_zones = String::new();
+        for (name, port) in stubs {
+            stub_zones.push_str(&format!(
+                "stub-zone:\n  name: \"{name}\"\n  stub-addr: 127.0.0.1@{port}\n"
+            ));
+        }
         let mut extra = String::new();
         for a in anchors {
             extra.push_str(&format!("  trust-anchor: \"{a}\"\n"));
@@ -760,8 +805,7 @@ impl Unbound {
                  {extra}  val-log-level: 2\n  verbosity: 1\n  \
                  harden-dnssec-stripped: yes\n  access-control: 127.0.0.0/8 allow\n  \
                  qname-minimisation: no\n  so-reuseport: no\n  num-threads: 1\n\
-                 remote-control:\n  control-enable: no\n\
-                 stub-zone:\n  name: \"{zone}\"\n  stub-addr: 127.0.0.1@{auth_port}\n",
+                 remote-control:\n  control-enable: no\n{stub_zones}",
                 log = log.display(),
                 dir = d.display(),
             ),
