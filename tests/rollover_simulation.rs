@@ -356,6 +356,33 @@ fn ksk_and_zsk_rollovers_keep_the_zone_valid_for_every_cache() {
 }
 
 #[test]
+fn double_ds_ksk_rollovers_keep_the_zone_valid_for_every_cache() {
+    for keys in ["ksk+zsk", "csk"] {
+        let moments = simulate_and_check(
+            &format!(
+                "keys = \"{keys}\"\nksk_method = \"double-ds\"\nzsk_lifetime = \"12d\"\n\
+                 ksk_lifetime = \"12d\""
+            ),
+            "40d",
+            "2d",
+        );
+        let (sep, _) = key_counts(&moments);
+        assert!(sep >= 3, "{keys}: expected two rollovers of the key signing key, saw {sep}");
+        // Double-DS: the DNSKEY RRset is signed by one key signing key at a time, and the
+        // parent held both DS records at some moment.
+        for m in &moments {
+            let signers = &m.sigs[&("example.com.".to_string(), "DNSKEY".to_string())].1;
+            let sep_signers = signers
+                .iter()
+                .filter(|k| m.dnskeys.get(k).is_some_and(|(f, _)| f & 1 == 1))
+                .count();
+            assert_eq!(sep_signers, 1, "{keys} at {}: {signers:?}", m.stem);
+        }
+        assert!(moments.iter().any(|m| m.ds.len() == 2), "{keys}: never two DS records");
+    }
+}
+
+#[test]
 fn csk_rollovers_keep_the_zone_valid_for_every_cache() {
     let moments = simulate_and_check("keys = \"csk\"\nzsk_lifetime = \"10d\"", "45d", "2d");
     let (csks, zsks) = key_counts(&moments);

@@ -209,7 +209,8 @@ pub fn advance(
 ) -> Result<Advanced, KeysError> {
     let store = open_store(&how.state_dir, zone)?;
     let mut keys = ensure_keys(&store, zone, &how.policy, now)?;
-    let uses_before = uses(&keys);
+    let method = how.policy.ksk_method;
+    let uses_before = uses(&keys, method);
     let timings = how.policy.timings(max_ttl);
     let layout = how.policy.keys.roles();
     obs.roll_request = pending_request(&how.state_dir, zone);
@@ -244,7 +245,7 @@ pub fn advance(
     touched.sort_unstable();
     touched.dedup();
     Ok(Advanced {
-        zone_changes: uses(&keys) != uses_before,
+        zone_changes: uses(&keys, method) != uses_before,
         applied,
         plan: last,
         keys,
@@ -266,13 +267,14 @@ pub fn commit(how: &ZoneSigning, zone: &Name, adv: &Advanced) -> Result<(), Keys
 }
 
 /// What each key contributes to the zone, to tell whether steps change it.
-fn uses(keys: &[StoredKey]) -> Vec<(u16, rollover::Use)> {
-    let mixed = rollover::algorithms_mixed(
+fn uses(keys: &[StoredKey], method: rollover::KskMethod) -> Vec<(u16, rollover::Use)> {
+    let ctx = rollover::Context::of(
         keys.iter()
             .map(|k| (signer::SigningKey::algorithm(&k.key), k.meta.phase)),
+        method,
     );
     keys.iter()
-        .map(|k| (k.tag, rollover::key_use(k.meta.role, k.meta.phase, mixed)))
+        .map(|k| (k.tag, rollover::key_use(k.meta.role, k.meta.phase, ctx)))
         .collect()
 }
 

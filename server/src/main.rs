@@ -303,7 +303,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 DigestType::Sha256
             };
-            let lines = signing::ds_lines(&zone, &keys, digest);
+            let method =
+                zone_signing(&config, &zone).map_or(Default::default(), |h| h.policy.ksk_method);
+            let lines = signing::ds_lines(&zone, &keys, method, digest);
             if lines.is_empty() {
                 anyhow::bail!(
                     "zone {zone} has no active key signing key (has it been served once?)"
@@ -835,7 +837,7 @@ fn run_demo(listen: Vec<SocketAddr>) -> anyhow::Result<()> {
         println!("  {cmd}");
     }
     println!("trust anchor (give it to a validating resolver, e.g. unbound's trust-anchor:):");
-    for ds in signing::ds_lines(&origin, &keys, DigestType::Sha256) {
+    for ds in signing::ds_lines(&origin, &keys, Default::default(), DigestType::Sha256) {
         println!("  {ds}");
     }
     daemon::serve(

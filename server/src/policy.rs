@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 use signer::nsec3::Nsec3Params;
-use signer::rollover::Timings;
+use signer::rollover::{KskMethod, Timings};
 use signer::{Algorithm, Denial, KeyRole, SigningParams};
 use zones::Ttl;
 
@@ -52,6 +52,8 @@ pub struct PolicyConfig {
     pub secondary_timeout: Option<String>,
     /// Added to every rollover wait ("1h").
     pub safety_margin: Option<String>,
+    /// "double-ksk" (default) or "double-ds": how KSKs are replaced (RFC 7583 3.3).
+    pub ksk_method: Option<String>,
 }
 
 /// Which keys a zone is signed with.
@@ -108,6 +110,8 @@ pub struct Policy {
     pub secondary_timeout: Duration,
     /// Margin on every rollover wait.
     pub safety_margin: Duration,
+    /// How KSKs are replaced.
+    pub ksk_method: KskMethod,
 }
 
 /// Why a policy cannot be used.
@@ -182,6 +186,7 @@ impl Policy {
             ds_timeout: Duration::ZERO,
             secondary_timeout: Duration::from_secs(day),
             safety_margin: Duration::from_secs(3600),
+            ksk_method: KskMethod::DoubleKsk,
         }
     }
 
@@ -210,6 +215,13 @@ impl Policy {
                 "nsec3" => true,
                 "nsec" => false,
                 _ => return Err(bad("denial", d, "nsec3, nsec")),
+            };
+        }
+        if let Some(m) = &config.ksk_method {
+            p.ksk_method = match m.to_ascii_lowercase().as_str() {
+                "double-ksk" => KskMethod::DoubleKsk,
+                "double-ds" => KskMethod::DoubleDs,
+                _ => return Err(bad("ksk_method", m, "double-ksk, double-ds")),
             };
         }
         if let Some(o) = config.nsec3_opt_out {
@@ -338,6 +350,7 @@ impl Policy {
             ksk_lifetime: self.ksk_lifetime.as_secs(),
             ds_timeout: self.ds_timeout.as_secs(),
             secondary_timeout: self.secondary_timeout.as_secs(),
+            ksk_method: self.ksk_method,
         }
     }
 

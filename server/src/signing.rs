@@ -63,7 +63,7 @@ pub fn sign_with(
     how: &ZoneSigning,
     now: Timestamp,
 ) -> Result<Zone, SigningError> {
-    let entries: Vec<SigningKeyEntry<'_>> = signing_entries(keys);
+    let entries: Vec<SigningKeyEntry<'_>> = signing_entries(keys, how.policy.ksk_method);
     let own: Vec<zones::Rdata> = keys.iter().map(|k| k.dnskey().to_rdata()).collect();
     let mut input;
     let zone = match zone.get(&zone.origin, zones::Rtype::DNSKEY) {
@@ -182,7 +182,7 @@ pub fn sign(
     policy: &Policy,
     now: Timestamp,
 ) -> Result<Zone, SignError> {
-    let entries: Vec<SigningKeyEntry<'_>> = signing_entries(keys);
+    let entries: Vec<SigningKeyEntry<'_>> = signing_entries(keys, policy.ksk_method);
     signer::sign_zone(zone, &entries, &policy.signing_params(), now)
 }
 
@@ -194,9 +194,14 @@ pub fn snapshot(zone: Arc<Zone>) -> ZoneSnapshot {
 /// The DS records (presentation form) the parent should publish now: those of the key signing
 /// keys the zone announces in CDS (the active one, and during a rollover the new one once it
 /// is ready).
-pub fn ds_lines(zone: &Name, keys: &[StoredKey], digest: DigestType) -> Vec<String> {
+pub fn ds_lines(
+    zone: &Name,
+    keys: &[StoredKey],
+    method: signer::rollover::KskMethod,
+    digest: DigestType,
+) -> Vec<String> {
     let owner = zone.to_lowercase();
-    signing_entries(keys)
+    signing_entries(keys, method)
         .iter()
         .filter(|e| e.cds)
         .map(|e| {

@@ -174,10 +174,9 @@ impl StoredKey {
 
     /// What the signer does with this key in its current phase, as the rollover's table
     /// ([`crate::rollover::key_use`]) says; `None` when the key is not in the zone.
-    /// `mixed` says whether the zone's keys have more than one algorithm (see
-    /// [`signing_entries`]).
-    pub fn signing_entry(&self, mixed: bool) -> Option<SigningKeyEntry<'_>> {
-        let used = crate::rollover::key_use(self.meta.role, self.meta.phase, mixed);
+    /// `ctx` is the zone's (see [`signing_entries`]).
+    pub fn signing_entry(&self, ctx: crate::rollover::Context) -> Option<SigningKeyEntry<'_>> {
+        let used = crate::rollover::key_use(self.meta.role, self.meta.phase, ctx);
         (used.publish || used.sign_as.is_some()).then(|| SigningKeyEntry {
             key: &self.key,
             // A CSK that only signs the DNSKEY RRset is, for the signer, a KSK: same flags.
@@ -194,11 +193,16 @@ impl StoredKey {
     }
 }
 
-/// What the signer does with each of a zone's keys.
-pub fn signing_entries(keys: &[StoredKey]) -> Vec<SigningKeyEntry<'_>> {
-    let mixed =
-        crate::rollover::algorithms_mixed(keys.iter().map(|k| (k.key.algorithm(), k.meta.phase)));
-    keys.iter().filter_map(|k| k.signing_entry(mixed)).collect()
+/// What the signer does with each of a zone's keys under the KSK `method`.
+pub fn signing_entries(
+    keys: &[StoredKey],
+    method: crate::rollover::KskMethod,
+) -> Vec<SigningKeyEntry<'_>> {
+    let ctx = crate::rollover::Context::of(
+        keys.iter().map(|k| (k.key.algorithm(), k.meta.phase)),
+        method,
+    );
+    keys.iter().filter_map(|k| k.signing_entry(ctx)).collect()
 }
 
 //------------ KeyStoreError -------------------------------------------------

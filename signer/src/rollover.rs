@@ -57,6 +57,38 @@ pub struct KeyState {
     pub ds: DsState,
 }
 
+/// How a key signing key is replaced (RFC 7583 section 3.3).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum KskMethod {
+    /// Double-KSK (section 3.3.2): the new key signs the DNSKEY RRset from publication, the
+    /// old one until its DS has left caches. The method of Knot and BIND.
+    #[default]
+    DoubleKsk,
+    /// Double-DS (section 3.3.3): both DS records are at the parent before the new key signs;
+    /// the DNSKEY RRset is signed by one key at a time. The old key's DS is asked to stay
+    /// (CDS) until the old signature has left caches.
+    DoubleDs,
+}
+
+/// What decides a key's use besides its role and phase.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Context {
+    /// Keys of two algorithms are in the zone (an algorithm rollover).
+    pub mixed: bool,
+    /// The KSK method.
+    pub method: KskMethod,
+}
+
+impl Context {
+    /// The context of a zone whose keys have these algorithms and phases.
+    pub fn of(keys: impl IntoIterator<Item = (Algorithm, KeyPhase)>, method: KskMethod) -> Self {
+        Self {
+            mixed: algorithms_mixed(keys),
+            method,
+        }
+    }
+}
+
 /// Every interval a rollover waits, in seconds, derived from the policy and the zone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Timings {
@@ -81,6 +113,8 @@ pub struct Timings {
     pub ds_timeout: u64,
     /// After this long past a wait, advance even if a secondary does not serve the serial.
     pub secondary_timeout: u64,
+    /// How KSKs (and the key-signing half of CSKs) are replaced.
+    pub ksk_method: KskMethod,
 }
 
 impl Timings {
@@ -114,13 +148,15 @@ impl Timings {
     /// immediate): a key lifetime shorter than this would start the next rollover before the
     /// last one ended.
     pub fn rollover_duration(&self, role: KeyRole) -> u64 {
+        let old_ds = match self.ksk_method {
+            KskMethod::DoubleKsk => self.ds_interval(),
+            KskMethod::DoubleDs => self.publish_interval(),
+        };
         match role {
             KeyRole::Zsk => self.publish_interval() + self.retire_interval(),
-            KeyRole::Ksk => self.publish_interval() + 2 * self.ds_interval(),
+            KeyRole::Ksk => self.publish_interval() + self.ds_interval() + old_ds,
             KeyRole::Csk => {
-                self.publish_interval()
-                    + self.ds_interval()
-                    + self.ds_interval().max(self.retire_interval())
+                self.publish_interval() + self.ds_interval() + old_ds.max(self.retire_interval())
             }
         }
     }
@@ -272,14 +308,19 @@ pub struct Use {
 }
 
 /// The use of a key of `role` in `phase` (the table the whole rollover rests on). With
-/// `mixed` (keys of two algorithms in the zone: an algorithm rollover), every published key
-/// signs everything its role signs, so that each RRset is signed with every algorithm of the
-/// DNSKEY RRset (RFC 4035 section 2.2, RFC 6781 section 4.1.4).
-pub fn key_use(role: KeyRole, phase: KeyPhase, mixed: bool) -> Use {
+/// `ctx.mixed` (keys of two algorithms in the zone: an algorithm rollover), every published
+/// key signs everything its role signs, so that each RRset is signed with every algorithm of
+/// the DNSKEY RRset (RFC 4035 section 2.2, RFC 6781 section 4.1.4).
+pub fn key_use(role: KeyRole, phase: KeyPhase, ctx: Context) -> Use {
     use KeyPhase::*;
+    let double_ds = ctx.method == KskMethod::DoubleDs;
     let (publish, mut sign_as, cds) = match (role, phase) {
         (_, Generated | Removed) => (false, None, false),
         (_, Signing) => (false, Some(role), false),
+        // Double-DS: a key signing key signs only while active; its DS is asked for from
+        // `Ready` on, and kept while its last DNSKEY signature may be cached.
+        (KeyRole::Ksk | KeyRole::Csk, Published) if double_ds => (true, None, false),
+        (KeyRole::Ksk | KeyRole::Csk, Ready | Retired) if double_ds => (true, None, true),
         (KeyRole::Zsk, Published | Ready | Retired) => (true, None, false),
         (KeyRole::Zsk, Active) => (true, Some(KeyRole::Zsk), false),
         // Double-KSK: the DNSKEY RRset is signed by the new key from publication on, so its
@@ -290,7 +331,7 @@ pub fn key_use(role: KeyRole, phase: KeyPhase, mixed: bool) -> Use {
         (KeyRole::Csk, Ready) => (true, Some(KeyRole::Ksk), true),
         (KeyRole::Csk, Active) => (true, Some(KeyRole::Csk), true),
     };
-    if mixed && publish {
+    if ctx.mixed && publish {
         sign_as = Some(role);
     }
     Use {
@@ -501,14 +542,17 @@ fn step_key(
             }
         },
         KeyPhase::Retired => {
-            // Zone signatures (ZSK, CSK) must have left caches; so must the DS (KSK, CSK).
+            // Zone signatures (ZSK, CSK) must have left caches; so must the DS (KSK, CSK,
+            // double-KSK), or the last DNSKEY signature (double-DS).
             let sigs_gone = key.since.add_secs(t.retire_interval());
             let mut remove_at = if key.role == KeyRole::Ksk {
                 key.since
             } else {
                 sigs_gone
             };
-            if key.role.signs_keys() {
+            if key.role.signs_keys() && t.ksk_method == KskMethod::DoubleDs {
+                remove_at = remove_at.max(key.since.add_secs(t.publish_interval()));
+            } else if key.role.signs_keys() {
                 match key.ds {
                     DsState::Gone(gone) => {
                         remove_at = remove_at.max(gone.add_secs(t.ds_interval()))

@@ -315,7 +315,8 @@ fn an_incrementally_resigned_zone_with_store_keys_validates_with_ldns_and_bind()
     zsk.meta.phase = KeyPhase::Active;
     next_zsk.meta.phase = KeyPhase::Published;
     let stored = [ksk, zsk, next_zsk];
-    let keys: Vec<SigningKeyEntry<'_>> = signer::keystore::signing_entries(&stored);
+    let keys: Vec<SigningKeyEntry<'_>> =
+        signer::keystore::signing_entries(&stored, Default::default());
     assert_eq!(keys.len(), 3);
     let params = SigningParams::default();
     let first = sign_zone(&test_zone(20), &keys, &params, now).unwrap();

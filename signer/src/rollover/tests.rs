@@ -18,6 +18,7 @@ fn timings() -> Timings {
         ksk_lifetime: 365 * D,
         ds_timeout: 0,
         secondary_timeout: D,
+        ksk_method: KskMethod::DoubleKsk,
     }
 }
 
@@ -67,21 +68,21 @@ fn ksk_intervals_use_the_parent_ds_ttl() {
 /// The use table: what is published, who signs what, what goes to CDS.
 #[test]
 fn key_use_table() {
-    let u = key_use(KeyRole::Zsk, KeyPhase::Published, false);
+    let u = key_use(KeyRole::Zsk, KeyPhase::Published, Context::default());
     assert!(u.publish && u.sign_as.is_none() && !u.cds);
-    let u = key_use(KeyRole::Ksk, KeyPhase::Published, false);
+    let u = key_use(KeyRole::Ksk, KeyPhase::Published, Context::default());
     assert_eq!(u.sign_as, Some(KeyRole::Ksk));
     assert!(!u.cds, "a new KSK is announced only after Ipub");
-    assert!(key_use(KeyRole::Ksk, KeyPhase::Ready, false).cds);
+    assert!(key_use(KeyRole::Ksk, KeyPhase::Ready, Context::default()).cds);
     assert_eq!(
-        key_use(KeyRole::Csk, KeyPhase::Retired, false).sign_as,
+        key_use(KeyRole::Csk, KeyPhase::Retired, Context::default()).sign_as,
         Some(KeyRole::Ksk)
     );
     assert_eq!(
-        key_use(KeyRole::Csk, KeyPhase::Active, false).sign_as,
+        key_use(KeyRole::Csk, KeyPhase::Active, Context::default()).sign_as,
         Some(KeyRole::Csk)
     );
-    assert!(!key_use(KeyRole::Csk, KeyPhase::Removed, false).publish);
+    assert!(!key_use(KeyRole::Csk, KeyPhase::Removed, Context::default()).publish);
 }
 
 /// A tiny executor: applies the plan the way the daemon does, with a parent that publishes
@@ -97,6 +98,8 @@ struct World {
     log: Vec<String>,
     /// The policy's algorithm (new keys get it).
     algorithm: Algorithm,
+    /// The KSK method.
+    method: KskMethod,
 }
 
 impl World {
@@ -110,6 +113,7 @@ impl World {
             parent_delay: 2 * H,
             log: Vec::new(),
             algorithm: Algorithm::ECDSAP256SHA256,
+            method: KskMethod::DoubleKsk,
         };
         for &role in layout {
             let tag = w.fresh_tag();
@@ -130,8 +134,11 @@ impl World {
         w
     }
 
-    fn mixed(&self) -> bool {
-        algorithms_mixed(self.keys.iter().map(|k| (k.algorithm, k.phase)))
+    fn ctx(&self) -> Context {
+        Context::of(
+            self.keys.iter().map(|k| (k.algorithm, k.phase)),
+            self.method,
+        )
     }
 
     fn fresh_tag(&mut self) -> u16 {
@@ -143,7 +150,7 @@ impl World {
         let mut v: Vec<_> = self
             .keys
             .iter()
-            .filter(|k| key_use(k.role, k.phase, self.mixed()).cds)
+            .filter(|k| key_use(k.role, k.phase, self.ctx()).cds)
             .map(|k| (k.algorithm.0, k.tag))
             .collect();
         v.sort_unstable();
@@ -211,7 +218,7 @@ impl World {
     fn check_invariants(&self) {
         for role in [KeyRole::Ksk, KeyRole::Zsk] {
             let signs = self.keys.iter().any(|k| {
-                key_use(k.role, k.phase, self.mixed())
+                key_use(k.role, k.phase, self.ctx())
                     .sign_as
                     .is_some_and(|r| {
                         if role == KeyRole::Ksk {
@@ -227,17 +234,23 @@ impl World {
                 self.now, self.keys
             );
         }
-        // Every DS the parent serves names a key that is published and signs the DNSKEY RRset.
-        for (_, tag) in self.parent_ds() {
+        // A DS the parent serves names a key that is published and signs the DNSKEY RRset;
+        // with double-KSK every one does.
+        let anchors = |tag: u16| {
             let k = self.keys.iter().find(|k| k.tag == tag);
-            let u = k.map(|k| key_use(k.role, k.phase, self.mixed()));
-            assert!(
-                u.is_some_and(|u| u.publish && u.sign_as.is_some_and(KeyRole::signs_keys)),
-                "DS {tag} at the parent has no signing DNSKEY at {:?}: {:?}",
-                self.now,
-                self.keys
-            );
-        }
+            let u = k.map(|k| key_use(k.role, k.phase, self.ctx()));
+            u.is_some_and(|u| u.publish && u.sign_as.is_some_and(KeyRole::signs_keys))
+        };
+        let ds = self.parent_ds();
+        let ok = match self.method {
+            KskMethod::DoubleKsk => ds.iter().all(|(_, t)| anchors(*t)),
+            KskMethod::DoubleDs => ds.iter().any(|(_, t)| anchors(*t)),
+        };
+        assert!(
+            ok,
+            "DS {ds:?} at the parent: no signing DNSKEY at {:?}: {:?}",
+            self.now, self.keys
+        );
     }
 
     fn run(&mut self, t: &Timings, until: u64, step: u64) {
@@ -553,22 +566,20 @@ fn an_algorithm_rollover_follows_rfc6781_section_4_1_4() {
             let published: BTreeSet<u8> = w
                 .keys
                 .iter()
-                .filter(|k| key_use(k.role, k.phase, w.mixed()).publish)
+                .filter(|k| key_use(k.role, k.phase, w.ctx()).publish)
                 .map(|k| k.algorithm.0)
                 .collect();
             for alg in &published {
                 for zone_data in [false, true] {
                     assert!(
                         w.keys.iter().any(|k| k.algorithm.0 == *alg
-                            && key_use(k.role, k.phase, w.mixed())
-                                .sign_as
-                                .is_some_and(|r| {
-                                    if zone_data {
-                                        r.signs_zone()
-                                    } else {
-                                        r.signs_keys()
-                                    }
-                                })),
+                            && key_use(k.role, k.phase, w.ctx()).sign_as.is_some_and(|r| {
+                                if zone_data {
+                                    r.signs_zone()
+                                } else {
+                                    r.signs_keys()
+                                }
+                            })),
                         "algorithm {alg} published without signing (zone data: {zone_data}) at {:?}: {:?}",
                         w.now,
                         w.keys
@@ -601,5 +612,42 @@ fn an_algorithm_rollover_follows_rfc6781_section_4_1_4() {
         );
         assert_eq!(w.parent_ds().len(), 1);
         assert_eq!(w.parent_ds()[0].0, 13);
+    }
+}
+
+#[test]
+fn double_ds_signs_with_one_ksk_at_a_time_and_keeps_the_old_ds_until_its_signature_expired() {
+    for layout in [vec![KeyRole::Ksk, KeyRole::Zsk], vec![KeyRole::Csk]] {
+        // A CSK lives as long as a ZSK; here only the key signing role rolls.
+        let t = Timings {
+            ksk_lifetime: 20 * D,
+            zsk_lifetime: if layout[0] == KeyRole::Csk { 20 * D } else { 0 },
+            ksk_method: KskMethod::DoubleDs,
+            ..timings()
+        };
+        let mut w = World::new(&layout);
+        w.method = KskMethod::DoubleDs;
+        let end = w.now.add_secs(45 * D);
+        while w.now < end {
+            w.step(&t);
+            w.check_invariants();
+            let signing_keys = w
+                .keys
+                .iter()
+                .filter(|k| {
+                    key_use(k.role, k.phase, w.ctx())
+                        .sign_as
+                        .is_some_and(KeyRole::signs_keys)
+                })
+                .count();
+            assert_eq!(
+                signing_keys, 1,
+                "one DNSKEY signer at {:?}: {:?}",
+                w.now, w.keys
+            );
+            w.now = w.now.add_secs(H);
+        }
+        let role = layout[0];
+        assert!(w.count(role) >= 3, "{:#?}", w.log);
     }
 }
