@@ -153,3 +153,40 @@ fn rollovers_survive_sigkill_at_every_step_and_keep_validating() {
     assert!(count("zsk", "removed") >= 2, "{report}");
     assert!(count("ksk", "removed") >= 1, "{report}");
 }
+
+#[test]
+fn a_daemon_stopped_past_the_refresh_window_re_signs_before_it_serves() {
+    let dir = TempDir::new().unwrap();
+    let t0 = wall_secs();
+    set_clock(dir.path(), t0);
+    std::fs::write(dir.path().join("example.zone"), ZONE).unwrap();
+    let tail = format!(
+        "[[zone]]\nname = \"example.com\"\nfile = \"example.zone\"\npolicy = \"fast\"\n\
+         allow_transfer = [\"127.0.0.0/8\"]\n\n{POLICY}"
+    );
+    let mut daned = Daned::start_in(dir, &tail, "example.com.");
+    // Stopped for three days: every signature (valid two days) has expired meanwhile.
+    daned.proc.stop();
+    let later = t0 + 3 * 86400;
+    daned.set_clock(later);
+    daned.kill_and_restart("example.com.");
+    // The first version served is already re-signed: valid at that time, and none of its
+    // signatures within rrsig_refresh (1d) of expiring.
+    let file = common::axfr_to_file(daned.port, "example.com.", daned.dir.path());
+    let v = common::output(
+        "ldns-verify-zone",
+        &[
+            "-t",
+            &rrsig_time(later),
+            "-e",
+            "P1D",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        v.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&v.stdout),
+        String::from_utf8_lossy(&v.stderr)
+    );
+}

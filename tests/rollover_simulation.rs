@@ -367,7 +367,10 @@ fn double_ds_ksk_rollovers_keep_the_zone_valid_for_every_cache() {
             "2d",
         );
         let (sep, _) = key_counts(&moments);
-        assert!(sep >= 3, "{keys}: expected two rollovers of the key signing key, saw {sep}");
+        assert!(
+            sep >= 3,
+            "{keys}: expected two rollovers of the key signing key, saw {sep}"
+        );
         // Double-DS: the DNSKEY RRset is signed by one key signing key at a time, and the
         // parent held both DS records at some moment.
         for m in &moments {
@@ -378,7 +381,10 @@ fn double_ds_ksk_rollovers_keep_the_zone_valid_for_every_cache() {
                 .count();
             assert_eq!(sep_signers, 1, "{keys} at {}: {signers:?}", m.stem);
         }
-        assert!(moments.iter().any(|m| m.ds.len() == 2), "{keys}: never two DS records");
+        assert!(
+            moments.iter().any(|m| m.ds.len() == 2),
+            "{keys}: never two DS records"
+        );
     }
 }
 
