@@ -485,11 +485,6 @@ fn step_key(
         tag: key.tag,
         to: phase,
     };
-    let ds_listed = |k: &KeyState| {
-        obs.parent_ds
-            .as_ref()
-            .map(|set| set.contains(&(k.algorithm.0, k.tag)))
-    };
     match key.phase {
         KeyPhase::Generated => out.actions.push(to(KeyPhase::Published)),
         KeyPhase::Published => {
@@ -522,23 +517,7 @@ fn step_key(
                 }
             }
             DsState::NotSeen | DsState::Gone(_) => {
-                let timeout = (t.ds_timeout > 0).then(|| key.since.add_secs(t.ds_timeout));
-                if ds_listed(key) == Some(true) {
-                    out.actions.push(Action::Ds {
-                        tag: key.tag,
-                        state: DsState::Seen(now),
-                        assumed: false,
-                    });
-                } else if timeout.is_some_and(|at| now >= at) {
-                    out.actions.push(Action::Ds {
-                        tag: key.tag,
-                        state: DsState::Seen(now),
-                        assumed: true,
-                    });
-                } else {
-                    out.waits
-                        .push(wait(WaitFor::DsPublished, KeyPhase::Active, timeout));
-                }
+                await_ds_change(key, true, t, now, obs, out);
             }
         },
         KeyPhase::Retired => {
@@ -558,23 +537,7 @@ fn step_key(
                         remove_at = remove_at.max(gone.add_secs(t.ds_interval()))
                     }
                     DsState::NotSeen | DsState::Seen(_) => {
-                        let timeout = (t.ds_timeout > 0).then(|| key.since.add_secs(t.ds_timeout));
-                        if ds_listed(key) == Some(false) {
-                            out.actions.push(Action::Ds {
-                                tag: key.tag,
-                                state: DsState::Gone(now),
-                                assumed: false,
-                            });
-                        } else if timeout.is_some_and(|at| now >= at) {
-                            out.actions.push(Action::Ds {
-                                tag: key.tag,
-                                state: DsState::Gone(now),
-                                assumed: true,
-                            });
-                        } else {
-                            out.waits
-                                .push(wait(WaitFor::DsWithdrawn, KeyPhase::Removed, timeout));
-                        }
+                        await_ds_change(key, false, t, now, obs, out);
                         return;
                     }
                 }
@@ -623,6 +586,49 @@ fn step_key(
             }
         }
         KeyPhase::Removed => {}
+    }
+}
+
+/// Waits for `key`'s DS to appear at the parent (`published`) or to leave it: recorded when
+/// the parent check sees it, assumed (and flagged) once `ds_timeout` has passed, else a wait
+/// for the operator or the check.
+fn await_ds_change(
+    key: &KeyState,
+    published: bool,
+    t: &Timings,
+    now: Timestamp,
+    obs: &Observations,
+    out: &mut Plan,
+) {
+    let listed = obs
+        .parent_ds
+        .as_ref()
+        .map(|set| set.contains(&(key.algorithm.0, key.tag)));
+    let timeout = (t.ds_timeout > 0).then(|| key.since.add_secs(t.ds_timeout));
+    let seen = listed == Some(published);
+    if seen || timeout.is_some_and(|at| now >= at) {
+        out.actions.push(Action::Ds {
+            tag: key.tag,
+            state: if published {
+                DsState::Seen(now)
+            } else {
+                DsState::Gone(now)
+            },
+            assumed: !seen,
+        });
+    } else {
+        let (what, next) = if published {
+            (WaitFor::DsPublished, KeyPhase::Active)
+        } else {
+            (WaitFor::DsWithdrawn, KeyPhase::Removed)
+        };
+        out.waits.push(Wait {
+            tag: key.tag,
+            role: key.role,
+            what,
+            next,
+            at: timeout,
+        });
     }
 }
 
