@@ -13,7 +13,6 @@ use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use arc_swap::ArcSwap;
-use socket2::{Domain, Protocol, Socket, Type};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::Semaphore;
 use zones::Zone;
@@ -995,23 +994,8 @@ pub fn serve(
     let mut tcp_listeners = Vec::new();
     let mut last_error = None;
     for &addr in &server.listen {
-        let bound = UdpServer::start(addr, workers, Arc::clone(&catalog), crate::answer::respond)
-            .map_err(|error| DaemonError::Bind {
-                addr,
-                proto: "udp",
-                error,
-            })
-            .and_then(|u| match bind_tcp(u.local_addr) {
-                Ok(t) => Ok((u, t)),
-                Err(error) => {
-                    u.stop();
-                    Err(DaemonError::Bind {
-                        addr,
-                        proto: "tcp",
-                        error,
-                    })
-                }
-            });
+        let bound = crate::net::bind_dns(addr, workers, Arc::clone(&catalog))
+            .map_err(|(proto, error)| DaemonError::Bind { addr, proto, error });
         match bound {
             Ok((u, t)) => {
                 tracing::info!(addr = %u.local_addr, udp_workers = workers, "listening (UDP and TCP)");
@@ -1323,19 +1307,6 @@ fn stop_all(udp: Vec<UdpServer>) {
     for u in udp {
         u.stop();
     }
-}
-
-/// A non-blocking TCP listener on `addr` (IPv6 sockets v6-only).
-fn bind_tcp(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
-    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
-    socket.set_reuse_address(true)?;
-    if addr.is_ipv6() {
-        socket.set_only_v6(true)?;
-    }
-    socket.bind(&addr.into())?;
-    socket.listen(1024)?;
-    socket.set_nonblocking(true)?;
-    Ok(socket.into())
 }
 
 //------------ pid file ------------------------------------------------------

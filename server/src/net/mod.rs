@@ -6,9 +6,46 @@
 pub mod tcp;
 pub mod udp;
 
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use socket2::{Domain, Protocol, Socket, Type};
 use zones::snapshot::Catalog;
 
 use crate::answer::{Outcome, Transport};
+
+/// Binds the DNS listeners of one address: daned's UDP workers, then a TCP listener on the
+/// UDP socket's address (so that port 0 picks one free port for both). On a TCP failure the
+/// UDP workers are stopped again. The error names the protocol that failed.
+pub fn bind_dns(
+    addr: SocketAddr,
+    workers: usize,
+    catalog: Arc<ArcSwap<Catalog>>,
+) -> Result<(udp::UdpServer, std::net::TcpListener), (&'static str, std::io::Error)> {
+    let udp = udp::UdpServer::start(addr, workers, catalog, crate::answer::respond)
+        .map_err(|e| ("udp", e))?;
+    match bind_tcp(udp.local_addr) {
+        Ok(tcp) => Ok((udp, tcp)),
+        Err(e) => {
+            udp.stop();
+            Err(("tcp", e))
+        }
+    }
+}
+
+/// A non-blocking TCP listener on `addr` (IPv6 sockets v6-only, address reuse on).
+fn bind_tcp(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    socket.set_reuse_address(true)?;
+    if addr.is_ipv6() {
+        socket.set_only_v6(true)?;
+    }
+    socket.bind(&addr.into())?;
+    socket.listen(1024)?;
+    socket.set_nonblocking(true)?;
+    Ok(socket.into())
+}
 
 /// The signature of [`crate::answer::respond`]; the listeners take it as a value so that tests
 /// can drive the network paths with a stand-in.
