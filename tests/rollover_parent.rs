@@ -122,6 +122,14 @@ fn a_ksk_rollover_sees_the_ds_at_the_parent_and_waits_for_the_secondary() {
     validates(&parent, &child, &ub_dir, &anchor, t0);
 
     child.cli(&["keys", "-c", &child_config, "roll", "child.example", "ksk"]);
+    sleep(Duration::from_millis(1200));
+    // One rollover at a time: a second request is refused while the first runs.
+    let second = child.cli_output(&["keys", "-c", &child_config, "roll", "child.example", "zsk"]);
+    assert!(
+        !second.status.success()
+            && String::from_utf8_lossy(&second.stderr).contains("ksk rollover is in progress"),
+        "{second:?}"
+    );
     let mut now = t0;
     let mut held = false;
     for step in 1..=40 {

@@ -121,14 +121,19 @@ pub fn request_path(state_dir: &Path, zone: &Name) -> PathBuf {
 }
 
 /// Records a request to roll the zone's `role` key now (carried out by the daemon, which
-/// alone generates keys, on its next evaluation).
-pub fn request_roll(state_dir: &Path, zone: &Name, role: KeyRole) -> Result<(), KeysError> {
-    open_store(state_dir, zone)?;
+/// alone generates keys, on its next evaluation). Refused while a rollover runs: one at a time.
+pub fn request_roll(state_dir: &Path, zone: &Name, role: KeyRole) -> Result<(), RequestError> {
+    let store = open_store(state_dir, zone).map_err(KeysError::from)?;
+    let keys = store.load_zone(zone).map_err(KeysError::from)?;
+    if let Some(running) = in_progress(&keys) {
+        return Err(RequestError::RollInProgress(running.as_str()));
+    }
     write_atomic(
         &request_path(state_dir, zone),
         role.as_str().as_bytes(),
         0o644,
-    )?;
+    )
+    .map_err(KeysError::from)?;
     Ok(())
 }
 
@@ -146,13 +151,13 @@ pub fn confirm_ds(
     tag: u16,
     seen: bool,
     now: Timestamp,
-) -> Result<(), ConfirmError> {
+) -> Result<(), RequestError> {
     let store = open_store(state_dir, zone).map_err(KeysError::from)?;
     let mut keys = store.load_zone(zone).map_err(KeysError::from)?;
     let key = keys
         .iter_mut()
         .find(|k| k.tag == tag && k.meta.phase != KeyPhase::Removed)
-        .ok_or(ConfirmError::NoSuchKey(tag))?;
+        .ok_or(RequestError::NoSuchKey(tag))?;
     let waiting = match (seen, key.meta.phase, key.meta.ds) {
         (true, KeyPhase::Ready, DsState::NotSeen | DsState::Gone(_)) => true,
         (false, KeyPhase::Retired, DsState::NotSeen | DsState::Seen(_)) => {
@@ -161,7 +166,7 @@ pub fn confirm_ds(
         _ => false,
     };
     if !waiting {
-        return Err(ConfirmError::NotWaiting {
+        return Err(RequestError::NotWaiting {
             tag,
             phase: key.meta.phase.as_str(),
             what: if seen { "its DS" } else { "its DS's removal" },
@@ -177,9 +182,12 @@ pub fn confirm_ds(
     Ok(())
 }
 
-/// Why a DS confirmation was refused.
+/// Why an operator's request (a roll, a DS confirmation) was refused.
 #[derive(Debug, thiserror::Error)]
-pub enum ConfirmError {
+pub enum RequestError {
+    /// A rollover is already running.
+    #[error("a {0} rollover is in progress (see daned keys); one rollover at a time")]
+    RollInProgress(&'static str),
     /// The key store failed.
     #[error(transparent)]
     Keys(#[from] KeysError),
