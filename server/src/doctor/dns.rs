@@ -2,14 +2,20 @@
 //! server) with DO and CD set, so that the RRSIGs come back and bogus data is returned rather
 //! than hidden behind SERVFAIL; the doctor validates it itself ([`super::validate`]).
 //!
-//! UDP first, TCP when the answer is truncated (RFC 7766). Responses are parsed here with
-//! every name decompressed, in record data too, so that the RRsets can be checked against
-//! their signatures in canonical form.
+//! UDP first, TCP when the answer is truncated (RFC 7766). Messages are built and parsed with
+//! hickory-proto; record data is re-encoded with every name uncompressed, so that the RRsets
+//! can be checked against their signatures in canonical form.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, UdpSocket};
 use std::time::Duration;
 
+use hickory_proto::ProtoError;
+use hickory_proto::op::{Edns, Header, Message, MessageType, OpCode, Query};
+use hickory_proto::rr::{RData, Record};
+use hickory_proto::serialize::binary::{
+    BinDecodable, BinDecoder, BinEncodable, BinEncoder, NameEncoding,
+};
 use zones::{Class, Name, Rdata, Rrset, Rtype, Ttl};
 
 //------------ DnsError ------------------------------------------------------
@@ -94,11 +100,12 @@ impl Client {
     /// Asks `name` `rtype` IN, with RD, DO and CD.
     pub fn query(&self, name: &Name, rtype: Rtype) -> Result<Answer, DnsError> {
         let id = query_id();
-        let query = build_query(id, name, rtype);
         let io = |error| DnsError::Io {
             server: self.server,
             error,
         };
+        let query = build_query(id, name, rtype)
+            .map_err(|e| io(std::io::Error::new(std::io::ErrorKind::InvalidInput, e)))?;
         let bind: SocketAddr = if self.server.is_ipv4() {
             "0.0.0.0:0".parse().map_err(|_| DnsError::NoResolver)?
         } else {
@@ -112,11 +119,13 @@ impl Client {
         for _ in 0..2 {
             udp.send(&query).map_err(io)?;
             match udp.recv(&mut buf) {
-                Ok(n) if n >= 12 && buf[..2] == id.to_be_bytes() => {
-                    response = Some(buf[..n].to_vec());
-                    break;
-                }
-                Ok(_) => continue,
+                Ok(n) => match header(&buf[..n]) {
+                    Some(h) if h.id == id => {
+                        response = Some((h.truncation, buf[..n].to_vec()));
+                        break;
+                    }
+                    _ => continue,
+                },
                 Err(e)
                     if e.kind() == std::io::ErrorKind::WouldBlock
                         || e.kind() == std::io::ErrorKind::TimedOut =>
@@ -126,13 +135,11 @@ impl Client {
                 Err(e) => return Err(io(e)),
             }
         }
-        let truncated = response.as_ref().is_none_or(|r| r[2] & 0x02 != 0);
-        let bytes = if truncated {
-            self.query_tcp(&query)?
-        } else {
-            response.unwrap_or_default()
+        let bytes = match response {
+            Some((false, bytes)) => bytes,
+            _ => self.query_tcp(&query)?,
         };
-        if bytes.len() < 12 || bytes[..2] != id.to_be_bytes() {
+        if header(&bytes).is_none_or(|h| h.id != id) {
             return Err(DnsError::Mismatch(self.server));
         }
         parse_response(&bytes, name, rtype).ok_or(DnsError::Malformed(self.server))
@@ -183,172 +190,80 @@ fn query_id() -> u16 {
     u16::from_be_bytes(b)
 }
 
-/// A query message: RD and CD set, EDNS(0) with DO and a 1232-octet buffer.
-fn build_query(id: u16, name: &Name, rtype: Rtype) -> Vec<u8> {
-    let mut q = Vec::with_capacity(64);
-    q.extend_from_slice(&id.to_be_bytes());
-    q.extend_from_slice(&[0x01, 0x10]); // RD; CD
-    q.extend_from_slice(&[0, 1, 0, 0, 0, 0, 0, 1]);
-    q.extend_from_slice(&name_wire(name));
-    q.extend_from_slice(&u16::from(rtype).to_be_bytes());
-    q.extend_from_slice(&[0, 1]);
-    // OPT: root owner, type 41, size 1232, ext-rcode 0, version 0, DO, no options.
-    q.extend_from_slice(&[0, 0, 41, 0x04, 0xd0, 0, 0, 0x80, 0, 0, 0]);
-    q
+/// A query message: RD and CD set, EDNS(0) with DO and a 1232-octet buffer, no options.
+fn build_query(id: u16, name: &Name, rtype: Rtype) -> Result<Vec<u8>, ProtoError> {
+    let mut query = Message::new(id, MessageType::Query, OpCode::Query);
+    query.metadata.recursion_desired = true;
+    query.metadata.checking_disabled = true;
+    query.add_query(Query::query(name.clone(), rtype));
+    let mut edns = Edns::new();
+    edns.set_max_payload(1232).set_dnssec_ok(true);
+    query.set_edns(edns);
+    query.to_vec()
 }
 
-/// The uncompressed wire form of a name.
-pub fn name_wire(name: &Name) -> Vec<u8> {
-    let mut out = Vec::new();
-    for label in name.iter() {
-        out.push(label.len() as u8);
-        out.extend_from_slice(label);
-    }
-    out.push(0);
-    out
+/// The header of a message, if it has one.
+fn header(msg: &[u8]) -> Option<Header> {
+    Header::read(&mut BinDecoder::new(msg)).ok()
 }
 
 //------------ Parsing -------------------------------------------------------
 
-/// Reads a possibly compressed name at `pos`; returns its labels and the position after it.
-fn read_name(msg: &[u8], mut pos: usize) -> Option<(Vec<Vec<u8>>, usize)> {
-    let mut labels = Vec::new();
-    let mut end = None;
-    let mut total = 0usize;
-    for _ in 0..128 {
-        let len = *msg.get(pos)?;
-        match len {
-            0 => return Some((labels, end.unwrap_or(pos + 1))),
-            l if l & 0xc0 == 0xc0 => {
-                let ptr = usize::from(u16::from_be_bytes([l & 0x3f, *msg.get(pos + 1)?]));
-                end.get_or_insert(pos + 2);
-                if ptr >= pos {
-                    return None; // pointers only go backwards: no loops
-                }
-                pos = ptr;
-            }
-            l if l & 0xc0 == 0 => {
-                let l = usize::from(l);
-                total += l + 1;
-                if total > 255 {
-                    return None;
-                }
-                labels.push(msg.get(pos + 1..pos + 1 + l)?.to_vec());
-                pos += 1 + l;
-            }
-            _ => return None,
-        }
-    }
-    None
-}
-
-/// A name from labels.
-fn name_from(labels: Vec<Vec<u8>>) -> Option<Name> {
-    let mut n = Name::from_labels(labels).ok()?;
-    n.set_fqdn(true);
-    Some(n)
-}
-
-/// Wire form of labels, uncompressed.
-fn labels_wire(labels: &[Vec<u8>]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for l in labels {
-        out.push(l.len() as u8);
-        out.extend_from_slice(l);
-    }
-    out.push(0);
-    out
-}
-
-/// Record data with its names decompressed (the types whose rdata may be compressed,
-/// RFC 3597 section 4: NS, CNAME, SOA, PTR, MX), other types as sent.
-fn rdata_uncompressed(msg: &[u8], start: usize, len: usize, rtype: Rtype) -> Option<Vec<u8>> {
-    let end = start.checked_add(len)?;
-    let raw = msg.get(start..end)?;
-    let out = match rtype {
-        Rtype::NS | Rtype::CNAME | Rtype::PTR => labels_wire(&read_name(msg, start)?.0),
-        Rtype::MX => {
-            let mut v = raw.get(..2)?.to_vec();
-            v.extend(labels_wire(&read_name(msg, start + 2)?.0));
-            v
-        }
-        Rtype::SOA => {
-            let (m, p) = read_name(msg, start)?;
-            let (r, p) = read_name(msg, p)?;
-            let mut v = labels_wire(&m);
-            v.extend(labels_wire(&r));
-            v.extend_from_slice(msg.get(p..p + 20)?);
-            v
-        }
-        _ => raw.to_vec(),
-    };
-    Some(out)
-}
-
 /// Parses a response to `qname` `qtype`; `None` when malformed or for another question.
 pub fn parse_response(msg: &[u8], qname: &Name, qtype: Rtype) -> Option<Answer> {
-    if msg.len() < 12 || msg[2] & 0x80 == 0 {
+    let msg = Message::from_vec(msg).ok()?;
+    if msg.metadata.message_type != MessageType::Response {
         return None;
     }
-    let count = |i: usize| usize::from(u16::from_be_bytes([msg[i], msg[i + 1]]));
-    let (qd, an, ns) = (count(4), count(6), count(8));
-    if qd != 1 {
-        return None;
+    match msg.queries.as_slice() {
+        [q] if q.name() == qname && q.query_type() == qtype => {}
+        _ => return None,
     }
-    let (labels, mut pos) = read_name(msg, 12)?;
-    let asked = name_from(labels)?;
-    let t = u16::from_be_bytes([*msg.get(pos)?, *msg.get(pos + 1)?]);
-    if asked != *qname || t != u16::from(qtype) {
-        return None;
-    }
-    pos += 4;
-    let mut out = Answer {
-        rcode: msg[3] & 0x0f,
-        ..Answer::default()
-    };
-    for section in 0..2 {
-        let n = if section == 0 { an } else { ns };
-        let mut records: Vec<Rrset> = Vec::new();
-        for _ in 0..n {
-            let (labels, p) = read_name(msg, pos)?;
-            let owner = name_from(labels)?;
-            let f = msg.get(p..p + 10)?;
-            let rtype = Rtype::from(u16::from_be_bytes([f[0], f[1]]));
-            let class = u16::from_be_bytes([f[2], f[3]]);
-            let ttl = u32::from_be_bytes([f[4], f[5], f[6], f[7]]);
-            let len = usize::from(u16::from_be_bytes([f[8], f[9]]));
-            let rdata = rdata_uncompressed(msg, p + 10, len, rtype)?;
-            pos = p + 10 + len;
-            if class != 1 {
-                continue;
+    Some(Answer {
+        // The header's RCODE (the low four bits; EDNS extends it above 15).
+        rcode: (u16::from(msg.metadata.response_code) & 0x0f) as u8,
+        answer: rrsets(&msg.answers)?,
+        authority: rrsets(&msg.authorities)?,
+    })
+}
+
+/// The class IN records of a section as RRsets; RRSIGs are grouped by owner and covered
+/// type, everything else by owner and type.
+fn rrsets(records: &[Record]) -> Option<Vec<Rrset>> {
+    let mut sets: Vec<Rrset> = Vec::new();
+    for record in records.iter().filter(|r| r.dns_class == Class::IN) {
+        let rtype = record.record_type();
+        let rdata = rdata_wire(&record.data)?;
+        let covered = |r: &[u8]| {
+            (rtype == Rtype::RRSIG && r.len() >= 2).then(|| u16::from_be_bytes([r[0], r[1]]))
+        };
+        let cov = covered(&rdata);
+        let found = sets.iter_mut().find(|s| {
+            s.rtype == rtype
+                && s.owner == record.name
+                && s.rdatas.first().map(|r| covered(r.as_bytes())) == Some(cov)
+        });
+        match found {
+            Some(set) => {
+                set.insert(Rdata::from(rdata));
             }
-            // RRSIGs are grouped by owner and covered type, everything else by owner and type.
-            let covered = |r: &[u8]| {
-                (rtype == Rtype::RRSIG && r.len() >= 2).then(|| u16::from_be_bytes([r[0], r[1]]))
-            };
-            let cov = covered(&rdata);
-            let found = records.iter_mut().find(|s| {
-                s.rtype == rtype
-                    && s.owner == owner
-                    && s.rdatas.first().map(|r| covered(r.as_bytes())) == Some(cov)
-            });
-            match found {
-                Some(set) => {
-                    set.insert(Rdata::from(rdata));
-                }
-                None => {
-                    let mut set = Rrset::new(owner, rtype, Class::IN, Ttl(ttl));
-                    set.insert(Rdata::from(rdata));
-                    records.push(set);
-                }
+            None => {
+                let mut set = Rrset::new(record.name.clone(), rtype, Class::IN, Ttl(record.ttl));
+                set.insert(Rdata::from(rdata));
+                sets.push(set);
             }
         }
-        if section == 0 {
-            out.answer = records;
-        } else {
-            out.authority = records;
-        }
     }
+    Some(sets)
+}
+
+/// Record data in uncompressed wire form (RFC 3597 section 4), the case of names inside as
+/// sent, unknown types as sent.
+fn rdata_wire(data: &RData) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut encoder = BinEncoder::new(&mut out);
+    encoder.set_name_encoding(NameEncoding::Uncompressed);
+    data.emit(&mut encoder).ok()?;
     Some(out)
 }
 
@@ -356,32 +271,168 @@ pub fn parse_response(msg: &[u8], qname: &Name, qtype: Rtype) -> Option<Answer> 
 mod tests {
     use super::*;
 
+    /// The uncompressed wire form of `name`.
+    fn wire(name: &str) -> Vec<u8> {
+        Name::from_ascii(name).unwrap().to_bytes().unwrap()
+    }
+
+    /// A response to `example.test.` `qtype` with id 1, its answer records given as
+    /// (owner wire, type, rdata wire) and written as given (so they may hold pointers).
+    fn response(qtype: u16, answers: &[(Vec<u8>, u16, Vec<u8>)]) -> Vec<u8> {
+        let mut msg = vec![0, 1, 0x81, 0x80, 0, 1, 0, answers.len() as u8, 0, 0, 0, 0];
+        msg.extend(wire("example.test."));
+        msg.extend_from_slice(&qtype.to_be_bytes());
+        msg.extend_from_slice(&[0, 1]);
+        for (owner, rtype, rdata) in answers {
+            msg.extend_from_slice(owner);
+            msg.extend_from_slice(&rtype.to_be_bytes());
+            msg.extend_from_slice(&[0, 1, 0, 0, 0, 30]);
+            msg.extend_from_slice(&(rdata.len() as u16).to_be_bytes());
+            msg.extend_from_slice(rdata);
+        }
+        msg
+    }
+
+    fn qname() -> Name {
+        Name::from_ascii("example.test.").unwrap()
+    }
+
+    #[test]
+    fn the_query_has_rd_cd_and_an_opt_with_do_and_1232_octets() {
+        let q = build_query(0x1234, &qname(), Rtype::TLSA).unwrap();
+        let mut want = vec![0x12, 0x34, 0x01, 0x10, 0, 1, 0, 0, 0, 0, 0, 1];
+        want.extend(wire("example.test."));
+        want.extend_from_slice(&[0, 52, 0, 1]);
+        want.extend_from_slice(&[0, 0, 41, 0x04, 0xd0, 0, 0, 0x80, 0, 0, 0]);
+        assert_eq!(q, want);
+    }
+
     #[test]
     fn a_compressed_mx_answer_is_decompressed_inside_the_rdata() {
-        let qname = Name::from_ascii("example.test.").unwrap();
-        let mut msg = vec![0, 1, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0];
-        msg.extend(name_wire(&qname));
-        msg.extend_from_slice(&[0, 15, 0, 1]);
-        // answer: owner pointer to 12, MX 10 mx.<pointer to 12>
-        msg.extend_from_slice(&[
-            0xc0, 12, 0, 15, 0, 1, 0, 0, 0, 30, 0, 7, 0, 10, 2, b'm', b'x',
-        ]);
-        msg.extend_from_slice(&[0xc0, 12]);
-        let a = parse_response(&msg, &qname, Rtype::MX).unwrap();
-        let set = a.rrset(&qname, Rtype::MX).unwrap();
+        // MX 10 mx.<pointer to the question name>
+        let rdata = vec![0, 10, 2, b'm', b'x', 0xc0, 12];
+        let msg = response(15, &[(vec![0xc0, 12], 15, rdata)]);
+        let a = parse_response(&msg, &qname(), Rtype::MX).unwrap();
+        let set = a.rrset(&qname(), Rtype::MX).unwrap();
         let mut want = vec![0, 10];
-        want.extend(name_wire(&Name::from_ascii("mx.example.test.").unwrap()));
+        want.extend(wire("mx.example.test."));
         assert_eq!(set.rdatas[0].as_bytes(), &want[..]);
+        assert_eq!(a.rcode, 0);
+        assert_eq!(set.ttl, Ttl(30));
+    }
+
+    #[test]
+    fn record_data_comes_out_as_sent_but_uncompressed() {
+        let mut soa_sent = vec![2, b'N', b'S', 0xc0, 12, 0xc0, 12];
+        let serials = [0, 0, 0, 7, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4];
+        soa_sent.extend_from_slice(&serials);
+        let mut soa_want = wire("NS.example.test.");
+        soa_want.extend(wire("example.test."));
+        soa_want.extend_from_slice(&serials);
+        // RRSIG over the SOA, signer name in capitals (kept: lowercasing is the verifier's).
+        let mut rrsig = vec![
+            0, 6, 13, 2, 0, 0, 0, 30, 0x70, 0, 0, 0, 0x60, 0, 0, 0, 0x12, 0x34,
+        ];
+        rrsig.extend(wire("EXAMPLE.test."));
+        rrsig.extend_from_slice(&[0xaa; 64]);
+        // NSEC next name and bitmap (A, MX, RRSIG, NSEC, TLSA) as sent.
+        let mut nsec = wire("A.example.test.");
+        nsec.extend_from_slice(&[0, 7, 0x40, 0x01, 0x00, 0x00, 0x00, 0x03, 0x00, 0x08]);
+        let tlsa = vec![3, 1, 1, 0xde, 0xad, 0xbe, 0xef];
+        let dnskey = vec![1, 0, 3, 13, 1, 2, 3, 4];
+        let txt = vec![3, b'a', b'b', b'c', 0];
+        // An unknown type holding what looks like a pointer: opaque, never decompressed.
+        let unknown = vec![0xc0, 12, 0, 0xff];
+        let msg = response(
+            6,
+            &[
+                (vec![0xc0, 12], 6, soa_sent),
+                (vec![0xc0, 12], 46, rrsig.clone()),
+                (vec![0xc0, 12], 47, nsec.clone()),
+                (vec![0xc0, 12], 52, tlsa.clone()),
+                (vec![0xc0, 12], 48, dnskey.clone()),
+                (vec![0xc0, 12], 16, txt.clone()),
+                (vec![0xc0, 12], 65280, unknown.clone()),
+            ],
+        );
+        let a = parse_response(&msg, &qname(), Rtype::SOA).unwrap();
+        let one = |t: Rtype| a.rrset(&qname(), t).unwrap().rdatas[0].as_bytes().to_vec();
+        assert_eq!(one(Rtype::SOA), soa_want);
+        assert_eq!(one(Rtype::NSEC), nsec);
+        assert_eq!(one(Rtype::TLSA), tlsa);
+        assert_eq!(one(Rtype::DNSKEY), dnskey);
+        assert_eq!(one(Rtype::TXT), txt);
+        assert_eq!(one(Rtype::Unknown(65280)), unknown);
+        assert_eq!(
+            Answer::rrsigs(&a.answer, &qname(), Rtype::SOA),
+            vec![&rrsig[..]]
+        );
+    }
+
+    #[test]
+    fn rrsigs_are_grouped_by_covered_type() {
+        let sig = |covered: u16| {
+            let mut r = covered.to_be_bytes().to_vec();
+            r.extend_from_slice(&[13, 2, 0, 0, 0, 30, 0x70, 0, 0, 0, 0x60, 0, 0, 0, 0, 1]);
+            r.extend(wire("example.test."));
+            r.extend_from_slice(&[0x55; 64]);
+            r
+        };
+        let msg = response(
+            15,
+            &[(vec![0xc0, 12], 46, sig(15)), (vec![0xc0, 12], 46, sig(1))],
+        );
+        let a = parse_response(&msg, &qname(), Rtype::MX).unwrap();
+        assert_eq!(a.answer.len(), 2);
+        assert_eq!(
+            Answer::rrsigs(&a.answer, &qname(), Rtype::MX),
+            vec![&sig(15)[..]]
+        );
+        assert_eq!(
+            Answer::rrsigs(&a.answer, &qname(), Rtype::A),
+            vec![&sig(1)[..]]
+        );
+    }
+
+    #[test]
+    fn a_response_to_another_question_or_a_query_is_rejected() {
+        let msg = response(15, &[]);
+        assert!(parse_response(&msg, &qname(), Rtype::MX).is_some());
+        assert!(parse_response(&msg, &qname(), Rtype::A).is_none());
+        let other = Name::from_ascii("other.test.").unwrap();
+        assert!(parse_response(&msg, &other, Rtype::MX).is_none());
+        let mut query = msg.clone();
+        query[2] &= 0x7f;
+        assert!(parse_response(&query, &qname(), Rtype::MX).is_none());
     }
 
     #[test]
     fn a_pointer_loop_is_malformed_not_a_hang() {
-        let qname = Name::from_ascii("example.test.").unwrap();
-        let mut msg = vec![0, 1, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0];
-        msg.extend(name_wire(&qname));
-        msg.extend_from_slice(&[0, 15, 0, 1]);
+        let mut msg = response(15, &[]);
+        msg[7] = 1;
         let here = msg.len() as u8;
         msg.extend_from_slice(&[0xc0, here]);
-        assert!(parse_response(&msg, &qname, Rtype::MX).is_none());
+        assert!(parse_response(&msg, &qname(), Rtype::MX).is_none());
+        // A pointer loop inside record data too.
+        let mut msg = response(15, &[(vec![0xc0, 12], 15, vec![0, 10, 0xc0, 0])]);
+        let at = msg.len() - 2;
+        msg[at + 1] = at as u8;
+        assert!(parse_response(&msg, &qname(), Rtype::MX).is_none());
+    }
+
+    #[test]
+    fn cut_or_corrupted_responses_are_malformed_not_a_panic() {
+        let rdata = vec![0, 10, 2, b'm', b'x', 0xc0, 12];
+        let msg = response(15, &[(vec![0xc0, 12], 15, rdata)]);
+        for len in 0..msg.len() {
+            assert!(parse_response(&msg[..len], &qname(), Rtype::MX).is_none());
+        }
+        for i in 0..msg.len() {
+            for b in [0x00, 0x3f, 0x40, 0xc0, 0xff] {
+                let mut bad = msg.clone();
+                bad[i] = b;
+                let _ = parse_response(&bad, &qname(), Rtype::MX);
+            }
+        }
     }
 }
