@@ -404,7 +404,14 @@ pub fn report(
             role.as_str()
         );
     }
-    let mut waits = plan.waits.clone();
+    // The key being replaced has no lifetime step of its own: the rollover retires it.
+    let rolling = in_progress(&keys);
+    let mut waits: Vec<_> = plan
+        .waits
+        .iter()
+        .filter(|w| !(w.what == rollover::WaitFor::Lifetime && Some(w.role) == rolling))
+        .copied()
+        .collect();
     waits.sort_by_key(|w| w.at.unwrap_or(Timestamp(u64::MAX)));
     let _ = writeln!(out, "next steps:");
     for w in &waits {

@@ -252,7 +252,27 @@ impl fmt::Display for Wait {
         let role = self.role.as_str();
         let tag = self.tag;
         match self.what {
-            WaitFor::Interval => write!(f, "{role} {tag} becomes {}", self.next.as_str()),
+            WaitFor::Interval => match (self.role, self.next) {
+                (KeyRole::Zsk, KeyPhase::Ready) => write!(
+                    f,
+                    "{role} {tag} is in every cache: it starts signing, the old zsk retires"
+                ),
+                (_, KeyPhase::Ready) => write!(
+                    f,
+                    "{role} {tag} is in every cache: it is announced in CDS/CDNSKEY \
+                     (give its DS, `daned ds`, to the parent)"
+                ),
+                (_, KeyPhase::Active) => write!(
+                    f,
+                    "{role} {tag}: its DS is in every cache: it becomes the active key, the old one retires"
+                ),
+                (_, KeyPhase::Published) => write!(
+                    f,
+                    "{role} {tag}: its signatures are in every cache: its DNSKEY is published"
+                ),
+                (_, KeyPhase::Removed) => write!(f, "{role} {tag} leaves the zone"),
+                (_, next) => write!(f, "{role} {tag} becomes {}", next.as_str()),
+            },
             WaitFor::Secondaries => write!(
                 f,
                 "{role} {tag} becomes {} once every secondary serves the current serial",
