@@ -90,7 +90,7 @@ pub fn run(config: &Config, sim: &Simulation, clock: &ManualClock) -> anyhow::Re
     // changes, as nothing else can move it; the keys are read from disk only then.
     let mut wake: Option<Timestamp> = Some(start);
     let mut seen_tags = None;
-    let mut keys: Option<lifecycle::Advanced> = None;
+    let mut evaluated: Option<lifecycle::Advanced> = None;
     loop {
         let now = clock.now();
         let tags = parent.tags(now);
@@ -108,19 +108,20 @@ pub fn run(config: &Config, sim: &Simulation, clock: &ManualClock) -> anyhow::Re
             None
         };
         let zone_changes = adv.as_ref().is_some_and(|a| a.zone_changes);
-        if let Some(adv) = adv.as_ref() {
+        if let Some(adv) = adv {
             summary.rollover_steps += adv.applied.len() as u64;
             summary.keys_generated += adv
                 .applied
                 .iter()
                 .filter(|a| matches!(a, signer::rollover::Action::Generate { .. }))
                 .count() as u64;
-        }
-        if let Some(adv) = adv {
             lifecycle::commit(&how, &zc.name, &adv)?;
-            keys = Some(adv);
+            evaluated = Some(adv);
         }
-        let keys = &keys.as_ref().expect("evaluated at the first step").keys;
+        let keys = &evaluated
+            .as_ref()
+            .expect("evaluated at the first step")
+            .keys;
         let next = match &served {
             None => Some(signing::sign_with(&unsigned, None, keys, &how, now)?),
             Some(prev) if zone_changes || signing::refresh_due(prev, &how, now) => {
@@ -134,7 +135,6 @@ pub fn run(config: &Config, sim: &Simulation, clock: &ManualClock) -> anyhow::Re
             }
             Some(_) => None,
         };
-
         let changed = next.is_some();
         if let Some(zone) = next {
             parent.saw_cds(now, cds_of(&zone));
