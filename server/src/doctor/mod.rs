@@ -7,6 +7,7 @@
 //! EHLO, STARTTLS with [`crate::smtp::client`], and the presented chain matched against the
 //! TLSA records ([`tlsa_match`]). [`report`] prints the outcome.
 
+pub mod denial;
 pub mod dns;
 pub mod report;
 pub mod tlsa_match;
@@ -186,6 +187,9 @@ fn dnssec_failure(bogus: &Bogus) -> Failure {
         }
         Bogus::NoDs { .. } => {
             "publish the zone's DS at the parent (daned ds -c FILE ZONE): without a secure delegation senders cannot use DANE"
+        }
+        Bogus::DenialNotProven { .. } => {
+            "re-sign the zone so that its NSEC/NSEC3 chain is complete and current, and make sure every name server sends the full proof (closest encloser, next closer and wildcard records) with negative answers"
         }
         Bogus::ServFail { .. } | Bogus::Lookup { .. } => {
             "make the zone's name servers answer (a resolver that fails cannot validate)"
