@@ -330,11 +330,25 @@ fn check_host(
         return report;
     }
     let matched = tlsa_match::check(&tlsa_records, &session.chain, &host_text, now.0 as i64);
+    apply_match(&mut report, matched);
+    report
+}
+
+/// Puts the TLSA matching outcome into a host's report (STARTTLS has succeeded).
+fn apply_match(report: &mut HostReport, matched: tlsa_match::MatchReport) {
     report.warnings.extend(matched.warnings);
     match matched.verdict {
         tlsa_match::Verdict::Match { record } => report.passed.push(Pass {
             what: format!("TLSA {record} matches the presented certificate chain"),
         }),
+        // RFC 7672 section 2.2: TLS is still mandatory (a host without STARTTLS has already
+        // failed with 5.7.321), the server is not authenticated, the mail is delivered.
+        tlsa_match::Verdict::Unusable { detail } => {
+            report.passed.push(Pass {
+                what: "TLS (required: the TLSA RRset is secure) without authentication: no usable TLSA record".into(),
+            });
+            report.warnings.push(detail);
+        }
         tlsa_match::Verdict::Expired { detail } => {
             report.failure = Some(Failure {
                 code: Code::CertificateExpired,
@@ -351,7 +365,6 @@ fn check_host(
             });
         }
     }
-    report
 }
 
 /// The failure for a STARTTLS probe that did not complete.
@@ -385,5 +398,57 @@ fn probe_failure(error: Option<(SocketAddr, crate::smtp::ProbeError)>, dane: boo
             reason: format!("{addr}: {other}"),
             fix: "fix the server's TLS setup: the handshake must complete".into(),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn host_with(verdict: tlsa_match::Verdict) -> Report {
+        let mut host = HostReport {
+            host: "mx.example.test".into(),
+            dane: true,
+            ..HostReport::default()
+        };
+        apply_match(
+            &mut host,
+            tlsa_match::MatchReport {
+                verdict,
+                warnings: Vec::new(),
+            },
+        );
+        let mut report = Report {
+            hosts: vec![host],
+            ..Report::default()
+        };
+        report.finish();
+        report
+    }
+
+    #[test]
+    fn only_unusable_tlsa_records_deliver_with_a_warning_and_a_usable_mismatch_is_5_7_323() {
+        let r = host_with(tlsa_match::Verdict::Unusable {
+            detail: "every TLSA record is unusable; publish a 3 1 1 record".into(),
+        });
+        assert!(r.delivers(), "{}", r.to_text());
+        assert!(r.codes().is_empty());
+        assert!(r.hosts[0].warnings.iter().any(|w| w.contains("3 1 1")));
+        assert!(r.to_text().contains("without authentication"));
+        let r = host_with(tlsa_match::Verdict::NoMatch {
+            detail: "no TLSA record matches".into(),
+        });
+        assert!(!r.delivers());
+        assert_eq!(r.codes(), [Code::TlsaInvalid]);
+    }
+
+    #[test]
+    fn a_host_without_starttls_fails_5_7_321_whatever_its_tlsa_records() {
+        let error = crate::smtp::ProbeError::NoStarttls {
+            ehlo: vec!["250 mx.example.test".into()],
+        };
+        let addr: SocketAddr = "192.0.2.25:25".parse().unwrap();
+        let f = probe_failure(Some((addr, error)), true);
+        assert_eq!(f.code, Code::StarttlsNotSupported);
     }
 }
