@@ -156,21 +156,15 @@ pub fn run(options: &DoctorOptions) -> Result<Report, DoctorError> {
     Ok(report)
 }
 
-/// A name from uncompressed wire form.
+/// The uncompressed wire name at the start of `wire` (trailing octets ignored), decoded by
+/// hickory-proto; `None` when it is truncated, longer than 255 octets or holds a compression
+/// pointer (record data here is always uncompressed, see [`dns`]).
 pub(crate) fn name_from_wire(wire: &[u8]) -> Option<Name> {
-    let mut labels = Vec::new();
-    let mut pos = 0;
-    loop {
-        let len = usize::from(*wire.get(pos)?);
-        if len == 0 {
-            break;
-        }
-        labels.push(wire.get(pos + 1..pos + 1 + len)?.to_vec());
-        pos += 1 + len;
-    }
-    let mut n = Name::from_labels(labels).ok()?;
-    n.set_fqdn(true);
-    Some(n)
+    use hickory_proto::serialize::binary::{BinDecodable, BinDecoder};
+    let len = zones::rdata::name_len_at(wire, 0)?;
+    let mut name = Name::read(&mut BinDecoder::new(wire.get(..len)?)).ok()?;
+    name.set_fqdn(true);
+    Some(name)
 }
 
 /// The failure a sender reports for bogus DNS data.
@@ -440,6 +434,24 @@ mod tests {
         });
         assert!(!r.delivers());
         assert_eq!(r.codes(), [Code::TlsaInvalid]);
+    }
+
+    #[test]
+    fn wire_names_decode_as_before_and_compression_or_truncation_is_refused() {
+        let n = name_from_wire(b"\x02mx\x07Example\x04test\x00\x00\x0a").unwrap();
+        assert_eq!(n.to_string(), "mx.Example.test.");
+        assert!(n.is_fqdn());
+        assert!(name_from_wire(b"\x00").unwrap().is_root());
+        assert_eq!(
+            name_from_wire(b"\x04_tcp\x01*\x00").unwrap().to_string(),
+            "_tcp.*."
+        );
+        assert_eq!(name_from_wire(b"\x02mx\xc0\x00"), None);
+        assert_eq!(name_from_wire(b"\x02mx\x07exam"), None);
+        assert_eq!(name_from_wire(b"\x02mx"), None);
+        assert_eq!(name_from_wire(b""), None);
+        let long: Vec<u8> = [[63u8].as_slice(), &[b'a'; 63]].concat().repeat(4);
+        assert_eq!(name_from_wire(&[long.as_slice(), &[0]].concat()), None);
     }
 
     #[test]
