@@ -16,10 +16,12 @@
 //!   the type (8.7). Hashes compare as the base32hex-decoded octets of the owner's first label
 //!   against the next hashed owner field, with the wrap-around at the end of the chain.
 //!
-//! Not handled: the Opt-Out cases (a DS NODATA proven by an Opt-Out cover, RFC 5155 section
-//! 8.6): a mail domain's MX, address and TLSA names are never unsigned delegations, and a DS
-//! denial through Opt-Out leaves the child insecure, which the doctor reports anyway.
-//! Positive answers synthesized from a wildcard are not checked here.
+//! Opt-Out (RFC 5155 section 8.6) is accepted only where it matters to the doctor: a DS
+//! NODATA (the child is then an insecure delegation, which the doctor reports as a missing
+//! DS) may be proven by the closest encloser proof with an Opt-Out NSEC3 covering the next
+//! closer name, as under an Opt-Out TLD. A mail domain's MX, address and TLSA names are never
+//! unsigned delegations, so no other Opt-Out case is needed. Positive answers synthesized
+//! from a wildcard are not checked here.
 
 use std::cmp::Ordering;
 use std::collections::BTreeSet;
@@ -292,6 +294,8 @@ struct Nsec3 {
     hash: Vec<u8>,
     /// The next hashed owner name.
     next: Vec<u8>,
+    /// The Opt-Out flag (RFC 5155 section 3.1.2.1).
+    opt_out: bool,
     /// Iterations.
     iterations: u16,
     /// Salt.
@@ -304,7 +308,7 @@ impl Nsec3 {
     /// Parses NSEC3 rdata (RFC 5155 section 3.2); unknown hash algorithms are dropped (RFC
     /// 5155 section 8.1).
     fn parse(owner: &Name, rdata: &[u8]) -> Option<Self> {
-        let (&[alg, _flags, i0, i1, salt_len], rest) = rdata.split_first_chunk::<5>()?;
+        let (&[alg, flags, i0, i1, salt_len], rest) = rdata.split_first_chunk::<5>()?;
         if alg != signer::nsec3::HASH_SHA1 {
             return None;
         }
@@ -322,6 +326,7 @@ impl Nsec3 {
             zone: owner.base_name(),
             hash,
             next,
+            opt_out: flags & 1 != 0,
             iterations: u16::from_be_bytes([i0, i1]),
             salt,
             types,
@@ -367,8 +372,9 @@ impl Nsec3 {
 }
 
 /// The closest encloser proof (RFC 5155 section 8.3): the closest encloser, whose NSEC3 must
-/// match, and the next closer name, whose hash an NSEC3 must cover.
-fn closest_encloser(qname: &Name, records: &[Nsec3]) -> Result<Name, String> {
+/// match, and the next closer name, whose hash an NSEC3 must cover. Returns the closest
+/// encloser and whether a record covering the next closer name has Opt-Out set.
+fn closest_encloser(qname: &Name, records: &[Nsec3]) -> Result<(Name, bool), String> {
     let q = show(qname);
     let all = ancestors(qname);
     // The longest proper ancestor with a matching NSEC3.
@@ -390,7 +396,8 @@ fn closest_encloser(qname: &Name, records: &[Nsec3]) -> Result<Name, String> {
         ));
     }
     let next_closer = &all[i - 1];
-    if !records.iter().any(|r| r.covers(next_closer)) {
+    let covers: Vec<&Nsec3> = records.iter().filter(|r| r.covers(next_closer)).collect();
+    if covers.is_empty() {
         return Err(format!(
             "no NSEC3 covers the next closer name {} (hash {}) of {q}: nothing proves it does not exist",
             show(next_closer),
@@ -399,7 +406,7 @@ fn closest_encloser(qname: &Name, records: &[Nsec3]) -> Result<Name, String> {
             })
         ));
     }
-    Ok(ce)
+    Ok((ce, covers.iter().any(|r| r.opt_out)))
 }
 
 /// The NSEC3 proof (RFC 5155 section 8).
@@ -413,10 +420,14 @@ fn check_nsec3(qname: &Name, qtype: u16, claim: Claim, records: &[Nsec3]) -> Res
             Claim::NoData => at.nodata_error(qname, qtype).map_or(Ok(()), Err),
         };
     }
-    let ce = closest_encloser(qname, records).map_err(|e| match claim {
+    let (ce, opt_out) = closest_encloser(qname, records).map_err(|e| match claim {
         Claim::NoData => format!("no NSEC3 matches {q} (NODATA, RFC 5155 section 8.5), and {e}"),
         Claim::NxDomain => e,
     })?;
+    // RFC 5155 section 8.6: no DS at an unsigned delegation inside an Opt-Out span.
+    if claim == Claim::NoData && qtype == DS && opt_out {
+        return Ok(());
+    }
     let Some(wild) = wildcard(&ce) else {
         return Err(format!("no wildcard name at the closest encloser of {q}"));
     };

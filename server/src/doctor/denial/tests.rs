@@ -65,11 +65,14 @@ fn nsec_chain() -> Vec<Rrset> {
 }
 
 fn nsec3_chain() -> Vec<Rrset> {
-    let mut z = zone();
+    nsec3_chain_of(zone(), false)
+}
+
+fn nsec3_chain_of(mut z: Zone, opt_out: bool) -> Vec<Rrset> {
     let params = Nsec3Params {
         iterations: 3,
         salt: vec![0xaa, 0xbb],
-        opt_out: false,
+        opt_out,
     };
     z.insert(Record {
         owner: name("example."),
@@ -325,6 +328,43 @@ fn nsec3_nxdomain_needs_encloser_next_closer_and_wildcard() {
 }
 
 #[test]
+fn an_opt_out_span_proves_no_ds_at_an_unsigned_delegation_and_nothing_else() {
+    let mut z = zone();
+    z.insert(Record {
+        owner: name("insecure.example."),
+        rtype: Rtype::NS,
+        class: Class::IN,
+        ttl: Ttl(3600),
+        rdata: Rdata::from(wire("ns.elsewhere.")),
+    });
+    let q = "insecure.example.";
+    // Without Opt-Out the delegation has its own NSEC3 (NS, no DS).
+    let plain = nsec3_chain_of(z.clone(), false);
+    check_all(q, Rtype::DS, Claim::NoData, &plain).unwrap();
+    let e = check_all(q, Rtype::A, Claim::NoData, &plain).unwrap_err();
+    assert!(e.contains("the parent's record of a delegation"), "{e}");
+    // With Opt-Out it has none; the span covering it carries the flag.
+    let opt_out = nsec3_chain_of(z, true);
+    assert!(!opt_out.iter().any(|s| nsec3_matches(s, q)));
+    check_all(q, Rtype::DS, Claim::NoData, &opt_out).unwrap();
+    let e = check_all(q, Rtype::A, Claim::NoData, &opt_out).unwrap_err();
+    assert!(e.contains("no NSEC3 matches insecure.example"), "{e}");
+    // The same records with the flag cleared prove nothing.
+    let cleared: Vec<Rrset> = opt_out
+        .iter()
+        .map(|s| {
+            let mut rdata = s.rdatas[0].as_bytes().to_vec();
+            rdata[1] = 0;
+            let mut set = Rrset::new(s.owner.clone(), s.rtype, s.class, s.ttl);
+            set.insert(Rdata::from(rdata));
+            set
+        })
+        .collect();
+    let e = check_all(q, Rtype::DS, Claim::NoData, &cleared).unwrap_err();
+    assert!(e.contains("no NSEC3 matches insecure.example"), "{e}");
+}
+
+#[test]
 fn nsec3_hash_comparison_wraps_round_at_the_end_of_the_chain() {
     let chain = nsec3_chain();
     let last = chain.last().unwrap();
@@ -346,4 +386,109 @@ fn bitmaps_parse_as_rfc_4034_writes_them() {
         BTreeSet::from([1, 15, 46, 47, 1234])
     );
     assert!(parse_bitmap(&[0, 0]).is_none());
+}
+
+//------------ daned's own answers -------------------------------------------
+
+/// The proofs daned's answer path sends (signed snapshot, `crate::answer::respond`), parsed
+/// by the doctor's own response parser, pass; a proof sent for another name does not.
+mod answers {
+    use std::sync::Arc;
+
+    use signer::{Algorithm, KeyRole, RingSigningKey, SigningKeyEntry, SigningParams, Timestamp};
+    use zones::snapshot::Catalog;
+
+    use super::*;
+    use crate::answer::{Outcome, Transport, respond};
+    use crate::doctor::dns::{Answer, build_query, parse_response};
+
+    fn catalog(denial: signer::Denial) -> Catalog {
+        let key = RingSigningKey::generate(Algorithm::ECDSAP256SHA256).unwrap();
+        let keys = [SigningKeyEntry::active(&key, KeyRole::Csk)];
+        let params = SigningParams {
+            denial,
+            ..SigningParams::default()
+        };
+        let signed = signer::sign_zone(&zone(), &keys, &params, Timestamp(1_800_000_000)).unwrap();
+        Catalog::from_snapshots(vec![Arc::new(crate::signing::snapshot(Arc::new(signed)))])
+    }
+
+    fn ask(cat: &Catalog, q: &str, t: Rtype) -> Answer {
+        let query = build_query(0x1234, &name(q), t).unwrap();
+        let mut out = Vec::new();
+        assert_eq!(
+            respond(cat, &query, Transport::Tcp, &mut out),
+            Outcome::Reply
+        );
+        parse_response(&out, &name(q), t).expect("the doctor parses daned's response")
+    }
+
+    /// The claim of a response and its proof checked for `q` `t`.
+    fn proves(answer: &Answer, q: &str, t: Rtype) -> Result<(), String> {
+        assert!(answer.rrset(&name(q), t).is_none(), "{q} {t} has data");
+        let claim = if answer.rcode == 3 {
+            Claim::NxDomain
+        } else {
+            Claim::NoData
+        };
+        check(
+            &name(q),
+            t,
+            claim,
+            &answer.authority.iter().collect::<Vec<_>>(),
+        )
+    }
+
+    fn denials() -> [signer::Denial; 2] {
+        [
+            signer::Denial::Nsec,
+            signer::Denial::Nsec3(Nsec3Params::default()),
+        ]
+    }
+
+    #[test]
+    fn every_kind_of_negative_answer_daned_sends_proves_itself() {
+        for denial in denials() {
+            let cat = catalog(denial.clone());
+            for (q, t, nx) in [
+                ("mx.example.", Rtype::AAAA, false),
+                ("_25._tcp.mx.example.", Rtype::AAAA, false),
+                ("_tcp.mx.example.", Rtype::TLSA, false),
+                ("w.example.", Rtype::A, false),
+                ("a.w.example.", Rtype::MX, false),
+                ("_25._tcp.mx2.example.", Rtype::TLSA, true),
+                ("_25._tcp.x.mx.example.", Rtype::TLSA, true),
+                ("nope.example.", Rtype::MX, true),
+            ] {
+                let a = ask(&cat, q, t);
+                assert_eq!(a.rcode == 3, nx, "{denial:?} {q} {t}");
+                proves(&a, q, t).unwrap_or_else(|e| panic!("{denial:?} {q} {t}: {e}"));
+            }
+        }
+    }
+
+    #[test]
+    fn a_proof_replayed_for_another_name_or_type_fails() {
+        for denial in denials() {
+            let cat = catalog(denial.clone());
+            // The NODATA for mx AAAA does not prove that mx has no A, nor anything about
+            // the TLSA name.
+            let a = ask(&cat, "mx.example.", Rtype::AAAA);
+            assert!(proves(&a, "mx.example.", Rtype::A).is_err(), "{denial:?}");
+            assert!(
+                proves(&a, "_25._tcp.mx.example.", Rtype::TLSA).is_err(),
+                "{denial:?}"
+            );
+            // An NXDOMAIN proof for one name does not cover an existing one.
+            let a = ask(&cat, "nope.example.", Rtype::MX);
+            let e = check(
+                &name("_25._tcp.mx.example."),
+                Rtype::TLSA,
+                Claim::NxDomain,
+                &a.authority.iter().collect::<Vec<_>>(),
+            )
+            .unwrap_err();
+            assert!(!e.is_empty());
+        }
+    }
 }
