@@ -492,3 +492,105 @@ mod answers {
         }
     }
 }
+
+//------------ RFC 5155 appendix B -------------------------------------------
+
+/// The NSEC3 responses of RFC 5155 appendix B over the appendix A zone (Opt-Out, 12
+/// iterations, salt aabbccdd), rebuilt from the chain the signer's tests reproduce.
+mod rfc5155 {
+    use super::*;
+
+    /// The appendix A chain in hash order: owner label and types.
+    const CHAIN: [(&str, &[u16]); 12] = [
+        ("0p9mhaveqvm6t7vbl5lop2u3t2rp3tom", &[2, 6, 15, 46, 48, 51]),
+        ("2t7b4g4vsa5smi47k61mv5bv1a22bojr", &[1, 46]),
+        ("2vptu5timamqttgl4luu9kg21e0aor3s", &[15, 46]),
+        ("35mthgpgcu1qg68fab165klnsnk3dpvl", &[2, 43, 46]),
+        ("b4um86eghhds6nea196smvmlo4ors995", &[15, 46]),
+        ("gjeqe526plbf1g8mklp59enfd789njgi", &[1, 13, 28, 46]),
+        ("ji6neoaepv8b5o6k4ev33abha8ht9fgc", &[]),
+        ("k8udemvp1j2f7eg6jebps17vp3n8i58h", &[]),
+        ("kohar7mbb8dc2ce8a9qvl8hon4k53uhi", &[1, 46]),
+        ("q04jkcevqvmu85r014c7dkba38o0ji5r", &[1, 46]),
+        ("r53bq7cc2uvmubfu5ocmm6pers9tk9en", &[15, 46]),
+        ("t644ebqk9bibcna874givr6joj62mlhv", &[1, 13, 28, 46]),
+    ];
+
+    /// A type bitmap (RFC 4034 section 4.1.2) of window 0 types.
+    fn bitmap(types: &[u16]) -> Vec<u8> {
+        let Some(max) = types.iter().max() else {
+            return Vec::new();
+        };
+        let mut bits = vec![0u8; usize::from(max / 8 + 1)];
+        for t in types {
+            bits[usize::from(t / 8)] |= 0x80 >> (t % 8);
+        }
+        [vec![0, bits.len() as u8], bits].concat()
+    }
+
+    /// The NSEC3 RRsets whose owner labels start with `prefixes`.
+    fn records(prefixes: &[&str]) -> Vec<Rrset> {
+        let mut out = Vec::new();
+        for (i, (label, types)) in CHAIN.iter().enumerate() {
+            if !prefixes.iter().any(|p| label.starts_with(p)) {
+                continue;
+            }
+            let next = data_encoding::BASE32_DNSSEC
+                .decode(CHAIN[(i + 1) % CHAIN.len()].0.as_bytes())
+                .unwrap();
+            let mut rdata = vec![1, 1, 0, 12, 4, 0xaa, 0xbb, 0xcc, 0xdd, 20];
+            rdata.extend(next);
+            rdata.extend(bitmap(types));
+            let mut set = Rrset::new(
+                name(&format!("{label}.example.")),
+                Rtype::NSEC3,
+                Class::IN,
+                Ttl(3600),
+            );
+            set.insert(Rdata::from(rdata));
+            out.push(set);
+        }
+        assert_eq!(out.len(), prefixes.len());
+        out
+    }
+
+    #[test]
+    fn b_1_name_error() {
+        // Closest encloser x.w.example (b4um86), next closer c.x.w.example covered by 0p9mha,
+        // wildcard *.x.w.example covered by 35mthg.
+        let proof = records(&["0p9m", "b4um", "35mt"]);
+        check_all("a.c.x.w.example.", Rtype::A, Claim::NxDomain, &proof).unwrap();
+        for drop in ["0p9m", "b4um", "35mt"] {
+            let fewer = without(&proof, |s| s.owner.to_string().starts_with(drop));
+            assert!(
+                check_all("a.c.x.w.example.", Rtype::A, Claim::NxDomain, &fewer).is_err(),
+                "without {drop}"
+            );
+        }
+    }
+
+    #[test]
+    fn b_2_no_data_and_b_2_1_at_an_empty_non_terminal() {
+        check_all(
+            "ns1.example.",
+            Rtype::MX,
+            Claim::NoData,
+            &records(&["2t7b"]),
+        )
+        .unwrap();
+        let e =
+            check_all("ns1.example.", Rtype::A, Claim::NoData, &records(&["2t7b"])).unwrap_err();
+        assert!(e.contains("lists A"), "{e}");
+        check_all("y.w.example.", Rtype::A, Claim::NoData, &records(&["ji6n"])).unwrap();
+    }
+
+    #[test]
+    fn b_5_wildcard_no_data() {
+        // Closest encloser w.example (k8udem), next closer z.w.example covered by q04jkc,
+        // the wildcard *.w.example (r53bq7) without AAAA.
+        let proof = records(&["k8ud", "q04j", "r53b"]);
+        check_all("a.z.w.example.", Rtype::AAAA, Claim::NoData, &proof).unwrap();
+        let e = check_all("a.z.w.example.", Rtype::MX, Claim::NoData, &proof).unwrap_err();
+        assert!(e.contains("*.w.example lists MX"), "{e}");
+    }
+}
