@@ -28,7 +28,7 @@ use std::collections::BTreeSet;
 
 use zones::{Name, Rrset, Rtype};
 
-/// CNAME, NS, SOA, DS, DNAME type codes.
+/// CNAME type code.
 const CNAME: u16 = 5;
 /// NS type code.
 const NS: u16 = 2;
