@@ -191,7 +191,7 @@ fn query_id() -> u16 {
 }
 
 /// A query message: RD and CD set, EDNS(0) with DO and a 1232-octet buffer, no options.
-fn build_query(id: u16, name: &Name, rtype: Rtype) -> Result<Vec<u8>, ProtoError> {
+pub(crate) fn build_query(id: u16, name: &Name, rtype: Rtype) -> Result<Vec<u8>, ProtoError> {
     let mut query = Message::new(id, MessageType::Query, OpCode::Query);
     query.metadata.recursion_desired = true;
     query.metadata.checking_disabled = true;

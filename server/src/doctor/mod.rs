@@ -7,6 +7,7 @@
 //! EHLO, STARTTLS with [`crate::smtp::client`], and the presented chain matched against the
 //! TLSA records ([`tlsa_match`]). [`report`] prints the outcome.
 
+pub mod denial;
 pub mod dns;
 pub mod report;
 pub mod tlsa_match;
@@ -155,21 +156,15 @@ pub fn run(options: &DoctorOptions) -> Result<Report, DoctorError> {
     Ok(report)
 }
 
-/// A name from uncompressed wire form.
+/// The uncompressed wire name at the start of `wire` (trailing octets ignored), decoded by
+/// hickory-proto; `None` when it is truncated, longer than 255 octets or holds a compression
+/// pointer (record data here is always uncompressed, see [`dns`]).
 pub(crate) fn name_from_wire(wire: &[u8]) -> Option<Name> {
-    let mut labels = Vec::new();
-    let mut pos = 0;
-    loop {
-        let len = usize::from(*wire.get(pos)?);
-        if len == 0 {
-            break;
-        }
-        labels.push(wire.get(pos + 1..pos + 1 + len)?.to_vec());
-        pos += 1 + len;
-    }
-    let mut n = Name::from_labels(labels).ok()?;
-    n.set_fqdn(true);
-    Some(n)
+    use hickory_proto::serialize::binary::{BinDecodable, BinDecoder};
+    let len = zones::rdata::name_len_at(wire, 0)?;
+    let mut name = Name::read(&mut BinDecoder::new(wire.get(..len)?)).ok()?;
+    name.set_fqdn(true);
+    Some(name)
 }
 
 /// The failure a sender reports for bogus DNS data.
@@ -186,6 +181,9 @@ fn dnssec_failure(bogus: &Bogus) -> Failure {
         }
         Bogus::NoDs { .. } => {
             "publish the zone's DS at the parent (daned ds -c FILE ZONE): without a secure delegation senders cannot use DANE"
+        }
+        Bogus::DenialNotProven { .. } => {
+            "re-sign the zone so that its NSEC/NSEC3 chain is complete and current, and make sure every name server sends the full proof (closest encloser, next closer and wildcard records) with negative answers"
         }
         Bogus::ServFail { .. } | Bogus::Lookup { .. } => {
             "make the zone's name servers answer (a resolver that fails cannot validate)"
@@ -326,11 +324,25 @@ fn check_host(
         return report;
     }
     let matched = tlsa_match::check(&tlsa_records, &session.chain, &host_text, now.0 as i64);
+    apply_match(&mut report, matched);
+    report
+}
+
+/// Puts the TLSA matching outcome into a host's report (STARTTLS has succeeded).
+fn apply_match(report: &mut HostReport, matched: tlsa_match::MatchReport) {
     report.warnings.extend(matched.warnings);
     match matched.verdict {
         tlsa_match::Verdict::Match { record } => report.passed.push(Pass {
             what: format!("TLSA {record} matches the presented certificate chain"),
         }),
+        // RFC 7672 section 2.2: TLS is still mandatory (a host without STARTTLS has already
+        // failed with 5.7.321), the server is not authenticated, the mail is delivered.
+        tlsa_match::Verdict::Unusable { detail } => {
+            report.passed.push(Pass {
+                what: "TLS (required: the TLSA RRset is secure) without authentication: no usable TLSA record".into(),
+            });
+            report.warnings.push(detail);
+        }
         tlsa_match::Verdict::Expired { detail } => {
             report.failure = Some(Failure {
                 code: Code::CertificateExpired,
@@ -347,7 +359,6 @@ fn check_host(
             });
         }
     }
-    report
 }
 
 /// The failure for a STARTTLS probe that did not complete.
@@ -381,5 +392,75 @@ fn probe_failure(error: Option<(SocketAddr, crate::smtp::ProbeError)>, dane: boo
             reason: format!("{addr}: {other}"),
             fix: "fix the server's TLS setup: the handshake must complete".into(),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn host_with(verdict: tlsa_match::Verdict) -> Report {
+        let mut host = HostReport {
+            host: "mx.example.test".into(),
+            dane: true,
+            ..HostReport::default()
+        };
+        apply_match(
+            &mut host,
+            tlsa_match::MatchReport {
+                verdict,
+                warnings: Vec::new(),
+            },
+        );
+        let mut report = Report {
+            hosts: vec![host],
+            ..Report::default()
+        };
+        report.finish();
+        report
+    }
+
+    #[test]
+    fn only_unusable_tlsa_records_deliver_with_a_warning_and_a_usable_mismatch_is_5_7_323() {
+        let r = host_with(tlsa_match::Verdict::Unusable {
+            detail: "every TLSA record is unusable; publish a 3 1 1 record".into(),
+        });
+        assert!(r.delivers(), "{}", r.to_text());
+        assert!(r.codes().is_empty());
+        assert!(r.hosts[0].warnings.iter().any(|w| w.contains("3 1 1")));
+        assert!(r.to_text().contains("without authentication"));
+        let r = host_with(tlsa_match::Verdict::NoMatch {
+            detail: "no TLSA record matches".into(),
+        });
+        assert!(!r.delivers());
+        assert_eq!(r.codes(), [Code::TlsaInvalid]);
+    }
+
+    #[test]
+    fn wire_names_decode_as_before_and_compression_or_truncation_is_refused() {
+        let n = name_from_wire(b"\x02mx\x07Example\x04test\x00\x00\x0a").unwrap();
+        assert_eq!(n.to_string(), "mx.Example.test.");
+        assert!(n.is_fqdn());
+        assert!(name_from_wire(b"\x00").unwrap().is_root());
+        assert_eq!(
+            name_from_wire(b"\x04_tcp\x01*\x00").unwrap().to_string(),
+            "_tcp.*."
+        );
+        assert_eq!(name_from_wire(b"\x02mx\xc0\x00"), None);
+        assert_eq!(name_from_wire(b"\x02mx\x07exam"), None);
+        assert_eq!(name_from_wire(b"\x02mx"), None);
+        assert_eq!(name_from_wire(b""), None);
+        let long: Vec<u8> = [[63u8].as_slice(), &[b'a'; 63]].concat().repeat(4);
+        assert_eq!(name_from_wire(&[long.as_slice(), &[0]].concat()), None);
+    }
+
+    #[test]
+    fn a_host_without_starttls_fails_5_7_321_whatever_its_tlsa_records() {
+        let error = crate::smtp::ProbeError::NoStarttls {
+            ehlo: vec!["250 mx.example.test".into()],
+        };
+        let addr: SocketAddr = "192.0.2.25:25".parse().unwrap();
+        let f = probe_failure(Some((addr, error)), true);
+        assert_eq!(f.code, Code::StarttlsNotSupported);
     }
 }

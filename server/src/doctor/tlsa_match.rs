@@ -3,7 +3,10 @@
 //! (DANE-TA) against a certificate of the presented chain, then the chain from the leaf up to
 //! that trust anchor checked as a CA chain would be (signatures, validity) with the MX host
 //! name in the leaf (RFC 7672 section 3.2.2); `0 x x` and `1 x x` are unusable for SMTP
-//! (RFC 7672 section 3.1.3).
+//! (RFC 7672 section 3.1.3), and so is a record with a selector or matching type the sender
+//! does not support or a digest of the wrong length (RFC 6698 section 2.1). When every record
+//! is unusable the sender still requires TLS but does not authenticate the server (RFC 7672
+//! section 2.2): [`Verdict::Unusable`], which delivers.
 //!
 //! The digests come from [`crate::tlsa::derive`], the same code that publishes daned's
 //! records.
@@ -28,7 +31,13 @@ pub enum Verdict {
         /// What expired.
         detail: String,
     },
-    /// No usable record matched the chain.
+    /// Every TLSA record is unusable (RFC 7672 sections 2.2 and 3.1): the sender uses TLS,
+    /// mandatorily, without authenticating the server, and delivers.
+    Unusable {
+        /// What the records are and what to publish instead.
+        detail: String,
+    },
+    /// At least one usable record, and none matched the chain.
     NoMatch {
         /// Why.
         detail: String,
@@ -66,6 +75,12 @@ pub fn check(records: &[Vec<u8>], chain: &[Vec<u8>], host: &str, now: i64) -> Ma
             warnings.push("a TLSA record shorter than 3 octets".into());
             continue;
         };
+        if let Err(why) = usable_params(usage, selector, matching, data) {
+            warnings.push(format!(
+                "TLSA {text}: {why}; DANE senders ignore it: publish 3 1 1"
+            ));
+            continue;
+        }
         let (selector, matching) = (Selector(selector), Matching(matching));
         let matches = |cert: &[u8]| {
             derive::association_data(cert, selector, matching).is_ok_and(|d| d == data)
@@ -92,10 +107,7 @@ pub fn check(records: &[Vec<u8>], chain: &[Vec<u8>], host: &str, now: i64) -> Ma
                     Some(_) => {}
                 }
             }
-            0 | 1 => warnings.push(format!(
-                "TLSA {text}: usage {usage} (PKIX) is unusable for SMTP (RFC 7672 section 3.1.3); Exchange Online-style senders ignore it: publish 3 1 1"
-            )),
-            _ => warnings.push(format!("TLSA {text}: unknown usage {usage}")),
+            _ => {}
         }
     }
     if let Ok(not_after) = derive::not_after(leaf) {
@@ -123,15 +135,52 @@ pub fn check(records: &[Vec<u8>], chain: &[Vec<u8>], host: &str, now: i64) -> Ma
         let presented = derive::tlsa_rdata(leaf, derive::TlsaParams::DANE_EE_SPKI_SHA256)
             .map(|r| derive::rdata_to_text(&r))
             .unwrap_or_default();
-        Verdict::NoMatch {
-            detail: if usable == 0 {
-                "no usable TLSA record (only usage 0/1 or malformed ones)".into()
-            } else {
-                format!("no TLSA record matches the presented certificate (its key: {presented})")
-            },
+        if usable == 0 {
+            Verdict::Unusable {
+                detail: format!(
+                    "every TLSA record is unusable for SMTP (RFC 7672 sections 2.2 and 3.1: only usages 2 and 3, selectors 0 and 1, matching types 0, 1 and 2 count), so DANE senders require TLS but do not authenticate the server; publish a 3 1 1 record for the server's key ({presented}) to have it authenticated"
+                ),
+            }
+        } else {
+            Verdict::NoMatch {
+                detail: format!(
+                    "no TLSA record matches the presented certificate (its key: {presented})"
+                ),
+            }
         }
     });
     MatchReport { verdict, warnings }
+}
+
+/// Why a record is unusable for a DANE SMTP sender (RFC 7672 section 3.1, RFC 6698 section
+/// 2.1), or `Ok` when it is usable.
+fn usable_params(usage: u8, selector: u8, matching: u8, data: &[u8]) -> Result<(), String> {
+    match usage {
+        2 | 3 => {}
+        0 | 1 => {
+            return Err(format!(
+                "usage {usage} (PKIX) is unusable for SMTP (RFC 7672 section 3.1.3)"
+            ));
+        }
+        _ => return Err(format!("unknown usage {usage}")),
+    }
+    if selector > 1 {
+        return Err(format!("unknown selector {selector}"));
+    }
+    let want = match matching {
+        0 => None,
+        1 => Some(32),
+        2 => Some(64),
+        _ => return Err(format!("unknown matching type {matching}")),
+    };
+    match want {
+        Some(n) if data.len() != n => Err(format!(
+            "a matching type {matching} digest of {} octets instead of {n}",
+            data.len()
+        )),
+        None if data.is_empty() => Err("no certificate data".into()),
+        _ => Ok(()),
+    }
 }
 
 /// Checks the chain from the leaf to the trust anchor at `ta`: each certificate signed by the
@@ -306,12 +355,87 @@ mod tests {
     }
 
     #[test]
-    fn pkix_usages_are_unusable_for_smtp() {
+    fn pkix_usages_alone_are_unusable_and_the_sender_delivers_unauthenticated() {
+        let c = fixture();
+        let mut pkix_ee = c.tlsa_current.clone();
+        pkix_ee[0] = 1;
+        let mut pkix_ta = c.tlsa_ca.clone();
+        pkix_ta[0] = 0;
+        let r = check(
+            &[pkix_ee, pkix_ta],
+            &c.current.certs,
+            "mx.example.test",
+            NOW,
+        );
+        let Verdict::Unusable { detail } = &r.verdict else {
+            panic!("{r:?}");
+        };
+        // What to publish: 3 1 1 for the key the server presents.
+        let want = derive::rdata_to_text(&c.tlsa_current);
+        assert!(detail.contains(&want), "{detail}");
+        assert!(
+            detail.contains("require TLS but do not authenticate"),
+            "{detail}"
+        );
+        assert_eq!(
+            r.warnings
+                .iter()
+                .filter(|w| w.contains("unusable for SMTP"))
+                .count(),
+            2,
+            "{:?}",
+            r.warnings
+        );
+    }
+
+    #[test]
+    fn unsupported_selector_matching_type_or_digest_length_is_unusable() {
+        let c = fixture();
+        let with = |i: usize, v: u8| {
+            let mut r = c.tlsa_current.clone();
+            r[i] = v;
+            r
+        };
+        let short = c.tlsa_current[..20].to_vec();
+        for (record, why) in [
+            (with(1, 2), "unknown selector 2"),
+            (with(2, 3), "unknown matching type 3"),
+            (with(2, 2), "digest of 32 octets instead of 64"),
+            (short, "digest of 17 octets instead of 32"),
+            (with(0, 4), "unknown usage 4"),
+        ] {
+            let r = check(&[record], &c.current.certs, "mx.example.test", NOW);
+            assert!(
+                matches!(r.verdict, Verdict::Unusable { .. }),
+                "{why}: {r:?}"
+            );
+            assert!(
+                r.warnings.iter().any(|w| w.contains(why)),
+                "{why}: {:?}",
+                r.warnings
+            );
+        }
+    }
+
+    #[test]
+    fn one_usable_record_that_does_not_match_is_still_tlsa_invalid() {
         let c = fixture();
         let mut pkix = c.tlsa_current.clone();
         pkix[0] = 1;
-        let r = check(&[pkix], &c.current.certs, "mx.example.test", NOW);
-        assert!(matches!(r.verdict, Verdict::NoMatch { .. }));
-        assert!(r.warnings.iter().any(|w| w.contains("unusable for SMTP")));
+        let r = check(
+            &[pkix.clone(), c.tlsa_unrelated.clone()],
+            &c.current.certs,
+            "mx.example.test",
+            NOW,
+        );
+        assert!(matches!(r.verdict, Verdict::NoMatch { .. }), "{r:?}");
+        // And a usable one that matches beside an unusable one authenticates.
+        let r = check(
+            &[pkix, c.tlsa_current.clone()],
+            &c.current.certs,
+            "mx.example.test",
+            NOW,
+        );
+        assert!(matches!(r.verdict, Verdict::Match { .. }), "{r:?}");
     }
 }

@@ -6,10 +6,10 @@
 //!
 //! What it checks: signature validity times against `now`, the signatures themselves, that a
 //! zone's DNSKEY RRset is signed by a key its parent's DS (or the anchor) names, and that the
-//! signer of an RRset is the owner's zone or above. What it does not: the NSEC/NSEC3 proof
-//! logic of a denial (RFC 5155 section 8); a negative answer is accepted when its
-//! NSEC/NSEC3 records are validly signed by the zone, which catches a stripped or forged
-//! denial but not a replayed one for another name.
+//! signer of an RRset is the owner's zone or above, and that a negative answer's validly
+//! signed NSEC/NSEC3 records actually prove the denial for the name and type asked
+//! ([`super::denial`], RFC 4035 section 5.4, RFC 5155 section 8), so a denial replayed from
+//! another name is caught as well as a stripped or forged one.
 
 use std::collections::HashMap;
 
@@ -18,6 +18,7 @@ use signer::rrsig::{RrsigFields, verify_rrsig};
 use signer::{Dnskey, Timestamp};
 use zones::{Name, Rrset, Rtype};
 
+use super::denial::{self, Claim};
 use super::dns::{Answer, Client, DnsError};
 
 /// Chains of trust are at most this many zones deep (a guard, not a limit real names meet).
@@ -271,6 +272,17 @@ pub enum Bogus {
         /// Why.
         detail: String,
     },
+    /// Validly signed NSEC/NSEC3 records that do not prove the denial (RFC 4035 section
+    /// 5.4, RFC 5155 section 8).
+    #[error("{owner} {rtype}: the negative answer does not prove the denial: {detail}")]
+    DenialNotProven {
+        /// Owner.
+        owner: String,
+        /// Type.
+        rtype: String,
+        /// What is missing.
+        detail: String,
+    },
     /// The question got no answer at all.
     #[error("{owner} {rtype}: {error}")]
     Lookup {
@@ -403,7 +415,7 @@ impl<'a> Validator<'a> {
     }
 
     /// A negative answer is accepted when it carries NSEC or NSEC3 records validly signed by
-    /// the zone (see the module documentation for what this does not prove).
+    /// the zone that prove the denial ([`super::denial::check`]).
     fn validate_denial(
         &mut self,
         name: &Name,
@@ -424,11 +436,20 @@ impl<'a> Validator<'a> {
         if proofs.is_empty() {
             return Err(denial("no NSEC/NSEC3 records"));
         }
-        for set in proofs {
+        for set in &proofs {
             let sigs = Answer::rrsigs(&answer.authority, &set.owner, set.rtype);
             self.validate_at(set, &sigs, depth)?;
         }
-        Ok(())
+        let claim = if answer.rcode == 3 {
+            Claim::NxDomain
+        } else {
+            Claim::NoData
+        };
+        denial::check(name, rtype, claim, &proofs).map_err(|detail| Bogus::DenialNotProven {
+            owner: name.to_string(),
+            rtype: type_name(rtype),
+            detail,
+        })
     }
 
     /// Checks `set` against `sigs` (RRSIG rdata): one signature by a trusted key of the
