@@ -19,6 +19,44 @@ fn primary(tail: &str) -> Daned {
     Daned::start_in(dir, tail, "example.com")
 }
 
+/// Waits until the secondary on `port` serves daned's serial; returns that serial. `log` is the
+/// secondary's log, for the failure message.
+fn bootstrap(daned: &Daned, port: u16, log: impl Fn() -> String) -> u32 {
+    let first = serial_at(daned.port, "example.com").unwrap();
+    assert!(
+        wait_for_serial(port, "example.com", first),
+        "bootstrap failed:\n{}",
+        log()
+    );
+    first
+}
+
+/// Adds a record to daned's zone file, reloads, and checks that the secondary on `port` gets
+/// the next serial (NOTIFY) by an incremental transfer (IXFR from the journal).
+fn change_reaches_by_ixfr(daned: &Daned, port: u16, first: u32, log: impl Fn() -> String) {
+    fs::write(
+        daned.dir.path().join("example.com.zone"),
+        format!("{ZONE}www A 192.0.2.80\n"),
+    )
+    .unwrap();
+    daned.cli(&["reload", "-c", daned.config.to_str().unwrap()]);
+    assert!(
+        wait_for_serial(port, "example.com", first + 1),
+        "no NOTIFY/IXFR:\n{}\n{}",
+        log(),
+        daned.log()
+    );
+    let ixfr = daned
+        .log()
+        .lines()
+        .any(|l| l.contains("IXFR sent") && l.contains("Incremental"));
+    assert!(
+        ixfr,
+        "the secondary did not fetch by IXFR:\n{}",
+        daned.log()
+    );
+}
+
 const ZONE: &str = "$ORIGIN example.com.\n$TTL 300\n@ SOA ns hm 1 3600 600 86400 60\n@ NS ns\n\
                     ns A 192.0.2.1\n@ MX 10 mx\nmx A 192.0.2.25\n_25._tcp.mx TLSA 3 1 1 aabbccdd\n";
 
@@ -120,27 +158,8 @@ fn an_nsd_secondary_follows_a_change_by_notify_and_ixfr() {
     );
     let daned = primary(&tail);
     let nsd = NsdSecondary::start("example.com", nsd_port, daned.port);
-    let first = serial_at(daned.port, "example.com").unwrap();
-    assert!(
-        wait_for_serial(nsd.port, "example.com", first),
-        "bootstrap failed:\n{}",
-        nsd.log()
-    );
-
-    let file = daned.dir.path().join("example.com.zone");
-    fs::write(&file, format!("{ZONE}www A 192.0.2.80\n")).unwrap();
-    daned.cli(&["reload", "-c", daned.config.to_str().unwrap()]);
-    assert!(
-        wait_for_serial(nsd.port, "example.com", first + 1),
-        "no NOTIFY/IXFR:\n{}\n{}",
-        nsd.log(),
-        daned.log()
-    );
-    let ixfr = daned
-        .log()
-        .lines()
-        .any(|l| l.contains("IXFR sent") && l.contains("Incremental"));
-    assert!(ixfr, "NSD did not fetch by IXFR:\n{}", daned.log());
+    let first = bootstrap(&daned, nsd.port, || nsd.log());
+    change_reaches_by_ixfr(&daned, nsd.port, first, || nsd.log());
     let www = common::kdig(&[
         "@127.0.0.1",
         "-p",
@@ -318,29 +337,8 @@ fn an_nsd_secondary_with_tsig_follows_a_change() {
     let daned = primary(&tail);
     let nsd =
         NsdSecondary::start_with_key("example.com", nsd_port, daned.port, Some(("sec1", SECRET)));
-    let first = serial_at(daned.port, "example.com").unwrap();
-    assert!(
-        wait_for_serial(nsd.port, "example.com", first),
-        "bootstrap failed:\n{}",
-        nsd.log()
-    );
-    fs::write(
-        daned.dir.path().join("example.com.zone"),
-        format!("{ZONE}www A 192.0.2.80\n"),
-    )
-    .unwrap();
-    daned.cli(&["reload", "-c", daned.config.to_str().unwrap()]);
-    assert!(
-        wait_for_serial(nsd.port, "example.com", first + 1),
-        "{}\n{}",
-        nsd.log(),
-        daned.log()
-    );
-    let ixfr = daned
-        .log()
-        .lines()
-        .any(|l| l.contains("IXFR sent") && l.contains("Incremental"));
-    assert!(ixfr, "{}", daned.log());
+    let first = bootstrap(&daned, nsd.port, || nsd.log());
+    change_reaches_by_ixfr(&daned, nsd.port, first, || nsd.log());
 }
 
 #[test]
@@ -354,29 +352,8 @@ fn a_bind_secondary_with_tsig_follows_a_change_by_ixfr() {
     );
     let daned = primary(&tail);
     let bind = BindSecondary::start("example.com", bind_port, daned.port, ("sec1", SECRET));
-    let first = serial_at(daned.port, "example.com").unwrap();
-    assert!(
-        wait_for_serial(bind.port, "example.com", first),
-        "bootstrap failed:\n{}",
-        bind.log()
-    );
-    fs::write(
-        daned.dir.path().join("example.com.zone"),
-        format!("{ZONE}www A 192.0.2.80\n"),
-    )
-    .unwrap();
-    daned.cli(&["reload", "-c", daned.config.to_str().unwrap()]);
-    assert!(
-        wait_for_serial(bind.port, "example.com", first + 1),
-        "{}\n{}",
-        bind.log(),
-        daned.log()
-    );
-    let ixfr = daned
-        .log()
-        .lines()
-        .any(|l| l.contains("IXFR sent") && l.contains("Incremental"));
-    assert!(ixfr, "BIND did not fetch by IXFR:\n{}", daned.log());
+    let first = bootstrap(&daned, bind.port, || bind.log());
+    change_reaches_by_ixfr(&daned, bind.port, first, || bind.log());
     // BIND transfers with the key (its primaries clause) and accepts only signed NOTIFY; the
     // plain 127.0.0.1 entry lets this test compare the zones without a key.
     assert_eq!(

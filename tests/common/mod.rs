@@ -303,23 +303,7 @@ impl Daned {
 
     /// [`Daned::start`] in an existing folder.
     pub fn start_in(dir: TempDir, config_tail: &str, ready_zone: &str) -> Self {
-        let port = free_port();
-        let config = dir.path().join("daned.toml");
-        fs::write(
-            &config,
-            format!("[server]\nlisten = [\"127.0.0.1:{port}\"]\nstate_dir = \"state\"\nudp_workers = 1\n\n{config_tail}"),
-        )
-        .expect("write config");
-        let log = dir.path().join("daned.log");
-        let mut proc = Proc::spawn(&mut serve_command(dir.path(), &config), &log);
-        wait_for_soa(port, ready_zone, &mut proc, &log);
-        Self {
-            proc,
-            port,
-            config,
-            log,
-            dir,
-        }
+        Self::start_on(dir, free_port(), config_tail, ready_zone)
     }
 
     /// One zone `name` from `zone_text`, with extra `[[zone]]` lines and extra config.
