@@ -12,9 +12,7 @@ use std::fs;
 use std::thread::sleep;
 use std::time::Duration;
 
-use common::{
-    Daned, KnotSecondary, TempDir, Unbound, free_port, parse_kdig, rrsig_time, set_clock, wall_secs,
-};
+use common::{Daned, KnotSecondary, TempDir, Unbound, free_port, rrsig_time, set_clock, wall_secs};
 
 const CHILD: &str = "$ORIGIN child.example.\n$TTL 600\n\
 @ SOA ns1 hostmaster 1 7200 3600 1209600 300\n@ NS ns1\n@ MX 10 mx1\n\
@@ -48,29 +46,14 @@ fn validates(parent: &Daned, child: &Daned, dir: &TempDir, anchor: &str, now: u6
         &[anchor],
         Some(&date),
     );
-    let port = ub.port.to_string();
-    for (name, rtype) in [
-        ("www.child.example.", "A"),
-        ("child.example.", "DNSKEY"),
-        ("nothing.child.example.", "A"),
-    ] {
-        let out = common::kdig(&[
-            "@127.0.0.1",
-            "-p",
-            &port,
-            "+dnssec",
-            "+retry=1",
-            name,
-            rtype,
-        ]);
-        let r = parse_kdig(&out).unwrap_or_else(|| panic!("no answer: {out}"));
-        assert!(
-            r.flags.iter().any(|f| f == "ad"),
-            "{name} {rtype} at {date} does not validate:\n{out}\nunbound: {}\nchild: {}",
-            ub.log(),
-            child.log()
-        );
-    }
+    ub.assert_validated(
+        &[
+            ("www.child.example.", "A"),
+            ("child.example.", "DNSKEY"),
+            ("nothing.child.example.", "A"),
+        ],
+        || format!("at {date}; child: {}", child.log()),
+    );
 }
 
 #[test]

@@ -808,6 +808,30 @@ impl Unbound {
     pub fn log(&self) -> String {
         fs::read_to_string(&self.log).unwrap_or_default()
     }
+
+    /// Asks unbound each (name, type) with DO set and fails the test, showing `context` (e.g.
+    /// the authoritative server's log), unless every answer is validated (AD, not SERVFAIL).
+    pub fn assert_validated(&self, queries: &[(&str, &str)], context: impl Fn() -> String) {
+        let port = self.port.to_string();
+        for (name, rtype) in queries {
+            let out = kdig(&[
+                "@127.0.0.1",
+                "-p",
+                &port,
+                "+dnssec",
+                "+retry=1",
+                name,
+                rtype,
+            ]);
+            let r = parse_kdig(&out).unwrap_or_else(|| panic!("no answer: {out}"));
+            assert!(
+                r.flags.iter().any(|f| f == "ad") && r.status != "SERVFAIL",
+                "{name} {rtype} does not validate:\n{out}\nunbound: {}\n{}",
+                self.log(),
+                context()
+            );
+        }
+    }
 }
 
 //------------ kdig output ---------------------------------------------------
