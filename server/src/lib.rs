@@ -1,31 +1,25 @@
 //! daned: an authoritative DNS server for mail domains.
 //!
-//! Where things are:
-//! - a DNS question is answered in [`answer`] (one place, for UDP and TCP alike);
+//! Where things are (docs/ARCHITECTURE.md has the whole shape):
+//! - a DNS question is answered in [`answer`] (one place, for UDP and TCP alike), over the
+//!   network front of [`net`] (UDP workers, TCP, transfer ACLs, TSIG); transfers and NOTIFY are
+//!   in [`xfr`];
 //! - the zones it reads are the immutable wire-form snapshot of `zones::snapshot`;
-//! - the network front is [`net`] (UDP workers, TCP), transfers are in [`xfr`];
-//! - configuration is [`config`], transfer ACLs [`acl`], the running server [`daemon`];
-//! - signatures are made in the `signer` crate;
+//! - every change to a zone flows through the running server's zone driver in [`daemon`];
+//!   signatures are made in the `signer` crate;
+//! - a certificate becomes TLSA records in [`dane`] (with the RFC 7672 view of what a sender
+//!   sees and the SMTP client);
+//! - configuration is [`config`]; the command's verbs are [`cli`];
 //! - `daned fixture` (a DANE test domain with faults on demand) is [`fixture`], `daned doctor`
-//!   (a domain as a DANE sender sees it) is [`doctor`], both speak SMTP through [`smtp`].
+//!   (a domain as a DANE sender sees it) is [`doctor`].
 
-pub mod acl;
 pub mod answer;
+pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod daemon;
-pub mod demo;
+pub mod dane;
 pub mod doctor;
 pub mod fixture;
-pub mod lifecycle;
 pub mod net;
-pub mod notify;
-pub mod observe;
-pub mod pipeline;
-pub mod policy;
-pub mod signing;
-pub mod simulate;
-pub mod smtp;
-pub mod tlsa;
-pub mod tsig;
 pub mod xfr;

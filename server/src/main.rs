@@ -6,16 +6,16 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use daned::acl::Acl;
+use daned::cli::demo;
+use daned::config::policy::Policy;
 use daned::config::{Config, ServerConfig, ZoneConfig};
+use daned::daemon::lifecycle;
+use daned::daemon::signing;
 use daned::daemon::{self, ServeOptions, ZoneSlot};
-use daned::demo;
+use daned::dane::derive;
 use daned::doctor;
 use daned::fixture;
-use daned::lifecycle;
-use daned::policy::Policy;
-use daned::signing;
-use daned::tlsa::derive;
+use daned::net::acl::Acl;
 use signer::ds::DigestType;
 use signer::keystore::StoredKey;
 use signer::{KeyRole, SigningKey};
@@ -274,7 +274,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Some(Command::Serve { config }) => {
             let config = Config::load(&config)?;
-            daned::tsig::install_keys(config.tsig_keys.clone());
+            daned::net::tsig::install_keys(config.tsig_keys.clone());
             daemon::run(&config)?;
         }
         Some(Command::Check { config }) => {
@@ -378,7 +378,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     let how = zone_signing(&config, &name)?;
                     let zone_cfg = config.zones.iter().find(|z| z.name == name);
                     // The largest TTL comes from the zone as served (saved), else the file.
-                    let max_ttl = daned::pipeline::Versions::open(&config.server.state_dir, &name)
+                    let max_ttl = daemon::pipeline::Versions::open(&config.server.state_dir, &name)
                         .ok()
                         .and_then(|v| v.load_saved(&name))
                         .or_else(|| {
@@ -443,7 +443,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let duration = |what: &str, v: &str| {
                 daned::config::parse_duration(v).map_err(|m| anyhow::anyhow!("--{what} {v}: {m}"))
             };
-            let sim = daned::simulate::Simulation {
+            let sim = daned::cli::simulate::Simulation {
                 zone: zone_name(&config, &zone)?,
                 until: duration("until", &until)?,
                 step: duration("step", &step)?,
@@ -451,7 +451,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 parent_delay: duration("parent-delay", &parent_delay)?,
                 from_algorithm: match from_algorithm {
                     Some(a) => Some(
-                        daned::policy::parse_algorithm(&a)
+                        daned::config::policy::parse_algorithm(&a)
                             .with_context(|| format!("--from-algorithm {a}: unknown"))?,
                     ),
                     None => None,
@@ -460,7 +460,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let clock =
                 signer::ManualClock::new(start.map_or_else(daned::clock::now, signer::Timestamp));
             let began = std::time::Instant::now();
-            let s = daned::simulate::run(&config, &sim, &clock)?;
+            let s = daned::cli::simulate::run(&config, &sim, &clock)?;
             println!(
                 "simulated {} steps in {:.1} s: {} moments written to {}, {} rollover steps, {} keys generated",
                 s.steps,
@@ -472,10 +472,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
         }
         Some(Command::TsigKeygen { name, algorithm }) => {
-            let alg = daned::tsig::TsigAlgorithm::from_name(&algorithm).with_context(|| {
-                format!("--algorithm {algorithm}: use hmac-sha256, hmac-sha512 or hmac-sha1")
-            })?;
-            let secret = data_encoding::BASE64.encode(&daned::tsig::generate_secret());
+            let alg =
+                daned::net::tsig::TsigAlgorithm::from_name(&algorithm).with_context(|| {
+                    format!("--algorithm {algorithm}: use hmac-sha256, hmac-sha512 or hmac-sha1")
+                })?;
+            let secret = data_encoding::BASE64.encode(&daned::net::tsig::generate_secret());
             let name = name.trim_end_matches('.');
             println!(
                 "# daned (daned.toml)\n[[tsig_key]]\nname = \"{name}\"\nalgorithm = \"{alg}\"\nsecret = \"{secret}\"\n"
@@ -553,7 +554,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 /// `daned tlsa status` and `daned tlsa ready`.
 fn tlsa_action(action: TlsaAction) -> anyhow::Result<ExitCode> {
-    use daned::tlsa::{publish, state};
+    use daned::daemon::tlsa::{publish, state};
     let (config, only) = match &action {
         TlsaAction::Status { config } => (config, None),
         TlsaAction::Ready { config, name } => (config, Some(name.clone())),
@@ -567,7 +568,7 @@ fn tlsa_action(action: TlsaAction) -> anyhow::Result<ExitCode> {
     });
     let mut found = false;
     for zone in &config.zones {
-        let saved = daned::pipeline::Versions::open(&config.server.state_dir, &zone.name)
+        let saved = daemon::pipeline::Versions::open(&config.server.state_dir, &zone.name)
             .ok()
             .and_then(|v| v.load_saved(&zone.name));
         let tlsa_state = state::TlsaState::load(&state::path(&config.server.state_dir, &zone.name));

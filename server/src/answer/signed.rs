@@ -6,7 +6,7 @@ use zones::snapshot::Catalog;
 
 use super::writer::{error_reply, rcode};
 use super::{Outcome, Settings, Transport, respond_with};
-use crate::tsig::{self, ResponseSigner, TsigError, Verified};
+use crate::net::tsig::{self, ResponseSigner, TsigError, Verified};
 
 /// What a transfer needs to authorise and sign its messages.
 #[derive(Clone, Debug, PartialEq, Eq)]

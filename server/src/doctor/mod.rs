@@ -4,7 +4,7 @@
 //! Steps, as a sender takes them: the MX RRset, then per MX host its A/AAAA and TLSA RRsets,
 //! all validated by the doctor itself ([`validate`], from `--trust-anchor` or the root's
 //! anchor, through [`dns`] with CD set so that bogus data is seen, not hidden); then SMTP,
-//! EHLO, STARTTLS with [`crate::smtp::client`], and the presented chain matched against the
+//! EHLO, STARTTLS with [`crate::dane::smtp::client`], and the presented chain matched against the
 //! TLSA records ([`tlsa_match`]). [`report`] prints the outcome.
 
 pub mod denial;
@@ -270,7 +270,7 @@ fn check_host(
                     tlsa_name.trim_end_matches('.'),
                     set.rdatas
                         .iter()
-                        .map(|r| crate::tlsa::derive::rdata_to_text(r.as_bytes()))
+                        .map(|r| crate::dane::derive::rdata_to_text(r.as_bytes()))
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
@@ -296,7 +296,7 @@ fn check_host(
     let mut session = None;
     for ip in &addresses {
         let addr = SocketAddr::new(*ip, options.port);
-        let probe = runtime.block_on(crate::smtp::client::starttls(
+        let probe = runtime.block_on(crate::dane::smtp::client::starttls(
             addr,
             &host_text,
             HELO,
@@ -362,8 +362,11 @@ fn apply_match(report: &mut HostReport, matched: tlsa_match::MatchReport) {
 }
 
 /// The failure for a STARTTLS probe that did not complete.
-fn probe_failure(error: Option<(SocketAddr, crate::smtp::ProbeError)>, dane: bool) -> Failure {
-    use crate::smtp::ProbeError;
+fn probe_failure(
+    error: Option<(SocketAddr, crate::dane::smtp::ProbeError)>,
+    dane: bool,
+) -> Failure {
+    use crate::dane::smtp::ProbeError;
     let Some((addr, error)) = error else {
         return Failure {
             code: Code::NoConnection,
@@ -456,7 +459,7 @@ mod tests {
 
     #[test]
     fn a_host_without_starttls_fails_5_7_321_whatever_its_tlsa_records() {
-        let error = crate::smtp::ProbeError::NoStarttls {
+        let error = crate::dane::smtp::ProbeError::NoStarttls {
             ehlo: vec!["250 mx.example.test".into()],
         };
         let addr: SocketAddr = "192.0.2.25:25".parse().unwrap();

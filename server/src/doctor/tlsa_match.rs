@@ -8,12 +8,12 @@
 //! is unusable the sender still requires TLS but does not authenticate the server (RFC 7672
 //! section 2.2): [`Verdict::Unusable`], which delivers.
 //!
-//! The digests come from [`crate::tlsa::derive`], the same code that publishes daned's
+//! The digests come from [`crate::dane::derive`], the same code that publishes daned's
 //! records.
 
 use x509_parser::extensions::GeneralName;
 
-use crate::tlsa::derive::{self, Matching, Selector};
+use crate::dane::derive::{self, Matching, Selector};
 
 /// A leaf expiring sooner than this is warned about.
 pub const CERT_EXPIRY_WARNING_SECS: i64 = 14 * 86_400;

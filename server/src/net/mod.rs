@@ -3,7 +3,9 @@
 //! Both call [`crate::answer::respond`] for every query; this module holds the few wire helpers
 //! they share.
 
+pub mod acl;
 pub mod tcp;
+pub mod tsig;
 pub mod udp;
 
 use std::net::SocketAddr;

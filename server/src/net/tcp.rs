@@ -13,10 +13,10 @@ use tokio::sync::Semaphore;
 use zones::Name;
 use zones::snapshot::Catalog;
 
-use crate::acl::Acl;
 use crate::answer::{Outcome, Transport};
+use crate::net::acl::Acl;
+use crate::net::tsig::ResponseSigner;
 use crate::net::{RCODE_REFUSED, RespondFn, write_error_reply};
-use crate::tsig::ResponseSigner;
 use crate::xfr::axfr::send_axfr;
 use crate::xfr::ixfr::send_ixfr;
 use zones::serial::Serial;
@@ -109,7 +109,9 @@ async fn connection(
                 ixfr_serial,
                 auth,
             } => {
-                let key = auth.as_ref().and_then(|a| crate::tsig::keys().get(a.key));
+                let key = auth
+                    .as_ref()
+                    .and_then(|a| crate::net::tsig::keys().get(a.key));
                 let mut signer = match (&auth, key) {
                     (Some(a), Some(k)) => Some(ResponseSigner::new(
                         k,
@@ -238,12 +240,12 @@ mod tests {
     }
 
     async fn start(acl: &[&str]) -> SocketAddr {
-        start_with_zone(acl, crate::demo::demo_zone()).await
+        start_with_zone(acl, crate::cli::demo::demo_zone()).await
     }
 
     /// The demo zone plus `n` host addresses.
     fn big_zone(n: usize) -> zones::Zone {
-        let mut zone = crate::demo::demo_zone();
+        let mut zone = crate::cli::demo::demo_zone();
         for i in 0..n {
             zone.insert(zones::Record {
                 owner: Name::from_ascii(format!("host{i}.example.test.")).unwrap(),
@@ -309,7 +311,7 @@ mod tests {
         let m = read_msg(&mut s).await;
         assert_eq!(m[3] & 0x0f, 0, "NOERROR");
         let ancount = u16::from_be_bytes([m[6], m[7]]) as usize;
-        assert_eq!(ancount, crate::demo::demo_zone().len() + 1);
+        assert_eq!(ancount, crate::cli::demo::demo_zone().len() + 1);
 
         let addr = start(&["192.0.2.0/24"]).await;
         let mut s = TcpStream::connect(addr).await.unwrap();
@@ -320,7 +322,7 @@ mod tests {
 
     #[tokio::test]
     async fn connections_over_the_limit_are_closed_and_the_slot_is_freed() {
-        let addr = start_limited(&[], crate::demo::demo_zone(), 1).await;
+        let addr = start_limited(&[], crate::cli::demo::demo_zone(), 1).await;
         let mut first = TcpStream::connect(addr).await.unwrap();
         first.write_all(&query(1, 1)).await.unwrap();
         assert_eq!(read_msg(&mut first).await[1], 1);

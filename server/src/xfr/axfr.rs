@@ -12,8 +12,8 @@ use std::time::Duration;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use zones::{Name, Rrset, Rtype, Zone};
 
+use crate::net::tsig::ResponseSigner;
 use crate::net::{HEADER_LEN, question};
-use crate::tsig::ResponseSigner;
 
 /// A message is flushed when the next record could take it past this size.
 pub const SOFT_LIMIT: usize = 16 * 1024;
@@ -389,7 +389,7 @@ mod tests {
 
     #[test]
     fn axfr_starts_and_ends_with_the_soa_and_parses_back() {
-        let zone = crate::demo::demo_zone();
+        let zone = crate::cli::demo::demo_zone();
         let out = build(&zone, &axfr_query("example.test."));
         let msgs = split(&out);
         assert_eq!(msgs.len(), 1);
@@ -407,7 +407,7 @@ mod tests {
 
     #[test]
     fn large_zones_are_split_into_messages_under_the_soft_limit() {
-        let mut zone = crate::demo::demo_zone();
+        let mut zone = crate::cli::demo::demo_zone();
         for i in 0..2000 {
             let owner = Name::from_ascii(format!("host{i}.example.test.")).unwrap();
             zone.insert(zones::Record {

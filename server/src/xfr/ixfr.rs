@@ -15,7 +15,7 @@ use zones::snapshot::ZoneSnapshot;
 use zones::{Record, Rrset};
 
 use super::axfr::{AxfrError, AxfrStream, send_axfr, send_stream};
-use crate::tsig::ResponseSigner;
+use crate::net::tsig::ResponseSigner;
 
 /// What an IXFR answer holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

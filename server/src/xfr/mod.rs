@@ -2,3 +2,4 @@
 
 pub mod axfr;
 pub mod ixfr;
+pub mod notify;

@@ -12,7 +12,7 @@ use signer::rollover::{self, Action, Observations, Plan, apply};
 use signer::{KeyRole, Timestamp};
 use zones::{Name, Zone};
 
-use crate::signing::{KeysError, ZoneSigning, ensure_keys, key_dir, open_store};
+use crate::daemon::signing::{KeysError, ZoneSigning, ensure_keys, key_dir, open_store};
 
 /// Rounds of plan-and-apply per evaluation: a step can enable the next at the same instant
 /// (a ZSK that becomes ready is activated at once); more rounds than steps would be a bug.

@@ -243,8 +243,8 @@ async fn dialogue<S: AsyncRead + AsyncWrite + Unpin>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dane::smtp::client::{ProbeError, starttls};
     use crate::fixture::certs;
-    use crate::smtp::client::{ProbeError, starttls};
 
     /// A responder on a free loopback port; returns its address.
     async fn responder(starttls: bool, chain: &certs::Chain) -> SocketAddr {

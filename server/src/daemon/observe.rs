@@ -24,7 +24,7 @@ async fn ask(server: SocketAddr, zone: &Name, rtype: RecordType) -> Option<Messa
         SocketAddr::from(([0u16; 8], 0))
     };
     let socket = UdpSocket::bind(bind).await.ok()?;
-    let id = crate::notify::rand_id();
+    let id = crate::xfr::notify::rand_id();
     let mut query = Message::query();
     query.metadata.id = id;
     query.add_query(Query::query(zone.clone(), rtype));

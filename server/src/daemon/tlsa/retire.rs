@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 
 use zones::{Name, Zone};
 
-use super::probe::ProbeSeen;
 use super::publish::{self, TlsaBinding};
+use crate::dane::probe::ProbeSeen;
 
 /// (owner, rdata) of a retiring TLSA record -> the time (seconds since the epoch) from which
 /// it may be removed.
@@ -66,7 +66,7 @@ pub fn retain(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tlsa::probe::Presented;
+    use crate::dane::probe::Presented;
     use zones::master::parse_zone_str;
 
     const OLD: [u8; 4] = [3, 1, 1, 0xaa];

@@ -13,7 +13,7 @@ use signer::{Algorithm, SignError, SigningKeyEntry, Timestamp};
 use zones::snapshot::ZoneSnapshot;
 use zones::{Name, Zone};
 
-use crate::policy::Policy;
+use crate::config::policy::Policy;
 
 /// How one zone is signed: its checked policy and the state folder its keys live under.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -251,7 +251,7 @@ mod tests {
         let later = Timestamp(t0.0 + 8 * 86400);
         assert!(refresh_due(&signed, &how(&dir), later));
         let mut input = signed.clone();
-        crate::pipeline::set_serial(&mut input, zones::serial::Serial(8));
+        crate::daemon::pipeline::set_serial(&mut input, zones::serial::Serial(8));
         let refreshed = refresh(&input, &signed, &how(&dir), later).unwrap();
         assert_eq!(crate::daemon::soa_serial(&refreshed), Some(8));
         let limit = (later.0 + Policy::builtin().rrsig_refresh.as_secs()) as u32;

@@ -15,8 +15,8 @@ use signer::{Clock, ManualClock, Timestamp};
 use zones::{Name, Rdata, Rtype, Zone};
 
 use crate::config::Config;
-use crate::signing::{self, ZoneSigning};
-use crate::{lifecycle, pipeline};
+use crate::daemon::signing::{self, ZoneSigning};
+use crate::daemon::{lifecycle, pipeline};
 
 /// What to simulate.
 #[derive(Clone, Debug)]

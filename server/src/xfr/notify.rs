@@ -8,7 +8,7 @@ use tokio::net::UdpSocket;
 use zones::Name;
 
 use crate::config::NotifyTarget;
-use crate::tsig::{ResponseSigner, TsigKey};
+use crate::net::tsig::{ResponseSigner, TsigKey};
 
 /// Attempts per secondary (RFC 1996 section 3.6 leaves the count to the primary).
 const ATTEMPTS: u32 = 5;
@@ -44,7 +44,7 @@ pub fn is_ack(reply: &[u8], id: u16) -> bool {
 pub fn spawn(zone: Name, serial: u32, targets: Vec<NotifyTarget>) {
     for NotifyTarget { addr: target, key } in targets {
         let zone = zone.clone();
-        let key = key.as_deref().and_then(crate::tsig::key_named);
+        let key = key.as_deref().and_then(crate::net::tsig::key_named);
         tokio::spawn(async move {
             match notify_one(&zone, target, key).await {
                 Ok((attempt, rcode)) => {

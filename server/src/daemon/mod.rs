@@ -6,6 +6,12 @@
 //! builds a new one and swaps it in atomically. A zone whose file fails to load on reload keeps
 //! serving its previous version.
 
+pub mod lifecycle;
+pub mod observe;
+pub mod pipeline;
+pub mod signing;
+pub mod tlsa;
+
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -20,16 +26,15 @@ use zones::master::load_zone_file;
 use zones::snapshot::{Catalog, ZoneSnapshot};
 
 use crate::config::{Config, ServerConfig, ZoneConfig};
+use crate::dane;
 use crate::net::tcp::{self, TcpShared};
 use crate::net::udp::UdpServer;
-use crate::notify;
-use crate::pipeline::{self, Versions};
-use crate::signing;
-use crate::tlsa::retire::{Probes, Retiring};
-use crate::tlsa::{self, publish::TlsaBinding};
-use crate::{lifecycle, observe};
+use crate::xfr::notify;
+use pipeline::Versions;
 use signer::Timestamp;
 use signer::rollover;
+use tlsa::publish::TlsaBinding;
+use tlsa::retire::{Probes, Retiring};
 use zones::Name;
 use zones::diff::Diff;
 
@@ -471,7 +476,7 @@ impl ZoneSlot {
             for name in &binding.names {
                 let text: Vec<String> = rdatas
                     .iter()
-                    .map(|r| tlsa::derive::rdata_to_text(r))
+                    .map(|r| dane::derive::rdata_to_text(r))
                     .collect();
                 tracing::info!(zone = %self.config.name, name = %name, records = ?text, "TLSA published");
             }
@@ -546,7 +551,7 @@ impl ZoneSlot {
                         tracing::error!(
                             zone = %self.config.name,
                             name = %name,
-                            record = %tlsa::derive::rdata_to_text(rdata),
+                            record = %dane::derive::rdata_to_text(rdata),
                             until = %safe_from,
                             until_date = zones::serial::yyyymmdd(safe_from),
                             "unsafe TLSA rollover: the certificate's key was not pre-published long enough; DANE senders may defer mail with 5.7.323 until then"
@@ -563,7 +568,7 @@ impl ZoneSlot {
     /// Keeps the outcome of a probe of `addr` (the `probe` of some of the zone's bindings)
     /// and says what it means: a presented key that no published record of the binding
     /// matches is what DANE senders see as 5.7.323 tlsa-invalid.
-    pub fn note_probe(&mut self, addr: &str, seen: tlsa::probe::ProbeSeen) {
+    pub fn note_probe(&mut self, addr: &str, seen: dane::probe::ProbeSeen) {
         for binding in &self.config.tlsa {
             if binding.probe.as_deref() != Some(addr) {
                 continue;
@@ -579,7 +584,7 @@ impl ZoneSlot {
                                 zone = %self.config.name,
                                 probe = addr,
                                 name = %name,
-                                presented = %tlsa::derive::rdata_to_text(&presented.leaf),
+                                presented = %dane::derive::rdata_to_text(&presented.leaf),
                                 "the MTA presents a key no published TLSA record matches: DANE senders defer mail with 5.7.323 tlsa-invalid"
                             );
                         }
@@ -1122,7 +1127,7 @@ async fn signal_loop(
     // STARTTLS probes of the MTAs, run as tasks from the timer (never on the query path);
     // their outcomes come back through this channel.
     let (probe_tx, mut probe_rx) =
-        tokio::sync::mpsc::unbounded_channel::<(String, tlsa::probe::ProbeSeen)>();
+        tokio::sync::mpsc::unbounded_channel::<(String, dane::probe::ProbeSeen)>();
     let mut probing = ProbeSchedule::default();
     loop {
         tokio::select! {
@@ -1253,7 +1258,7 @@ impl ProbeSchedule {
     fn start_due(
         &mut self,
         slots: &[ZoneSlot],
-        results: &tokio::sync::mpsc::UnboundedSender<(String, tlsa::probe::ProbeSeen)>,
+        results: &tokio::sync::mpsc::UnboundedSender<(String, dane::probe::ProbeSeen)>,
     ) {
         for slot in slots {
             for binding in &slot.config.tlsa {
@@ -1285,8 +1290,8 @@ impl ProbeSchedule {
                     .trim_end_matches('.')
                     .to_string();
                 tokio::spawn(async move {
-                    let outcome = tlsa::probe::probe(&addr, &helo).await;
-                    let seen = tlsa::probe::ProbeSeen {
+                    let outcome = dane::probe::probe(&addr, &helo).await;
+                    let seen = dane::probe::ProbeSeen {
                         at: crate::clock::now().0,
                         outcome,
                     };
@@ -1376,7 +1381,7 @@ pub fn signal_reload(state_dir: &Path) -> Result<i32, DaemonError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::acl::Acl;
+    use crate::net::acl::Acl;
 
     const ZONE_V1: &str = "example.com. 3600 IN SOA ns1.example.com. hostmaster.example.com. 1 7200 3600 1209600 300\n\
                            example.com. 3600 IN NS ns1.example.com.\n\

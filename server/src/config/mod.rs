@@ -3,6 +3,8 @@
 //! Every table rejects unknown keys, so a typo is an error rather than a silently ignored
 //! setting. Relative paths are resolved against the folder of the configuration file.
 
+pub mod policy;
+
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -10,12 +12,12 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::acl::{Acl, AclError};
-use crate::policy::Policy;
-pub use crate::policy::PolicyConfig;
-use crate::signing::ZoneSigning;
-use crate::tlsa::publish::TlsaBinding;
-use crate::tsig::{TsigAlgorithm, TsigKey};
+use crate::config::policy::Policy;
+pub use crate::config::policy::PolicyConfig;
+use crate::daemon::signing::ZoneSigning;
+use crate::daemon::tlsa::publish::TlsaBinding;
+use crate::net::acl::{Acl, AclError};
+use crate::net::tsig::{TsigAlgorithm, TsigKey};
 use zones::serial::SerialPolicy;
 
 //------------ Config --------------------------------------------------------

@@ -23,8 +23,8 @@ use std::path::{Path, PathBuf};
 
 use zones::{Name, Zone};
 
-use super::probe::{Presented, ProbeSeen};
 use super::publish::{self, TlsaBinding};
+use crate::dane::probe::{Presented, ProbeSeen};
 
 /// (owner in text, rdata in hex) -> first published (seconds since the epoch).
 pub type FirstSeen = BTreeMap<(String, String), u64>;

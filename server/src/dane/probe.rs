@@ -1,5 +1,5 @@
 //! Asking the MTA which certificate it really presents (RFC 7672 section 3.1): one STARTTLS
-//! probe through [`crate::smtp`], turned into the TLSA records the presented chain matches.
+//! probe through [`crate::dane::smtp`], turned into the TLSA records the presented chain matches.
 //!
 //! The daemon runs it on its timer, never on the query path, with a bounded time, and keeps
 //! the outcome: the old key's record is removed only once the MTA presents the new key, and a
@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use crate::smtp;
+use crate::dane::smtp;
 
 /// The last probe of one MTA.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -3,13 +3,13 @@
 //!
 //! A file that cannot be read or parsed (half written, empty, garbage) never changes what is
 //! published: the binding keeps its last good records and the error names the file. Nothing
-//! is ever derived from a partial file, because [`super::derive`] refuses cut PEM and DER.
+//! is ever derived from a partial file, because [`crate::dane::derive`] refuses cut PEM and DER.
 
 use std::path::{Path, PathBuf};
 
 use zones::{Class, Name, Rdata, Record, Rtype, Ttl, Zone};
 
-use super::derive::{self, Matching, TlsaParams, Usage};
+use crate::dane::derive::{self, Matching, TlsaParams, Usage};
 
 /// One `[[zone.tlsa]]` binding, resolved.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,0 +1,4 @@
+//! The `daned` command's verbs that are more than a call into the library.
+
+pub mod demo;
+pub mod simulate;
