@@ -11,7 +11,7 @@ use daned::config::policy::Policy;
 use daned::config::{Config, ServerConfig, ZoneConfig};
 use daned::daemon::lifecycle;
 use daned::daemon::signing;
-use daned::daemon::{self, ServeOptions, ZoneSlot};
+use daned::daemon::{self, ServeOptions, ZoneDriver};
 use daned::dane::derive;
 use daned::doctor;
 use daned::fixture;
@@ -279,7 +279,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Check { config }) => {
             let config = Config::load(&config)?;
-            let errors = daemon::check(&config, &mut std::io::stdout().lock())?;
+            let errors = daned::cli::check::check(&config, &mut std::io::stdout().lock())?;
             if errors > 0 {
                 eprintln!("daned: {errors} zone(s) failed");
                 return Ok(ExitCode::FAILURE);
@@ -825,7 +825,7 @@ fn run_demo(listen: Vec<SocketAddr>) -> anyhow::Result<()> {
         tlsa: Vec::new(),
     };
     let origin = zone.name.clone();
-    let slot = ZoneSlot::in_memory(zone, demo::demo_zone())?;
+    let slot = ZoneDriver::in_memory(zone, demo::demo_zone(), daned::clock::now())?;
     let keys = signing::open_store(&state_dir, &origin)?.load_zone(&origin)?;
     println!("daned demo: serving {} from memory", demo::DEMO_ORIGIN);
     println!("try (Ctrl-C to stop):");

@@ -41,7 +41,7 @@ pub fn respond_signed(
 ) -> Outcome {
     let keys = tsig::keys();
     let now = unix_now();
-    match tsig::verify_request(packet, keys, now) {
+    match tsig::verify_request(packet, &keys, now) {
         Verified::Unsigned | Verified::Malformed => {
             error_reply(out, packet, 12, rcode::FORMERR, None);
             Outcome::Reply

@@ -161,6 +161,6 @@ mod tests {
         assert!(zone.get(&mx, Rtype::A).is_some());
         let tlsa = name("_25._tcp.mx.example.test.");
         assert_eq!(zone.get(&tlsa, Rtype::TLSA).unwrap().rdatas[0].0.len(), 35);
-        assert_eq!(crate::daemon::soa_serial(&zone), Some(2_026_112_301));
+        assert_eq!(zone.serial().map(|s| s.0), Some(2_026_112_301));
     }
 }

@@ -10,13 +10,12 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use signer::rollover::Observations;
 use signer::{Clock, ManualClock, Timestamp};
 use zones::{Name, Rdata, Rtype, Zone};
 
-use crate::config::Config;
+use crate::config::{Config, ZoneConfig};
 use crate::daemon::signing::{self, ZoneSigning};
-use crate::daemon::{lifecycle, pipeline};
+use crate::daemon::{Event, ZoneDriver};
 
 /// What to simulate.
 #[derive(Clone, Debug)]
@@ -78,71 +77,48 @@ pub fn run(config: &Config, sim: &Simulation, clock: &ManualClock) -> anyhow::Re
         }
     }
     let unsigned = zones::master::load_zone_file(&zc.file, &zc.name)?.zone;
-    let max_ttl = lifecycle::max_zone_ttl(&unsigned);
+    // The zone as the daemon runs it, with its keys in the output folder and no secondaries
+    // to wait for: the same driver, and so the same order of signing and persisting.
+    let config = ZoneConfig {
+        signing: Some(how.clone()),
+        notify: Vec::new(),
+        parent_servers: Vec::new(),
+        tlsa: Vec::new(),
+        ..zc.clone()
+    };
     let start = clock.now();
     let end = start.add_secs(sim.until.as_secs());
     let step = sim.step.as_secs().max(1);
+    let mut driver = ZoneDriver::simulated(config, unsigned, start)?;
     let mut parent = Parent::new(sim.parent_delay.as_secs());
+    parent.saw_cds(start, cds_of(&driver.served().zone));
     let mut summary = Summary::default();
-    let mut served: Option<Zone> = None;
     let mut last_ds: Option<Vec<Rdata>> = None;
-    // The machine is asked again only when one of its timers ends or what it observes
-    // changes, as nothing else can move it; the keys are read from disk only then.
-    let mut wake: Option<Timestamp> = Some(start);
     let mut seen_tags = None;
-    let mut evaluated: Option<lifecycle::Advanced> = None;
+    let mut first = true;
     loop {
         let now = clock.now();
+        // The driver asks the rollover machine again only when one of its timers ends or
+        // what it observes changes (the keys are read from disk only then).
         let tags = parent.tags(now);
-        let due = wake.is_some_and(|w| w <= now) || seen_tags.as_ref() != Some(&tags);
-        seen_tags = Some(tags.clone());
-        let obs = Observations {
-            parent_ds: Some(tags),
-            ..Observations::default()
-        };
-        let adv = if due {
-            let adv = lifecycle::advance(&how, &zc.name, max_ttl, now, obs)?;
-            wake = adv.plan.next_wakeup();
-            Some(adv)
-        } else {
-            None
-        };
-        let zone_changes = adv.as_ref().is_some_and(|a| a.zone_changes);
-        if let Some(adv) = adv {
-            summary.rollover_steps += adv.applied.len() as u64;
-            summary.keys_generated += adv
-                .applied
-                .iter()
-                .filter(|a| matches!(a, signer::rollover::Action::Generate { .. }))
-                .count() as u64;
-            lifecycle::commit(&how, &zc.name, &adv)?;
-            evaluated = Some(adv);
+        if seen_tags.as_ref() != Some(&tags) {
+            seen_tags = Some(tags.clone());
+            driver.step(now, Event::ParentDs(Some(tags)));
         }
-        let keys = &evaluated
-            .as_ref()
-            .expect("evaluated at the first step")
-            .keys;
-        let next = match &served {
-            None => Some(signing::sign_with(&unsigned, None, keys, &how, now)?),
-            Some(prev) if zone_changes || signing::refresh_due(prev, &how, now) => {
-                let mut input = prev.clone();
-                let serial = pipeline::serial_of(prev);
-                pipeline::set_serial(
-                    &mut input,
-                    pipeline::next_serial(zc.serial_policy, serial, serial, now),
-                );
-                Some(signing::sign_with(&input, Some(prev), keys, &how, now)?)
-            }
-            Some(_) => None,
-        };
-        let changed = next.is_some();
-        if let Some(zone) = next {
-            parent.saw_cds(now, cds_of(&zone));
-            served = Some(zone);
+        let changed = !driver.step(now, Event::Tick).is_empty() || first;
+        first = false;
+        let applied = driver.take_applied();
+        summary.rollover_steps += applied.len() as u64;
+        summary.keys_generated += applied
+            .iter()
+            .filter(|a| matches!(a, signer::rollover::Action::Generate { .. }))
+            .count() as u64;
+        let zone = &driver.served().zone;
+        if changed {
+            parent.saw_cds(now, cds_of(zone));
         }
         let ds = parent.ds(now);
         if changed || last_ds.as_ref() != Some(&ds) {
-            let zone = served.as_ref().expect("signed at the first step");
             write_moment(&sim.out, now, zone, &ds, how.policy.parent_ds_ttl.as_secs())?;
             summary.written += 1;
             last_ds = Some(ds);

@@ -53,7 +53,7 @@ pub struct ServerConfig {
 }
 
 /// One `[[zone]]`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ZoneConfig {
     /// The apex, fully qualified.
     pub name: zones::Name,

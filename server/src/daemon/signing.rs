@@ -253,7 +253,7 @@ mod tests {
         let mut input = signed.clone();
         crate::daemon::pipeline::set_serial(&mut input, zones::serial::Serial(8));
         let refreshed = refresh(&input, &signed, &how(&dir), later).unwrap();
-        assert_eq!(crate::daemon::soa_serial(&refreshed), Some(8));
+        assert_eq!(refreshed.serial().map(|s| s.0), Some(8));
         let limit = (later.0 + Policy::builtin().rrsig_refresh.as_secs()) as u32;
         assert!(
             expirations(&refreshed).iter().all(|&e| e > limit),

@@ -27,8 +27,8 @@ use zones::serial::Serial;
 pub struct TcpShared {
     /// The current zones.
     pub catalog: Arc<ArcSwap<Catalog>>,
-    /// Transfer ACL per zone apex.
-    pub acls: Vec<(Name, Acl)>,
+    /// Transfer ACL per zone apex (a reload of the configuration swaps it).
+    pub acls: ArcSwap<Vec<(Name, Acl)>>,
     /// Close a connection after this long without a complete query.
     pub idle_timeout: Duration,
     /// Limits concurrent connections.
@@ -39,8 +39,12 @@ pub struct TcpShared {
 
 impl TcpShared {
     /// The transfer ACL of the zone at `apex` (empty, allowing nobody, when unknown).
-    fn acl(&self, apex: &Name) -> Option<&Acl> {
-        self.acls.iter().find(|(n, _)| n == apex).map(|(_, a)| a)
+    fn acl(&self, apex: &Name) -> Option<Acl> {
+        self.acls
+            .load()
+            .iter()
+            .find(|(n, _)| n == apex)
+            .map(|(_, a)| a.clone())
     }
 }
 
@@ -111,8 +115,8 @@ async fn connection(
             } => {
                 let key = auth
                     .as_ref()
-                    .and_then(|a| crate::net::tsig::keys().get(a.key));
-                let mut signer = match (&auth, key) {
+                    .and_then(|a| crate::net::tsig::keys().get(a.key).cloned());
+                let mut signer = match (&auth, &key) {
                     (Some(a), Some(k)) => Some(ResponseSigner::new(
                         k,
                         a.request_mac.clone(),
@@ -129,7 +133,7 @@ async fn connection(
                     continue;
                 };
                 let zone = &snapshot.zone;
-                let key_name = key.map(|k| k.name.as_str());
+                let key_name = key.as_ref().map(|k| k.name.as_str());
                 let allowed = shared
                     .acl(&zone.origin)
                     .is_some_and(|acl| acl.allows(peer.ip(), key_name));
@@ -267,7 +271,7 @@ mod tests {
         let catalog = Catalog::new(vec![Arc::new(zone)]);
         let shared = Arc::new(TcpShared {
             catalog: Arc::new(ArcSwap::from_pointee(catalog)),
-            acls: vec![(origin, Acl::parse(acl).unwrap())],
+            acls: ArcSwap::from_pointee(vec![(origin, Acl::parse(acl).unwrap())]),
             idle_timeout: Duration::from_secs(2),
             connections: Arc::new(Semaphore::new(limit)),
             respond: stand_in,

@@ -18,25 +18,27 @@ pub const DEFAULT_FUDGE: u16 = 300;
 
 //------------ The configured keys -------------------------------------------
 
-/// The `[[tsig_key]]`s of the configuration, set once at start (the query path reads them
-/// without locking).
-static KEYS: std::sync::OnceLock<Vec<TsigKey>> = std::sync::OnceLock::new();
+/// The `[[tsig_key]]`s of the configuration. The query path loads them without locking; a
+/// reload of the configuration replaces them as a whole.
+static KEYS: std::sync::LazyLock<arc_swap::ArcSwap<Vec<TsigKey>>> =
+    std::sync::LazyLock::new(|| arc_swap::ArcSwap::from_pointee(Vec::new()));
 
-/// Installs the configured keys (first call wins; the configuration is read once per run).
+/// Installs the configured keys (at start, and again at every reload of the configuration).
 pub fn install_keys(keys: Vec<TsigKey>) {
-    let _ = KEYS.set(keys);
+    KEYS.store(std::sync::Arc::new(keys));
 }
 
 /// The configured keys.
-pub fn keys() -> &'static [TsigKey] {
-    KEYS.get().map(Vec::as_slice).unwrap_or(&[])
+pub fn keys() -> std::sync::Arc<Vec<TsigKey>> {
+    KEYS.load_full()
 }
 
 /// The configured key called `name`.
-pub fn key_named(name: &str) -> Option<&'static TsigKey> {
+pub fn key_named(name: &str) -> Option<TsigKey> {
     keys()
         .iter()
         .find(|k| k.name.eq_ignore_ascii_case(name.trim_end_matches('.')))
+        .cloned()
 }
 
 //------------ Algorithms and keys -------------------------------------------

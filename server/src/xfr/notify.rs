@@ -46,7 +46,7 @@ pub fn spawn(zone: Name, serial: u32, targets: Vec<NotifyTarget>) {
         let zone = zone.clone();
         let key = key.as_deref().and_then(crate::net::tsig::key_named);
         tokio::spawn(async move {
-            match notify_one(&zone, target, key).await {
+            match notify_one(&zone, target, key.as_ref()).await {
                 Ok((attempt, rcode)) => {
                     tracing::info!(zone = %zone, serial, %target, attempt, rcode, "NOTIFY acknowledged")
                 }

@@ -5,6 +5,7 @@
 //! what must survive a restart (first publication, retirement deadlines, unsafe rollovers,
 //! probe outcomes), and [`watch`] wakes the daemon when a certificate or key file changes.
 
+pub mod manager;
 pub mod publish;
 pub mod retire;
 pub mod state;

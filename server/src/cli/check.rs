@@ -1,0 +1,62 @@
+//! `daned check`: the configuration and every zone, loaded as the daemon would, with errors
+//! (`file:line: message`) and warnings, without serving anything.
+
+use std::io::Write;
+
+use zones::master::load_zone_file;
+
+use crate::config::Config;
+use crate::daemon::lifecycle;
+use crate::daemon::tlsa::manager::TlsaManager;
+use crate::daemon::tlsa::publish;
+
+/// `daned check`: loads every zone of `config`, printing warnings and errors (`file:line:
+/// message`) and one summary line per good zone to `w`. Returns the number of errors.
+pub fn check(config: &Config, w: &mut impl Write) -> std::io::Result<usize> {
+    let mut errors = 0;
+    for zone in &config.zones {
+        for binding in &zone.tlsa {
+            if let Err(e) = publish::derive_records(binding) {
+                errors += 1;
+                writeln!(w, "error: zone {}: tlsa: {e}", zone.name)?;
+            }
+        }
+        match load_zone_file(&zone.file, &zone.name) {
+            Ok(loaded) => {
+                // A zone with TLSA at a managed name, or whose largest TTL makes the policy's
+                // key lifetimes shorter than their rollovers, is refused.
+                let refused = TlsaManager::load(zone, None)
+                    .check_conflict(&zone.file, &loaded.zone)
+                    .err()
+                    .map(|e| format!("zone {}: {e}", zone.name))
+                    .or_else(|| {
+                        let how = zone.signing.as_ref()?;
+                        let ttl = lifecycle::max_zone_ttl(&loaded.zone);
+                        let e = how.policy.check_lifetimes(&how.policy_name, ttl).err()?;
+                        Some(format!("zone {}: {e}", zone.name))
+                    });
+                if let Some(e) = refused {
+                    errors += 1;
+                    writeln!(w, "error: {e}")?;
+                    continue;
+                }
+                for warning in &loaded.warnings {
+                    writeln!(w, "warning: {warning}")?;
+                }
+                writeln!(
+                    w,
+                    "ok: {} serial {} ({} records, {} warnings)",
+                    zone.name,
+                    loaded.zone.serial().map_or(0, |s| s.0),
+                    loaded.zone.len(),
+                    loaded.warnings.len()
+                )?;
+            }
+            Err(e) => {
+                errors += 1;
+                writeln!(w, "error: {e}")?;
+            }
+        }
+    }
+    Ok(errors)
+}

@@ -1,0 +1,497 @@
+//! The zone driver: one per zone, and every change to the zone flows through it.
+//!
+//! [`ZoneDriver::step`] takes the time and one [`Event`] (the zone file may have changed, the
+//! certificate files changed, a probe came back, the parent's DS or the secondaries were
+//! observed, or just a tick of the clock), asks the sources what they want changed, and hands
+//! each change to the one publication path ([`Served::publish`]); after a publication it lets
+//! the sources persist their own state (the crash-safe order, see `daemon::publish`).
+//! [`ZoneDriver::next_wakeup`] says when the next timer of the zone ends.
+//!
+//! Time is an argument: nothing here reads a clock, so a zone's whole life (signature refresh,
+//! a certificate renewal through pre-publication and retirement, a key rollover) is driven
+//! by hand in the unit tests, by the virtual clock in `daned simulate`, and by the system clock
+//! in the daemon — through the same code. Network I/O (probes, DS and SOA queries) is the
+//! host's: the driver says what it wants observed ([`ZoneDriver::wants`]) and is told the
+//! outcome as an event.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use signer::Timestamp;
+use signer::keystore::StoredKey;
+use signer::rollover::{self, WaitFor};
+use zones::Zone;
+
+use crate::config::ZoneConfig;
+use crate::daemon::error::ZoneError;
+use crate::daemon::lifecycle;
+use crate::daemon::pipeline::Versions;
+use crate::daemon::publish::{Change, Published, Served};
+use crate::daemon::signing;
+use crate::daemon::tlsa::manager::TlsaManager;
+use crate::daemon::zonefile::{self, FileStamp};
+use crate::dane::probe::ProbeSeen;
+
+//------------ Event ---------------------------------------------------------
+
+/// What happened.
+#[derive(Debug)]
+pub enum Event {
+    /// A reload was asked for (SIGHUP, `daned reload`): re-read the zone file if it changed,
+    /// and run the timers.
+    Reload,
+    /// The certificate or key files of a TLSA binding changed.
+    Certificates,
+    /// A STARTTLS probe of `addr` came back.
+    Probe {
+        /// The `probe` address.
+        addr: String,
+        /// What it saw.
+        seen: ProbeSeen,
+    },
+    /// Every secondary serves the current serial.
+    SecondariesSynced,
+    /// The parent's nameservers agree on this DS set ((algorithm, key tag) pairs), or do not
+    /// agree / cannot be asked (`None`).
+    ParentDs(Option<Vec<(u8, u16)>>),
+    /// The clock moved: signature refresh, rollover steps, the periodic re-read of the
+    /// certificate files.
+    Tick,
+}
+
+/// When the rollover machine is asked what to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyEvaluation {
+    /// At every tick: the daemon, whose key files an operator's `daned keys` may change.
+    EveryTick,
+    /// Only when one of its timers ends or what it observes changes: `daned simulate`, whose
+    /// keys nothing else touches (reading them at every step would dominate its run time).
+    WhenDue,
+}
+
+/// What the driver wants to learn from the network.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Wants {
+    /// Whether the secondaries serve this serial.
+    pub secondaries_serial: Option<u32>,
+    /// The parent's DS set.
+    pub parent_ds: bool,
+}
+
+//------------ KeySource -----------------------------------------------------
+
+/// The key rollover as a source of changes: the zone's keys (as last stored), what was
+/// observed outside, and what the machine waits for.
+#[derive(Debug)]
+struct KeySource {
+    /// The keys the zone is signed with.
+    keys: Vec<StoredKey>,
+    /// What was observed (saved beside the keys).
+    seen: lifecycle::Observed,
+    /// The observations changed since the machine last ran.
+    seen_changed: bool,
+    /// When the parent was last asked.
+    ds_checked: Option<Timestamp>,
+    /// What the machine waits for.
+    pending: Vec<rollover::Wait>,
+    /// When one of its timers ends (`None`: only an observation can move it).
+    wake: Option<Timestamp>,
+    /// When it is asked.
+    evaluation: KeyEvaluation,
+    /// The steps carried out since [`ZoneDriver::take_applied`] was last called.
+    applied: Vec<rollover::Action>,
+}
+
+//------------ ZoneDriver ----------------------------------------------------
+
+/// One zone: its configuration, the version served, and its sources of change.
+pub struct ZoneDriver {
+    /// The zone's configuration.
+    config: ZoneConfig,
+    /// The version served.
+    served: Served,
+    /// The zone file's stamp when it was loaded (`None`: never reloaded).
+    stamp: Option<FileStamp>,
+    /// The TLSA records.
+    tlsa: TlsaManager,
+    /// The key rollover (signed zones).
+    keys: Option<KeySource>,
+}
+
+impl ZoneDriver {
+    /// Loads the zone of `config` at `now`: the version saved under `state_dir` when the file
+    /// brings nothing new (its stale signatures refreshed), else a new version with the next
+    /// serial, journalled.
+    pub fn load(config: ZoneConfig, state_dir: &Path, now: Timestamp) -> Result<Self, ZoneError> {
+        let stamp = FileStamp::of(&config.file).map_err(|error| ZoneError::Stat {
+            path: config.file.clone(),
+            error,
+        })?;
+        let versions = Arc::new(Versions::open(state_dir, &config.name)?);
+        let saved = versions.load_saved(&config.name);
+        let mut tlsa = TlsaManager::load(&config, Some(state_dir));
+        let keys = Self::key_source(&config, now, KeyEvaluation::EveryTick)?;
+        let unsigned = zonefile::load(&config)?;
+        let unsigned = tlsa.with_managed(&config.file, unsigned, saved.as_ref(), now.0)?;
+        let signing_keys = keys.as_ref().map_or(&[][..], |k| &k.keys[..]);
+        let served = match Served::first(
+            &config,
+            signing_keys,
+            Some(Arc::clone(&versions)),
+            saved.as_ref(),
+            unsigned,
+            now,
+        )? {
+            Some(served) => served,
+            None => {
+                let zone = saved.clone().ok_or(ZoneError::NoVersion)?;
+                tracing::info!(zone = %config.name, serial = zone.serial().map_or(0, |s| s.0), "zone file unchanged since the saved version");
+                Served::new(config.name.clone(), zone, Some(versions))
+            }
+        };
+        // A certificate that changed while the daemon was down is a rollover too.
+        let tlsa_before = saved.as_ref().map(|z| managed_tlsa(&config, z));
+        if tlsa_before.is_some_and(|b| {
+            b.iter().any(|r| !r.is_empty()) && b != managed_tlsa(&config, &served.zone)
+        }) {
+            tlsa.warn_unsafe_rollover(now.0);
+        }
+        tlsa.published(&served.zone, now.0);
+        let mut driver = Self {
+            config,
+            served,
+            stamp: Some(stamp),
+            tlsa,
+            keys,
+        };
+        // A daemon stopped for longer than the refresh window re-signs what went stale
+        // before it serves anything.
+        driver.refresh(now);
+        Ok(driver)
+    }
+
+    /// A zone held in memory only (never reloaded, no journal): the demo. `zone` is signed
+    /// when the configuration says so.
+    pub fn in_memory(config: ZoneConfig, zone: Zone, now: Timestamp) -> Result<Self, ZoneError> {
+        tracing::info!(
+            zone = %config.name,
+            serial = zone.serial().map_or(0, |s| s.0),
+            records = zone.len(),
+            "zone loaded (in memory)"
+        );
+        let keys = Self::key_source(&config, now, KeyEvaluation::EveryTick)?;
+        let signing_keys = keys.as_ref().map_or(&[][..], |k| &k.keys[..]);
+        let served = Served::first(&config, signing_keys, None, None, zone, now)?
+            .expect("a first version without a previous one is always made");
+        Ok(Self {
+            tlsa: TlsaManager::load(&config, None),
+            config,
+            served,
+            stamp: None,
+            keys,
+        })
+    }
+
+    /// The zone of `config` with unsigned content `unsigned` and its keys under
+    /// `config.signing`'s state folder, journalled nowhere: `daned simulate`.
+    pub fn simulated(
+        config: ZoneConfig,
+        unsigned: Zone,
+        now: Timestamp,
+    ) -> Result<Self, ZoneError> {
+        let keys = Self::key_source(&config, now, KeyEvaluation::WhenDue)?;
+        let signing_keys = keys.as_ref().map_or(&[][..], |k| &k.keys[..]);
+        let served = Served::first(&config, signing_keys, None, None, unsigned, now)?
+            .expect("a first version without a previous one is always made");
+        Ok(Self {
+            tlsa: TlsaManager::load(&config, None),
+            config,
+            served,
+            stamp: None,
+            keys,
+        })
+    }
+
+    /// The key source of a signed zone: its keys (the policy's set made on first use).
+    fn key_source(
+        config: &ZoneConfig,
+        now: Timestamp,
+        evaluation: KeyEvaluation,
+    ) -> Result<Option<KeySource>, ZoneError> {
+        let Some(how) = &config.signing else {
+            return Ok(None);
+        };
+        let store =
+            signing::open_store(&how.state_dir, &config.name).map_err(signing::KeysError::from)?;
+        let keys = signing::ensure_keys(&store, &config.name, &how.policy, now)?;
+        Ok(Some(KeySource {
+            keys,
+            seen: lifecycle::Observed::load(&how.state_dir, &config.name),
+            seen_changed: true,
+            ds_checked: None,
+            pending: Vec::new(),
+            wake: Some(now),
+            evaluation,
+            applied: Vec::new(),
+        }))
+    }
+
+    //--- Reading
+
+    /// The zone's configuration.
+    pub fn config(&self) -> &ZoneConfig {
+        &self.config
+    }
+
+    /// The version served.
+    pub fn served(&self) -> &Served {
+        &self.served
+    }
+
+    /// The TLSA manager.
+    pub fn tlsa(&self) -> &TlsaManager {
+        &self.tlsa
+    }
+
+    /// What the rollover waits for now.
+    pub fn pending(&self) -> &[rollover::Wait] {
+        self.keys.as_ref().map_or(&[], |k| &k.pending)
+    }
+
+    /// When the next timer of the zone ends: the next signature refresh, the next rollover
+    /// timer, or the next retiring TLSA record's deadline.
+    pub fn next_wakeup(&self, now: Timestamp) -> Option<Timestamp> {
+        let refresh = self.config.signing.as_ref().and_then(|how| {
+            signer::next_resign_time(&self.served.zone, now, how.policy.rrsig_refresh.as_secs())
+        });
+        let keys = self.keys.as_ref().and_then(|k| k.wake);
+        [refresh, keys].into_iter().flatten().min()
+    }
+
+    /// What the rollover wants observed at `now`: the secondaries' serial while a step waits
+    /// for them, the parent's DS while a key waits for a DS change (every
+    /// `ds_check_interval`, when `parent_servers` are configured).
+    pub fn wants(&mut self, now: Timestamp) -> Wants {
+        let mut wants = Wants::default();
+        let Some(keys) = &mut self.keys else {
+            return wants;
+        };
+        let waits = |what| keys.pending.iter().any(|w| w.what == what);
+        if waits(WaitFor::Secondaries) && !self.config.notify.is_empty() {
+            wants.secondaries_serial = Some(self.served.serial());
+        }
+        let ds_wait = waits(WaitFor::DsPublished) || waits(WaitFor::DsWithdrawn);
+        let due = keys
+            .ds_checked
+            .is_none_or(|t| now.as_secs() >= t.as_secs() + self.config.ds_check_interval.as_secs());
+        if ds_wait && due && !self.config.parent_servers.is_empty() {
+            keys.ds_checked = Some(now);
+            wants.parent_ds = true;
+        }
+        wants
+    }
+
+    //--- Stepping
+
+    /// Handles `event` at `now`. Returns what was published (in order), if anything.
+    pub fn step(&mut self, now: Timestamp, event: Event) -> Vec<Published> {
+        let mut published = Vec::new();
+        match event {
+            Event::Reload => {
+                published.extend(self.reload(now));
+                published.extend(self.advance_keys(now, true));
+                published.extend(self.refresh(now));
+            }
+            Event::Certificates => published.extend(self.certificates(now)),
+            Event::Probe { addr, seen } => {
+                self.tlsa.note_probe(&addr, seen, &self.served.zone, now.0);
+                // The rollover of a retiring record may wait on what the MTA presents.
+                published.extend(self.certificates(now));
+            }
+            Event::SecondariesSynced => self.observed(now, |seen| seen.synced_at = Some(now)),
+            Event::ParentDs(ds) => {
+                tracing::info!(zone = %self.config.name, ds = ?ds, "parent DS checked");
+                self.observed(now, |seen| seen.parent_ds = ds);
+            }
+            Event::Tick => {
+                published.extend(self.advance_keys(now, false));
+                published.extend(self.certificates(now));
+                published.extend(self.refresh(now));
+            }
+        }
+        published
+    }
+
+    /// Publishes `change`, logging a failure (the served version stays).
+    fn publish(
+        &mut self,
+        change: Change,
+        now: Timestamp,
+        keys: Option<&[StoredKey]>,
+    ) -> Option<Published> {
+        let keys = keys.unwrap_or_else(|| self.keys.as_ref().map_or(&[][..], |k| &k.keys[..]));
+        let kind = change.kind();
+        match self.served.publish(&self.config, keys, change, now) {
+            Ok(done) => done,
+            Err(e) => {
+                tracing::error!(zone = %self.config.name, change = kind, error = %e, "cannot publish the change; the previous version stays served");
+                None
+            }
+        }
+    }
+
+    /// Re-reads the zone file if it changed.
+    fn reload(&mut self, now: Timestamp) -> Option<Published> {
+        let old = self.stamp?;
+        let stamp = match FileStamp::of(&self.config.file) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(zone = %self.config.name, file = %self.config.file.display(), error = %e, "zone file unreadable, keeping the loaded version");
+                return None;
+            }
+        };
+        if stamp == old {
+            tracing::debug!(zone = %self.config.name, "zone file unchanged");
+            return None;
+        }
+        self.stamp = Some(stamp);
+        let content = zonefile::load(&self.config)
+            .map_err(ZoneError::from)
+            .and_then(|unsigned| {
+                Ok(self.tlsa.with_managed(
+                    &self.config.file,
+                    unsigned,
+                    Some(&self.served.zone),
+                    now.0,
+                )?)
+            });
+        match content {
+            Ok(unsigned) => {
+                let done = self.publish(Change::Content(unsigned), now, None);
+                match done {
+                    Some(_) => self.tlsa.published(&self.served.zone, now.0),
+                    None => {
+                        tracing::info!(zone = %self.config.name, "zone file changed on disk but not in content")
+                    }
+                }
+                done
+            }
+            Err(e) => {
+                tracing::error!(zone = %self.config.name, error = %e, "zone reload failed, keeping the loaded version");
+                None
+            }
+        }
+    }
+
+    /// Re-reads the certificate files and publishes the TLSA records they give, when they
+    /// differ from the published ones.
+    fn certificates(&mut self, now: Timestamp) -> Option<Published> {
+        let change = self.tlsa.change(&self.served.zone, now.0)?;
+        self.tlsa.warn_unsafe_rollover(now.0);
+        let done = self.publish(change, now, None);
+        if let Some(p) = done {
+            self.tlsa.published(&self.served.zone, now.0);
+            tracing::info!(zone = %self.config.name, serial = p.serial, elapsed_ms = p.elapsed_ms, "TLSA change served");
+        } else {
+            tracing::error!(zone = %self.config.name, "signing the new TLSA records failed; the old ones stay published");
+        }
+        done
+    }
+
+    /// Refreshes the signatures that are due.
+    fn refresh(&mut self, now: Timestamp) -> Option<Published> {
+        let how = self.config.signing.as_ref()?;
+        if !signing::refresh_due(&self.served.zone, how, now) {
+            return None;
+        }
+        let done = self.publish(Change::Refresh, now, None);
+        if let Some(p) = done {
+            tracing::info!(zone = %self.config.name, serial = p.serial, elapsed_ms = p.elapsed_ms, "signatures refreshed");
+        }
+        done
+    }
+
+    /// Notes an observation for the rollover (saved beside the keys when it changed).
+    fn observed(&mut self, _now: Timestamp, update: impl FnOnce(&mut lifecycle::Observed)) {
+        let (Some(keys), Some(how)) = (&mut self.keys, &self.config.signing) else {
+            return;
+        };
+        let before = keys.seen.clone();
+        update(&mut keys.seen);
+        if keys.seen != before {
+            keys.seen_changed = true;
+            if let Err(e) = keys.seen.save(&how.state_dir, &self.config.name) {
+                tracing::warn!(zone = %self.config.name, error = %e, "cannot save the rollover's observations");
+            }
+        }
+    }
+
+    /// Runs the rollover machine when it is due (or `force`d): carries out the steps, serves
+    /// the zone they give, and only then stores the new key states.
+    fn advance_keys(&mut self, now: Timestamp, force: bool) -> Option<Published> {
+        let how = self.config.signing.clone()?;
+        let keys = self.keys.as_mut()?;
+        let due = force
+            || keys.evaluation == KeyEvaluation::EveryTick
+            || keys.seen_changed
+            || keys.wake.is_some_and(|w| w <= now);
+        if !due {
+            return None;
+        }
+        keys.seen_changed = false;
+        let obs = keys.seen.observations(!self.config.notify.is_empty());
+        let max_ttl = lifecycle::max_zone_ttl(&self.served.zone);
+        let adv = match lifecycle::advance(&how, &self.config.name, max_ttl, now, obs) {
+            Ok(adv) => adv,
+            Err(e) => {
+                tracing::error!(zone = %self.config.name, error = %e, "key rollover step failed; retrying at the next check");
+                return None;
+            }
+        };
+        keys.pending = adv.plan.waits.clone();
+        keys.wake = adv.plan.next_wakeup();
+        if adv.applied.is_empty() {
+            keys.keys = adv.keys;
+            return None;
+        }
+        let mut done = None;
+        if adv.zone_changes {
+            done = self.publish(Change::Keys, now, Some(&adv.keys));
+            if done.is_none() {
+                tracing::error!(zone = %self.config.name, "signing for a key rollover step failed; retrying at the next check");
+                return None;
+            }
+            tracing::info!(zone = %self.config.name, serial = self.served.serial(), "zone re-signed for a key rollover step");
+        }
+        // Stored only now that the zone showing the step is journalled and served.
+        if let Err(e) = lifecycle::commit(&how, &self.config.name, &adv) {
+            tracing::error!(zone = %self.config.name, error = %e, "cannot store the key states; the step is repeated at the next check");
+        }
+        if let Some(keys) = &mut self.keys {
+            keys.applied.extend(adv.applied.iter().copied());
+            keys.keys = adv.keys;
+        }
+        done
+    }
+
+    /// The rollover steps carried out since the last call (`daned simulate` counts them).
+    pub fn take_applied(&mut self) -> Vec<rollover::Action> {
+        self.keys
+            .as_mut()
+            .map(|k| std::mem::take(&mut k.applied))
+            .unwrap_or_default()
+    }
+}
+
+/// The TLSA records `zone` publishes at each managed name of `config`, in binding order.
+fn managed_tlsa(config: &ZoneConfig, zone: &Zone) -> Vec<Vec<Vec<u8>>> {
+    config
+        .tlsa
+        .iter()
+        .flat_map(|b| &b.names)
+        .map(|n| crate::daemon::tlsa::publish::published(zone, n))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,275 @@
+//! The driver on a hand-driven clock: no process, no socket, time moved by the test.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use signer::Timestamp;
+use signer::keystore::KeyPhase;
+use zones::{Name, Rtype, Ttl};
+
+use super::*;
+use crate::config::policy::{KeyLayout, Policy};
+use crate::daemon::signing::ZoneSigning;
+use crate::daemon::tlsa::publish::TlsaBinding;
+use crate::net::acl::Acl;
+
+const ZONE: &str = "$ORIGIN example.com.\n$TTL 300\n@ SOA ns hm 1 3600 600 86400 60\n\
+                    @ NS ns\nns A 192.0.2.1\n@ MX 10 mx1\nmx1 A 192.0.2.25\n";
+
+const DAY: u64 = 86_400;
+const T0: u64 = 1_900_000_000;
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("daned-driver-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn config(dir: &Path, policy: Policy) -> ZoneConfig {
+    let file = dir.join("example.com.zone");
+    if !file.exists() {
+        std::fs::write(&file, ZONE).unwrap();
+    }
+    ZoneConfig {
+        name: "example.com.".parse().unwrap(),
+        file,
+        allow_transfer: Acl::default(),
+        sign: true,
+        policy: None,
+        signing: Some(ZoneSigning {
+            policy_name: "test".into(),
+            policy,
+            state_dir: dir.join("state"),
+        }),
+        serial_policy: Default::default(),
+        notify: Vec::new(),
+        parent_servers: Vec::new(),
+        ds_check_interval: Duration::from_secs(3600),
+        tlsa: Vec::new(),
+    }
+}
+
+/// Every RRSIG expiration of the served zone.
+fn expirations(d: &ZoneDriver) -> Vec<u32> {
+    d.served()
+        .zone
+        .rrsets
+        .iter()
+        .filter(|((_, t, _), _)| *t == 46)
+        .flat_map(|(_, s)| s.rdatas.iter())
+        .map(|r| u32::from_be_bytes(r.as_bytes()[8..12].try_into().unwrap()))
+        .collect()
+}
+
+#[test]
+fn signatures_are_refreshed_when_due_and_not_before() {
+    let dir = temp_dir("refresh");
+    let policy = Policy::builtin();
+    let refresh = policy.rrsig_refresh.as_secs();
+    let mut d = ZoneDriver::load(config(&dir, policy), &dir.join("state"), Timestamp(T0)).unwrap();
+    let serial = d.served().serial();
+    assert!(
+        d.step(Timestamp(T0 + DAY), Event::Tick).is_empty(),
+        "nothing due after a day"
+    );
+    assert_eq!(d.served().serial(), serial);
+    let due = d
+        .next_wakeup(Timestamp(T0 + DAY))
+        .expect("a signed zone has a refresh time");
+    assert!(due.as_secs() > T0 + DAY && due.as_secs() <= T0 + 14 * DAY - refresh);
+    let later = Timestamp(due.as_secs() + 60);
+    assert_eq!(d.step(later, Event::Tick).len(), 1, "refreshed once due");
+    assert!(d.served().serial() > serial);
+    let limit = (later.as_secs() + refresh) as u32;
+    assert!(
+        expirations(&d).iter().all(|&e| e > limit),
+        "nothing left expiring within the refresh window"
+    );
+    // The new version was journalled: a restart at the same moment serves it unchanged.
+    let again =
+        ZoneDriver::load(config(&dir, Policy::builtin()), &dir.join("state"), later).unwrap();
+    assert_eq!(again.served().serial(), d.served().serial());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_broken_zone_file_keeps_the_served_version_and_a_good_one_is_published() {
+    let dir = temp_dir("reload");
+    let cfg = config(&dir, Policy::builtin());
+    let mut d = ZoneDriver::load(cfg.clone(), &dir.join("state"), Timestamp(T0)).unwrap();
+    let serial = d.served().serial();
+    std::fs::write(&cfg.file, "example.com. 3600 IN SOA broken\n").unwrap();
+    assert!(d.step(Timestamp(T0 + 10), Event::Reload).is_empty());
+    assert_eq!(d.served().serial(), serial, "old version keeps serving");
+    std::fs::write(&cfg.file, format!("{ZONE}www A 192.0.2.80\n")).unwrap();
+    assert_eq!(d.step(Timestamp(T0 + 20), Event::Reload).len(), 1);
+    let www = Name::from_ascii("www.example.com.").unwrap();
+    assert!(d.served().zone.get(&www, Rtype::A).is_some());
+    assert!(
+        d.served().zone.get_rrsig(&www, Rtype::A).is_some(),
+        "signed"
+    );
+    // A file broken at start is an error naming the file and line.
+    std::fs::write(&cfg.file, format!("{ZONE}ns2 A not-an-address\n")).unwrap();
+    let err = ZoneDriver::load(cfg.clone(), &dir.join("state2"), Timestamp(T0))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains(&format!("{}:8", cfg.file.display())), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A self-signed certificate for mx1 with a fresh key, written to `cert` (key to `key`).
+fn certificate(cert: &Path, key: &Path) {
+    let pair = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let params = rcgen::CertificateParams::new(vec!["mx1.example.com".into()]).unwrap();
+    std::fs::write(cert, params.self_signed(&pair).unwrap().pem()).unwrap();
+    std::fs::write(key, pair.serialize_pem()).unwrap();
+}
+
+/// The `3 1 1` rdata of the key in `file` (a certificate or a private key).
+fn rdata_311(file: &Path) -> Vec<u8> {
+    let spki = crate::dane::derive::public_key_info(&std::fs::read(file).unwrap()).unwrap();
+    crate::dane::derive::tlsa_rdata_for_spki(
+        &spki,
+        crate::dane::derive::Usage::DANE_EE,
+        crate::dane::derive::Matching::SHA256,
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_certificate_renewal_goes_through_pre_publication_and_retirement() {
+    let dir = temp_dir("tlsa");
+    let (cert, key, next) = (
+        dir.join("cert.pem"),
+        dir.join("key.pem"),
+        dir.join("next.pem"),
+    );
+    certificate(&cert, &key);
+    // The next certificate's key, made ahead (certbot --csr / --reuse-key style).
+    let next_cert = dir.join("next-cert.pem");
+    certificate(&next_cert, &next);
+    let name = Name::from_ascii("_25._tcp.mx1.example.com.").unwrap();
+    let ttl = 600;
+    let mut cfg = config(&dir, Policy::builtin());
+    cfg.tlsa = vec![TlsaBinding {
+        names: vec![name.clone()],
+        certs: vec![cert.clone()],
+        keys: vec![key.clone()],
+        next_key: Some(next.clone()),
+        probe: None,
+        issuer: false,
+        ttl: Ttl(ttl),
+        expiry_warning: 0,
+    }];
+    let propagation = Policy::builtin().propagation_delay.as_secs();
+    let (old, new) = (rdata_311(&cert), rdata_311(&next));
+    let mut d = ZoneDriver::load(cfg.clone(), &dir.join("state"), Timestamp(T0)).unwrap();
+    let published =
+        |d: &ZoneDriver| crate::daemon::tlsa::publish::published(&d.served().zone, &name);
+    assert_eq!(
+        published(&d),
+        sorted(vec![old.clone(), new.clone()]),
+        "current and next published"
+    );
+    assert!(d.served().zone.get_rrsig(&name, Rtype::TLSA).is_some());
+    let status = d.tlsa().status(Some(&d.served().zone), T0);
+    let ready = status[0]
+        .records
+        .iter()
+        .find(|r| r.rdata == new)
+        .unwrap()
+        .ready_at;
+    assert_eq!(ready, Some(T0 + 2 * u64::from(ttl) + propagation));
+
+    // The renewal: the new certificate (with the next key) replaces the old one.
+    let t1 = T0 + 2 * u64::from(ttl) + propagation + 10;
+    std::fs::copy(&next_cert, &cert).unwrap();
+    std::fs::copy(&next, &key).unwrap();
+    assert_eq!(
+        d.step(Timestamp(t1), Event::Certificates).len(),
+        0,
+        "the old record stays: nothing to publish yet"
+    );
+    assert_eq!(published(&d), sorted(vec![old.clone(), new.clone()]));
+    let status = d.tlsa().status(Some(&d.served().zone), t1);
+    let retiring = status[0].records.iter().find(|r| r.rdata == old).unwrap();
+    let hold = 2 * u64::from(ttl) + propagation;
+    assert_eq!(retiring.removed_from, Some(t1 + hold));
+    // Not before the deadline...
+    assert!(d.step(Timestamp(t1 + hold - 1), Event::Tick).is_empty());
+    assert!(published(&d).contains(&old));
+    // ...and at it, the old record goes, signed in a new version.
+    let serial = d.served().serial();
+    assert_eq!(d.step(Timestamp(t1 + hold), Event::Tick).len(), 1);
+    assert_eq!(published(&d), vec![new.clone()]);
+    assert!(d.served().serial() > serial);
+    assert!(d.served().zone.get_rrsig(&name, Rtype::TLSA).is_some());
+    // A restart finds the same state and publishes nothing new.
+    let again = ZoneDriver::load(cfg, &dir.join("state"), Timestamp(t1 + hold + 5)).unwrap();
+    assert_eq!(again.served().serial(), d.served().serial());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn sorted(mut v: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
+    v.sort();
+    v
+}
+
+/// The tags of the zone's DNSKEYs that are ZSKs (flags 256).
+fn zsk_tags(d: &ZoneDriver) -> Vec<u16> {
+    let zone = &d.served().zone;
+    let set = zone.get(&zone.origin, Rtype::DNSKEY).unwrap();
+    let mut tags: Vec<u16> = set
+        .rdatas
+        .iter()
+        .filter(|r| r.as_bytes()[..2] == [1, 0])
+        .map(|r| signer::key::key_tag(r.as_bytes()))
+        .collect();
+    tags.sort_unstable();
+    tags
+}
+
+#[test]
+fn a_zsk_rollover_runs_on_the_hand_driven_clock() {
+    let dir = temp_dir("zsk");
+    let policy = Policy {
+        keys: KeyLayout::KskZsk,
+        zsk_lifetime: Duration::from_secs(30 * DAY),
+        ..Policy::builtin()
+    };
+    let mut d = ZoneDriver::load(config(&dir, policy), &dir.join("state"), Timestamp(T0)).unwrap();
+    let first = zsk_tags(&d);
+    assert_eq!(first.len(), 1);
+    let mut seen_two = false;
+    let mut t = T0;
+    while t < T0 + 40 * DAY {
+        t += 3600;
+        d.step(Timestamp(t), Event::Tick);
+        let tags = zsk_tags(&d);
+        seen_two |= tags.len() == 2;
+        // Every signature of the zone's data is made by a published ZSK.
+        let zone = &d.served().zone;
+        let mx = zone.get_rrsig(&zone.origin, Rtype::MX).unwrap();
+        for r in &mx.rdatas {
+            let tag = u16::from_be_bytes([r.as_bytes()[16], r.as_bytes()[17]]);
+            assert!(
+                tags.contains(&tag),
+                "MX signed by {tag}, not a published ZSK at {t}"
+            );
+        }
+    }
+    let last = zsk_tags(&d);
+    assert!(seen_two, "the new ZSK was pre-published beside the old one");
+    assert_eq!(last.len(), 1);
+    assert_ne!(last, first, "the old ZSK was replaced");
+    let store = signing::open_store(&dir.join("state"), &"example.com.".parse().unwrap()).unwrap();
+    let keys = store.load_zone(&"example.com.".parse().unwrap()).unwrap();
+    assert!(
+        keys.iter()
+            .any(|k| k.meta.phase == KeyPhase::Removed || k.meta.phase == KeyPhase::Retired)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,295 @@
+//! The one place where a zone gets a new version: [`Served::publish`].
+//!
+//! Every source of change (the zone file, the certificate files, key rollover steps, signature
+//! refresh, and later UPDATE and the DKIM/MTA-STS files) hands a [`Change`] to `publish`, which
+//! alone
+//! 1. sets the SOA serial (RFC 1982, by the zone's serial policy; the zone file's own serial is
+//!    respected when it moves ahead),
+//! 2. signs what the change touched (the signer keeps every signature of an unchanged RRset that
+//!    is not due for refresh),
+//! 3. appends the diff to the journal (fsync) and saves the version,
+//! 4. builds the snapshot the query path reads,
+//!
+//! and only then replaces the served version; the caller swaps the catalog and queues NOTIFY.
+//! A failure at any step leaves the previous version serving.
+//!
+//! # The crash-safe order
+//!
+//! A source's own state (a rollover's key phases, a TLSA record's first publication) is written
+//! **after** the version that shows it is journalled, never before: a SIGKILL at any point
+//! leaves the stored state at or behind what was served, so a restart repeats a step (which
+//! only lengthens a wait) and never acts on a step no secondary or cache has seen. A key that
+//! a version publishes has its key files written before that version is signed (the signer
+//! reads them), so a published key is never generated twice. The driver keeps this order for
+//! every source; `daned simulate` runs the same driver and so the same order.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use signer::Timestamp;
+use signer::keystore::StoredKey;
+use zones::diff::Diff;
+use zones::serial::Serial;
+use zones::snapshot::ZoneSnapshot;
+use zones::{Name, Record, Zone};
+
+use crate::config::ZoneConfig;
+use crate::daemon::pipeline::{self, PipelineError, Versions};
+use crate::daemon::signing::{self, SigningError};
+
+//------------ Change --------------------------------------------------------
+
+/// What a source wants to change in a zone. The signer's own records (RRSIG, NSEC, NSEC3,
+/// NSEC3PARAM, DNSKEY of the zone's keys, CDS, CDNSKEY) are never part of a change: `publish`
+/// makes them.
+#[derive(Debug)]
+pub enum Change {
+    /// New content: the zone file as loaded, with the managed records (TLSA) in place.
+    Content(Zone),
+    /// Records removed and added (TLSA records of a certificate change, UPDATE).
+    Records {
+        /// Records to remove (absent ones are ignored).
+        removed: Vec<Record>,
+        /// Records to add.
+        added: Vec<Record>,
+    },
+    /// Signatures due for refresh (`rrsig_refresh`).
+    Refresh,
+    /// The zone's keys moved to new phases (a rollover step): sign with the keys given.
+    Keys,
+}
+
+impl Change {
+    /// A short name for logs.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Content(_) => "content",
+            Self::Records { .. } => "records",
+            Self::Refresh => "refresh",
+            Self::Keys => "keys",
+        }
+    }
+}
+
+//------------ PublishError --------------------------------------------------
+
+/// Why a change was not published (the previous version keeps serving).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PublishError {
+    /// Signing failed.
+    #[error("signing: {0}")]
+    Sign(#[from] SigningError),
+    /// The journal or the saved version could not be written.
+    #[error(transparent)]
+    Versions(#[from] PipelineError),
+}
+
+//------------ Served --------------------------------------------------------
+
+/// The version of one zone being served, with its durable history.
+#[derive(Clone)]
+pub struct Served {
+    /// The zone's apex.
+    origin: Name,
+    /// The zone as served (signed when the zone is signed).
+    pub zone: Arc<Zone>,
+    /// Its wire-form snapshot, which the catalog holds.
+    pub snapshot: Arc<ZoneSnapshot>,
+    /// The journal and saved version (`None`: a zone held in memory only, the demo).
+    versions: Option<Arc<Versions>>,
+}
+
+/// What a publication did.
+#[derive(Clone, Copy, Debug)]
+pub struct Published {
+    /// The serial now served.
+    pub serial: u32,
+    /// The time it took, from the change to the new snapshot.
+    pub elapsed_ms: u64,
+}
+
+impl Served {
+    /// Serves `zone` (already signed when it is to be) with the history of `versions`.
+    pub fn new(origin: Name, zone: Zone, versions: Option<Arc<Versions>>) -> Self {
+        let history = versions
+            .as_ref()
+            .map_or_else(|| Arc::from([]), |v| v.history());
+        Self::with_history(origin, Arc::new(zone), versions, history)
+    }
+
+    /// Serves `zone` with `history`.
+    fn with_history(
+        origin: Name,
+        zone: Arc<Zone>,
+        versions: Option<Arc<Versions>>,
+        history: Arc<[Arc<Diff>]>,
+    ) -> Self {
+        let snapshot = Arc::new(signing::snapshot(Arc::clone(&zone)).with_history(history));
+        Self {
+            origin,
+            zone,
+            snapshot,
+            versions,
+        }
+    }
+
+    /// The journal and saved version, if the zone has them.
+    pub fn versions(&self) -> Option<&Arc<Versions>> {
+        self.versions.as_ref()
+    }
+
+    /// The serial served.
+    pub fn serial(&self) -> u32 {
+        self.snapshot.serial
+    }
+
+    /// Publishes `change` as the next version at `now`: serial, signatures, journal, saved
+    /// copy, snapshot, in that order. Returns `Ok(None)` when the change brings nothing new
+    /// (a zone file rewritten with the same content and serial). On error nothing changed.
+    pub fn publish(
+        &mut self,
+        config: &ZoneConfig,
+        keys: &[StoredKey],
+        change: Change,
+        now: Timestamp,
+    ) -> Result<Option<Published>, PublishError> {
+        let started = Instant::now();
+        let kind = change.kind();
+        let served = pipeline::serial_of(&self.zone);
+        let (mut unsigned, file_serial) = match change {
+            Change::Content(zone) => {
+                let file = pipeline::serial_of(&zone);
+                if pipeline::same_content(&zone, &self.zone) && !file.is_newer_than(served) {
+                    return Ok(None);
+                }
+                (zone, file)
+            }
+            Change::Records { removed, added } => {
+                let mut zone = (*self.zone).clone();
+                let mut changed = false;
+                for r in &removed {
+                    changed |= remove_record(&mut zone, r);
+                }
+                for r in added {
+                    changed |= zone.insert(r);
+                }
+                if !changed {
+                    return Ok(None);
+                }
+                (zone, served)
+            }
+            Change::Refresh | Change::Keys => ((*self.zone).clone(), served),
+        };
+        pipeline::set_serial(
+            &mut unsigned,
+            pipeline::next_serial(config.serial_policy, served, file_serial, now),
+        );
+        let next = match &config.signing {
+            Some(how) => signing::sign_with(&unsigned, Some(&self.zone), keys, how, now)?,
+            None => unsigned,
+        };
+        self.install(next)?;
+        let published = Published {
+            serial: self.serial(),
+            elapsed_ms: started.elapsed().as_millis() as u64,
+        };
+        tracing::info!(
+            zone = %self.origin,
+            change = kind,
+            serial = published.serial,
+            elapsed_ms = published.elapsed_ms,
+            "version published"
+        );
+        Ok(Some(published))
+    }
+
+    /// Journals and saves `next` (when the zone has a journal), then serves it.
+    fn install(&mut self, next: Zone) -> Result<(), PipelineError> {
+        let history = match &self.versions {
+            Some(v) => v.commit(Some(&self.zone), &next)?,
+            None => Arc::from([]),
+        };
+        *self = Self::with_history(
+            self.origin.clone(),
+            Arc::new(next),
+            self.versions.clone(),
+            history,
+        );
+        Ok(())
+    }
+
+    /// The first version of a zone loaded from its file: `unsigned` signed, with the next
+    /// serial after `saved` when there is one, journalled. `Ok(None)` when the file brings
+    /// nothing over `saved`.
+    pub fn first(
+        config: &ZoneConfig,
+        keys: &[StoredKey],
+        versions: Option<Arc<Versions>>,
+        saved: Option<&Zone>,
+        mut unsigned: Zone,
+        now: Timestamp,
+    ) -> Result<Option<Self>, PublishError> {
+        if let Some(prev) = saved {
+            let served = pipeline::serial_of(prev);
+            let file = pipeline::serial_of(&unsigned);
+            if pipeline::same_content(&unsigned, prev) && !file.is_newer_than(served) {
+                return Ok(None);
+            }
+            pipeline::set_serial(
+                &mut unsigned,
+                pipeline::next_serial(config.serial_policy, served, file, now),
+            );
+        }
+        let started = Instant::now();
+        let zone = match &config.signing {
+            Some(how) => {
+                let signed = signing::sign_with(&unsigned, saved, keys, how, now)?;
+                tracing::info!(
+                    zone = %config.name,
+                    policy = %how.policy_name,
+                    records = signed.len(),
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "zone signed"
+                );
+                signed
+            }
+            None => unsigned,
+        };
+        let history = match &versions {
+            Some(v) => {
+                let h = v.commit(saved, &zone)?;
+                tracing::info!(
+                    zone = %config.name,
+                    serial = zone.serial().unwrap_or(Serial(0)).0,
+                    journal_entries = h.len(),
+                    "new version journalled"
+                );
+                h
+            }
+            None => Arc::from([]),
+        };
+        Ok(Some(Self::with_history(
+            config.name.clone(),
+            Arc::new(zone),
+            versions,
+            history,
+        )))
+    }
+}
+
+/// Removes one record from `zone`; true when it was there.
+fn remove_record(zone: &mut Zone, r: &Record) -> bool {
+    let covered = zones::zone::covered_type(r.rtype, r.rdata.as_bytes());
+    let key = (r.owner.to_lowercase(), u16::from(r.rtype), covered);
+    let Some(set) = zone.rrsets.get_mut(&key) else {
+        return false;
+    };
+    let before = set.rdatas.len();
+    set.rdatas.retain(|x| x != &r.rdata);
+    let removed = set.rdatas.len() != before;
+    if set.rdatas.is_empty() {
+        zone.rrsets.remove(&key);
+    }
+    removed
+}

@@ -1,0 +1,464 @@
+//! The running server's control loop: it owns the zone drivers, turns signals, file events,
+//! timer ticks, probe results and network observations into driver events, and after every
+//! publication swaps the catalog the query path reads (one atomic pointer store) and sends
+//! NOTIFY to the zones' secondaries.
+//!
+//! A reload (SIGHUP, `daned reload`) re-reads the configuration too: zones added and removed,
+//! TSIG keys, transfer ACLs, notify targets and policies take effect without a restart. A
+//! configuration that does not load keeps the running one, and the error is logged.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use arc_swap::ArcSwap;
+use signer::Timestamp;
+use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+use zones::Name;
+use zones::snapshot::Catalog;
+
+use crate::config::{Config, ServerConfig};
+use crate::daemon::driver::{Event, ZoneDriver};
+use crate::daemon::error::DaemonError;
+use crate::daemon::host::{Host, HostOptions, PID_FILE, Signals};
+use crate::daemon::observe;
+use crate::daemon::tlsa::watch::{self, FileWatcher};
+use crate::dane::probe::{self, ProbeSeen};
+use crate::net::acl::Acl;
+use crate::xfr::notify;
+
+/// How [`serve`] behaves beyond the configuration.
+#[derive(Clone, Copy, Debug)]
+pub struct ServeOptions {
+    /// Write `state_dir/daned.pid` (and remove it on exit).
+    pub pid_file: bool,
+    /// Carry on when some (not all) listen addresses cannot be bound (the demo: no IPv6).
+    pub tolerate_bind_failures: bool,
+}
+
+/// Loads every configured zone at `now`; the first failure is returned.
+pub fn load_zones(config: &Config, now: Timestamp) -> Result<Vec<ZoneDriver>, DaemonError> {
+    config
+        .zones
+        .iter()
+        .cloned()
+        .map(|z| {
+            let zone = z.name.clone();
+            ZoneDriver::load(z, &config.server.state_dir, now)
+                .map_err(|error| DaemonError::Zone { zone, error })
+        })
+        .collect()
+}
+
+/// Loads the configuration's zones and serves them until SIGTERM/SIGINT; SIGHUP reloads the
+/// configuration and the zone files.
+pub fn run(config: &Config) -> Result<(), DaemonError> {
+    crate::net::tsig::install_keys(config.tsig_keys.clone());
+    let drivers = load_zones(config, crate::clock::now())?;
+    serve_with(
+        &config.server,
+        drivers,
+        ServeOptions {
+            pid_file: true,
+            tolerate_bind_failures: false,
+        },
+        Some(config.path.clone()),
+    )
+}
+
+/// Serves `drivers` with the settings of `server` until SIGTERM/SIGINT (the demo: no
+/// configuration file to reload).
+pub fn serve(
+    server: &ServerConfig,
+    drivers: Vec<ZoneDriver>,
+    options: ServeOptions,
+) -> Result<(), DaemonError> {
+    serve_with(server, drivers, options, None)
+}
+
+/// [`serve`], reloading the configuration at `config_path` on SIGHUP when given.
+fn serve_with(
+    server: &ServerConfig,
+    drivers: Vec<ZoneDriver>,
+    options: ServeOptions,
+    config_path: Option<PathBuf>,
+) -> Result<(), DaemonError> {
+    let catalog = Arc::new(ArcSwap::from_pointee(build_catalog(&drivers)));
+    let host = Host::bind(
+        &HostOptions {
+            listen: server.listen.clone(),
+            udp_workers: server.udp_workers,
+            tcp_idle_timeout: server.tcp_idle_timeout,
+            tcp_max_connections: server.tcp_max_connections,
+            tolerate_bind_failures: options.tolerate_bind_failures,
+            pid_file: options.pid_file.then(|| server.state_dir.join(PID_FILE)),
+        },
+        Arc::clone(&catalog),
+        acls(&drivers),
+    )?;
+    let shared = Arc::clone(&host.shared);
+    let control = Control {
+        drivers,
+        catalog,
+        shared,
+        config_path,
+        server: server.clone(),
+        probing: ProbeSchedule::default(),
+    };
+    let result = host.run(control.run());
+    tracing::info!("stopped");
+    result
+}
+
+/// The transfer ACL of every zone.
+fn acls(drivers: &[ZoneDriver]) -> Vec<(Name, Acl)> {
+    drivers
+        .iter()
+        .map(|d| (d.config().name.clone(), d.config().allow_transfer.clone()))
+        .collect()
+}
+
+/// Builds a catalog from the drivers' served snapshots, in configuration order.
+fn build_catalog(drivers: &[ZoneDriver]) -> Catalog {
+    let catalog = Catalog::from_snapshots(
+        drivers
+            .iter()
+            .map(|d| Arc::clone(&d.served().snapshot))
+            .collect(),
+    );
+    release_free_memory();
+    catalog
+}
+
+/// Hands memory freed by loading and signing (parser state, intermediate zone copies) back to
+/// the system. glibc keeps freed heap in its arenas otherwise, and a daemon that loaded a large
+/// zone once would keep that peak resident for good.
+fn release_free_memory() {
+    // SAFETY: malloc_trim only walks glibc's own allocator state; it takes no pointers.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+//------------ Control -------------------------------------------------------
+
+/// The control loop's state.
+struct Control {
+    /// The zones.
+    drivers: Vec<ZoneDriver>,
+    /// What the query path reads.
+    catalog: Arc<ArcSwap<Catalog>>,
+    /// What TCP connections share (its ACLs are swapped on reload).
+    shared: Arc<crate::net::tcp::TcpShared>,
+    /// The configuration file, re-read on reload.
+    config_path: Option<PathBuf>,
+    /// The `[server]` table in force.
+    server: ServerConfig,
+    /// When each MTA is probed.
+    probing: ProbeSchedule,
+}
+
+impl Control {
+    /// Runs until SIGTERM/SIGINT.
+    async fn run(mut self) -> Result<(), DaemonError> {
+        let mut signals = Signals::install()?;
+        // Secondaries may have missed changes while the daemon was down.
+        let zero = vec![0; self.drivers.len()];
+        self.notify_changed(&self.names(), &zero);
+        let (wake_tx, mut wake_rx) = unbounded_channel::<()>();
+        let mut watcher = self.watch(&wake_tx);
+        // Timers are checked every minute: far more often than any refresh window. On a
+        // virtual clock every second, because a test may move the time by days at any moment.
+        let period = if crate::clock::is_virtual() { 1 } else { 60 };
+        let mut tick = tokio::time::interval(Duration::from_secs(period));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let (probe_tx, mut probe_rx) = unbounded_channel::<(String, ProbeSeen)>();
+        loop {
+            tokio::select! {
+                Some((addr, seen)) = probe_rx.recv() => {
+                    self.probing.done(&addr);
+                    let which = addr.clone();
+                    self.step_all(
+                        move |d| d.tlsa().probe_addrs().any(|a| a == which),
+                        move |_| Event::Probe { addr: addr.clone(), seen: seen.clone() },
+                    )
+                    .await;
+                }
+                _ = signals.hup.recv() => {
+                    tracing::info!("SIGHUP: reloading");
+                    let started = Instant::now();
+                    let changed = self.reload().await;
+                    watcher = self.watch(&wake_tx);
+                    tracing::info!(
+                        changed,
+                        zones = self.drivers.len(),
+                        elapsed_ms = started.elapsed().as_millis() as u64,
+                        "reload done"
+                    );
+                }
+                Some(()) = wake_rx.recv() => {
+                    // Debounce: a certificate written in several steps, or a symlink swap,
+                    // gives a burst of events; read the files once it is over.
+                    tokio::time::sleep(Duration::from_millis(250)).await;
+                    while wake_rx.try_recv().is_ok() {}
+                    self.step_all(|d| !d.tlsa().is_empty(), |_| Event::Certificates).await;
+                }
+                _ = tick.tick() => {
+                    self.observe().await;
+                    self.probing.start_due(&self.drivers, &probe_tx);
+                    self.step_all(|_| true, |_| Event::Tick).await;
+                }
+                _ = signals.term.recv() => { tracing::info!("SIGTERM: exiting"); return Ok(()); }
+                _ = signals.int.recv() => { tracing::info!("SIGINT: exiting"); return Ok(()); }
+            }
+            let _ = &watcher;
+        }
+    }
+
+    /// The zones' names, in order.
+    fn names(&self) -> Vec<Name> {
+        self.drivers
+            .iter()
+            .map(|d| d.config().name.clone())
+            .collect()
+    }
+
+    /// Watches every TLSA file of every zone; any change wakes the loop.
+    fn watch(&self, wake: &UnboundedSender<()>) -> Option<FileWatcher> {
+        let files: Vec<PathBuf> = self.drivers.iter().flat_map(|d| d.tlsa().files()).collect();
+        if files.is_empty() {
+            return None;
+        }
+        let wake = wake.clone();
+        match watch::watch(files, move || {
+            let _ = wake.send(());
+        }) {
+            Ok(w) => Some(w),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot watch the TLSA files; they are re-read every minute");
+                None
+            }
+        }
+    }
+
+    /// Steps the drivers `which` selects with the event `make` gives, off the runtime's
+    /// threads (file reads, signing, journal writes), then serves what they published.
+    async fn step_all(
+        &mut self,
+        which: impl Fn(&ZoneDriver) -> bool + Send + 'static,
+        make: impl Fn(&ZoneDriver) -> Event + Send + 'static,
+    ) -> usize {
+        let names = self.names();
+        let before = self.serials();
+        let mut work = std::mem::take(&mut self.drivers);
+        let done = tokio::task::spawn_blocking(move || {
+            let now = crate::clock::now();
+            let mut changed = 0;
+            for d in work.iter_mut().filter(|d| which(d)) {
+                let event = make(d);
+                if !d.step(now, event).is_empty() {
+                    changed += 1;
+                }
+            }
+            (work, changed)
+        })
+        .await;
+        match done {
+            Ok((back, changed)) => {
+                self.drivers = back;
+                if changed > 0 {
+                    self.catalog.store(Arc::new(build_catalog(&self.drivers)));
+                    self.notify_changed(&names, &before);
+                }
+                changed
+            }
+            Err(e) => {
+                // The drivers moved into the failed task are lost: nothing sane remains.
+                tracing::error!(error = %e, "a zone task failed; exiting");
+                std::process::exit(70);
+            }
+        }
+    }
+
+    /// The served serial of each zone.
+    fn serials(&self) -> Vec<u32> {
+        self.drivers.iter().map(|d| d.served().serial()).collect()
+    }
+
+    /// Sends NOTIFY for every zone whose serial differs from `before` (by zone name).
+    fn notify_changed(&self, names: &[Name], before: &[u32]) {
+        let old: HashMap<&Name, u32> = names.iter().zip(before.iter().copied()).collect();
+        for d in &self.drivers {
+            let serial = d.served().serial();
+            let config = d.config();
+            if old.get(&config.name) != Some(&serial) && !config.notify.is_empty() {
+                notify::spawn(config.name.clone(), serial, config.notify.clone());
+            }
+        }
+    }
+
+    /// Asks the network what the rollovers wait for, and tells the drivers.
+    async fn observe(&mut self) {
+        let now = crate::clock::now();
+        for d in &mut self.drivers {
+            let wants = d.wants(now);
+            if let Some(serial) = wants.secondaries_serial {
+                let servers: Vec<_> = d.config().notify.iter().map(|t| t.addr).collect();
+                if observe::all_serve(&servers, &d.config().name, serial).await {
+                    d.step(now, Event::SecondariesSynced);
+                }
+            }
+            if wants.parent_ds {
+                let ds = observe::parent_ds(&d.config().parent_servers, &d.config().name).await;
+                d.step(now, Event::ParentDs(ds));
+            }
+        }
+    }
+
+    /// Re-reads the configuration (keeping the running one when it does not load), then
+    /// reloads every zone: a zone whose configuration changed, or that is new, is loaded
+    /// afresh (its journal and keys continue), a removed zone stops being served, and the
+    /// others re-read their zone files. Returns how many zones changed.
+    async fn reload(&mut self) -> usize {
+        let Some(path) = self.config_path.clone() else {
+            return self.step_all(|_| true, |_| Event::Reload).await;
+        };
+        let config = match Config::load(&path) {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::error!(file = %path.display(), error = %e, "configuration not reloaded, keeping the running one");
+                return self.step_all(|_| true, |_| Event::Reload).await;
+            }
+        };
+        if config.server.listen != self.server.listen
+            || config.server.state_dir != self.server.state_dir
+            || config.server.udp_workers != self.server.udp_workers
+        {
+            tracing::warn!(
+                "[server] listen, state_dir and udp_workers take effect at the next start"
+            );
+        }
+        crate::net::tsig::install_keys(config.tsig_keys.clone());
+        let names = self.names();
+        let before = self.serials();
+        let old = std::mem::take(&mut self.drivers);
+        let state_dir = self.server.state_dir.clone();
+        let wanted = config.zones.clone();
+        let done = tokio::task::spawn_blocking(move || {
+            let now = crate::clock::now();
+            let mut old: HashMap<Name, ZoneDriver> =
+                old.into_iter().map(|d| (d.config().name.clone(), d)).collect();
+            let mut out = Vec::new();
+            let mut changed = 0;
+            for zc in wanted {
+                match old.remove(&zc.name) {
+                    Some(mut d) if d.config() == &zc => {
+                        if !d.step(now, Event::Reload).is_empty() {
+                            changed += 1;
+                        }
+                        out.push(d);
+                    }
+                    previous => match ZoneDriver::load(zc.clone(), &state_dir, now) {
+                        Ok(d) => {
+                            let what = if previous.is_some() { "zone configuration changed, zone reloaded" } else { "zone added" };
+                            tracing::info!(zone = %zc.name, serial = d.served().serial(), "{what}");
+                            changed += 1;
+                            out.push(d);
+                        }
+                        Err(e) => {
+                            tracing::error!(zone = %zc.name, error = %e, "zone not loaded");
+                            if let Some(d) = previous {
+                                tracing::warn!(zone = %zc.name, "keeping the zone as it was served");
+                                out.push(d);
+                            }
+                        }
+                    },
+                }
+            }
+            for name in old.keys() {
+                tracing::info!(zone = %name, "zone removed from the configuration; no longer served");
+                changed += 1;
+            }
+            (out, changed)
+        })
+        .await;
+        let Ok((drivers, changed)) = done else {
+            tracing::error!("reload task failed; exiting");
+            std::process::exit(70);
+        };
+        self.drivers = drivers;
+        self.server = config.server;
+        self.shared.acls.store(Arc::new(acls(&self.drivers)));
+        self.catalog.store(Arc::new(build_catalog(&self.drivers)));
+        self.notify_changed(&names, &before);
+        changed
+    }
+}
+
+//------------ ProbeSchedule -------------------------------------------------
+
+/// When each MTA is probed: every few minutes, at every timer tick while a record of its
+/// binding is retiring (the rollover waits on what the MTA presents), every few seconds on a
+/// virtual clock (tests), and never twice at once.
+#[derive(Default)]
+struct ProbeSchedule {
+    /// `probe` address -> when its last probe started.
+    started: HashMap<String, Instant>,
+    /// Probes under way.
+    running: HashSet<String>,
+}
+
+impl ProbeSchedule {
+    /// The time between probes when no rollover is under way.
+    const QUIET: Duration = Duration::from_secs(300);
+    /// The time between probes on a virtual clock.
+    const VIRTUAL: Duration = Duration::from_secs(2);
+
+    /// Starts the probes that are due.
+    fn start_due(
+        &mut self,
+        drivers: &[ZoneDriver],
+        results: &UnboundedSender<(String, ProbeSeen)>,
+    ) {
+        for d in drivers {
+            for addr in d.tlsa().probe_addrs() {
+                if self.running.contains(addr) {
+                    continue;
+                }
+                let every = if crate::clock::is_virtual() {
+                    Self::VIRTUAL
+                } else if d.tlsa().retiring_at(addr) {
+                    Duration::ZERO
+                } else {
+                    Self::QUIET
+                };
+                if self.started.get(addr).is_some_and(|t| t.elapsed() < every) {
+                    continue;
+                }
+                self.started.insert(addr.to_string(), Instant::now());
+                self.running.insert(addr.to_string());
+                let (addr, results) = (addr.to_string(), results.clone());
+                let helo = d
+                    .config()
+                    .name
+                    .to_string()
+                    .trim_end_matches('.')
+                    .to_string();
+                tokio::spawn(async move {
+                    let outcome = probe::probe(&addr, &helo).await;
+                    let seen = ProbeSeen {
+                        at: crate::clock::now().0,
+                        outcome,
+                    };
+                    let _ = results.send((addr, seen));
+                });
+            }
+        }
+    }
+
+    /// Notes that the probe of `addr` finished.
+    fn done(&mut self, addr: &str) {
+        self.running.remove(addr);
+    }
+}
