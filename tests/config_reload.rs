@@ -32,7 +32,10 @@ fn rewrite(daned: &Daned, tail: &str) {
 /// Reloads and waits (bounded) for the daemon to log the `nth` finished reload. A
 /// configuration that does not load cannot name the daemon: it gets SIGHUP directly.
 fn reload(daned: &Daned, nth: usize) {
-    if fs::read_to_string(&daned.config).unwrap().starts_with("[server]\n") {
+    if fs::read_to_string(&daned.config)
+        .unwrap()
+        .starts_with("[server]\n")
+    {
         daned.cli(&["reload", "-c", daned.config.to_str().unwrap()]);
     } else {
         daned.proc.signal("HUP");

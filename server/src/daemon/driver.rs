@@ -317,6 +317,7 @@ impl ZoneDriver {
                 published.extend(self.advance_keys(now, false));
                 published.extend(self.certificates(now));
                 published.extend(self.refresh(now));
+                self.served.flush(false);
             }
         }
         published

@@ -1,7 +1,8 @@
 //! A zone's key lifecycle as the daemon and `daned simulate` run it: load the keys, ask the
-//! rollover machine ([`signer::rollover::plan`]) what to do now, carry it out on the key store
-//! (each step persisted before the zone that shows it is signed), and log every step as one
-//! structured event. Also the operator's side: rollover requests (`daned keys roll`), DS
+//! rollover machine ([`signer::rollover::plan`]) what to do now, carry it out (a new key's
+//! files are written at once; the new phases are stored by [`commit`] only after the zone
+//! showing them is journalled, the one crash-safe order documented in `daemon::publish`), and
+//! log every step as one structured event. Also the operator's side: rollover requests (`daned keys roll`), DS
 //! confirmations (`daned keys submitted|withdrawn`) and the report of `daned keys`.
 
 use std::fmt::Write as _;
@@ -263,7 +264,8 @@ pub fn advance(
     })
 }
 
-/// Persists the steps of `adv` once the zone they give is served (or needs no change).
+/// Persists the steps of `adv` once the zone they give is journalled and served (or needs no
+/// change): the crash-safe order of `daemon::publish`.
 pub fn commit(how: &ZoneSigning, zone: &Name, adv: &Advanced) -> Result<(), KeysError> {
     apply::persist(&adv.store, &adv.keys, &adv.touched)?;
     if adv.answered_request {

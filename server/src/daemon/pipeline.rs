@@ -22,6 +22,15 @@ use zones::{Name, Rtype, Zone};
 /// Journal size past which the oldest diffs are dropped.
 pub const JOURNAL_MAX_BYTES: u64 = 64 << 20;
 
+/// A diff of at most this many records is journalled without rewriting the saved version
+/// at once (the journal holds it, and a restart replays it over the saved version).
+const SMALL_DIFF: usize = 1000;
+/// At most this many such diffs are left unsaved, far fewer than the journal keeps after
+/// compaction, so the saved version's serial is always still in the journal.
+const MAX_UNSAVED: usize = 64;
+/// Unsaved diffs older than this are saved at the next timer tick.
+const SAVE_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Types the signer makes; they do not count as content when deciding whether a zone file
 /// changed.
 const GENERATED: [Rtype; 7] = [
@@ -55,6 +64,8 @@ pub enum PipelineError {
 pub struct Versions {
     /// The journal.
     journal: Mutex<Journal>,
+    /// Diffs journalled since the saved version was last written, and since when.
+    unsaved: Mutex<(usize, Option<std::time::Instant>)>,
     /// Where the last served version is kept.
     saved: PathBuf,
     /// The daemon's state folder.
@@ -74,33 +85,94 @@ impl Versions {
         }
         Ok(Self {
             journal: Mutex::new(journal),
+            unsaved: Mutex::new((0, None)),
             saved: state_dir.join("zones").join(format!("{stem}.saved")),
             state_dir: state_dir.to_path_buf(),
         })
     }
 
-    /// The version served before the daemon last stopped, if it was saved and still reads.
+    /// The version served before the daemon last stopped: the saved version, with the
+    /// journal's diffs since its serial applied (the saved copy is written lazily; see
+    /// [`Versions::commit_diff`]). `None` when nothing was saved or it does not read.
     pub fn load_saved(&self, origin: &Name) -> Option<Zone> {
         let bytes = std::fs::read(&self.saved).ok()?;
-        let zone = zones::saved::decode(&bytes, origin, zones::Class::IN);
-        if zone.is_none() {
+        let Some(mut zone) = zones::saved::decode(&bytes, origin, zones::Class::IN) else {
             tracing::warn!(file = %self.saved.display(), "saved zone damaged; starting from the zone file alone");
+            return None;
+        };
+        let journal = self.journal.lock().unwrap_or_else(|e| e.into_inner());
+        let serial = serial_of(&zone);
+        if journal.last_serial().is_some_and(|last| last != serial) {
+            match journal.diffs_from(serial) {
+                Some(chain) => {
+                    for diff in &chain {
+                        diff.apply(&mut zone);
+                    }
+                    tracing::info!(zone = %origin, from = serial.0, to = serial_of(&zone).0, diffs = chain.len(), "journal replayed over the saved version");
+                }
+                None => {
+                    tracing::warn!(zone = %origin, serial = serial.0, "the journal does not continue the saved version; starting from it")
+                }
+            }
         }
-        zone
+        Some(zone)
     }
 
-    /// Makes `next` the served version: journal entry (from `previous`) first, then the
+    /// Makes `next` the served version: the journal entry (from `previous`) first, then the
     /// saved copy. Returns the history to serve with it.
     pub fn commit(
         &self,
         previous: Option<&Zone>,
         next: &Zone,
     ) -> Result<Arc<[Arc<Diff>]>, PipelineError> {
+        self.commit_diff(previous.and_then(|p| Diff::between(p, next)), next)
+    }
+
+    /// Makes `next` the served version, `diff` leading to it from the version served so far:
+    /// the diff is appended to the journal and fsynced. The saved copy (the whole zone) is
+    /// rewritten at once only when the diff is large or many small ones piled up; otherwise
+    /// later ([`Versions::flush`]), since a restart replays the journal over it. A one-record
+    /// change thus costs one small fsynced append, not a rewrite of the zone.
+    pub fn commit_diff(
+        &self,
+        diff: Option<Diff>,
+        next: &Zone,
+    ) -> Result<Arc<[Arc<Diff>]>, PipelineError> {
         let mut journal = self.journal.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(diff) = previous.and_then(|p| Diff::between(p, next)) {
+        let small = diff
+            .as_ref()
+            .is_some_and(|d| d.added.len() + d.removed.len() <= SMALL_DIFF);
+        if let Some(diff) = diff {
             journal.append(diff)?;
         }
-        let bytes = zones::saved::encode(next);
+        let mut unsaved = self.unsaved.lock().unwrap_or_else(|e| e.into_inner());
+        if small && unsaved.0 < MAX_UNSAVED {
+            unsaved.0 += 1;
+            unsaved.1.get_or_insert_with(std::time::Instant::now);
+        } else {
+            self.save(next)?;
+            *unsaved = (0, None);
+        }
+        Ok(journal.entries())
+    }
+
+    /// Writes the saved version when diffs since the last write have waited long enough
+    /// (`force`: whenever any wait, e.g. at exit).
+    pub fn flush(&self, zone: &Zone, force: bool) -> Result<(), PipelineError> {
+        let mut unsaved = self.unsaved.lock().unwrap_or_else(|e| e.into_inner());
+        let due = unsaved
+            .1
+            .is_some_and(|since| force || since.elapsed() >= SAVE_AFTER);
+        if due {
+            self.save(zone)?;
+            *unsaved = (0, None);
+        }
+        Ok(())
+    }
+
+    /// Writes `zone` as the saved version, atomically.
+    fn save(&self, zone: &Zone) -> Result<(), PipelineError> {
+        let bytes = zones::saved::encode(zone);
         if let Some(dir) = self.saved.parent() {
             std::fs::create_dir_all(dir).map_err(|e| PipelineError::Save {
                 path: dir.to_path_buf(),
@@ -112,8 +184,7 @@ impl Versions {
                 path: self.saved.clone(),
                 message: e.to_string(),
             }
-        })?;
-        Ok(journal.entries())
+        })
     }
 
     /// The daemon's state folder.

@@ -204,6 +204,16 @@ impl Served {
         Ok(Some(published))
     }
 
+    /// Writes the saved version if journalled changes have waited for it long enough
+    /// (`force`: at exit). A failure is logged: the journal still holds every change.
+    pub fn flush(&self, force: bool) {
+        if let Some(v) = &self.versions
+            && let Err(e) = v.flush(&self.zone, force)
+        {
+            tracing::warn!(zone = %self.origin, error = %e, "cannot write the saved version; the journal keeps the changes");
+        }
+    }
+
     /// Journals and saves `next` (when the zone has a journal), then serves it.
     fn install(&mut self, next: Zone) -> Result<(), PipelineError> {
         let history = match &self.versions {

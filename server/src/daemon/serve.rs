@@ -209,11 +209,15 @@ impl Control {
                     self.probing.start_due(&self.drivers, &probe_tx);
                     self.step_all(|_| true, |_| Event::Tick).await;
                 }
-                _ = signals.term.recv() => { tracing::info!("SIGTERM: exiting"); return Ok(()); }
-                _ = signals.int.recv() => { tracing::info!("SIGINT: exiting"); return Ok(()); }
+                _ = signals.term.recv() => { tracing::info!("SIGTERM: exiting"); break; }
+                _ = signals.int.recv() => { tracing::info!("SIGINT: exiting"); break; }
             }
             let _ = &watcher;
         }
+        for d in &self.drivers {
+            d.served().flush(true);
+        }
+        Ok(())
     }
 
     /// The zones' names, in order.
