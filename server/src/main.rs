@@ -451,7 +451,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 parent_delay: duration("parent-delay", &parent_delay)?,
                 from_algorithm: match from_algorithm {
                     Some(a) => Some(
-                        daned::config::policy::parse_algorithm(&a)
+                        a.parse::<daned::config::choice::AlgorithmChoice>()
+                            .ok()
+                            .map(signer::Algorithm::from)
                             .with_context(|| format!("--from-algorithm {a}: unknown"))?,
                     ),
                     None => None,
