@@ -419,3 +419,83 @@ fn utc(secs: u64) -> String {
         t % 60
     )
 }
+
+//------------ Tests ----------------------------------------------------------
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A configuration with one TLSA binding whose certificate file does not exist, written to
+    /// a fresh folder (nothing served, so no saved zone and no state).
+    fn config_without_files() -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("daned.toml");
+        std::fs::write(
+            &path,
+            "[[zone]]\nname = \"a.test\"\nfile = \"a.zone\"\n\
+             [[zone.tlsa]]\nnames = [\"_25._tcp.mx.a.test\"]\ncert = \"missing.pem\"\n\
+             next_key = \"missing-next.pem\"\nprobe = \"mx.a.test:25\"\nttl = \"5m\"\n",
+        )
+        .unwrap();
+        (dir, path)
+    }
+
+    #[test]
+    fn the_status_of_an_unserved_binding_has_no_records_and_names_the_file_error() {
+        let (_dir, path) = config_without_files();
+        let config = Config::load(&path).unwrap();
+        let names = status(&config);
+        assert_eq!(names.len(), 1);
+        let s = &names[0];
+        assert_eq!(s.name.to_string(), "_25._tcp.mx.a.test.");
+        assert_eq!(s.ttl, Ttl(300));
+        assert!(s.records.is_empty());
+        assert!(
+            s.files_error
+                .as_deref()
+                .is_some_and(|e| e.contains("missing.pem")),
+            "{:?}",
+            s.files_error
+        );
+        assert!(
+            s.next_key.is_none(),
+            "an unreadable next_key is no next key"
+        );
+        assert!(matches!(&s.probe, Some((addr, None)) if addr == "mx.a.test:25"));
+    }
+
+    #[test]
+    fn ready_refuses_a_name_that_does_not_parse_instead_of_asking_about_the_root() {
+        let (_dir, path) = config_without_files();
+        let args = TlsaArgs {
+            action: Some(TlsaAction::Ready {
+                config: path.clone(),
+                name: "_25._tcp..mx.a.test".into(),
+            }),
+            cert: None,
+            usage: 3,
+            selector: 1,
+            matching: 1,
+            name: None,
+        };
+        let err = execute(args).unwrap_err().to_string();
+        assert!(
+            err.contains("_25._tcp..mx.a.test: not a domain name"),
+            "{err}"
+        );
+        let args = TlsaArgs {
+            action: Some(TlsaAction::Ready {
+                config: path,
+                name: "_25._tcp.mx.a.test".into(),
+            }),
+            cert: None,
+            usage: 3,
+            selector: 1,
+            matching: 1,
+            name: None,
+        };
+        let err = execute(args).unwrap_err().to_string();
+        assert!(err.contains("no next_key configured"), "{err}");
+    }
+}
