@@ -2,6 +2,8 @@
 //! (`file:line: message`) and warnings, without serving anything.
 
 use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
 
 use zones::master::load_zone_file;
 
@@ -9,6 +11,25 @@ use crate::config::Config;
 use crate::daemon::lifecycle;
 use crate::daemon::tlsa::manager::TlsaManager;
 use crate::daemon::tlsa::publish;
+
+/// The arguments of `daned check`.
+#[derive(clap::Args)]
+pub struct CheckArgs {
+    /// Configuration file.
+    #[arg(short, long, value_name = "FILE")]
+    config: PathBuf,
+}
+
+/// Prints each zone's errors, warnings and `ok:` line; fails when any zone failed.
+pub fn execute(args: CheckArgs) -> anyhow::Result<ExitCode> {
+    let config = Config::load(&args.config)?;
+    let errors = check(&config, &mut std::io::stdout().lock())?;
+    if errors > 0 {
+        eprintln!("daned: {errors} zone(s) failed");
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
 
 /// `daned check`: loads every zone of `config`, printing warnings and errors (`file:line:
 /// message`) and one summary line per good zone to `w`. Returns the number of errors.

@@ -1,9 +1,83 @@
-//! The zone `daned` serves when run without arguments: a small mail domain, `example.test`
-//! (RFC 6761 reserves `.test`), built in memory so that the demo writes nothing to disk.
+//! `daned` without a verb: a demo that serves a small mail domain, `example.test` (RFC 6761
+//! reserves `.test`), built in memory and signed with throw-away keys in a temporary folder.
+//!
+//! Its configuration is parsed from a few lines of TOML, so every setting it leaves out has
+//! the same default as in a `daned serve` configuration.
 
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::Path;
+use std::process::ExitCode;
 
+use anyhow::Context;
+use signer::ds::DigestType;
 use zones::{Class, Name, Record, Rtype, Ttl, Zone};
+
+use crate::config::Config;
+use crate::daemon::{self, ServeOptions, ZoneDriver, signing};
+
+/// Serves the demo zone on `listen` (the configuration's default addresses when empty) until
+/// interrupted, after printing commands to try and the trust anchor.
+pub fn execute(listen: Vec<SocketAddr>) -> anyhow::Result<ExitCode> {
+    let state_dir = std::env::temp_dir().join(format!("daned-demo-{}", std::process::id()));
+    let config = demo_config(&listen, &state_dir)?;
+    let zone = config
+        .zones
+        .into_iter()
+        .next()
+        .context("the demo configuration has no zone")?;
+    let origin = zone.name.clone();
+    let slot = ZoneDriver::in_memory(zone, demo_zone(), crate::clock::now())?;
+    let keys = signing::open_store(&state_dir, &origin)?.load_zone(&origin)?;
+    println!("daned demo: serving {DEMO_ORIGIN} from memory");
+    println!("try (Ctrl-C to stop):");
+    let first = config.server.listen[0];
+    let host = match first {
+        SocketAddr::V4(a) => a.ip().to_string(),
+        SocketAddr::V6(a) => a.ip().to_string(),
+    };
+    for cmd in try_commands(&host, first.port()) {
+        println!("  {cmd}");
+    }
+    println!("trust anchor (give it to a validating resolver, e.g. unbound's trust-anchor:):");
+    for ds in signing::ds_lines(&origin, &keys, Default::default(), DigestType::Sha256) {
+        println!("  {ds}");
+    }
+    daemon::serve(
+        &config.server,
+        vec![slot],
+        ServeOptions {
+            pid_file: false,
+            tolerate_bind_failures: true,
+        },
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The demo's configuration: `listen` (the parser's default when empty), keys under
+/// `state_dir`, the demo zone signed with the built-in policy and transferable from
+/// localhost; everything else the parser's defaults.
+pub fn demo_config(listen: &[SocketAddr], state_dir: &Path) -> anyhow::Result<Config> {
+    let state_dir = state_dir
+        .to_str()
+        .with_context(|| format!("{}: not UTF-8", state_dir.display()))?;
+    let mut text = String::from("[server]\n");
+    if !listen.is_empty() {
+        let addrs: toml::value::Array = listen
+            .iter()
+            .map(|a| toml::Value::String(a.to_string()))
+            .collect();
+        text.push_str(&format!("listen = {}\n", toml::Value::Array(addrs)));
+    }
+    text.push_str(&format!(
+        "state_dir = {}\n",
+        toml::Value::String(state_dir.to_owned())
+    ));
+    text.push_str(&format!(
+        "[[zone]]\nname = \"{DEMO_ORIGIN}\"\nfile = \"(in memory)\"\n\
+         allow_transfer = [\"127.0.0.0/8\", \"::1\"]\n"
+    ));
+    Ok(Config::parse(&text, Path::new("(demo)"))?)
+}
 
 /// The demo zone's apex.
 pub const DEMO_ORIGIN: &str = "example.test.";
@@ -162,5 +236,47 @@ mod tests {
         let tlsa = name("_25._tcp.mx.example.test.");
         assert_eq!(zone.get(&tlsa, Rtype::TLSA).unwrap().rdatas[0].0.len(), 35);
         assert_eq!(zone.serial().map(|s| s.0), Some(2_026_112_301));
+    }
+
+    #[test]
+    fn the_demo_config_is_the_one_built_by_hand_before() {
+        use std::path::PathBuf;
+        use std::time::Duration;
+
+        use crate::config::policy::Policy;
+        use crate::net::acl::Acl;
+
+        let state_dir = Path::new("/tmp/daned-demo-\"quoted\" \\dir");
+        let c = demo_config(&[], state_dir).unwrap();
+        assert_eq!(
+            c.server.listen,
+            [
+                "127.0.0.1:5300".parse::<SocketAddr>().unwrap(),
+                "[::1]:5300".parse().unwrap()
+            ]
+        );
+        assert_eq!(c.server.state_dir, state_dir);
+        assert_eq!(c.server.udp_workers, 0);
+        assert_eq!(c.server.tcp_idle_timeout, Duration::from_secs(10));
+        assert_eq!(c.server.tcp_max_connections, 256);
+        let zone = &c.zones[0];
+        assert_eq!(zone.name, name(DEMO_ORIGIN));
+        assert_eq!(zone.file, PathBuf::from("(in memory)"));
+        assert_eq!(
+            zone.allow_transfer,
+            Acl::parse(&["127.0.0.0/8", "::1"]).unwrap()
+        );
+        assert!(zone.sign && zone.policy.is_none());
+        let signing = zone.signing.as_ref().unwrap();
+        assert_eq!(signing.policy_name, "default");
+        assert_eq!(signing.policy, Policy::builtin());
+        assert_eq!(signing.state_dir, state_dir);
+        assert_eq!(zone.serial_policy, Default::default());
+        assert!(zone.notify.is_empty() && zone.parent_servers.is_empty() && zone.tlsa.is_empty());
+        assert_eq!(zone.ds_check_interval, Duration::from_secs(3600));
+
+        let listen: SocketAddr = "[::1]:5353".parse().unwrap();
+        let c = demo_config(&[listen], state_dir).unwrap();
+        assert_eq!(c.server.listen, [listen]);
     }
 }

@@ -213,3 +213,74 @@ fn write_moment(
     }
     std::fs::write(dir.join(format!("{stem}.ds")), text)
 }
+
+//------------ The verb -------------------------------------------------------
+
+/// The arguments of `daned simulate`.
+#[derive(clap::Args)]
+pub struct SimulateArgs {
+    /// Configuration file.
+    #[arg(short, long, value_name = "FILE")]
+    config: PathBuf,
+    /// The zone.
+    #[arg(long)]
+    zone: String,
+    /// How long to simulate ("800d").
+    #[arg(long, default_value = "800d")]
+    until: String,
+    /// The time step ("1h").
+    #[arg(long, default_value = "1h")]
+    step: String,
+    /// Output folder (keys go to DIR/state, never the zone's real ones).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// How long the parent takes to publish the DS set the CDS asks for ("1h").
+    #[arg(long, default_value = "1h")]
+    parent_delay: String,
+    /// Start time, seconds since the epoch (default: now).
+    #[arg(long)]
+    start: Option<u64>,
+    /// Start with keys of this algorithm (ed25519, ecdsap256sha256), so that the run
+    /// begins with an algorithm rollover to the policy's.
+    #[arg(long, value_name = "ALG")]
+    from_algorithm: Option<String>,
+}
+
+/// Checks the arguments, runs the simulation and prints what it did.
+pub fn execute(args: SimulateArgs) -> anyhow::Result<std::process::ExitCode> {
+    use anyhow::Context;
+
+    let config = Config::load(&args.config)?;
+    let duration = |what: &str, v: &str| {
+        crate::config::parse_duration(v).map_err(|m| anyhow::anyhow!("--{what} {v}: {m}"))
+    };
+    let sim = Simulation {
+        zone: crate::cli::zone_arg::zone_name(&config, &args.zone)?,
+        until: duration("until", &args.until)?,
+        step: duration("step", &args.step)?,
+        out: args.out,
+        parent_delay: duration("parent-delay", &args.parent_delay)?,
+        from_algorithm: match args.from_algorithm {
+            Some(a) => Some(
+                a.parse::<crate::config::choice::AlgorithmChoice>()
+                    .ok()
+                    .map(signer::Algorithm::from)
+                    .with_context(|| format!("--from-algorithm {a}: unknown"))?,
+            ),
+            None => None,
+        },
+    };
+    let clock = ManualClock::new(args.start.map_or_else(crate::clock::now, Timestamp));
+    let began = std::time::Instant::now();
+    let s = run(&config, &sim, &clock)?;
+    println!(
+        "simulated {} steps in {:.1} s: {} moments written to {}, {} rollover steps, {} keys generated",
+        s.steps,
+        began.elapsed().as_secs_f64(),
+        s.written,
+        sim.out.display(),
+        s.rollover_steps,
+        s.keys_generated
+    );
+    Ok(std::process::ExitCode::SUCCESS)
+}

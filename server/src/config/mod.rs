@@ -1,28 +1,41 @@
-//! The daemon's configuration file (TOML): `[server]`, `[[zone]]` and `[policy.NAME]`.
+//! The daemon's configuration file (TOML): `[server]`, `[[tsig_key]]`, `[[zone]]` with its
+//! `[[zone.tlsa]]`, and `[policy.NAME]`.
 //!
-//! Every table rejects unknown keys, so a typo is an error rather than a silently ignored
-//! setting. Relative paths are resolved against the folder of the configuration file.
+//! Each table has its own module with its serde form and one function that checks it;
+//! [`Config::parse`] only composes them. Every table rejects unknown keys, so a typo is an
+//! error rather than a silently ignored setting. Relative paths are resolved against the
+//! folder of the configuration file. The README's configuration section documents every key.
 
+pub mod choice;
+pub mod duration;
 pub mod policy;
+mod server;
+mod tlsa;
+mod tsig_key;
+mod zone;
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
+use std::fmt;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use serde::Deserialize;
 
+pub use crate::config::duration::{DurationError, parse_duration};
 use crate::config::policy::Policy;
 pub use crate::config::policy::PolicyConfig;
-use crate::daemon::signing::ZoneSigning;
-use crate::daemon::tlsa::publish::TlsaBinding;
-use crate::net::acl::{Acl, AclError};
-use crate::net::tsig::{TsigAlgorithm, TsigKey};
-use zones::serial::SerialPolicy;
+pub use crate::config::server::ServerConfig;
+use crate::config::server::{RawServer, parse_server};
+use crate::config::tsig_key::{RawTsigKey, parse_tsig_key};
+pub use crate::config::zone::{NotifyTarget, ZoneConfig};
+use crate::config::zone::{RawZone, ZoneContext, parse_zone};
+use crate::net::tsig::TsigKey;
 
 //------------ Config --------------------------------------------------------
 
 /// The whole configuration, validated and with paths resolved.
+///
+/// Not `PartialEq`: a TSIG key keeps only its ring key, which cannot be compared; compare
+/// [`ServerConfig`] and each [`ZoneConfig`] instead.
 #[derive(Clone, Debug)]
 pub struct Config {
     /// The file it was read from.
@@ -35,58 +48,6 @@ pub struct Config {
     pub policies: BTreeMap<String, PolicyConfig>,
     /// Every `[[tsig_key]]`.
     pub tsig_keys: Vec<TsigKey>,
-}
-
-/// The `[server]` table.
-#[derive(Clone, Debug)]
-pub struct ServerConfig {
-    /// Addresses to serve UDP and TCP on.
-    pub listen: Vec<SocketAddr>,
-    /// Folder for the pid file and later the journal and keys (resolved).
-    pub state_dir: PathBuf,
-    /// Number of UDP worker threads per address; 0 means one per core.
-    pub udp_workers: usize,
-    /// How long an idle TCP connection is kept open.
-    pub tcp_idle_timeout: Duration,
-    /// Most TCP connections served at once.
-    pub tcp_max_connections: usize,
-}
-
-/// One `[[zone]]`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ZoneConfig {
-    /// The apex, fully qualified.
-    pub name: zones::Name,
-    /// The master file (resolved).
-    pub file: PathBuf,
-    /// Who may AXFR the zone.
-    pub allow_transfer: Acl,
-    /// Whether the zone is signed (the default; `sign = false` opts out).
-    pub sign: bool,
-    /// Name of the `[policy.NAME]` to sign with.
-    pub policy: Option<String>,
-    /// How to sign it, when `sign` is set: the checked policy and where the keys live.
-    pub signing: Option<ZoneSigning>,
-    /// How the SOA serial moves on each change.
-    pub serial_policy: SerialPolicy,
-    /// Secondaries sent a NOTIFY (RFC 1996) on every serial change; a rollover step that
-    /// needs them to serve the new serial waits for these.
-    pub notify: Vec<NotifyTarget>,
-    /// The parent's nameservers, asked for the zone's DS during KSK and CSK rollovers.
-    pub parent_servers: Vec<SocketAddr>,
-    /// How often they are asked.
-    pub ds_check_interval: Duration,
-    /// TLSA records derived from certificate files (`[[zone.tlsa]]`).
-    pub tlsa: Vec<TlsaBinding>,
-}
-
-/// One `notify` entry: where, and with which TSIG key (if any) the NOTIFY is signed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NotifyTarget {
-    /// Address and port.
-    pub addr: SocketAddr,
-    /// Name of the `[[tsig_key]]` that signs it.
-    pub key: Option<String>,
 }
 
 //------------ ConfigError ---------------------------------------------------
@@ -103,11 +64,14 @@ pub enum ConfigError {
         /// The I/O error.
         error: std::io::Error,
     },
-    /// The TOML is malformed, has an unknown key or a value of the wrong type.
-    #[error("{path}: {message}")]
+    /// The TOML is malformed, has an unknown key or a value of the wrong type or outside its
+    /// choices.
+    #[error("{path}: {}{message}", table.as_ref().map(|t| format!("in {t}: ")).unwrap_or_default())]
     Syntax {
         /// The file.
         path: PathBuf,
+        /// The header of the table the error is in (`[policy.strict]`), when there is one.
+        table: Option<String>,
         /// The parser's message (it names line and column).
         message: String,
     },
@@ -123,7 +87,36 @@ pub enum ConfigError {
     },
 }
 
-//------------ Raw (serde) forms ---------------------------------------------
+/// A value that cannot be used, found by a table's parse function; [`Config::parse`] adds
+/// the file.
+#[derive(Debug)]
+struct Invalid {
+    /// Which key (`server.listen`, `zone "example.com": notify`).
+    what: String,
+    /// What is wrong.
+    message: String,
+}
+
+impl Invalid {
+    /// `what` is wrong because of `message`.
+    fn new(what: &str, message: impl fmt::Display) -> Self {
+        Self {
+            what: what.to_owned(),
+            message: message.to_string(),
+        }
+    }
+
+    /// The error for the configuration file `path`.
+    fn in_file(self, path: &Path) -> ConfigError {
+        ConfigError::Invalid {
+            path: path.to_owned(),
+            what: self.what,
+            message: self.message,
+        }
+    }
+}
+
+//------------ RawConfig -----------------------------------------------------
 
 /// The file as written.
 #[derive(Deserialize)]
@@ -143,153 +136,6 @@ struct RawConfig {
     tsig_key: Vec<RawTsigKey>,
 }
 
-/// `[[tsig_key]]` as written.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawTsigKey {
-    /// Key name, as the secondaries know it.
-    name: String,
-    /// "hmac-sha256" (default), "hmac-sha512" or "hmac-sha1".
-    #[serde(default)]
-    algorithm: Option<String>,
-    /// The secret, base64.
-    secret: String,
-}
-
-/// `[server]` as written.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawServer {
-    /// Listen addresses.
-    #[serde(default = "default_listen")]
-    listen: Vec<String>,
-    /// State folder.
-    #[serde(default = "default_state_dir")]
-    state_dir: PathBuf,
-    /// UDP workers.
-    #[serde(default)]
-    udp_workers: usize,
-    /// TCP idle timeout.
-    #[serde(default = "default_tcp_idle_timeout")]
-    tcp_idle_timeout: String,
-    /// TCP connection limit.
-    #[serde(default = "default_tcp_max_connections")]
-    tcp_max_connections: usize,
-}
-
-impl Default for RawServer {
-    fn default() -> Self {
-        Self {
-            listen: default_listen(),
-            state_dir: default_state_dir(),
-            udp_workers: 0,
-            tcp_idle_timeout: default_tcp_idle_timeout(),
-            tcp_max_connections: default_tcp_max_connections(),
-        }
-    }
-}
-
-/// Default listen addresses.
-fn default_listen() -> Vec<String> {
-    vec!["127.0.0.1:5300".into(), "[::1]:5300".into()]
-}
-
-/// Default state folder.
-fn default_state_dir() -> PathBuf {
-    PathBuf::from("state")
-}
-
-/// Default TCP idle timeout.
-fn default_tcp_idle_timeout() -> String {
-    "10s".into()
-}
-
-/// Default TCP connection limit.
-fn default_tcp_max_connections() -> usize {
-    256
-}
-
-/// `[[zone]]` as written.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawZone {
-    /// Apex.
-    name: String,
-    /// Master file.
-    file: PathBuf,
-    /// Transfer ACL entries.
-    #[serde(default)]
-    allow_transfer: Vec<String>,
-    /// Sign the zone (default true).
-    #[serde(default = "default_true")]
-    sign: bool,
-    /// Policy name.
-    policy: Option<String>,
-    /// "increment" (default), "unixtime" or "dateserial".
-    #[serde(default)]
-    serial_policy: Option<String>,
-    /// NOTIFY targets, "ADDRESS:PORT" (port 53 when left out).
-    #[serde(default)]
-    notify: Vec<String>,
-    /// The parent zone's nameservers, "ADDRESS:PORT", asked for the zone's DS during a KSK
-    /// or CSK rollover.
-    #[serde(default)]
-    parent_servers: Vec<String>,
-    /// How often they are asked (default 1h).
-    ds_check_interval: Option<String>,
-    /// `[[zone.tlsa]]`: TLSA records daned derives from certificate files.
-    #[serde(default)]
-    tlsa: Vec<RawTlsa>,
-}
-
-/// `[[zone.tlsa]]` as written.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawTlsa {
-    /// Owner names sharing the certificate(s).
-    names: Vec<String>,
-    /// One certificate (chain) file, or several.
-    cert: OneOrMany,
-    /// The private key of each certificate (same order as `cert`), checked against it.
-    key: Option<OneOrMany>,
-    /// The next key (private/public key, CSR or certificate).
-    next_key: Option<PathBuf>,
-    /// Where the MTA serves the certificate (STARTTLS probe).
-    probe: Option<String>,
-    /// Also publish 2 1 1 for the issuer in the chain.
-    #[serde(default)]
-    issuer: bool,
-    /// TLSA TTL (default 1h).
-    ttl: Option<String>,
-    /// Warn this long before a certificate expires (default 14d).
-    cert_expiry_warning: Option<String>,
-}
-
-/// A path or a list of paths.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum OneOrMany {
-    /// One.
-    One(PathBuf),
-    /// Several.
-    Many(Vec<PathBuf>),
-}
-
-/// "ADDRESS:PORT" or "ADDRESS" (port 53).
-fn socket_addr(text: &str) -> Option<SocketAddr> {
-    text.parse::<SocketAddr>()
-        .or_else(|_| {
-            text.parse::<std::net::IpAddr>()
-                .map(|ip| SocketAddr::new(ip, 53))
-        })
-        .ok()
-}
-
-/// Zones are signed unless they opt out.
-fn default_true() -> bool {
-    true
-}
-
 //------------ Loading -------------------------------------------------------
 
 impl Config {
@@ -306,254 +152,34 @@ impl Config {
     pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
         let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Syntax {
             path: path.to_owned(),
+            table: e.span().and_then(|span| table_header_at(text, span.start)),
             message: e.to_string().trim_end().to_owned(),
         })?;
         let base = path.parent().unwrap_or(Path::new(""));
-        let invalid = |what: &str, message: String| ConfigError::Invalid {
-            path: path.to_owned(),
-            what: what.to_owned(),
-            message,
-        };
+        let in_file = |e: Invalid| e.in_file(path);
 
-        let mut listen = Vec::new();
-        for addr in &raw.server.listen {
-            listen.push(addr.parse::<SocketAddr>().map_err(|e| {
-                invalid(
-                    "server.listen",
-                    format!("{addr:?}: {e} (want ADDRESS:PORT)"),
-                )
-            })?);
-        }
-        if listen.is_empty() {
-            return Err(invalid("server.listen", "no address to listen on".into()));
-        }
-        let tcp_idle_timeout = parse_duration(&raw.server.tcp_idle_timeout)
-            .map_err(|m| invalid("server.tcp_idle_timeout", m))?;
-        if tcp_idle_timeout.is_zero() {
-            return Err(invalid(
-                "server.tcp_idle_timeout",
-                "must be longer than 0".into(),
-            ));
-        }
-        if raw.server.tcp_max_connections == 0 {
-            return Err(invalid(
-                "server.tcp_max_connections",
-                "must be at least 1".into(),
-            ));
-        }
-        let server = ServerConfig {
-            listen,
-            state_dir: base.join(&raw.server.state_dir),
-            udp_workers: raw.server.udp_workers,
-            tcp_idle_timeout,
-            tcp_max_connections: raw.server.tcp_max_connections,
-        };
-
+        let server = parse_server(&raw.server, base).map_err(in_file)?;
         let mut tsig_keys: Vec<TsigKey> = Vec::new();
         for k in &raw.tsig_key {
-            let what = format!("tsig_key {:?}", k.name);
-            let algorithm = match k.algorithm.as_deref() {
-                None => TsigAlgorithm::HmacSha256,
-                Some(a) => TsigAlgorithm::from_name(a).ok_or_else(|| {
-                    invalid(
-                        &what,
-                        format!(
-                            "algorithm {a:?} is not one of hmac-sha256, hmac-sha512, hmac-sha1"
-                        ),
-                    )
-                })?,
-            };
-            let secret = data_encoding::BASE64
-                .decode(k.secret.trim().as_bytes())
-                .map_err(|e| invalid(&what, format!("secret is not base64: {e}")))?;
-            if secret.is_empty() {
-                return Err(invalid(&what, "empty secret".into()));
-            }
-            if tsig_keys
-                .iter()
-                .any(|o| o.name.eq_ignore_ascii_case(k.name.trim_end_matches('.')))
-            {
-                return Err(invalid(&what, "key listed twice".into()));
-            }
-            let key = TsigKey::new(&k.name, algorithm, &secret)
-                .ok_or_else(|| invalid(&what, "bad key name".into()))?;
+            let key = parse_tsig_key(k, &tsig_keys).map_err(in_file)?;
             tsig_keys.push(key);
         }
-        let known_key = |name: &str| tsig_keys.iter().any(|k| k.name.eq_ignore_ascii_case(name));
-
         let mut policies = BTreeMap::new();
         for (name, policy) in &raw.policy {
             let checked = Policy::from_config(name, policy)
-                .map_err(|e| invalid(&format!("policy.{name}"), e.to_string()))?;
+                .map_err(|e| Invalid::new(&format!("policy.{name}"), e).in_file(path))?;
             policies.insert(name.clone(), checked);
         }
-
+        let context = ZoneContext {
+            base,
+            state_dir: &server.state_dir,
+            policies: &policies,
+            tsig_keys: &tsig_keys,
+        };
         let mut zones: Vec<ZoneConfig> = Vec::new();
-        for z in raw.zone {
-            let what = format!("zone {:?}", z.name);
-            let mut name = zones::Name::from_ascii(&z.name)
-                .map_err(|e| invalid(&what, format!("bad name: {e}")))?;
-            name.set_fqdn(true);
-            if zones.iter().any(|o| o.name == name) {
-                return Err(invalid(&what, "zone listed twice".into()));
-            }
-            let allow_transfer = Acl::parse(&z.allow_transfer).map_err(|e: AclError| {
-                invalid(&format!("{what}: allow_transfer"), e.to_string())
-            })?;
-            if let Some(unknown) = allow_transfer.key_names().find(|n| !known_key(n)) {
-                return Err(invalid(
-                    &format!("{what}: allow_transfer"),
-                    AclError::UnknownKey(unknown.to_string()).to_string(),
-                ));
-            }
-            if let Some(p) = &z.policy {
-                if !raw.policy.contains_key(p) && p != "default" {
-                    return Err(invalid(&what, format!("no [policy.{p}]")));
-                }
-            }
-            let signing = z.sign.then(|| {
-                let policy_name = z.policy.clone().unwrap_or_else(|| "default".into());
-                ZoneSigning {
-                    policy: policies
-                        .get(&policy_name)
-                        .cloned()
-                        .unwrap_or_else(Policy::builtin),
-                    policy_name,
-                    state_dir: server.state_dir.clone(),
-                }
-            });
-            let serial_policy = match z.serial_policy.as_deref() {
-                None | Some("increment") => SerialPolicy::Increment,
-                Some("unixtime") => SerialPolicy::Unixtime,
-                Some("dateserial") => SerialPolicy::Dateserial,
-                Some(other) => {
-                    return Err(invalid(
-                        &format!("{what}: serial_policy"),
-                        format!("{other:?} is not one of increment, unixtime, dateserial"),
-                    ));
-                }
-            };
-            let mut notify = Vec::new();
-            for target in &z.notify {
-                let bad = || {
-                    invalid(
-                        &format!("{what}: notify"),
-                        format!("{target:?}: want ADDRESS[:PORT] [key:NAME]"),
-                    )
-                };
-                let mut parts = target.split_whitespace();
-                let addr_text = parts.next().ok_or_else(bad)?;
-                let addr = socket_addr(addr_text).ok_or_else(bad)?;
-                let key = match parts.next() {
-                    None => None,
-                    Some(k) => {
-                        let name = k
-                            .strip_prefix("key:")
-                            .ok_or_else(bad)?
-                            .trim_end_matches('.')
-                            .to_string();
-                        if !known_key(&name) {
-                            return Err(invalid(
-                                &format!("{what}: notify"),
-                                AclError::UnknownKey(name).to_string(),
-                            ));
-                        }
-                        Some(name)
-                    }
-                };
-                if parts.next().is_some() {
-                    return Err(bad());
-                }
-                notify.push(NotifyTarget { addr, key });
-            }
-            let mut parent_servers = Vec::new();
-            for server in &z.parent_servers {
-                parent_servers.push(socket_addr(server).ok_or_else(|| {
-                    invalid(
-                        &format!("{what}: parent_servers"),
-                        format!("{server:?}: want ADDRESS[:PORT]"),
-                    )
-                })?);
-            }
-            let ds_check_interval = match &z.ds_check_interval {
-                Some(v) => parse_duration(v)
-                    .map_err(|m| invalid(&format!("{what}: ds_check_interval"), m))?,
-                None => Duration::from_secs(3600),
-            };
-            let mut tlsa = Vec::new();
-            for t in &z.tlsa {
-                let twhat = format!("{what}: tlsa");
-                if let Some(probe) = &t.probe {
-                    check_probe(probe).map_err(|m| invalid(&format!("{twhat}: probe"), m))?;
-                }
-                let mut names = Vec::new();
-                for n in &t.names {
-                    let mut owner = zones::Name::from_ascii(n)
-                        .map_err(|e| invalid(&twhat, format!("name {n:?}: {e}")))?;
-                    owner.set_fqdn(true);
-                    if !name.zone_of(&owner) {
-                        return Err(invalid(&twhat, format!("{n:?} is not in zone {name}")));
-                    }
-                    names.push(owner);
-                }
-                if names.is_empty() {
-                    return Err(invalid(&twhat, "names is empty".into()));
-                }
-                let certs: Vec<PathBuf> = match &t.cert {
-                    OneOrMany::One(p) => vec![base.join(p)],
-                    OneOrMany::Many(v) => v.iter().map(|p| base.join(p)).collect(),
-                };
-                let keys: Vec<PathBuf> = match &t.key {
-                    None => Vec::new(),
-                    Some(OneOrMany::One(p)) => vec![base.join(p)],
-                    Some(OneOrMany::Many(v)) => v.iter().map(|p| base.join(p)).collect(),
-                };
-                if !keys.is_empty() && keys.len() != certs.len() {
-                    return Err(invalid(
-                        &format!("{twhat}: key"),
-                        format!(
-                            "{} key files for {} certificate files; give one per certificate, in the same order",
-                            keys.len(),
-                            certs.len()
-                        ),
-                    ));
-                }
-                let ttl = match &t.ttl {
-                    Some(v) => parse_duration(v)
-                        .map_err(|m| invalid(&format!("{twhat}: ttl"), m))?
-                        .as_secs() as u32,
-                    None => 3600,
-                };
-                let expiry_warning = match &t.cert_expiry_warning {
-                    Some(v) => parse_duration(v)
-                        .map_err(|m| invalid(&format!("{twhat}: cert_expiry_warning"), m))?
-                        .as_secs(),
-                    None => 14 * 86_400,
-                };
-                tlsa.push(TlsaBinding {
-                    expiry_warning,
-                    names,
-                    certs,
-                    keys,
-                    next_key: t.next_key.as_ref().map(|p| base.join(p)),
-                    probe: t.probe.clone(),
-                    issuer: t.issuer,
-                    ttl: zones::Ttl(ttl),
-                });
-            }
-            zones.push(ZoneConfig {
-                tlsa,
-                name,
-                file: base.join(&z.file),
-                allow_transfer,
-                sign: z.sign,
-                policy: z.policy,
-                signing,
-                serial_policy,
-                notify,
-                parent_servers,
-                ds_check_interval,
-            });
+        for z in &raw.zone {
+            let zone = parse_zone(z, &zones, &context).map_err(in_file)?;
+            zones.push(zone);
         }
 
         Ok(Self {
@@ -566,66 +192,18 @@ impl Config {
     }
 }
 
-//------------ parse_duration -------------------------------------------------
-
-/// Checks a `probe` value: `host:port` (`[v6]:port` for an IPv6 address), port not 0.
-fn check_probe(text: &str) -> Result<(), String> {
-    let (host, port) = text
-        .rsplit_once(':')
-        .ok_or_else(|| format!("{text:?}: host:port expected (e.g. \"mx1.example.com:25\")"))?;
-    let port: u16 = port
-        .parse()
-        .map_err(|_| format!("{text:?}: the port must be a number from 1 to 65535"))?;
-    if port == 0 {
-        return Err(format!(
-            "{text:?}: the port must be a number from 1 to 65535"
-        ));
-    }
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    if host.is_empty() || host.contains(char::is_whitespace) {
-        return Err(format!("{text:?}: no host name"));
-    }
-    Ok(())
-}
-
-/// Parses a duration such as "10s", "5m", "1h", "14d", "2w" or "0" (a bare number is seconds).
-/// Several parts may be joined: "1h30m".
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let s = text.trim();
-    if s.is_empty() {
-        return Err("empty duration".into());
-    }
-    let mut total: u64 = 0;
-    let mut rest = s;
-    while !rest.is_empty() {
-        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-        if digits == 0 {
-            return Err(format!("{text:?}: expected a number"));
-        }
-        let n: u64 = rest[..digits]
-            .parse()
-            .map_err(|_| format!("{text:?}: number too large"))?;
-        rest = &rest[digits..];
-        let unit = match rest.bytes().next() {
-            None => 1,
-            Some(b's') => 1,
-            Some(b'm') => 60,
-            Some(b'h') => 3600,
-            Some(b'd') => 86_400,
-            Some(b'w') => 7 * 86_400,
-            Some(_) => {
-                return Err(format!("{text:?}: unknown unit (use s, m, h, d or w)"));
-            }
-        };
-        if !rest.is_empty() {
-            rest = &rest[1..];
-        }
-        total = n
-            .checked_mul(unit)
-            .and_then(|v| total.checked_add(v))
-            .ok_or_else(|| format!("{text:?}: too large"))?;
-    }
-    Ok(Duration::from_secs(total))
+/// The header (`[server]`, `[[zone]]`, `[policy.strict]`) of the table that byte `offset` of
+/// the configuration `text` is in, so that an error names the table as well as the line.
+fn table_header_at(text: &str, offset: usize) -> Option<String> {
+    let end = text
+        .get(offset..)
+        .and_then(|rest| rest.find('\n'))
+        .map_or(text.len(), |n| offset + n);
+    text.get(..end)?
+        .lines()
+        .map(str::trim)
+        .rfind(|line| line.starts_with('['))
+        .map(|line| line.split('#').next().unwrap_or(line).trim_end().to_owned())
 }
 
 //------------ Tests ---------------------------------------------------------
@@ -633,6 +211,8 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
+    use zones::serial::SerialPolicy;
 
     const FULL: &str = r#"
 [server]
@@ -769,16 +349,164 @@ ksk_lifetime = "0"
     }
 
     #[test]
-    fn durations_accept_units_and_bare_seconds() {
-        assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
-        assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
-        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
-        assert_eq!(parse_duration("14d"), Ok(Duration::from_secs(14 * 86_400)));
-        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
-        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
-        assert!(parse_duration("").is_err());
-        assert!(parse_duration("s").is_err());
-        assert!(parse_duration("5x").is_err());
-        assert!(parse_duration("99999999999999999999d").is_err());
+    fn a_config_error_names_the_table_it_is_in() {
+        let err = Config::parse(
+            "[server]\nudp_workers = 1\n\n[policy.strict]   # comment\nkeys = \"ksk\"\n",
+            Path::new("d.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.starts_with("d.toml: in [policy.strict]: TOML parse error at line 5"),
+            "{err}"
+        );
+        assert!(
+            err.contains("keys = \"ksk\" is not one of csk, ksk+zsk"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_choice_outside_its_values_names_the_key_and_the_values() {
+        let zone = "[[zone]]\nname = \"a.test\"\nfile = \"a\"\n";
+        for (text, message) in [
+            (
+                format!("{zone}serial_policy = \"weekly\"\n"),
+                "serial_policy = \"weekly\" is not one of increment, unixtime, dateserial",
+            ),
+            (
+                "[policy.p]\ndenial = \"nsec5\"\n".into(),
+                "denial = \"nsec5\" is not one of nsec3, nsec",
+            ),
+            (
+                "[policy.p]\nksk_method = \"double\"\n".into(),
+                "ksk_method = \"double\" is not one of double-ksk, double-ds",
+            ),
+            (
+                "[[tsig_key]]\nname = \"k\"\nalgorithm = \"hmac-md5\"\nsecret = \"c2VjcmV0\"\n"
+                    .into(),
+                "algorithm = \"hmac-md5\" is not one of hmac-sha256, hmac-sha512, hmac-sha1",
+            ),
+        ] {
+            let err = Config::parse(&text, Path::new("d.toml")).unwrap_err();
+            assert!(err.to_string().contains(message), "{text:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn choices_are_read_in_any_case_and_reach_the_checked_config() {
+        let text = "[[tsig_key]]\nname = \"k\"\nalgorithm = \"HMAC-SHA512\"\nsecret = \"c2VjcmV0\"\n\
+                    [[zone]]\nname = \"a.test\"\nfile = \"a\"\nserial_policy = \"Dateserial\"\npolicy = \"p\"\n\
+                    [policy.p]\nalgorithm = \"15\"\n";
+        let c = Config::parse(text, Path::new("d.toml")).unwrap();
+        assert_eq!(
+            c.tsig_keys[0].algorithm,
+            crate::net::tsig::TsigAlgorithm::HmacSha512
+        );
+        assert_eq!(c.zones[0].serial_policy, SerialPolicy::Dateserial);
+        let signing = c.zones[0].signing.as_ref().unwrap();
+        assert_eq!(signing.policy.algorithm, signer::Algorithm::ED25519);
+    }
+
+    #[test]
+    fn a_name_that_does_not_parse_is_refused_with_its_key() {
+        let err = Config::parse(
+            "[[zone]]\nname = \"a..test\"\nfile = \"a\"\n",
+            Path::new("d.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("zone \"a..test\": bad name"), "{err}");
+        let err = Config::parse(
+            "[[zone]]\nname = \"a.test\"\nfile = \"a\"\n[[zone.tlsa]]\nnames = [\"_25._tcp..a.test\"]\ncert = \"c.pem\"\n",
+            Path::new("d.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("zone \"a.test\": tlsa: name \"_25._tcp..a.test\""),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_duration_that_does_not_parse_names_its_key() {
+        let zone = "[[zone]]\nname = \"a.test\"\nfile = \"a\"\n";
+        let tlsa = "[[zone.tlsa]]\nnames = [\"_25._tcp.mx.a.test\"]\ncert = \"c.pem\"\n";
+        for (text, key) in [
+            (
+                "[server]\ntcp_idle_timeout = \"10y\"\n".to_string(),
+                "server.tcp_idle_timeout: \"10y\": unknown unit",
+            ),
+            (
+                format!("{zone}ds_check_interval = \"h\"\n"),
+                "zone \"a.test\": ds_check_interval: \"h\": expected a number",
+            ),
+            (
+                format!("{zone}{tlsa}ttl = \"5q\"\n"),
+                "zone \"a.test\": tlsa: ttl: \"5q\": unknown unit",
+            ),
+            (
+                format!("{zone}{tlsa}cert_expiry_warning = \"\"\n"),
+                "zone \"a.test\": tlsa: cert_expiry_warning: empty duration",
+            ),
+            (
+                "[policy.p]\nrrsig_lifetime = \"14q\"\n".to_string(),
+                "policy.p: policy p: rrsig_lifetime = \"14q\" is not a duration",
+            ),
+        ] {
+            let err = Config::parse(&text, Path::new("d.toml")).unwrap_err();
+            assert!(err.to_string().contains(key), "{text:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_tlsa_ttl_beyond_the_largest_ttl_is_refused_not_wrapped() {
+        let text = "[[zone]]\nname = \"a.test\"\nfile = \"a\"\n[[zone.tlsa]]\nnames = [\"_25._tcp.mx.a.test\"]\ncert = \"c.pem\"\n";
+        let c = Config::parse(&format!("{text}ttl = \"5m\"\n"), Path::new("d.toml")).unwrap();
+        assert_eq!(c.zones[0].tlsa[0].ttl, zones::Ttl(300));
+        // 2^32 + 60 s was a one-minute TTL through `as u32`.
+        let err = Config::parse(
+            &format!("{text}ttl = \"4294967356\"\n"),
+            Path::new("d.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("zone \"a.test\": tlsa: ttl") && err.contains("largest TTL"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_reloaded_zone_compares_equal_only_when_nothing_changed() {
+        let text = |serial: &str| {
+            format!("[[zone]]\nname = \"a.test\"\nfile = \"a\"\nserial_policy = \"{serial}\"\n")
+        };
+        let a = Config::parse(&text("increment"), Path::new("d.toml")).unwrap();
+        let b = Config::parse(&text("increment"), Path::new("d.toml")).unwrap();
+        let c = Config::parse(&text("unixtime"), Path::new("d.toml")).unwrap();
+        assert_eq!(a.zones[0], b.zones[0]);
+        assert_ne!(a.zones[0], c.zones[0]);
+        assert_eq!(a.server, c.server);
+    }
+
+    #[test]
+    fn the_table_header_is_found_before_an_offset() {
+        let text = "a = 1\n[server]\nx = 1\n[[zone]] # first\ny = 2\n";
+        assert_eq!(table_header_at(text, 0), None);
+        assert_eq!(
+            table_header_at(text, text.find("x =").unwrap()).as_deref(),
+            Some("[server]")
+        );
+        assert_eq!(
+            table_header_at(text, text.find("y =").unwrap()).as_deref(),
+            Some("[[zone]]")
+        );
+        // An error at the end of the file is in the last table.
+        assert_eq!(
+            table_header_at(text, text.len()).as_deref(),
+            Some("[[zone]]")
+        );
     }
 }

@@ -15,17 +15,20 @@ use signer::rollover::{KskMethod, Timings};
 use signer::{Algorithm, Denial, KeyRole, SigningParams};
 use zones::Ttl;
 
+use crate::config::choice::{AlgorithmChoice, Choice, DenialChoice, KskMethodChoice, choice_impls};
+use crate::config::duration::{DurationError, parse_duration};
+
 /// A `[policy.NAME]` table as written. Every key is optional; missing keys take the values of
 /// the built-in `default` policy.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyConfig {
     /// "ecdsap256sha256" (default), "ed25519", or "rsasha256" (imported keys only).
-    pub algorithm: Option<String>,
+    pub algorithm: Option<AlgorithmChoice>,
     /// "csk" (default) or "ksk+zsk".
-    pub keys: Option<String>,
+    pub keys: Option<KeyLayout>,
     /// "nsec3" (default) or "nsec".
-    pub denial: Option<String>,
+    pub denial: Option<DenialChoice>,
     /// NSEC3 opt-out (RFC 5155 section 6); off by default as RFC 9276 recommends.
     pub nsec3_opt_out: Option<bool>,
     /// How long signatures are valid ("14d").
@@ -53,17 +56,26 @@ pub struct PolicyConfig {
     /// Added to every rollover wait ("1h").
     pub safety_margin: Option<String>,
     /// "double-ksk" (default) or "double-ds": how KSKs are replaced (RFC 7583 3.3).
-    pub ksk_method: Option<String>,
+    pub ksk_method: Option<KskMethodChoice>,
 }
 
-/// Which keys a zone is signed with.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Which keys a zone is signed with (`keys`: "csk" or "ksk+zsk").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
 pub enum KeyLayout {
     /// One combined signing key (RFC 6781 section 3.1.1 variant).
     Csk,
     /// A key signing key for DNSKEY and a zone signing key for the rest.
     KskZsk,
 }
+
+impl Choice for KeyLayout {
+    const KEY: &'static str = "keys";
+    const SPELLINGS: &'static [(&'static str, Self)] =
+        &[("csk", Self::Csk), ("ksk+zsk", Self::KskZsk)];
+}
+
+choice_impls!(KeyLayout);
 
 impl KeyLayout {
     /// The roles a zone needs under this layout.
@@ -118,18 +130,6 @@ pub struct Policy {
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum PolicyError {
-    /// A key has a value outside its allowed set.
-    #[error("policy {policy}: {key} = \"{value}\" is not one of {allowed}")]
-    BadValue {
-        /// Policy name.
-        policy: String,
-        /// Config key.
-        key: &'static str,
-        /// What was written.
-        value: String,
-        /// What is accepted.
-        allowed: &'static str,
-    },
     /// A duration that does not parse.
     #[error("policy {policy}: {key} = \"{value}\" is not a duration (like 90d, 12h, 30m, 45s, 0)")]
     BadDuration {
@@ -139,6 +139,9 @@ pub enum PolicyError {
         key: &'static str,
         /// What was written.
         value: String,
+        /// Why it does not parse.
+        #[source]
+        error: DurationError,
     },
     /// Timers that cannot work together.
     #[error("policy {policy}: {reason}")]
@@ -148,21 +151,6 @@ pub enum PolicyError {
         /// Why, in words an operator can act on.
         reason: String,
     },
-}
-
-/// An algorithm by mnemonic or number: ecdsap256sha256 (13), ed25519 (15), rsasha256 (8).
-pub fn parse_algorithm(text: &str) -> Option<Algorithm> {
-    Some(match text.to_ascii_lowercase().as_str() {
-        "ecdsap256sha256" | "13" => Algorithm::ECDSAP256SHA256,
-        "ed25519" | "15" => Algorithm::ED25519,
-        "rsasha256" | "8" => Algorithm::RSASHA256,
-        _ => return None,
-    })
-}
-
-/// Parses a duration ("90d", "1h30m", "0", plain seconds) the way the whole config does.
-fn parse_duration(text: &str) -> Option<Duration> {
-    crate::config::parse_duration(text).ok()
 }
 
 impl Policy {
@@ -193,46 +181,28 @@ impl Policy {
     /// Checks `config` (named `name`) over the built-in defaults.
     pub fn from_config(name: &str, config: &PolicyConfig) -> Result<Self, PolicyError> {
         let mut p = Self::builtin();
-        let bad = |key: &'static str, value: &str, allowed: &'static str| PolicyError::BadValue {
-            policy: name.to_string(),
-            key,
-            value: value.to_string(),
-            allowed,
-        };
-        if let Some(a) = &config.algorithm {
-            p.algorithm = parse_algorithm(a)
-                .ok_or_else(|| bad("algorithm", a, "ecdsap256sha256, ed25519, rsasha256"))?;
+        if let Some(a) = config.algorithm {
+            p.algorithm = a.into();
         }
-        if let Some(k) = &config.keys {
-            p.keys = match k.to_ascii_lowercase().as_str() {
-                "csk" => KeyLayout::Csk,
-                "ksk+zsk" => KeyLayout::KskZsk,
-                _ => return Err(bad("keys", k, "csk, ksk+zsk")),
-            };
+        if let Some(k) = config.keys {
+            p.keys = k;
         }
-        if let Some(d) = &config.denial {
-            p.nsec3 = match d.to_ascii_lowercase().as_str() {
-                "nsec3" => true,
-                "nsec" => false,
-                _ => return Err(bad("denial", d, "nsec3, nsec")),
-            };
+        if let Some(d) = config.denial {
+            p.nsec3 = d == DenialChoice::Nsec3;
         }
-        if let Some(m) = &config.ksk_method {
-            p.ksk_method = match m.to_ascii_lowercase().as_str() {
-                "double-ksk" => KskMethod::DoubleKsk,
-                "double-ds" => KskMethod::DoubleDs,
-                _ => return Err(bad("ksk_method", m, "double-ksk, double-ds")),
-            };
+        if let Some(m) = config.ksk_method {
+            p.ksk_method = m.into();
         }
         if let Some(o) = config.nsec3_opt_out {
             p.nsec3_opt_out = o;
         }
         let duration = |key: &'static str, value: &Option<String>, slot: &mut Duration| {
             if let Some(v) = value {
-                *slot = parse_duration(v).ok_or_else(|| PolicyError::BadDuration {
+                *slot = parse_duration(v).map_err(|error| PolicyError::BadDuration {
                     policy: name.to_string(),
                     key,
                     value: v.clone(),
+                    error,
                 })?;
             }
             Ok::<(), PolicyError>(())
@@ -380,7 +350,9 @@ impl Policy {
         };
         SigningParams {
             denial,
-            dnskey_ttl: Ttl(self.dnskey_ttl.as_secs() as u32),
+            // `check` refuses a longer dnskey_ttl, so for a checked policy this is exact.
+            dnskey_ttl: u32::try_from(self.dnskey_ttl.as_secs())
+                .map_or(Ttl::MAX, |secs| Ttl(secs.min(Ttl::MAX.0))),
             inception_backdate_secs: self.inception_backdate.as_secs(),
             validity_secs: self.rrsig_lifetime.as_secs(),
             validity_jitter_secs: self.jitter_secs(),
@@ -417,7 +389,7 @@ mod tests {
         // Defaults: Ipub = 1h + 1h + 1h margin, Iret = 1h + 1h (largest TTL at least the
         // DNSKEY TTL) + 1h margin: a ZSK rollover takes 6h.
         let c = PolicyConfig {
-            keys: Some("ksk+zsk".into()),
+            keys: Some(KeyLayout::KskZsk),
             zsk_lifetime: Some("5h".into()),
             ..Default::default()
         };
@@ -428,13 +400,13 @@ mod tests {
         );
         let c = PolicyConfig {
             zsk_lifetime: Some("6h".into()),
-            keys: Some("ksk+zsk".into()),
+            keys: Some(KeyLayout::KskZsk),
             ..Default::default()
         };
         assert!(Policy::from_config("p", &c).is_ok());
         // A KSK waits for the parent's DS TTL twice (new DS in, old DS out): 3h + 2 x 26h.
         let c = PolicyConfig {
-            keys: Some("ksk+zsk".into()),
+            keys: Some(KeyLayout::KskZsk),
             ksk_lifetime: Some("2d".into()),
             ..Default::default()
         };
@@ -447,21 +419,52 @@ mod tests {
 
     #[test]
     fn unknown_values_name_the_key_and_the_choices() {
-        let c = PolicyConfig {
-            denial: Some("nsec5".into()),
-            ..Default::default()
-        };
-        let err = Policy::from_config("p", &c).unwrap_err().to_string();
+        let err = toml::from_str::<PolicyConfig>("denial = \"nsec5\"")
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("denial") && err.contains("nsec3, nsec"),
+            "{err}"
+        );
+        let err = toml::from_str::<PolicyConfig>("keys = \"zsk\"")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("keys = \"zsk\" is not one of csk, ksk+zsk"),
             "{err}"
         );
     }
 
     #[test]
+    fn a_bad_duration_names_the_policy_and_the_key() {
+        let c = PolicyConfig {
+            safety_margin: Some("1y".into()),
+            ..Default::default()
+        };
+        let err = Policy::from_config("p", &c).unwrap_err().to_string();
+        assert!(
+            err.contains("policy p: safety_margin = \"1y\" is not a duration"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_spellings_of_a_table_become_the_checked_values() {
+        let c: PolicyConfig = toml::from_str(
+            "algorithm = \"ED25519\"\nkeys = \"ksk+zsk\"\ndenial = \"nsec\"\nksk_method = \"double-ds\"\n",
+        )
+        .unwrap();
+        let p = Policy::from_config("p", &c).unwrap();
+        assert_eq!(p.algorithm, Algorithm::ED25519);
+        assert_eq!(p.keys, KeyLayout::KskZsk);
+        assert!(!p.nsec3);
+        assert_eq!(p.ksk_method, KskMethod::DoubleDs);
+    }
+
+    #[test]
     fn nsec_policy_gives_nsec_signing() {
         let c = PolicyConfig {
-            denial: Some("nsec".into()),
+            denial: Some(DenialChoice::Nsec),
             ..Default::default()
         };
         let p = Policy::from_config("p", &c).unwrap();

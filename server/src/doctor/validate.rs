@@ -142,17 +142,27 @@ pub fn parse_anchor(text: &str) -> Result<TrustAnchor, AnchorError> {
                 .and_then(|w| w.parse().ok())
                 .ok_or_else(|| bad("missing or bad number"))
         };
+        // The first field is 16 bits (key tag, flags), the next two 8 bits each (algorithm and
+        // digest type, protocol and algorithm): a larger number is an error, not cut short.
+        let wide = |i: usize, field: &str| -> Result<u16, AnchorError> {
+            let n = num(i)?;
+            u16::try_from(n).map_err(|_| bad(&format!("{field} {n} is larger than 65535")))
+        };
+        let octet = |i: usize, field: &str| -> Result<u8, AnchorError> {
+            let n = num(i)?;
+            u8::try_from(n).map_err(|_| bad(&format!("{field} {n} is larger than 255")))
+        };
         if words[pos].eq_ignore_ascii_case("DS") {
-            let mut rdata = (num(0)? as u16).to_be_bytes().to_vec();
-            rdata.push(num(1)? as u8);
-            rdata.push(num(2)? as u8);
+            let mut rdata = wide(0, "key tag")?.to_be_bytes().to_vec();
+            rdata.push(octet(1, "algorithm")?);
+            rdata.push(octet(2, "digest type")?);
             let hex: String = fields.get(3..).unwrap_or(&[]).concat();
             rdata.extend(hex_decode(&hex).ok_or_else(|| bad("bad digest hex"))?);
             anchor.ds.push(rdata);
         } else {
-            let mut rdata = (num(0)? as u16).to_be_bytes().to_vec();
-            rdata.push(num(1)? as u8);
-            rdata.push(num(2)? as u8);
+            let mut rdata = wide(0, "flags")?.to_be_bytes().to_vec();
+            rdata.push(octet(1, "protocol")?);
+            rdata.push(octet(2, "algorithm")?);
             let b64: String = fields.get(3..).unwrap_or(&[]).concat();
             let key = data_encoding::BASE64
                 .decode(b64.as_bytes())
@@ -669,6 +679,21 @@ mod tests {
             Err(AnchorError::BadLine { line: 1, .. })
         ));
         assert_eq!(parse_anchor("; nothing\n"), Err(AnchorError::Empty));
+    }
+
+    #[test]
+    fn anchor_numbers_too_large_for_their_field_are_refused_not_cut_short() {
+        // 65536 + 20326 would have become the root KSK's tag 20326 through `as u16`.
+        let err = parse_anchor(
+            ". IN DS 85862 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D\n",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("key tag 85862"), "{err}");
+        let err = parse_anchor(". IN DS 20326 264 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D\n")
+            .unwrap_err();
+        assert!(err.to_string().contains("algorithm 264"), "{err}");
+        let err = parse_anchor(". IN DNSKEY 65793 3 8 AwEAAa==\n").unwrap_err();
+        assert!(err.to_string().contains("flags 65793"), "{err}");
     }
 
     #[test]

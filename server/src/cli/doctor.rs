@@ -1,0 +1,57 @@
+//! `daned doctor DOMAIN`: a mail domain as a DANE sender sees it.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+use crate::doctor;
+
+/// The arguments of `daned doctor`.
+#[derive(clap::Args)]
+pub struct DoctorArgs {
+    /// The mail domain.
+    domain: String,
+    /// Trust anchor file (DS or DNSKEY records); the root's anchor when absent.
+    #[arg(long, value_name = "FILE")]
+    trust_anchor: Option<PathBuf>,
+    /// Resolver to ask (ADDR:PORT); the system's (first nameserver in /etc/resolv.conf)
+    /// when absent.
+    #[arg(long, value_name = "ADDR:PORT")]
+    resolver: Option<SocketAddr>,
+    /// SMTP port (the TLSA records are looked up at _PORT._tcp).
+    #[arg(long, default_value_t = 25)]
+    port: u16,
+    /// Seconds each network step may take.
+    #[arg(long, default_value_t = 10)]
+    timeout: u64,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Prints the report; success only when a DANE sender would deliver.
+pub fn execute(args: DoctorArgs) -> anyhow::Result<ExitCode> {
+    let domain = args.domain;
+    let mut name =
+        zones::Name::from_ascii(&domain).with_context(|| format!("{domain}: not a domain name"))?;
+    name.set_fqdn(true);
+    let report = doctor::run(&doctor::DoctorOptions {
+        domain: name,
+        trust_anchor: args.trust_anchor,
+        resolver: args.resolver,
+        port: args.port,
+        timeout: std::time::Duration::from_secs(args.timeout.max(1)),
+    })?;
+    if args.json {
+        println!("{}", report.to_json());
+    } else {
+        print!("{}", report.to_text());
+    }
+    Ok(if report.delivers() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
