@@ -1,20 +1,21 @@
 //! `daned tlsa`: TLSA record data for a certificate file (like hash-slinger's `tlsa`), and
 //! `status` / `ready` of the configured `[[zone.tlsa]]` bindings.
 //!
-//! [`status`] is the one place that works out where each managed name stands; the two
-//! actions only print it. It reads the files and the daemon's saved zone and state, as the
-//! daemon's own TLSA publication does.
+//! Where each managed name stands is worked out by the zone's TLSA manager
+//! (`daemon::tlsa::manager`, the one source the daemon uses too); the two actions only print
+//! it.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Subcommand;
-use zones::{Name, Ttl};
+use zones::Name;
 
 use crate::config::Config;
 use crate::daemon;
-use crate::daemon::tlsa::{publish, state};
+use crate::daemon::tlsa::manager::TlsaManager;
+use crate::daemon::tlsa::status::{NameStatus, NextKeyStatus, ProbeStatus};
 use crate::dane::derive;
 
 //------------ Arguments ------------------------------------------------------
@@ -119,194 +120,23 @@ fn print_record(args: TlsaArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-//------------ NameStatus -----------------------------------------------------
-
-/// Where one managed TLSA name stands: what is published, what each record is and when it
-/// is ready, what the probe saw.
-#[derive(Clone, Debug)]
-pub struct NameStatus {
-    /// The owner name.
-    pub name: Name,
-    /// The binding's TLSA TTL.
-    pub ttl: Ttl,
-    /// The published records, in the order the saved zone holds them.
-    pub records: Vec<RecordStatus>,
-    /// Why the binding's files cannot be used (the published records are then kept).
-    pub files_error: Option<String>,
-    /// The next key's record: `None` when no `next_key` is configured or it cannot be read.
-    pub next_key: Option<NextKeyStatus>,
-    /// The binding's `probe` address and its last probe, if any.
-    pub probe: Option<(String, Option<ProbeStatus>)>,
-}
-
-/// One published TLSA record.
-#[derive(Clone, Debug)]
-pub struct RecordStatus {
-    /// Its rdata.
-    pub rdata: Vec<u8>,
-    /// What it is.
-    pub role: RecordRole,
-    /// When it was first published and when it is ready (seconds since the epoch), if known.
-    pub published: Option<(u64, u64)>,
-    /// When a retiring record may be removed from.
-    pub retiring_from: Option<u64>,
-    /// Until when senders may defer mail with 5.7.323 after an unsafe rollover to this key.
-    pub unsafe_until: Option<u64>,
-}
-
-/// What a published record is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RecordRole {
-    /// The current certificate's, which is also the next key.
-    CurrentAndNext,
-    /// The current certificate's.
-    Current,
-    /// The next key's.
-    Next,
-    /// Not in the files, kept because the files cannot be used.
-    KeptWhileFilesUnusable,
-    /// No longer in the files.
-    Retiring,
-}
-
-impl RecordRole {
-    /// How `daned tlsa status` describes it.
-    fn describe(self) -> &'static str {
-        match self {
-            Self::CurrentAndNext => {
-                "current certificate, also next_key (stage the following next key)"
-            }
-            Self::Current => "current certificate",
-            Self::Next => "next key",
-            Self::KeptWhileFilesUnusable => "kept while the files are unusable",
-            Self::Retiring => "no longer in the files (retiring)",
-        }
-    }
-}
-
-/// The next key's record.
-#[derive(Clone, Debug)]
-pub enum NextKeyStatus {
-    /// Not published (or its first publication is not known).
-    NotPublished,
-    /// Published; ready at this time (seconds since the epoch).
-    Published {
-        /// When it is ready.
-        ready_at: u64,
-    },
-}
-
-/// The last probe of a binding's MTA.
-#[derive(Clone, Debug)]
-pub struct ProbeStatus {
-    /// When (seconds since the epoch).
-    pub at: u64,
-    /// The `3 1 1` rdata of the key presented and whether a published record matches it, or
-    /// why the probe failed.
-    pub outcome: Result<(Vec<u8>, bool), String>,
-}
-
 //------------ status ---------------------------------------------------------
 
-/// Where every managed TLSA name of `config` stands, in configuration order.
-///
-/// This is computed here from the files, the saved zone and the TLSA state file; the
-/// daemon's TLSA manager is meant to become its only source.
+/// Where every managed TLSA name of `config` stands, in configuration order: each zone's TLSA
+/// manager, loaded from the state folder, against the version the daemon saved.
 pub fn status(config: &Config) -> Vec<NameStatus> {
-    let mut out = Vec::new();
-    for zone in &config.zones {
-        let saved = daemon::pipeline::Versions::open(&config.server.state_dir, &zone.name)
-            .ok()
-            .and_then(|v| v.load_saved(&zone.name));
-        let tlsa_state = state::TlsaState::load(&state::path(&config.server.state_dir, &zone.name));
-        let first_seen = &tlsa_state.first_seen;
-        let propagation = zone
-            .signing
-            .as_ref()
-            .map_or(0, |s| s.policy.propagation_delay.as_secs());
-        for binding in &zone.tlsa {
-            let derived_next = binding
-                .next_key
-                .as_ref()
-                .and_then(|p| std::fs::read(p).ok())
-                .and_then(|b| derive::public_key_info(&b).ok())
-                .and_then(|spki| {
-                    derive::tlsa_rdata_for_spki(
-                        &spki,
-                        derive::Usage::DANE_EE,
-                        derive::Matching::SHA256,
-                    )
-                    .ok()
-                });
-            let current = publish::derive_records(&publish::TlsaBinding {
-                next_key: None,
-                ..binding.clone()
-            })
-            .unwrap_or_default();
-            let derived = publish::derive_records(binding);
-            let files_error = derived.as_ref().err().map(ToString::to_string);
-            let derived = derived.unwrap_or_default();
-            for name in &binding.names {
-                let published = saved
-                    .as_ref()
-                    .map(|z| publish::published(z, name))
-                    .unwrap_or_default();
-                let key = |rdata: &[u8]| (name.to_lowercase().to_string(), state::hex(rdata));
-                let when = |rdata: &[u8]| first_seen.get(&key(rdata)).copied();
-                let next_key = derived_next.as_ref().map(|next| {
-                    match published.contains(next).then(|| when(next)).flatten() {
-                        Some(first) => NextKeyStatus::Published {
-                            ready_at: state::ready_at(first, binding, propagation),
-                        },
-                        None => NextKeyStatus::NotPublished,
-                    }
-                });
-                let records = published
-                    .iter()
-                    .map(|rdata| {
-                        let is_next = derived_next.as_ref() == Some(rdata);
-                        let role = match (current.contains(rdata), is_next) {
-                            (true, true) => RecordRole::CurrentAndNext,
-                            (true, false) => RecordRole::Current,
-                            (false, true) => RecordRole::Next,
-                            (false, false) if derived.contains(rdata) => RecordRole::Current,
-                            (false, false) if files_error.is_some() => {
-                                RecordRole::KeptWhileFilesUnusable
-                            }
-                            (false, false) => RecordRole::Retiring,
-                        };
-                        RecordStatus {
-                            rdata: rdata.clone(),
-                            role,
-                            published: when(rdata)
-                                .map(|first| (first, state::ready_at(first, binding, propagation))),
-                            retiring_from: tlsa_state.retiring.get(&key(rdata)).copied(),
-                            unsafe_until: tlsa_state.unsafe_until.get(&key(rdata)).copied(),
-                        }
-                    })
-                    .collect();
-                let probe = binding.probe.as_ref().map(|addr| {
-                    let seen = tlsa_state.probes.get(addr).map(|seen| ProbeStatus {
-                        at: seen.at,
-                        outcome: match &seen.outcome {
-                            Ok(p) => Ok((p.leaf.clone(), p.matched_by(&published))),
-                            Err(e) => Err(e.clone()),
-                        },
-                    });
-                    (addr.clone(), seen)
-                });
-                out.push(NameStatus {
-                    name: name.clone(),
-                    ttl: binding.ttl,
-                    records,
-                    files_error: files_error.clone(),
-                    next_key,
-                    probe,
-                });
-            }
-        }
-    }
-    out
+    let state_dir = &config.server.state_dir;
+    config
+        .zones
+        .iter()
+        .filter(|zone| !zone.tlsa.is_empty())
+        .flat_map(|zone| {
+            let saved = daemon::pipeline::Versions::open(state_dir, &zone.name)
+                .ok()
+                .and_then(|v| v.load_saved(&zone.name));
+            TlsaManager::load(zone, Some(state_dir)).status(saved.as_ref())
+        })
+        .collect()
 }
 
 //------------ Printing -------------------------------------------------------

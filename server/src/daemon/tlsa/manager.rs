@@ -247,6 +247,10 @@ impl TlsaManager {
                 }
             }
         }
+        // An unsafe rollover concerns a published record; one no longer published is over.
+        self.state
+            .unsafe_until
+            .retain(|key, _| first_seen.contains_key(key));
         self.state.first_seen = first_seen;
         self.save(now);
     }
@@ -338,9 +342,9 @@ impl TlsaManager {
     }
 
     /// Writes the state file when it changed: retirement deadlines, probe outcomes, first
-    /// publications, and the unsafe-rollover entries that still hold (over or no longer
-    /// published ones are dropped), so a restart neither removes a needed old record early
-    /// nor keeps it forever.
+    /// publications, and the unsafe-rollover entries that still hold (over ones are dropped
+    /// here, no longer published ones in [`TlsaManager::published`]), so a restart neither
+    /// removes a needed old record early nor keeps it forever.
     fn save(&mut self, now: u64) {
         let Some(path) = &self.path else { return };
         if self.bindings.is_empty() {
@@ -351,158 +355,26 @@ impl TlsaManager {
             .iter()
             .map(|((name, rdata), at)| ((name.to_lowercase().to_string(), state::hex(rdata)), *at))
             .collect();
-        let first_seen = &self.state.first_seen;
-        self.state
-            .unsafe_until
-            .retain(|key, until| *until > now && first_seen.contains_key(key));
+        self.state.unsafe_until.retain(|_, until| *until > now);
         if let Err(e) = self.state.store_if_changed(path) {
             tracing::error!(zone = %self.zone, file = %path.display(), error = %e, "cannot record the TLSA state");
         }
     }
 
-    //--- status
+    //--- reading
 
-    /// What `daned tlsa status` shows for each managed name, against `served` (the version
-    /// served, or the saved one when asked from outside the daemon).
-    pub fn status(&self, served: Option<&Zone>, now: u64) -> Vec<NameStatus> {
-        let mut out = Vec::new();
-        for binding in &self.bindings {
-            let next = binding
-                .next_key
-                .as_ref()
-                .and_then(|p| std::fs::read(p).ok())
-                .and_then(|b| derive::public_key_info(&b).ok())
-                .and_then(|spki| {
-                    derive::tlsa_rdata_for_spki(
-                        &spki,
-                        derive::Usage::DANE_EE,
-                        derive::Matching::SHA256,
-                    )
-                    .ok()
-                });
-            let current = publish::derive_records(&TlsaBinding {
-                next_key: None,
-                ..binding.clone()
-            })
-            .unwrap_or_default();
-            let derived = publish::derive_records(binding);
-            let files_error = derived.as_ref().err().map(ToString::to_string);
-            let derived = derived.unwrap_or_default();
-            for name in &binding.names {
-                let published = served
-                    .map(|z| publish::published(z, name))
-                    .unwrap_or_default();
-                let key = |rdata: &[u8]| (name.to_lowercase().to_string(), state::hex(rdata));
-                let records = published
-                    .iter()
-                    .map(|rdata| {
-                        let is_next = next.as_ref() == Some(rdata);
-                        let role = match (current.contains(rdata), is_next) {
-                            (true, true) => Role::CurrentAndNext,
-                            (true, false) => Role::Current,
-                            (false, true) => Role::Next,
-                            (false, false) if derived.contains(rdata) => Role::Current,
-                            (false, false) if files_error.is_some() => Role::Kept,
-                            (false, false) => Role::Retiring,
-                        };
-                        let first = self.state.first_seen.get(&key(rdata)).copied();
-                        RecordStatus {
-                            rdata: rdata.clone(),
-                            role,
-                            first_published: first,
-                            ready_at: first.map(|f| state::ready_at(f, binding, self.propagation)),
-                            removed_from: self.state.retiring.get(&key(rdata)).copied(),
-                            unsafe_until: self
-                                .state
-                                .unsafe_until
-                                .get(&key(rdata))
-                                .copied()
-                                .filter(|&u| u > now),
-                        }
-                    })
-                    .collect();
-                out.push(NameStatus {
-                    name: name.clone(),
-                    ttl: binding.ttl.0,
-                    records,
-                    next: next.clone(),
-                    files_error: files_error.clone(),
-                    probe: binding
-                        .probe
-                        .as_ref()
-                        .map(|addr| (addr.clone(), self.state.probes.get(addr).cloned())),
-                    published,
-                });
-            }
-        }
-        out
+    /// The bindings.
+    pub(super) fn bindings(&self) -> &[TlsaBinding] {
+        &self.bindings
     }
-}
 
-//------------ status types --------------------------------------------------
-
-/// What a published TLSA record is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Role {
-    /// The key of the certificate in the files.
-    Current,
-    /// That key, and also the `next_key`.
-    CurrentAndNext,
-    /// The `next_key`, pre-published.
-    Next,
-    /// Kept while the files cannot be read.
-    Kept,
-    /// No longer in the files: retiring.
-    Retiring,
-}
-
-impl Role {
-    /// How `daned tlsa status` says it.
-    pub fn describe(self) -> &'static str {
-        match self {
-            Self::Current => "current certificate",
-            Self::CurrentAndNext => {
-                "current certificate, also next_key (stage the following next key)"
-            }
-            Self::Next => "next key",
-            Self::Kept => "kept while the files are unusable",
-            Self::Retiring => "no longer in the files (retiring)",
-        }
+    /// The state file's facts.
+    pub(super) fn state(&self) -> &TlsaState {
+        &self.state
     }
-}
 
-/// One published record.
-#[derive(Clone, Debug)]
-pub struct RecordStatus {
-    /// Its rdata.
-    pub rdata: Vec<u8>,
-    /// What it is.
-    pub role: Role,
-    /// When it was first published.
-    pub first_published: Option<u64>,
-    /// When it is ready (2 x TTL + propagation after its first publication).
-    pub ready_at: Option<u64>,
-    /// For a retiring record: from when it may be removed.
-    pub removed_from: Option<u64>,
-    /// For a key put in service before it was ready: until when senders may defer mail.
-    pub unsafe_until: Option<u64>,
-}
-
-/// One managed name.
-#[derive(Clone, Debug)]
-pub struct NameStatus {
-    /// The name.
-    pub name: Name,
-    /// The binding's TTL.
-    pub ttl: u32,
-    /// The published records.
-    pub records: Vec<RecordStatus>,
-    /// The published rdatas.
-    pub published: Vec<Vec<u8>>,
-    /// The next key's `3 1 1` rdata, if configured and readable.
-    pub next: Option<Vec<u8>>,
-    /// Why the files cannot be used, if they cannot.
-    pub files_error: Option<String>,
-    /// The probe address and its last outcome.
-    pub probe: Option<(String, Option<ProbeSeen>)>,
+    /// The propagation delay, seconds.
+    pub(super) fn propagation(&self) -> u64 {
+        self.propagation
+    }
 }

@@ -9,4 +9,5 @@ pub mod manager;
 pub mod publish;
 pub mod retire;
 pub mod state;
+pub mod status;
 pub mod watch;
