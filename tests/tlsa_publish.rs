@@ -199,6 +199,7 @@ fn tlsa_follows_the_certificate_files() {
     make_cert(&d.join("archive/cert4.pem"), &d.join("archive/key4.pem"));
     let four_pem = fs::read(d.join("archive/cert4.pem")).unwrap();
     let before = served(&daned);
+    let retiring = daned.tlsa_retiring("example.com");
     let mark = daned.log_mark();
     let mut f = fs::File::create(&live).unwrap();
     f.write_all(&four_pem[..four_pem.len() / 2]).unwrap();
@@ -218,6 +219,13 @@ fn tlsa_follows_the_certificate_files() {
         served(&daned),
         before,
         "a partial file must not change the published TLSA"
+    );
+    // (The retiring deadline of the old key is dropped meanwhile, so it starts again once
+    // the file is whole: later, never earlier. Only new retirements are checked here.)
+    let now = daned.tlsa_retiring("example.com");
+    assert!(
+        now.iter().all(|r| retiring.contains(r)),
+        "nor start retiring a record: {now:?}, before {retiring:?}"
     );
     f.write_all(&four_pem[four_pem.len() / 2..]).unwrap();
     drop(f);

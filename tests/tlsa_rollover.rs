@@ -609,10 +609,13 @@ fn issuer_records_broken_files_and_expiring_certificates() {
     );
     wait_unusable(&daned, mark, "fullchain.pem", "malformed PEM");
     assert_eq!(served(&daned), want, "a partial file changes nothing");
+    let none: [String; 0] = [];
+    assert_eq!(daned.tlsa_retiring("example.com"), none, "nor retires");
     let mark = daned.log_mark();
     replace(&d.join("fullchain.pem"), "");
     wait_unusable(&daned, mark, "fullchain.pem", "no certificate found");
     assert_eq!(served(&daned), want, "an empty file changes nothing");
+    assert_eq!(daned.tlsa_retiring("example.com"), none, "nor retires");
     replace(&d.join("fullchain.pem"), &full);
 
     // Expiring within cert_expiry_warning (14 days): warned with the date; once the virtual
@@ -643,6 +646,7 @@ fn issuer_records_broken_files_and_expiring_certificates() {
     f.flush().unwrap();
     wait_unusable(&daned, mark, "fullchain.pem", "malformed PEM");
     assert_eq!(served(&daned), want, "a half-written file changes nothing");
+    assert_eq!(daned.tlsa_retiring("example.com"), none, "nor retires");
     f.write_all(&full2.as_bytes()[cut..]).unwrap();
     drop(f);
     let leaf2_311 = openssl_311(&leaf2);

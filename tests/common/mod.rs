@@ -413,6 +413,18 @@ impl Daned {
         fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    /// The records the daemon has marked as retiring in the zone's TLSA state file (its
+    /// `retire` lines): a file refused must not start a retirement, which the records
+    /// served would not show for 2 x TTL.
+    pub fn tlsa_retiring(&self, zone: &str) -> Vec<String> {
+        fs::read_to_string(self.dir.path().join(format!("state/tlsa/{zone}.state")))
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.starts_with("retire "))
+            .map(str::to_string)
+            .collect()
+    }
+
     /// Where the log ends now: pass it to [`Daned::wait_for_log`] to see only what the daemon
     /// logs from here on. (A restart starts a new log: take a new mark after it.)
     pub fn log_mark(&self) -> usize {
