@@ -13,7 +13,7 @@ use std::process::{Command, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use common::{Daned, daned_bin, output, require_tool, run_ok, serial_at};
+use common::{Daned, daned_bin, output, require_tool, run_ok, serial_at, set_clock, wall_secs};
 
 const ZONE: &str = "$ORIGIN example.com.\n$TTL 300\n@ SOA ns hm 1 3600 600 86400 60\n@ NS ns\n\
                     ns A 192.0.2.1\n@ MX 10 mx1\nmx1 A 192.0.2.25\n";
@@ -84,6 +84,14 @@ fn served(daned: &Daned) -> Vec<String> {
     v
 }
 
+/// Waits until daned has logged twice, after `mark`, a line with all of `parts`: it has then
+/// seen the change and finished the step that handled it (the daemon runs on a virtual clock,
+/// so it looks at the TLSA files again every second and logs the line again).
+fn wait_logged_twice(daned: &Daned, mark: usize, parts: &[&str], what: &str) {
+    let next = daned.wait_for_log(mark, parts, what);
+    daned.wait_for_log(next, parts, what);
+}
+
 /// Waits (bounded) until the served data contains `want`; returns how long it took.
 fn wait_for(daned: &Daned, want: &str) -> Option<Duration> {
     let started = Instant::now();
@@ -103,6 +111,9 @@ fn tlsa_follows_the_certificate_files() {
     }
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
+    // A virtual clock that stays at the start: the daemon then re-reads the TLSA files every
+    // second, so a refused change is logged again at the next look.
+    set_clock(d, wall_secs());
     fs::create_dir_all(d.join("archive")).unwrap();
     fs::create_dir_all(d.join("live")).unwrap();
     make_cert(&d.join("archive/cert1.pem"), &d.join("archive/key1.pem"));
@@ -148,11 +159,17 @@ fn tlsa_follows_the_certificate_files() {
     // Renewal with the pre-published key, certbot style: the symlink is swapped by rename.
     // The new certificate's key was already published (it is the next key); the old one
     // stays for 2 x TTL in case the MTA still presents it.
+    let mark = daned.log_mark();
     std::os::unix::fs::symlink("../archive/cert2.pem", d.join("live/cert.pem.new")).unwrap();
     fs::rename(d.join("live/cert.pem.new"), d.join("live/cert.pem")).unwrap();
     let two = openssl_311(&d.join("archive/cert2.pem"), false);
     assert_eq!(two, next, "cert2 uses the pre-published key");
-    sleep(Duration::from_millis(1500));
+    wait_logged_twice(
+        &daned,
+        mark,
+        &["retiring TLSA record kept", &one.to_uppercase()],
+        "the old key kept after the swap",
+    );
     assert!(
         served(&daned).contains(&one),
         "the old key stays published for 2 x TTL"
@@ -182,19 +199,33 @@ fn tlsa_follows_the_certificate_files() {
     make_cert(&d.join("archive/cert4.pem"), &d.join("archive/key4.pem"));
     let four_pem = fs::read(d.join("archive/cert4.pem")).unwrap();
     let before = served(&daned);
+    let retiring = daned.tlsa_retiring("example.com");
+    let mark = daned.log_mark();
     let mut f = fs::File::create(&live).unwrap();
     f.write_all(&four_pem[..four_pem.len() / 2]).unwrap();
     f.flush().unwrap();
-    sleep(Duration::from_millis(1500));
+    // Refused, and the error names the file.
+    wait_logged_twice(
+        &daned,
+        mark,
+        &[
+            "TLSA files unusable; keeping",
+            "live/cert.pem",
+            "malformed PEM",
+        ],
+        "the partial file refused",
+    );
     assert_eq!(
         served(&daned),
         before,
         "a partial file must not change the published TLSA"
     );
+    // (The retiring deadline of the old key is dropped meanwhile, so it starts again once
+    // the file is whole: later, never earlier. Only new retirements are checked here.)
+    let now = daned.tlsa_retiring("example.com");
     assert!(
-        daned.log().contains("live/cert.pem"),
-        "the error names the file:\n{}",
-        daned.log()
+        now.iter().all(|r| retiring.contains(r)),
+        "nor start retiring a record: {now:?}, before {retiring:?}"
     );
     f.write_all(&four_pem[four_pem.len() / 2..]).unwrap();
     drop(f);

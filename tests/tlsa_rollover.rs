@@ -145,6 +145,28 @@ fn wait_until(daned: &Daned, what: &str, check: impl Fn() -> bool) {
     panic!("timed out waiting: {what}\nlog:\n{}", daned.log());
 }
 
+/// Waits until daned has logged twice, after `mark`, that it kept the retiring record with
+/// `3 1 1` data `data` at (virtual) time `now` because it waits for `waiting_for`: it has then
+/// looked at that time and finished the step that refused the removal.
+fn wait_kept(daned: &Daned, mark: usize, data: &str, now: u64, waiting_for: &str) {
+    let data = data.to_uppercase();
+    let now = format!("now={now} ");
+    let parts = ["retiring TLSA record kept", &data, &now, waiting_for];
+    let what = format!("the old record kept ({now}), waiting for {waiting_for}");
+    let next = daned.wait_for_log(mark, &parts, &what);
+    daned.wait_for_log(next, &parts, &what);
+}
+
+/// Waits until daned has logged twice, after `mark`, that the TLSA files are unusable because
+/// `file` gives `error`: it has then read the file and finished the step that kept the
+/// records published so far.
+fn wait_unusable(daned: &Daned, mark: usize, file: &str, error: &str) {
+    let parts = ["TLSA files unusable; keeping", file, error];
+    let what = format!("{file} refused: {error}");
+    let next = daned.wait_for_log(mark, &parts, &what);
+    daned.wait_for_log(next, &parts, &what);
+}
+
 /// `daned tlsa status -c CONFIG`.
 fn status(daned: &Daned) -> String {
     daned.cli(&["tlsa", "status", "-c", daned.config.to_str().unwrap()])
@@ -357,8 +379,15 @@ fn a_planned_certbot_renewal_waits_for_readiness_and_retires_the_old_key_after_t
 
     // A restart while the old key is retiring keeps its deadline (from the state file): the
     // record goes 2 x TTL after the swap, not 2 x TTL after the restart.
+    let mark = daned.log_mark();
     daned.set_clock(t1 + HOLD - 40);
-    sleep(Duration::from_millis(1500));
+    wait_kept(
+        &daned,
+        mark,
+        &one,
+        t1 + HOLD - 40,
+        "2 x TTL + propagation delay",
+    );
     assert!(served_311(&daned).contains(&one), "kept before 2 x TTL");
     let state = fs::read_to_string(daned.dir.path().join("state/tlsa/example.com.state")).unwrap();
     assert!(state.contains("retire "), "{state}");
@@ -436,13 +465,20 @@ fn with_a_probe_the_old_key_goes_only_once_the_mta_presents_the_new_one() {
     // 2 x TTL later the MTA still presents the old certificate (not reloaded): the old key's
     // record stays, however long that lasts.
     daned.set_clock(t0 + HOLD + 30);
-    let since = Instant::now();
     wait_until(&daned, "a probe after 2 x TTL", || {
         fs::read_to_string(d.join("state/tlsa/example.com.state"))
             .unwrap_or_default()
             .contains(&format!("probe 127.0.0.1:{} {}", mta.port, t0 + HOLD + 30))
     });
-    sleep(Duration::from_secs(2).saturating_sub(since.elapsed()));
+    // The probe is kept before the records are looked at again: every later look has seen it.
+    let mark = daned.log_mark();
+    wait_kept(
+        &daned,
+        mark,
+        &one,
+        t0 + HOLD + 30,
+        "the MTA to present the new key",
+    );
     assert_eq!(served_311(&daned), sorted(vec![one.clone(), three.clone()]));
     assert!(status(&daned).contains("once the probe sees the MTA present the new key"));
     assert!(
@@ -499,7 +535,8 @@ fn with_a_probe_the_old_key_goes_only_once_the_mta_presents_the_new_one() {
             ))
     };
     wait_until(&daned, "a probe seeing the new key", probed);
-    sleep(Duration::from_secs(3));
+    let mark = daned.log_mark();
+    wait_kept(&daned, mark, &three, t1, "2 x TTL + propagation delay");
     assert_eq!(
         served_311(&daned),
         sorted(vec![three.clone(), four.clone()])
@@ -562,14 +599,23 @@ fn issuer_records_broken_files_and_expiring_certificates() {
     assert!(daned.log().contains("fullchain.pem"));
     assert_eq!(served(&daned), want);
 
-    // Half written, then empty: still the last good records.
+    // Half written (cut inside the issuer's PEM block), then empty: still the last good
+    // records.
     let full = format!("{leaf}{ca_pem}");
-    replace(&d.join("fullchain.pem"), &full[..full.len() / 2]);
-    sleep(Duration::from_millis(1500));
+    let mark = daned.log_mark();
+    replace(
+        &d.join("fullchain.pem"),
+        &full[..leaf.len() + ca_pem.len() / 2],
+    );
+    wait_unusable(&daned, mark, "fullchain.pem", "malformed PEM");
     assert_eq!(served(&daned), want, "a partial file changes nothing");
+    let none: [String; 0] = [];
+    assert_eq!(daned.tlsa_retiring("example.com"), none, "nor retires");
+    let mark = daned.log_mark();
     replace(&d.join("fullchain.pem"), "");
-    sleep(Duration::from_millis(1500));
+    wait_unusable(&daned, mark, "fullchain.pem", "no certificate found");
     assert_eq!(served(&daned), want, "an empty file changes nothing");
+    assert_eq!(daned.tlsa_retiring("example.com"), none, "nor retires");
     replace(&d.join("fullchain.pem"), &full);
 
     // Expiring within cert_expiry_warning (14 days): warned with the date; once the virtual
@@ -592,12 +638,16 @@ fn issuer_records_broken_files_and_expiring_certificates() {
         .unwrap()
         .pem();
     let full2 = format!("{leaf2}{ca_pem}");
+    // The first part ends inside the leaf's PEM block.
+    let cut = leaf2.len() / 2;
+    let mark = daned.log_mark();
     let mut f = fs::File::create(d.join("fullchain.pem")).unwrap();
-    f.write_all(&full2.as_bytes()[..full2.len() / 2]).unwrap();
+    f.write_all(&full2.as_bytes()[..cut]).unwrap();
     f.flush().unwrap();
-    sleep(Duration::from_millis(1500));
+    wait_unusable(&daned, mark, "fullchain.pem", "malformed PEM");
     assert_eq!(served(&daned), want, "a half-written file changes nothing");
-    f.write_all(&full2.as_bytes()[full2.len() / 2..]).unwrap();
+    assert_eq!(daned.tlsa_retiring("example.com"), none, "nor retires");
+    f.write_all(&full2.as_bytes()[cut..]).unwrap();
     drop(f);
     let leaf2_311 = openssl_311(&leaf2);
     wait_until(&daned, "the completed file published", || {

@@ -265,12 +265,20 @@ fn with_clock<'a>(cmd: &'a mut Command, dir: &Path) -> &'a mut Command {
     cmd
 }
 
+/// What daned logs in the tests: `info`, and the TLSA manager's `debug` lines (a retiring
+/// record kept, which [`Daned::wait_for_log`] waits for before a test checks that the record
+/// was not removed too early).
+const DANED_LOG_FILTER: &str = "info,daned::daemon::tlsa=debug";
+
+/// How long [`Daned::wait_for_log`] waits for the daemon to log what it did.
+pub const LOG_WAIT: Duration = Duration::from_secs(15);
+
 /// `daned serve -c CONFIG` for the folder `dir`.
 fn serve_command(dir: &Path, config: &Path) -> Command {
     let mut cmd = Command::new(daned_bin());
     cmd.args(["serve", "-c"])
         .arg(config)
-        .env("RUST_LOG", "info");
+        .env("RUST_LOG", DANED_LOG_FILTER);
     with_clock(&mut cmd, dir);
     cmd
 }
@@ -315,23 +323,25 @@ impl Daned {
         Self::start(&[(&file, zone_text)], &tail, name)
     }
 
-    /// Stops the daemon (SIGTERM) and starts it again with the same folder and config.
+    /// Stops the daemon (SIGTERM) and starts it again with the same folder and config;
+    /// returns once the new process answers for `ready_zone`.
     pub fn restart(&mut self, ready_zone: &str) {
         self.proc.stop();
-        let mut proc = Proc::spawn(
-            &mut serve_command(self.dir.path(), &self.config),
-            &self.dir.path().join("daned.restarted.log"),
-        );
-        wait_for_soa(self.port, ready_zone, &mut proc, &self.log);
-        self.proc = proc;
-        self.log = self.dir.path().join("daned.restarted.log");
+        self.respawn(ready_zone);
     }
 
     /// Kills the daemon with SIGKILL and starts it again with the same folder and config.
     pub fn kill_and_restart(&mut self, ready_zone: &str) {
         self.proc.kill();
+        self.respawn(ready_zone);
+    }
+
+    /// Starts the daemon again (the old process has ended) with a fresh log and waits until
+    /// the new process answers for `ready_zone` (if it exits first, the test fails with the
+    /// new process's log). The log so far is appended to `daned.history.log` first, so every
+    /// run's log is kept; [`Daned::log`] is then the new process's only.
+    fn respawn(&mut self, ready_zone: &str) {
         let log = self.dir.path().join("daned.restarted.log");
-        // Keep every run's log: append the last one to the history before it is replaced.
         if let Ok(old) = fs::read_to_string(&self.log) {
             let history = self.dir.path().join("daned.history.log");
             let mut all = fs::read_to_string(&history).unwrap_or_default();
@@ -401,6 +411,59 @@ impl Daned {
     /// The log so far.
     pub fn log(&self) -> String {
         fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// The records the daemon has marked as retiring in the zone's TLSA state file (its
+    /// `retire` lines): a file refused must not start a retirement, which the records
+    /// served would not show for 2 x TTL.
+    pub fn tlsa_retiring(&self, zone: &str) -> Vec<String> {
+        fs::read_to_string(self.dir.path().join(format!("state/tlsa/{zone}.state")))
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.starts_with("retire "))
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// Where the log ends now: pass it to [`Daned::wait_for_log`] to see only what the daemon
+    /// logs from here on. (A restart starts a new log: take a new mark after it.)
+    pub fn log_mark(&self) -> usize {
+        fs::read(&self.log).map_or(0, |b| b.len())
+    }
+
+    /// Waits (at most [`LOG_WAIT`]) for a line logged after `mark` that contains every one of
+    /// `parts`; returns the mark just past that line. Panics with `what` and the log when no
+    /// such line comes.
+    ///
+    /// Before a test checks that a change was refused (nothing served changed), it waits here
+    /// for the daemon's line saying it saw the change and refused it: without that, the check
+    /// would pass just as well when the daemon had not looked yet. The line is logged while
+    /// the daemon handles the change, so a test then waits for a line the daemon can only log
+    /// once that is over (the same line again at the next tick, or "reload done"), passing
+    /// the mark this returns.
+    pub fn wait_for_log(&self, mark: usize, parts: &[&str], what: &str) -> usize {
+        let started = Instant::now();
+        loop {
+            let bytes = fs::read(&self.log).unwrap_or_default();
+            let mut at = mark;
+            for line in bytes
+                .get(mark..)
+                .unwrap_or_default()
+                .split_inclusive(|&b| b == b'\n')
+            {
+                at += line.len();
+                let text = String::from_utf8_lossy(line);
+                if text.ends_with('\n') && parts.iter().all(|p| text.contains(p)) {
+                    return at;
+                }
+            }
+            assert!(
+                started.elapsed() < LOG_WAIT,
+                "not logged within {LOG_WAIT:?}: {what} (a line with {parts:?})\nlog:\n{}",
+                self.log()
+            );
+            sleep(Duration::from_millis(100));
+        }
     }
 
     /// `kdig @daned ARGS`.

@@ -140,8 +140,37 @@ impl TlsaManager {
                 self.propagation,
                 now,
             );
+            self.log_kept(&records, now);
         }
         records
+    }
+
+    /// Logs (at debug level) each retiring record that `records` keep at `now`, and what it
+    /// waits for: the trace of a removal refused, which the end-to-end tests wait for before
+    /// they check that an old key was not removed too early.
+    fn log_kept(&self, records: &[(TlsaBinding, Vec<Vec<u8>>)], now: u64) {
+        for ((name, rdata), &until) in &self.retiring {
+            let kept = records
+                .iter()
+                .any(|(b, r)| b.names.contains(name) && r.contains(rdata));
+            if !kept {
+                continue;
+            }
+            let waiting_for = if now < until {
+                "2 x TTL + propagation delay"
+            } else {
+                "the MTA to present the new key"
+            };
+            tracing::debug!(
+                zone = %self.zone,
+                name = %name,
+                record = %derive::rdata_to_text(rdata),
+                now,
+                until,
+                waiting_for,
+                "retiring TLSA record kept"
+            );
+        }
     }
 
     /// `unsigned` (zone-file content) with the managed TLSA RRsets in place; `served` is the
