@@ -279,7 +279,7 @@ mod tests {
         assert_eq!(names.len(), 1);
         let s = &names[0];
         assert_eq!(s.name.to_string(), "_25._tcp.mx.a.test.");
-        assert_eq!(s.ttl, Ttl(300));
+        assert_eq!(s.ttl, zones::Ttl(300));
         assert!(s.records.is_empty());
         assert!(
             s.files_error

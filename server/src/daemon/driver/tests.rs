@@ -175,14 +175,14 @@ fn a_certificate_renewal_goes_through_pre_publication_and_retirement() {
         "current and next published"
     );
     assert!(d.served().zone.get_rrsig(&name, Rtype::TLSA).is_some());
-    let status = d.tlsa().status(Some(&d.served().zone), T0);
+    let status = d.tlsa().status(Some(&d.served().zone));
     let ready = status[0]
         .records
         .iter()
         .find(|r| r.rdata == new)
         .unwrap()
-        .ready_at;
-    assert_eq!(ready, Some(T0 + 2 * u64::from(ttl) + propagation));
+        .published;
+    assert_eq!(ready, Some((T0, T0 + 2 * u64::from(ttl) + propagation)));
 
     // The renewal: the new certificate (with the next key) replaces the old one.
     let t1 = T0 + 2 * u64::from(ttl) + propagation + 10;
@@ -194,10 +194,10 @@ fn a_certificate_renewal_goes_through_pre_publication_and_retirement() {
         "the old record stays: nothing to publish yet"
     );
     assert_eq!(published(&d), sorted(vec![old.clone(), new.clone()]));
-    let status = d.tlsa().status(Some(&d.served().zone), t1);
+    let status = d.tlsa().status(Some(&d.served().zone));
     let retiring = status[0].records.iter().find(|r| r.rdata == old).unwrap();
     let hold = 2 * u64::from(ttl) + propagation;
-    assert_eq!(retiring.removed_from, Some(t1 + hold));
+    assert_eq!(retiring.retiring_from, Some(t1 + hold));
     // Not before the deadline...
     assert!(d.step(Timestamp(t1 + hold - 1), Event::Tick).is_empty());
     assert!(published(&d).contains(&old));

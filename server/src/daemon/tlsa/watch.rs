@@ -17,13 +17,17 @@ pub struct FileWatcher {
     _watcher: notify::RecommendedWatcher,
 }
 
-/// Watches the folders of `files` (and of their symlink targets), calling `wake` on any event.
+/// Watches the folders of `files` (and of their symlink targets), calling `wake` on any event
+/// that concerns one of those files by name (a log file in the same folder must not wake the
+/// daemon at every line it writes).
 pub fn watch(
     files: impl IntoIterator<Item = PathBuf>,
     wake: impl Fn() + Send + 'static,
 ) -> notify::Result<FileWatcher> {
     let mut folders = BTreeSet::new();
+    let mut names = BTreeSet::new();
     for file in files {
+        names.extend(file.file_name().map(ToOwned::to_owned));
         if let Some(dir) = file.parent() {
             // A bare file name (config given as `-c daned.toml`) lives in the current folder.
             let dir = if dir.as_os_str().is_empty() {
@@ -34,13 +38,20 @@ pub fn watch(
             folders.insert(dir.to_path_buf());
         }
         if let Ok(target) = std::fs::canonicalize(&file) {
+            names.extend(target.file_name().map(ToOwned::to_owned));
             if let Some(dir) = target.parent() {
                 folders.insert(dir.to_path_buf());
             }
         }
     }
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-        if event.is_ok_and(|e| changes_content(&e.kind)) {
+        let concerns = |e: &notify::Event| {
+            e.paths.is_empty()
+                || e.paths
+                    .iter()
+                    .any(|p| p.file_name().is_some_and(|n| names.contains(n)))
+        };
+        if event.is_ok_and(|e| changes_content(&e.kind) && concerns(&e)) {
             wake();
         }
     })?;
@@ -102,5 +113,36 @@ mod tests {
             std::thread::sleep(Duration::from_millis(20));
         }
         assert!(wakes.load(Ordering::SeqCst) > 0, "a write wakes");
+    }
+
+    #[test]
+    fn other_files_in_the_folder_do_not_wake_but_a_rename_onto_the_file_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("cert.pem");
+        std::fs::write(&file, "a").unwrap();
+        let wakes = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&wakes);
+        let _w = watch([file.clone()], move || {
+            counter.fetch_add(1, Ordering::SeqCst);
+        })
+        .unwrap();
+        // A log file beside the certificate, written line by line.
+        let log = dir.path().join("daned.log");
+        for i in 0..10 {
+            std::fs::write(&log, format!("line {i}\n")).unwrap();
+        }
+        // inotify keeps the order: once the rename has woken the watcher, every event of
+        // the log writes before it has been seen too.
+        let tmp = dir.path().join("cert.pem.tmp");
+        std::fs::write(&tmp, "b").unwrap();
+        std::fs::rename(&tmp, &file).unwrap();
+        let started = std::time::Instant::now();
+        while wakes.load(Ordering::SeqCst) == 0 && started.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        let n = wakes.load(Ordering::SeqCst);
+        assert!(n > 0, "a rename onto the file wakes");
+        assert!(n < 5, "{n} wakes: the log file's writes woke the watcher");
     }
 }
