@@ -4,6 +4,7 @@
 //! they share.
 
 pub mod acl;
+pub mod client;
 pub mod tcp;
 pub mod tsig;
 pub mod udp;
