@@ -1076,6 +1076,7 @@ fn notify_changed(before: &[u32], slots: &[ZoneSlot]) {
                 slot.config.name.clone(),
                 slot.snapshot.serial,
                 slot.config.notify.clone(),
+                crate::net::tsig::keys(),
             );
         }
     }
