@@ -724,4 +724,69 @@ mod tests {
         q[11] += 1;
         assert!(matches!(verify_request(&q, &[k], 1), Verified::Malformed));
     }
+
+    #[test]
+    fn a_response_signed_with_the_request_mac_verifies_and_nothing_else_does() {
+        let k = key();
+        let mut q = query();
+        let mut request_signer = ResponseSigner::for_request(&k, 0x1234, 1_800_000_000);
+        request_signer.sign(&mut q);
+        let request_mac = request_signer.mac().to_vec();
+        assert_eq!(request_mac.len(), 32);
+        let mut reply = query();
+        reply[2] |= 0x80;
+        ResponseSigner::new(&k, request_mac.clone(), 0x1234, 1_800_000_005).sign(&mut reply);
+        assert_eq!(
+            verify_response(&reply, &k, &request_mac, 1_800_000_010),
+            Ok(())
+        );
+        // The MAC chains to the request: another request MAC does not verify.
+        assert_eq!(
+            verify_response(&reply, &k, &[0; 32], 1_800_000_010),
+            Err(ResponseTsigError::BadSig)
+        );
+        let mut bad = reply.clone();
+        bad[13] ^= 1;
+        assert_eq!(
+            verify_response(&bad, &k, &request_mac, 1_800_000_010),
+            Err(ResponseTsigError::BadSig)
+        );
+        assert!(matches!(
+            verify_response(&reply, &k, &request_mac, 1_800_001_000),
+            Err(ResponseTsigError::BadTime { .. })
+        ));
+        let other = TsigKey::new("sec2", TsigAlgorithm::HmacSha256, b"x").unwrap();
+        assert_eq!(
+            verify_response(&reply, &other, &request_mac, 1_800_000_010),
+            Err(ResponseTsigError::WrongKey)
+        );
+        let mut unsigned = query();
+        unsigned[2] |= 0x80;
+        assert_eq!(
+            verify_response(&unsigned, &k, &request_mac, 1_800_000_010),
+            Err(ResponseTsigError::Unsigned)
+        );
+    }
+
+    #[test]
+    fn an_unsigned_badkey_error_is_the_peer_rejecting_the_request() {
+        let k = key();
+        let mut q = query();
+        ResponseSigner::for_request(&k, 0x1234, 1_800_000_000).sign(&mut q);
+        let Ok(Some(record)) = find_tsig(&q) else {
+            panic!("the signed request has a TSIG record");
+        };
+        let mut reply = query();
+        reply[2] |= 0x80;
+        append_unsigned_error(&mut reply, &record, TsigError::BadKey);
+        assert_eq!(
+            verify_response(&reply, &k, &record.mac, 1_800_000_000),
+            Err(ResponseTsigError::Rejected(17))
+        );
+        assert!(
+            ResponseTsigError::Rejected(17)
+                .to_string()
+                .contains("BADKEY")
+        );
+    }
 }
