@@ -97,3 +97,101 @@ fn ds_set(reply: &Message) -> Vec<(u8, u16)> {
     set.dedup();
     set
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use hickory_proto::dnssec::rdata::DS;
+    use hickory_proto::dnssec::{Algorithm, DigestType};
+    use hickory_proto::op::Message;
+    use hickory_proto::rr::Record;
+    use hickory_proto::rr::rdata::SOA;
+
+    use super::*;
+    use crate::net::test_responder::{answering_tcp, reply, serve};
+
+    fn zone() -> Name {
+        Name::from_ascii("example.com.").unwrap()
+    }
+
+    /// A server whose every answer is `edit` applied to an empty response.
+    async fn server(edit: impl Fn(&mut Message) + Send + Sync + 'static) -> SocketAddr {
+        serve(
+            Arc::new(move |q| vec![reply(q, |r| edit(r))]),
+            answering_tcp(),
+            None,
+        )
+        .await
+    }
+
+    /// A secondary serving `serial`.
+    async fn secondary(serial: u32) -> SocketAddr {
+        server(move |r| {
+            let soa = SOA::new(zone(), zone(), serial, 3600, 600, 86400, 60);
+            r.add_answer(Record::from_rdata(zone(), 300, RData::SOA(soa)));
+        })
+        .await
+    }
+
+    /// A parent server serving DS records with these key tags (algorithm 13).
+    async fn parent(tags: &'static [u16]) -> SocketAddr {
+        server(move |r| {
+            for &tag in tags {
+                let ds = DS::new(
+                    tag,
+                    Algorithm::ECDSAP256SHA256,
+                    DigestType::SHA256,
+                    vec![0xab; 32],
+                );
+                r.add_answer(Record::from_rdata(
+                    zone(),
+                    300,
+                    RData::DNSSEC(DNSSECRData::DS(ds)),
+                ));
+            }
+        })
+        .await
+    }
+
+    #[tokio::test]
+    async fn every_secondary_must_serve_the_serial_or_a_later_one_in_serial_arithmetic() {
+        let (at, later, wrapped, behind) = (
+            secondary(7).await,
+            secondary(8).await,
+            secondary(3).await,
+            secondary(6).await,
+        );
+        assert!(all_serve(&[at, later], &zone(), 7).await);
+        assert!(!all_serve(&[at, behind], &zone(), 7).await);
+        // RFC 1982: 3 is later than 0xffff_fff0.
+        assert!(all_serve(&[wrapped], &zone(), 0xffff_fff0).await);
+        assert_eq!(soa_serial(later, &zone()).await, Some(8));
+    }
+
+    #[tokio::test]
+    async fn an_error_rcode_is_no_observation() {
+        let refused = server(|r| r.metadata.response_code = ResponseCode::Refused).await;
+        assert_eq!(soa_serial(refused, &zone()).await, None);
+        assert!(!all_serve(&[secondary(7).await, refused], &zone(), 7).await);
+        assert_eq!(parent_ds(&[refused], &zone()).await, None);
+    }
+
+    #[tokio::test]
+    async fn the_parent_ds_is_observed_only_when_every_server_agrees() {
+        let (a, b, c) = (
+            parent(&[2, 1]).await,
+            parent(&[1, 2, 2]).await,
+            parent(&[1]).await,
+        );
+        let alg = u8::from(Algorithm::ECDSAP256SHA256);
+        assert_eq!(
+            parent_ds(&[a, b], &zone()).await,
+            Some(vec![(alg, 1), (alg, 2)])
+        );
+        assert_eq!(parent_ds(&[a, c], &zone()).await, None);
+        // No DS at all (NOERROR, no data) is an observation: the empty set.
+        let none = parent(&[]).await;
+        assert_eq!(parent_ds(&[none], &zone()).await, Some(vec![]));
+    }
+}

@@ -9,6 +9,9 @@ pub mod tcp;
 pub mod tsig;
 pub mod udp;
 
+#[cfg(test)]
+pub(crate) mod test_responder;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 
