@@ -297,7 +297,12 @@ impl Control {
             let serial = d.served().serial();
             let config = d.config();
             if old.get(&config.name) != Some(&serial) && !config.notify.is_empty() {
-                notify::spawn(config.name.clone(), serial, config.notify.clone());
+                notify::spawn(
+                    config.name.clone(),
+                    serial,
+                    config.notify.clone(),
+                    &crate::net::tsig::keys(),
+                );
             }
         }
     }

@@ -1,22 +1,24 @@
-//! The doctor's DNS client: one question to a recursive resolver (or an authoritative
-//! server) with DO and CD set, so that the RRSIGs come back and bogus data is returned rather
-//! than hidden behind SERVFAIL; the doctor validates it itself ([`super::validate`]).
+//! The doctor's questions: one question to a recursive resolver (or an authoritative server)
+//! with DO and CD set, so that the RRSIGs come back and bogus data is returned rather than
+//! hidden behind SERVFAIL; the doctor validates it itself ([`super::validate`]).
 //!
-//! UDP first, TCP when the answer is truncated (RFC 7766). Messages are built and parsed with
-//! hickory-proto; record data is re-encoded with every name uncompressed, so that the RRsets
-//! can be checked against their signatures in canonical form.
+//! The exchange (UDP, TCP when truncated, the timeout, matching the response to the question)
+//! is [`crate::net::client`]'s. This module picks the resolver, builds the doctor's query and
+//! turns the response into RRsets, with record data re-encoded with every name uncompressed so
+//! that the RRsets can be checked against their signatures in canonical form.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream, UdpSocket};
+use std::net::SocketAddr;
 use std::time::Duration;
 
-use hickory_proto::ProtoError;
-use hickory_proto::op::{Edns, Header, Message, MessageType, OpCode, Query};
+use hickory_proto::op::{Message, MessageType};
 use hickory_proto::rr::{RData, Record};
-use hickory_proto::serialize::binary::{
-    BinDecodable, BinDecoder, BinEncodable, BinEncoder, NameEncoding,
-};
+use hickory_proto::serialize::binary::{BinEncodable, BinEncoder, NameEncoding};
 use zones::{Class, Name, Rdata, Rrset, Rtype, Ttl};
+
+use crate::net::client::{self, ClientError, Request};
+
+/// The UDP payload size the doctor announces (the DNS flag day 2020 value).
+const UDP_PAYLOAD: u16 = 1232;
 
 //------------ DnsError ------------------------------------------------------
 
@@ -24,20 +26,18 @@ use zones::{Class, Name, Rdata, Rrset, Rtype, Ttl};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DnsError {
-    /// The socket failed or timed out.
+    /// The resolver could not be asked: timeout, socket error, a response that does not parse
+    /// or does not answer the question.
     #[error("{server}: {error}")]
-    Io {
+    Query {
         /// The server asked.
         server: SocketAddr,
-        /// The error.
-        error: std::io::Error,
+        /// What went wrong.
+        error: ClientError,
     },
-    /// The response could not be parsed (RFC 1035 section 4.1).
+    /// The response's record data could not be re-encoded (RFC 1035 section 4.1).
     #[error("malformed response from {0}")]
     Malformed(SocketAddr),
-    /// The response does not answer the question asked (wrong id or question).
-    #[error("response from {0} does not match the question")]
-    Mismatch(SocketAddr),
     /// No resolver is configured (no --resolver and no nameserver in /etc/resolv.conf).
     #[error("no resolver: give --resolver ADDR:PORT or a nameserver in /etc/resolv.conf")]
     NoResolver,
@@ -78,90 +78,46 @@ impl Answer {
 
 //------------ Client --------------------------------------------------------
 
-/// Asks one server.
-#[derive(Clone, Debug)]
-pub struct Client {
+/// Asks one server, on the doctor's runtime (the doctor itself is synchronous).
+#[derive(Debug)]
+pub struct Client<'r> {
     /// The server.
     pub server: SocketAddr,
-    /// How long one attempt may take.
-    pub timeout: Duration,
+    /// The exchange.
+    client: client::Client,
+    /// The runtime the exchanges run on.
+    runtime: &'r tokio::runtime::Runtime,
 }
 
-impl Client {
-    /// A client of `server`, or of the first nameserver in /etc/resolv.conf.
-    pub fn new(server: Option<SocketAddr>, timeout: Duration) -> Result<Self, DnsError> {
+impl<'r> Client<'r> {
+    /// A client of `server`, or of the first nameserver in /etc/resolv.conf, whose questions
+    /// each take at most `timeout`, run on `runtime`.
+    pub fn new(
+        server: Option<SocketAddr>,
+        timeout: Duration,
+        runtime: &'r tokio::runtime::Runtime,
+    ) -> Result<Self, DnsError> {
         let server = match server {
             Some(s) => s,
             None => system_resolver().ok_or(DnsError::NoResolver)?,
         };
-        Ok(Self { server, timeout })
+        Ok(Self {
+            server,
+            client: client::Client::new(server, timeout),
+            runtime,
+        })
     }
 
     /// Asks `name` `rtype` IN, with RD, DO and CD.
     pub fn query(&self, name: &Name, rtype: Rtype) -> Result<Answer, DnsError> {
-        let id = query_id();
-        let io = |error| DnsError::Io {
-            server: self.server,
-            error,
-        };
-        let query = build_query(id, name, rtype)
-            .map_err(|e| io(std::io::Error::new(std::io::ErrorKind::InvalidInput, e)))?;
-        let bind: SocketAddr = if self.server.is_ipv4() {
-            "0.0.0.0:0".parse().map_err(|_| DnsError::NoResolver)?
-        } else {
-            "[::]:0".parse().map_err(|_| DnsError::NoResolver)?
-        };
-        let udp = UdpSocket::bind(bind).map_err(io)?;
-        udp.set_read_timeout(Some(self.timeout)).map_err(io)?;
-        udp.connect(self.server).map_err(io)?;
-        let mut buf = vec![0u8; 65_535];
-        let mut response = None;
-        for _ in 0..2 {
-            udp.send(&query).map_err(io)?;
-            match udp.recv(&mut buf) {
-                Ok(n) => match header(&buf[..n]) {
-                    Some(h) if h.id == id => {
-                        response = Some((h.truncation, buf[..n].to_vec()));
-                        break;
-                    }
-                    _ => continue,
-                },
-                Err(e)
-                    if e.kind() == std::io::ErrorKind::WouldBlock
-                        || e.kind() == std::io::ErrorKind::TimedOut =>
-                {
-                    continue;
-                }
-                Err(e) => return Err(io(e)),
-            }
-        }
-        let bytes = match response {
-            Some((false, bytes)) => bytes,
-            _ => self.query_tcp(&query)?,
-        };
-        if header(&bytes).is_none_or(|h| h.id != id) {
-            return Err(DnsError::Mismatch(self.server));
-        }
-        parse_response(&bytes, name, rtype).ok_or(DnsError::Malformed(self.server))
-    }
-
-    /// The same question over TCP (after a truncated or lost UDP answer).
-    fn query_tcp(&self, query: &[u8]) -> Result<Vec<u8>, DnsError> {
-        let io = |error| DnsError::Io {
-            server: self.server,
-            error,
-        };
-        let mut tcp = TcpStream::connect_timeout(&self.server, self.timeout).map_err(io)?;
-        tcp.set_read_timeout(Some(self.timeout)).map_err(io)?;
-        tcp.set_write_timeout(Some(self.timeout)).map_err(io)?;
-        let mut framed = (query.len() as u16).to_be_bytes().to_vec();
-        framed.extend_from_slice(query);
-        tcp.write_all(&framed).map_err(io)?;
-        let mut len = [0u8; 2];
-        tcp.read_exact(&mut len).map_err(io)?;
-        let mut out = vec![0u8; usize::from(u16::from_be_bytes(len))];
-        tcp.read_exact(&mut out).map_err(io)?;
-        Ok(out)
+        let response = self
+            .runtime
+            .block_on(self.client.ask(&request(name, rtype)))
+            .map_err(|error| DnsError::Query {
+                server: self.server,
+                error,
+            })?;
+        answer_of(&response.message).ok_or(DnsError::Malformed(self.server))
     }
 }
 
@@ -178,33 +134,18 @@ fn system_resolver() -> Option<SocketAddr> {
     })
 }
 
-/// A query id that differs between queries.
-fn query_id() -> u16 {
-    let mut b = [0u8; 2];
-    if ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut b).is_err() {
-        let t = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        return t as u16;
-    }
-    u16::from_be_bytes(b)
+/// The doctor's question: RD and CD set, EDNS(0) with DO and a 1232-octet buffer, no options.
+fn request(name: &Name, rtype: Rtype) -> Request {
+    Request::query(name, rtype)
+        .with_recursion_desired()
+        .with_checking_disabled()
+        .with_dnssec_ok(UDP_PAYLOAD)
 }
 
-/// A query message: RD and CD set, EDNS(0) with DO and a 1232-octet buffer, no options.
-pub(crate) fn build_query(id: u16, name: &Name, rtype: Rtype) -> Result<Vec<u8>, ProtoError> {
-    let mut query = Message::new(id, MessageType::Query, OpCode::Query);
-    query.metadata.recursion_desired = true;
-    query.metadata.checking_disabled = true;
-    query.add_query(Query::query(name.clone(), rtype));
-    let mut edns = Edns::new();
-    edns.set_max_payload(1232).set_dnssec_ok(true);
-    query.set_edns(edns);
-    query.to_vec()
-}
-
-/// The header of a message, if it has one.
-fn header(msg: &[u8]) -> Option<Header> {
-    Header::read(&mut BinDecoder::new(msg)).ok()
+/// The doctor's question in wire form with message ID `id`.
+#[cfg(test)]
+pub(crate) fn build_query(id: u16, name: &Name, rtype: Rtype) -> Result<Vec<u8>, ClientError> {
+    request(name, rtype).to_wire(id)
 }
 
 //------------ Parsing -------------------------------------------------------
@@ -219,6 +160,12 @@ pub fn parse_response(msg: &[u8], qname: &Name, qtype: Rtype) -> Option<Answer> 
         [q] if q.name() == qname && q.query_type() == qtype => {}
         _ => return None,
     }
+    answer_of(&msg)
+}
+
+/// The RCODE and the answer and authority RRsets of a response; `None` when a record's data
+/// cannot be re-encoded.
+fn answer_of(msg: &Message) -> Option<Answer> {
     Some(Answer {
         // The header's RCODE (the low four bits; EDNS extends it above 15).
         rcode: (u16::from(msg.metadata.response_code) & 0x0f) as u8,

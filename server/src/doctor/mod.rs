@@ -64,7 +64,7 @@ pub enum DoctorError {
     /// No resolver.
     #[error(transparent)]
     Dns(#[from] dns::DnsError),
-    /// The async runtime for the SMTP probe could not start.
+    /// The async runtime for the DNS questions and the SMTP probe could not start.
     #[error("cannot start the runtime: {0}")]
     Runtime(std::io::Error),
 }
@@ -84,11 +84,11 @@ pub fn run(options: &DoctorOptions) -> Result<Report, DoctorError> {
         }
         None => validate::root_anchor(),
     };
-    let client = dns::Client::new(options.resolver, options.timeout)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(DoctorError::Runtime)?;
+    let client = dns::Client::new(options.resolver, options.timeout, &runtime)?;
     let now = crate::clock::now();
     let mut report = Report {
         domain: options.domain.to_string().trim_end_matches('.').to_string(),

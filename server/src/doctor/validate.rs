@@ -326,7 +326,7 @@ pub enum Secure {
 /// Validates answers from one resolver against one trust anchor at one time.
 pub struct Validator<'a> {
     /// The resolver.
-    client: &'a Client,
+    client: &'a Client<'a>,
     /// The anchor.
     anchor: TrustAnchor,
     /// Validation time.
@@ -358,7 +358,7 @@ pub fn utc(secs: u64) -> String {
 
 impl<'a> Validator<'a> {
     /// A validator asking `client`, trusting `anchor`, at `now`.
-    pub fn new(client: &'a Client, anchor: TrustAnchor, now: Timestamp) -> Self {
+    pub fn new(client: &'a Client<'a>, anchor: TrustAnchor, now: Timestamp) -> Self {
         Self {
             client,
             anchor,

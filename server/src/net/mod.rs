@@ -4,9 +4,13 @@
 //! they share.
 
 pub mod acl;
+pub mod client;
 pub mod tcp;
 pub mod tsig;
 pub mod udp;
+
+#[cfg(test)]
+pub(crate) mod test_responder;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

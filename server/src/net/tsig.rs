@@ -180,6 +180,8 @@ pub struct TsigRecord {
     pub original_id: u16,
     /// Error field.
     pub error: u16,
+    /// Other data (the server's time in a BADTIME response, RFC 8945 section 5.2.3).
+    pub other: Vec<u8>,
 }
 
 /// The outcome of checking a request's TSIG.
@@ -236,11 +238,7 @@ pub fn verify_request<'k>(msg: &[u8], keys: &'k [TsigKey], now: u64) -> Verified
         record.error,
         &[],
     );
-    let expected = ctx.sign();
-    // RFC 8945 section 5.2.2: a truncated MAC must be at least half and at least 10 octets.
-    let full = expected.as_ref();
-    let n = record.mac.len();
-    if n > full.len() || n < 10.max(full.len() / 2) || !constant_time_eq(&full[..n], &record.mac) {
+    if !mac_matches(ctx, &record.mac) {
         return Verified::Failed {
             error: TsigError::BadSig,
             key: Some(key),
@@ -258,6 +256,15 @@ pub fn verify_request<'k>(msg: &[u8], keys: &'k [TsigKey], now: u64) -> Verified
         key,
         mac: record.mac,
     }
+}
+
+/// True when `mac` is the MAC `ctx` computes, or an allowed truncation of it: at least half
+/// of it and at least 10 octets (RFC 8945 section 5.2.2.1).
+fn mac_matches(ctx: hmac::Context, mac: &[u8]) -> bool {
+    let expected = ctx.sign();
+    let full = expected.as_ref();
+    let n = mac.len();
+    n <= full.len() && n >= 10.max(full.len() / 2) && constant_time_eq(&full[..n], mac)
 }
 
 /// Compares without leaking where the first difference is.
@@ -346,6 +353,9 @@ pub fn find_tsig(msg: &[u8]) -> Result<Option<TsigRecord>, MalformedTsig> {
                 u16::from_be_bytes(field(rest, 2)?.try_into().map_err(|_| MalformedTsig)?);
             let error =
                 u16::from_be_bytes(field(rest + 2, 2)?.try_into().map_err(|_| MalformedTsig)?);
+            let other_len =
+                u16::from_be_bytes(field(rest + 4, 2)?.try_into().map_err(|_| MalformedTsig)?);
+            let other = field(rest + 6, usize::from(other_len))?.to_vec();
             return Ok(Some(TsigRecord {
                 start,
                 key_name: name,
@@ -355,6 +365,7 @@ pub fn find_tsig(msg: &[u8]) -> Result<Option<TsigRecord>, MalformedTsig> {
                 mac,
                 original_id,
                 error,
+                other,
             }));
         }
         pos = end;
@@ -400,6 +411,98 @@ fn read_name(msg: &[u8], mut pos: usize) -> Option<(usize, Vec<u8>)> {
     None
 }
 
+//------------ Response verification ------------------------------------------
+
+/// Why the response to a request of our own, signed with a key, is not accepted (RFC 8945
+/// section 5.4: the client checks the response's TSIG as the server checked the request's).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ResponseTsigError {
+    /// The response carries no TSIG record although the request was signed.
+    #[error("the response is not signed")]
+    Unsigned,
+    /// The TSIG record is malformed or not the last record (RFC 8945 section 5.1).
+    #[error(transparent)]
+    Malformed(#[from] MalformedTsig),
+    /// Signed with another key name or algorithm than the request.
+    #[error("the response is signed with another key or algorithm")]
+    WrongKey,
+    /// The peer refused the request's signature: the TSIG error it reports (16 BADSIG, 17
+    /// BADKEY, 18 BADTIME, RFC 8945 section 5.2).
+    #[error("the peer rejected the request's TSIG: {}", error_name(*.0))]
+    Rejected(u16),
+    /// The response's MAC does not verify with the key (RFC 8945 section 5.4.2).
+    #[error("the response's MAC does not verify")]
+    BadSig,
+    /// The response was signed too far from our time (RFC 8945 section 5.4.3).
+    #[error("the response's time signed is {signed}, outside our time {now} +/- {fudge} s")]
+    BadTime {
+        /// Time signed in the response.
+        signed: u64,
+        /// Our time.
+        now: u64,
+        /// The response's fudge.
+        fudge: u16,
+    },
+}
+
+/// The mnemonic of a TSIG error code, with the code.
+fn error_name(code: u16) -> String {
+    match code {
+        16 => "BADSIG (16)".into(),
+        17 => "BADKEY (17)".into(),
+        18 => "BADTIME (18)".into(),
+        22 => "BADTRUNC (22)".into(),
+        other => format!("error {other}"),
+    }
+}
+
+/// Checks the TSIG of `msg`, the response to a request we signed with `key` whose MAC was
+/// `request_mac`, at time `now` (seconds). The MAC covers the request MAC, the response
+/// without its TSIG record and the TSIG variables (RFC 8945 section 4.3.2).
+pub fn verify_response(
+    msg: &[u8],
+    key: &TsigKey,
+    request_mac: &[u8],
+    now: u64,
+) -> Result<(), ResponseTsigError> {
+    let record = find_tsig(msg)?.ok_or(ResponseTsigError::Unsigned)?;
+    if *key.wire_name != *record.key_name || key.algorithm.wire_name() != record.algorithm {
+        return Err(ResponseTsigError::WrongKey);
+    }
+    // BADSIG and BADKEY answers are unsigned (RFC 8945 section 5.3.2): the error is all there is.
+    if record.error != 0 && record.mac.is_empty() {
+        return Err(ResponseTsigError::Rejected(record.error));
+    }
+    let mut ctx = hmac::Context::with_key(&key.key);
+    ctx.update(&(request_mac.len() as u16).to_be_bytes());
+    ctx.update(request_mac);
+    digest_message(&mut ctx, msg, &record);
+    digest_variables(
+        &mut ctx,
+        &record.key_name,
+        &record.algorithm,
+        record.time_signed,
+        record.fudge,
+        record.error,
+        &record.other,
+    );
+    if !mac_matches(ctx, &record.mac) {
+        return Err(ResponseTsigError::BadSig);
+    }
+    if record.error != 0 {
+        return Err(ResponseTsigError::Rejected(record.error));
+    }
+    if now.abs_diff(record.time_signed) > u64::from(record.fudge) {
+        return Err(ResponseTsigError::BadTime {
+            signed: record.time_signed,
+            now,
+            fudge: record.fudge,
+        });
+    }
+    Ok(())
+}
+
 //------------ Signing -------------------------------------------------------
 
 /// Signs the messages of one response (several for a transfer), chaining their MACs.
@@ -441,6 +544,12 @@ impl<'k> ResponseSigner<'k> {
             error: 0,
             original_id: id,
         }
+    }
+
+    /// The MAC of the last message signed (the request MAC a response to it is signed with,
+    /// RFC 8945 section 4.3.2); empty before the first.
+    pub fn mac(&self) -> &[u8] {
+        if self.first { &[] } else { &self.prior_mac }
     }
 
     /// Reports `error` (BADTIME) in the signed response.
@@ -616,5 +725,70 @@ mod tests {
         q.extend_from_slice(&[0, 0, 41, 4, 0xd0, 0, 0, 0, 0, 0, 0]);
         q[11] += 1;
         assert!(matches!(verify_request(&q, &[k], 1), Verified::Malformed));
+    }
+
+    #[test]
+    fn a_response_signed_with_the_request_mac_verifies_and_nothing_else_does() {
+        let k = key();
+        let mut q = query();
+        let mut request_signer = ResponseSigner::for_request(&k, 0x1234, 1_800_000_000);
+        request_signer.sign(&mut q);
+        let request_mac = request_signer.mac().to_vec();
+        assert_eq!(request_mac.len(), 32);
+        let mut reply = query();
+        reply[2] |= 0x80;
+        ResponseSigner::new(&k, request_mac.clone(), 0x1234, 1_800_000_005).sign(&mut reply);
+        assert_eq!(
+            verify_response(&reply, &k, &request_mac, 1_800_000_010),
+            Ok(())
+        );
+        // The MAC chains to the request: another request MAC does not verify.
+        assert_eq!(
+            verify_response(&reply, &k, &[0; 32], 1_800_000_010),
+            Err(ResponseTsigError::BadSig)
+        );
+        let mut bad = reply.clone();
+        bad[13] ^= 1;
+        assert_eq!(
+            verify_response(&bad, &k, &request_mac, 1_800_000_010),
+            Err(ResponseTsigError::BadSig)
+        );
+        assert!(matches!(
+            verify_response(&reply, &k, &request_mac, 1_800_001_000),
+            Err(ResponseTsigError::BadTime { .. })
+        ));
+        let other = TsigKey::new("sec2", TsigAlgorithm::HmacSha256, b"x").unwrap();
+        assert_eq!(
+            verify_response(&reply, &other, &request_mac, 1_800_000_010),
+            Err(ResponseTsigError::WrongKey)
+        );
+        let mut unsigned = query();
+        unsigned[2] |= 0x80;
+        assert_eq!(
+            verify_response(&unsigned, &k, &request_mac, 1_800_000_010),
+            Err(ResponseTsigError::Unsigned)
+        );
+    }
+
+    #[test]
+    fn an_unsigned_badkey_error_is_the_peer_rejecting_the_request() {
+        let k = key();
+        let mut q = query();
+        ResponseSigner::for_request(&k, 0x1234, 1_800_000_000).sign(&mut q);
+        let Ok(Some(record)) = find_tsig(&q) else {
+            panic!("the signed request has a TSIG record");
+        };
+        let mut reply = query();
+        reply[2] |= 0x80;
+        append_unsigned_error(&mut reply, &record, TsigError::BadKey);
+        assert_eq!(
+            verify_response(&reply, &k, &record.mac, 1_800_000_000),
+            Err(ResponseTsigError::Rejected(17))
+        );
+        assert!(
+            ResponseTsigError::Rejected(17)
+                .to_string()
+                .contains("BADKEY")
+        );
     }
 }
