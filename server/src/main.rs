@@ -688,7 +688,8 @@ fn tlsa_action(action: TlsaAction) -> anyhow::Result<ExitCode> {
                         None => println!("  probe {addr}: not probed yet"),
                         Some(seen) => match &seen.outcome {
                             Ok(p) => {
-                                let verdict = if p.matched_by(&published) {
+                                let owner = name.to_string();
+                                let verdict = if p.verify(&published, &owner, now).is_match() {
                                     "matched by a published record"
                                 } else {
                                     "MATCHED BY NO PUBLISHED RECORD: DANE senders defer mail with 5.7.323"
@@ -696,7 +697,7 @@ fn tlsa_action(action: TlsaAction) -> anyhow::Result<ExitCode> {
                                 println!(
                                     "  probe {addr} at {}: presents {}; {verdict}",
                                     utc(seen.at),
-                                    derive::rdata_to_text(&p.leaf)
+                                    derive::rdata_to_text(&p.leaf_key())
                                 );
                             }
                             Err(e) => {

@@ -577,14 +577,16 @@ impl ZoneSlot {
                 Ok(presented) => {
                     for name in &binding.names {
                         let published = tlsa::publish::published(&self.zone, name);
-                        if presented.matched_by(&published) {
+                        let verdict = presented.verify(&published, &name.to_string(), seen.at);
+                        if verdict.is_match() {
                             tracing::debug!(zone = %self.config.name, probe = addr, name = %name, "the MTA presents a key a published TLSA record matches");
                         } else {
                             tracing::error!(
                                 zone = %self.config.name,
                                 probe = addr,
                                 name = %name,
-                                presented = %dane::derive::rdata_to_text(&presented.leaf),
+                                presented = %dane::derive::rdata_to_text(&presented.leaf_key()),
+                                %verdict,
                                 "the MTA presents a key no published TLSA record matches: DANE senders defer mail with 5.7.323 tlsa-invalid"
                             );
                         }

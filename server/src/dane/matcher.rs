@@ -123,11 +123,12 @@ impl Verdict {
         self.misses.iter().filter(|m| !m.why.is_unusable())
     }
 
-    /// The most telling refusal: one where a DANE-TA record found its anchor on the chain
-    /// (expiry, host name, a broken link) before one that found nothing to compare.
+    /// The most telling refusal: one where a DANE-TA record found its certificate in the
+    /// chain and a later check failed (issuer, validity, host name) before one that found
+    /// nothing to compare.
     pub fn main_refusal(&self) -> Option<&Miss> {
         self.refusals()
-            .find(|m| m.why.anchor_found())
+            .find(|m| m.why.found_in_chain())
             .or_else(|| self.refusals().next())
     }
 }
@@ -237,11 +238,14 @@ impl Why {
         )
     }
 
-    /// Whether a DANE-TA record found its anchor and failed a later check.
-    fn anchor_found(&self) -> bool {
+    /// Whether a DANE-TA record found its certificate in the chain and failed a later check.
+    pub fn found_in_chain(&self) -> bool {
         matches!(
             self,
-            Self::Expired { .. } | Self::NotYetValid { .. } | Self::HostName { .. }
+            Self::NotIssuer { .. }
+                | Self::Expired { .. }
+                | Self::NotYetValid { .. }
+                | Self::HostName { .. }
         )
     }
 }
@@ -508,7 +512,7 @@ fn issued(issuer: &X509Certificate<'_>, cert: &X509Certificate<'_>) -> bool {
 /// (selector 0) or a bare key (selector 1).
 enum BareAnchor<'a> {
     /// `2 0 0`: the anchor's certificate.
-    Cert(X509Certificate<'a>),
+    Cert(Box<X509Certificate<'a>>),
     /// `2 1 0`: the anchor's key, without a name.
     Key(SubjectPublicKeyInfo<'a>),
 }
@@ -520,7 +524,9 @@ impl<'a> BareAnchor<'a> {
             return None;
         }
         match p.selector {
-            Selector::CERT => derive::parse_certificate(p.data).ok().map(Self::Cert),
+            Selector::CERT => derive::parse_certificate(p.data)
+                .ok()
+                .map(|c| Self::Cert(Box::new(c))),
             Selector::SPKI => match SubjectPublicKeyInfo::from_der(p.data) {
                 Ok(([], spki)) => Some(Self::Key(spki)),
                 _ => None,

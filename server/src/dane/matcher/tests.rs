@@ -148,7 +148,10 @@ fn dane_ta_never_matches_the_leaf_itself() {
     params.not_after = date_time_ymd(2028, 1, 1);
     let key = KeyPair::generate().unwrap();
     let leaf = params.self_signed(&key).unwrap().der().to_vec();
-    assert_eq!(why(&[ta(&leaf)], &[leaf.clone()], HOST), Why::NotInChain);
+    assert_eq!(
+        why(&[ta(&leaf)], std::slice::from_ref(&leaf), HOST),
+        Why::NotInChain
+    );
     assert_eq!(
         why(&[ta(self_signed.der())], &[leaf], HOST),
         Why::NotInChain
