@@ -11,14 +11,15 @@
 //! OWNER HEX FIRST_PUBLISHED
 //! retire OWNER HEX NOT_BEFORE
 //! unsafe OWNER HEX UNTIL
-//! probe HOST:PORT AT ok CERT_HEX[,CERT_HEX...]
+//! probe HOST:PORT AT ok LEAF_KEY_HEX CERT_HEX[,CERT_HEX...]
 //! probe HOST:PORT AT error MESSAGE...
 //! ```
 //!
 //! Owners end with a dot, so the keywords cannot be mistaken for one; a line that does not
 //! parse is skipped (a record then counts as published now, which only delays readiness; a
-//! probe line, such as one from before probes kept the presented chain (DER, leaf first),
-//! counts as not probed yet).
+//! probe line, such as one from before probes kept the presented chain, counts as not probed
+//! yet). A probe line holds the `3 1 1` rdata of the presented key, for people reading the
+//! file, and the presented chain (DER, leaf first), which is what the matcher reads.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -73,7 +74,7 @@ impl TlsaState {
                         state.unsafe_until.insert(key(1), at);
                     }
                 }
-                ["probe", addr, at, "ok", chain, ..] => {
+                ["probe", addr, at, "ok", _leaf_key, chain, ..] => {
                     let chain: Option<Vec<_>> = chain.split(',').map(unhex).collect();
                     let (Ok(at), Some(chain)) = (at.parse(), chain) else {
                         continue;
@@ -125,8 +126,9 @@ impl TlsaState {
                 Ok(p) => {
                     let chain: Vec<String> = p.chain().iter().map(|c| hex(c)).collect();
                     text.push_str(&format!(
-                        "probe {addr} {} ok {}\n",
+                        "probe {addr} {} ok {} {}\n",
                         seen.at,
+                        hex(&p.leaf_key()),
                         chain.join(",")
                     ));
                 }
@@ -280,7 +282,7 @@ mod tests {
         );
         // A probe line from before the chain was kept counts as not probed yet.
         let old = format!(
-            "probe mx:25 40 ok 030101aa 020101cc\nprobe ok:25 40 ok {}\n",
+            "probe mx:25 40 ok 030101aa 020101cc\nprobe ok:25 40 ok 030101aa {}\n",
             hex(&ok.chain()[0])
         );
         std::fs::write(&p, old).unwrap();
