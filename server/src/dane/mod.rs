@@ -7,5 +7,6 @@
 //! and the fixture use this module, never the daemon's internals.
 
 pub mod derive;
+pub mod matcher;
 pub mod probe;
 pub mod smtp;

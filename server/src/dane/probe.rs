@@ -1,5 +1,6 @@
 //! Asking the MTA which certificate it really presents (RFC 7672 section 3.1): one STARTTLS
-//! probe through [`crate::dane::smtp`], turned into the TLSA records the presented chain matches.
+//! probe through [`crate::dane::smtp`], keeping the presented chain so that
+//! [`crate::dane::matcher`] can say whether the published TLSA records match it.
 //!
 //! The daemon runs it on its timer, never on the query path, with a bounded time, and keeps
 //! the outcome: the old key's record is removed only once the MTA presents the new key, and a
@@ -7,7 +8,8 @@
 
 use std::time::Duration;
 
-use crate::dane::smtp;
+use crate::dane::derive::{self, DeriveError, TlsaParams};
+use crate::dane::{matcher, smtp};
 
 /// The last probe of one MTA.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -18,33 +20,46 @@ pub struct ProbeSeen {
     pub outcome: Result<Presented, String>,
 }
 
-/// What TLSA records the chain an MTA presented would match.
+/// The certificate chain an MTA presented: every certificate parses, the leaf is first.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Presented {
-    /// `3 1 1` rdata of the leaf's key.
-    pub leaf: Vec<u8>,
-    /// `2 1 1` rdata of each other certificate of the chain.
-    pub issuers: Vec<Vec<u8>>,
+    /// DER, leaf first; never empty.
+    chain: Vec<Vec<u8>>,
 }
 
 impl Presented {
-    /// The records a presented chain (DER, leaf first) would match.
-    pub fn of_chain(chain: &[Vec<u8>]) -> Result<Self, super::derive::DeriveError> {
-        use super::derive::{DeriveError, TlsaParams, tlsa_rdata};
-        let leaf = chain.first().ok_or(DeriveError::NoCertificate)?;
-        Ok(Self {
-            leaf: tlsa_rdata(leaf, TlsaParams::DANE_EE_SPKI_SHA256)?,
-            issuers: chain[1..]
-                .iter()
-                .map(|c| tlsa_rdata(c, TlsaParams::DANE_TA_SPKI_SHA256))
-                .collect::<Result<_, _>>()?,
-        })
+    /// A presented chain (DER, leaf first), once every certificate has been checked to parse.
+    pub fn of_chain(chain: Vec<Vec<u8>>) -> Result<Self, DeriveError> {
+        if chain.is_empty() {
+            return Err(DeriveError::NoCertificate);
+        }
+        for der in &chain {
+            derive::parse_certificate(der)?;
+        }
+        Ok(Self { chain })
     }
 
-    /// Whether a DANE sender finds a match for this chain among `published` (RFC 7672
-    /// section 3.1): the leaf's key by `3 1 1`, or an issuer the chain holds by `2 1 1`.
-    pub fn matched_by(&self, published: &[Vec<u8>]) -> bool {
-        published.contains(&self.leaf) || self.issuers.iter().any(|i| published.contains(i))
+    /// The chain, DER, leaf first.
+    pub fn chain(&self) -> &[Vec<u8>] {
+        &self.chain
+    }
+
+    /// The `3 1 1` rdata of the leaf's key: what the MTA presents, in the form logs and
+    /// `daned tlsa status` show it.
+    pub fn leaf_key(&self) -> Vec<u8> {
+        derive::tlsa_rdata(&self.chain[0], TlsaParams::DANE_EE_SPKI_SHA256).unwrap_or_default()
+    }
+
+    /// What a DANE sender concludes from `published` (the TLSA RRset at `tlsa_owner`, whose
+    /// base domain is the MX host name) about this chain at `now` (RFC 7672 section 3).
+    pub fn verify(&self, published: &[Vec<u8>], tlsa_owner: &str, now: u64) -> matcher::Verdict {
+        let now = i64::try_from(now).unwrap_or(i64::MAX);
+        matcher::verify(
+            published,
+            &self.chain,
+            matcher::base_domain(tlsa_owner),
+            now,
+        )
     }
 }
 
@@ -68,7 +83,7 @@ pub async fn probe(probe: &str, helo: &str) -> Result<Presented, String> {
     for addr in addrs {
         match smtp::starttls(addr, host, helo, TIMEOUT).await {
             Ok(session) => {
-                return Presented::of_chain(&session.chain)
+                return Presented::of_chain(session.chain)
                     .map_err(|e| format!("{addr}: unusable certificate: {e}"));
             }
             Err(e) => last = format!("{addr}: {e}"),
@@ -82,18 +97,41 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_presented_chain_matches_its_leaf_key_or_an_issuer_it_holds() {
-        let leaf = rcgen::generate_simple_self_signed(vec!["mx.test".to_owned()]).unwrap();
-        let other = rcgen::generate_simple_self_signed(vec!["ca.test".to_owned()]).unwrap();
-        let chain = vec![leaf.cert.der().to_vec(), other.cert.der().to_vec()];
-        let p = Presented::of_chain(&chain).unwrap();
-        assert_eq!(&p.leaf[..3], [3, 1, 1]);
-        assert_eq!(&p.issuers[0][..3], [2, 1, 1]);
-        assert!(p.matched_by(std::slice::from_ref(&p.leaf)));
-        assert!(p.matched_by(std::slice::from_ref(&p.issuers[0])));
-        assert!(!p.matched_by(&[]));
-        assert!(Presented::of_chain(&[]).is_err());
-        assert!(Presented::of_chain(&[b"garbage".to_vec()]).is_err());
+    fn a_presented_chain_is_judged_by_the_matcher_with_the_owners_base_domain() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = 1_800_000_000;
+        let c = crate::fixture::certs::make("mx.example.test", now, dir.path()).unwrap();
+        let p = Presented::of_chain(c.current.certs.clone()).unwrap();
+        assert_eq!(p.leaf_key(), c.tlsa_current);
+        let owner = "_25._tcp.mx.example.test.";
+        assert!(
+            p.verify(std::slice::from_ref(&c.tlsa_current), owner, now)
+                .is_match()
+        );
+        assert!(
+            p.verify(std::slice::from_ref(&c.tlsa_ca), owner, now)
+                .is_match()
+        );
+        // A `2 1 1` of the CA under another MX host: the leaf does not name it.
+        let other = "_25._tcp.mx2.example.test.";
+        assert!(
+            !p.verify(std::slice::from_ref(&c.tlsa_ca), other, now)
+                .is_match()
+        );
+        assert!(
+            !p.verify(std::slice::from_ref(&c.tlsa_unrelated), owner, now)
+                .is_match()
+        );
+        assert!(!p.verify(&[], owner, now).is_match());
+        // Without the CA in the chain, its `2 1 1` anchors nothing.
+        let alone = Presented::of_chain(c.current.certs[..1].to_vec()).unwrap();
+        assert!(
+            !alone
+                .verify(std::slice::from_ref(&c.tlsa_ca), owner, now)
+                .is_match()
+        );
+        assert!(Presented::of_chain(vec![]).is_err());
+        assert!(Presented::of_chain(vec![b"garbage".to_vec()]).is_err());
     }
 
     #[tokio::test]

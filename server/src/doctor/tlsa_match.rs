@@ -1,24 +1,18 @@
-//! TLSA matching as a DANE SMTP sender does it (RFC 7672 section 3, RFC 6698 section 2.1):
-//! `3 x x` (DANE-EE) against the leaf, with neither names nor expiry checked; `2 x x`
-//! (DANE-TA) against a certificate of the presented chain, then the chain from the leaf up to
-//! that trust anchor checked as a CA chain would be (signatures, validity) with the MX host
-//! name in the leaf (RFC 7672 section 3.2.2); `0 x x` and `1 x x` are unusable for SMTP
-//! (RFC 7672 section 3.1.3), and so is a record with a selector or matching type the sender
-//! does not support or a digest of the wrong length (RFC 6698 section 2.1). When every record
-//! is unusable the sender still requires TLS but does not authenticate the server (RFC 7672
-//! section 2.2): [`Verdict::Unusable`], which delivers.
+//! What the doctor says about a presented chain and the TLSA records: the verdict of
+//! [`crate::dane::matcher`] (RFC 7672 section 3, the one matcher the probe and the fixture
+//! also use) read as a report, with the warnings an operator needs: unusable records, a CA
+//! the server does not send, a certificate close to expiry, no next key published.
 //!
-//! The digests come from [`crate::dane::derive`], the same code that publishes daned's
-//! records.
+//! When every record is unusable the sender still requires TLS but does not authenticate
+//! the server (RFC 7672 section 2.2): [`Verdict::Unusable`], which delivers.
 
-use x509_parser::extensions::GeneralName;
-
-use crate::dane::derive::{self, Matching, Selector};
+use crate::dane::derive::{self, Usage};
+use crate::dane::matcher::{self, Why};
 
 /// A leaf expiring sooner than this is warned about.
 pub const CERT_EXPIRY_WARNING_SECS: i64 = 14 * 86_400;
 
-/// The verdict on one presented chain.
+/// The verdict on one presented chain, as the report gives it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {
     /// A usable record matched: the sender authenticates the server.
@@ -56,63 +50,32 @@ pub struct MatchReport {
 /// Matches `records` (TLSA rdata) against `chain` (DER, leaf first) presented by `host` (no
 /// final dot), at `now` (seconds since the epoch).
 pub fn check(records: &[Vec<u8>], chain: &[Vec<u8>], host: &str, now: i64) -> MatchReport {
+    let matched = matcher::verify(records, chain, host, now);
     let mut warnings = Vec::new();
+    for miss in &matched.misses {
+        let text = derive::rdata_to_text(&miss.record);
+        if miss.why == Why::Truncated {
+            warnings.push(miss.why.to_string());
+        } else if miss.why.is_unusable() {
+            warnings.push(format!(
+                "TLSA {text}: {}; DANE senders ignore it: publish 3 1 1",
+                miss.why
+            ));
+        } else if miss.why == Why::NotInChain {
+            warnings.push(format!("TLSA {text}: {}", miss.why));
+        }
+    }
     let Some(leaf) = chain.first() else {
         return MatchReport {
             verdict: Verdict::NoMatch {
-                detail: "the server presented no certificate".into(),
+                detail: Why::NoCertificate.to_string(),
             },
             warnings,
         };
     };
-    let mut verdict: Option<Verdict> = None;
-    let mut usable = 0;
-    let mut ee_records = 0;
-    let mut ta_error: Option<Verdict> = None;
-    for record in records {
-        let text = derive::rdata_to_text(record);
-        let Some((&[usage, selector, matching], data)) = record.split_first_chunk::<3>() else {
-            warnings.push("a TLSA record shorter than 3 octets".into());
-            continue;
-        };
-        if let Err(why) = usable_params(usage, selector, matching, data) {
-            warnings.push(format!(
-                "TLSA {text}: {why}; DANE senders ignore it: publish 3 1 1"
-            ));
-            continue;
-        }
-        let (selector, matching) = (Selector(selector), Matching(matching));
-        let matches = |cert: &[u8]| {
-            derive::association_data(cert, selector, matching).is_ok_and(|d| d == data)
-        };
-        match usage {
-            3 => {
-                usable += 1;
-                ee_records += 1;
-                if verdict.is_none() && matches(leaf) {
-                    verdict = Some(Verdict::Match { record: text });
-                }
-            }
-            2 => {
-                usable += 1;
-                let anchor = chain.iter().skip(1).position(|c| matches(c)).map(|i| i + 1);
-                match anchor {
-                    None => warnings.push(format!(
-                        "TLSA {text}: the server does not send this CA in its chain; send the full chain (RFC 7672 section 3.2.2)"
-                    )),
-                    Some(ta) if verdict.is_none() => match check_chain(chain, ta, host, now) {
-                        Ok(()) => verdict = Some(Verdict::Match { record: text }),
-                        Err(e) => ta_error = Some(e),
-                    },
-                    Some(_) => {}
-                }
-            }
-            _ => {}
-        }
-    }
     if let Ok(not_after) = derive::not_after(leaf) {
         if not_after < now {
-            if matches!(verdict, Some(Verdict::Match { .. })) {
+            if matched.is_match() {
                 warnings.push(format!(
                     "the certificate expired at {}: DANE-EE (3 x x) senders ignore that (RFC 7672 section 3.1.1), others report 5.7.322; renew it",
                     super::validate::utc(not_after.max(0) as u64)
@@ -125,151 +88,61 @@ pub fn check(records: &[Vec<u8>], chain: &[Vec<u8>], host: &str, now: i64) -> Ma
             ));
         }
     }
-    if ee_records == 1 && matches!(verdict, Some(Verdict::Match { .. })) {
+    let unusable = |i: usize| {
+        matched
+            .misses
+            .iter()
+            .any(|m| m.index == i && m.why.is_unusable())
+    };
+    let ee_records = records
+        .iter()
+        .enumerate()
+        .filter(|(i, r)| r.first() == Some(&Usage::DANE_EE.0) && !unusable(*i))
+        .count();
+    if ee_records == 1 && matched.is_match() {
         warnings.push(
             "no next key published: only one 3 x x record, so the next certificate renewal with a new key breaks delivery until the new record is cached everywhere; publish the next key's 3 1 1 at least 2 x TTL ahead (RFC 7671 section 8.1; daned: next_key)"
                 .into(),
         );
     }
-    let verdict = verdict.or(ta_error).unwrap_or_else(|| {
-        let presented = derive::tlsa_rdata(leaf, derive::TlsaParams::DANE_EE_SPKI_SHA256)
-            .map(|r| derive::rdata_to_text(&r))
-            .unwrap_or_default();
-        if usable == 0 {
-            Verdict::Unusable {
-                detail: format!(
-                    "every TLSA record is unusable for SMTP (RFC 7672 sections 2.2 and 3.1: only usages 2 and 3, selectors 0 and 1, matching types 0, 1 and 2 count), so DANE senders require TLS but do not authenticate the server; publish a 3 1 1 record for the server's key ({presented}) to have it authenticated"
-                ),
-            }
-        } else {
-            Verdict::NoMatch {
-                detail: format!(
-                    "no TLSA record matches the presented certificate (its key: {presented})"
-                ),
-            }
-        }
-    });
-    MatchReport { verdict, warnings }
-}
-
-/// Why a record is unusable for a DANE SMTP sender (RFC 7672 section 3.1, RFC 6698 section
-/// 2.1), or `Ok` when it is usable.
-fn usable_params(usage: u8, selector: u8, matching: u8, data: &[u8]) -> Result<(), String> {
-    match usage {
-        2 | 3 => {}
-        0 | 1 => {
-            return Err(format!(
-                "usage {usage} (PKIX) is unusable for SMTP (RFC 7672 section 3.1.3)"
-            ));
-        }
-        _ => return Err(format!("unknown usage {usage}")),
-    }
-    if selector > 1 {
-        return Err(format!("unknown selector {selector}"));
-    }
-    let want = match matching {
-        0 => None,
-        1 => Some(32),
-        2 => Some(64),
-        _ => return Err(format!("unknown matching type {matching}")),
-    };
-    match want {
-        Some(n) if data.len() != n => Err(format!(
-            "a matching type {matching} digest of {} octets instead of {n}",
-            data.len()
-        )),
-        None if data.is_empty() => Err("no certificate data".into()),
-        _ => Ok(()),
+    MatchReport {
+        verdict: verdict(&matched, leaf),
+        warnings,
     }
 }
 
-/// Checks the chain from the leaf to the trust anchor at `ta`: each certificate signed by the
-/// next, each valid at `now`, and the leaf naming `host`.
-fn check_chain(chain: &[Vec<u8>], ta: usize, host: &str, now: i64) -> Result<(), Verdict> {
-    let parsed: Vec<_> = chain[..=ta]
-        .iter()
-        .map(|c| derive::parse_certificate(c))
-        .collect::<Result<_, _>>()
-        .map_err(|e| Verdict::NoMatch {
-            detail: format!("unparsable certificate in the chain: {e}"),
-        })?;
-    for (i, cert) in parsed.iter().enumerate() {
-        let validity = cert.validity();
-        let (from, until) = (
-            validity.not_before.timestamp(),
-            validity.not_after.timestamp(),
-        );
-        if now > until || now < from {
-            let which = if i == 0 {
-                "the server's certificate".to_string()
-            } else {
-                format!("chain certificate {i} ({})", cert.subject())
-            };
-            let detail = if now > until {
-                format!(
-                    "{which} expired at {}",
-                    super::validate::utc(until.max(0) as u64)
-                )
-            } else {
-                format!(
-                    "{which} is not valid before {}",
-                    super::validate::utc(from.max(0) as u64)
-                )
-            };
-            return Err(Verdict::Expired { detail });
-        }
+/// The report's reading of the matcher's verdict.
+fn verdict(matched: &matcher::Verdict, leaf: &[u8]) -> Verdict {
+    if let Some(m) = &matched.matched {
+        return Verdict::Match {
+            record: derive::rdata_to_text(&m.record),
+        };
     }
-    for i in 0..ta {
-        if parsed[i]
-            .verify_signature(Some(parsed[i + 1].public_key()))
-            .is_err()
-        {
-            return Err(Verdict::NoMatch {
-                detail: format!(
-                    "chain certificate {i} is not signed by certificate {}",
-                    i + 1
-                ),
-            });
-        }
-    }
-    if !names_host(&parsed[0], host) {
-        return Err(Verdict::NoMatch {
+    let presented = derive::tlsa_rdata(leaf, derive::TlsaParams::DANE_EE_SPKI_SHA256)
+        .map(|r| derive::rdata_to_text(&r))
+        .unwrap_or_default();
+    if matched.all_unusable() {
+        return Verdict::Unusable {
             detail: format!(
-                "the certificate does not name {host} (DANE-TA needs the MX host name, RFC 7672 section 3.2.2)"
+                "every TLSA record is unusable for SMTP (RFC 7672 sections 2.2 and 3.1: only usages 2 and 3, selectors 0 and 1, matching types 0, 1 and 2 count), so DANE senders require TLS but do not authenticate the server; publish a 3 1 1 record for the server's key ({presented}) to have it authenticated"
             ),
-        });
+        };
     }
-    Ok(())
-}
-
-/// Whether the certificate's DNS names (or, without any, its common name) match `host`,
-/// with a `*.` wildcard for one leftmost label.
-fn names_host(cert: &x509_parser::certificate::X509Certificate<'_>, host: &str) -> bool {
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
-    let mut names: Vec<String> = Vec::new();
-    if let Ok(Some(san)) = cert.subject_alternative_name() {
-        for n in &san.value.general_names {
-            if let GeneralName::DNSName(d) = n {
-                names.push(d.to_ascii_lowercase());
+    match matched.main_refusal() {
+        Some(m) if matches!(m.why, Why::Expired { .. } | Why::NotYetValid { .. }) => {
+            Verdict::Expired {
+                detail: m.why.to_string(),
             }
         }
+        Some(m) if m.why.found_in_chain() => Verdict::NoMatch {
+            detail: format!("TLSA {}: {}", derive::rdata_to_text(&m.record), m.why),
+        },
+        _ => Verdict::NoMatch {
+            detail: format!(
+                "no TLSA record matches the presented certificate (its key: {presented})"
+            ),
+        },
     }
-    if names.is_empty() {
-        names.extend(
-            cert.subject()
-                .iter_common_name()
-                .filter_map(|cn| cn.as_str().ok())
-                .map(str::to_ascii_lowercase),
-        );
-    }
-    names.iter().any(|n| {
-        let n = n.trim_end_matches('.');
-        n == host
-            || n.strip_prefix("*.").is_some_and(|rest| {
-                host.split_once('.')
-                    .is_some_and(|(first, tail)| !first.is_empty() && tail == rest)
-            })
-    })
 }
 
 #[cfg(test)]
@@ -338,6 +211,30 @@ mod tests {
                 .iter()
                 .any(|w| w.contains("does not send this CA"))
         );
+    }
+
+    #[test]
+    fn a_ca_record_with_a_chain_the_ca_did_not_sign_is_tlsa_invalid_with_the_reason() {
+        let c = fixture();
+        // The renewed leaf sent as if it were the CA: the record's certificate is in the
+        // chain, but it did not issue the leaf.
+        let chain = vec![c.current.certs[0].clone(), c.renewed.certs[0].clone()];
+        let mut record =
+            derive::tlsa_rdata(&chain[1], derive::TlsaParams::DANE_TA_SPKI_SHA256).unwrap();
+        let r = check(
+            std::slice::from_ref(&record),
+            &chain,
+            "mx.example.test",
+            NOW,
+        );
+        let Verdict::NoMatch { detail } = &r.verdict else {
+            panic!("{r:?}");
+        };
+        assert!(detail.contains("issued no certificate"), "{detail}");
+        // The same record as DANE-EE names another key than the leaf's.
+        record[0] = 3;
+        let r = check(&[record], &chain, "mx.example.test", NOW);
+        assert!(matches!(r.verdict, Verdict::NoMatch { .. }), "{r:?}");
     }
 
     #[test]

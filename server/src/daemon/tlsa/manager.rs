@@ -335,14 +335,16 @@ impl TlsaManager {
                 Ok(presented) => {
                     for name in &binding.names {
                         let published = publish::published(served, name);
-                        if presented.matched_by(&published) {
+                        let verdict = presented.verify(&published, &name.to_string(), seen.at);
+                        if verdict.is_match() {
                             tracing::debug!(zone = %self.zone, probe = addr, name = %name, "the MTA presents a key a published TLSA record matches");
                         } else {
                             tracing::error!(
                                 zone = %self.zone,
                                 probe = addr,
                                 name = %name,
-                                presented = %derive::rdata_to_text(&presented.leaf),
+                                presented = %derive::rdata_to_text(&presented.leaf_key()),
+                                %verdict,
                                 "the MTA presents a key no published TLSA record matches: DANE senders defer mail with 5.7.323 tlsa-invalid"
                             );
                         }

@@ -36,14 +36,20 @@ pub fn retain(
     for (binding, derived) in records.iter_mut() {
         let hold = 2 * u64::from(binding.ttl.0) + propagation;
         let fresh = derived.clone();
-        let in_service = |old: &[u8]| match &binding.probe {
+        // Matched by the new records and not by the old one (RFC 7672 section 3, the
+        // matcher every DANE check of daned uses).
+        let in_service = |old: &[u8], owner: &str| match &binding.probe {
             None => true,
             Some(addr) => probes
                 .get(addr)
                 .and_then(|seen| seen.outcome.as_ref().ok())
-                .is_some_and(|p| p.leaf != old && fresh.contains(&p.leaf)),
+                .is_some_and(|p| {
+                    p.verify(&fresh, owner, now).is_match()
+                        && !p.verify(&[old.to_vec()], owner, now).is_match()
+                }),
         };
         for name in &binding.names {
+            let owner = name.to_string();
             for old in publish::published(previous, name) {
                 let key = (name.clone(), old);
                 if fresh.contains(&key.1) {
@@ -51,7 +57,7 @@ pub fn retain(
                     continue;
                 }
                 let until = *retiring.entry(key.clone()).or_insert(now + hold);
-                if now < until || !in_service(&key.1) {
+                if now < until || !in_service(&key.1, &owner) {
                     derived.push(key.1);
                 } else {
                     retiring.remove(&key);
@@ -69,15 +75,55 @@ mod tests {
     use crate::dane::probe::Presented;
     use zones::master::parse_zone_str;
 
-    const OLD: [u8; 4] = [3, 1, 1, 0xaa];
-    const NEW: [u8; 4] = [3, 1, 1, 0xbb];
+    /// A self-signed certificate for the MX and its `3 1 1` record.
+    struct Key {
+        /// The certificate (DER).
+        cert: Vec<u8>,
+        /// Its `3 1 1` rdata.
+        tlsa: Vec<u8>,
+    }
+
+    /// A new key for the MX.
+    fn key() -> Key {
+        let made = rcgen::generate_simple_self_signed(vec!["mx.example.com".into()]).unwrap();
+        let cert = made.cert.der().to_vec();
+        let tlsa = crate::dane::derive::tlsa_rdata(
+            &cert,
+            crate::dane::derive::TlsaParams::DANE_EE_SPKI_SHA256,
+        )
+        .unwrap();
+        Key { cert, tlsa }
+    }
+
+    /// The old key (published), the new one (in the files) and one that is neither.
+    static KEYS: std::sync::LazyLock<[Key; 3]> = std::sync::LazyLock::new(|| [key(), key(), key()]);
+
+    /// The old key's record.
+    fn old() -> Vec<u8> {
+        KEYS[0].tlsa.clone()
+    }
+
+    /// The new key's record.
+    fn new() -> Vec<u8> {
+        KEYS[1].tlsa.clone()
+    }
+
+    /// Both records, in the order `retain` keeps them.
+    fn both() -> Vec<Vec<u8>> {
+        let mut both = vec![old(), new()];
+        both.sort();
+        both
+    }
 
     /// A zone publishing OLD at two names, and a binding (TTL 100) for them.
     fn setup(probe: Option<&str>) -> (Zone, TlsaBinding) {
         let origin = Name::from_ascii("example.com.").unwrap();
-        let text = "$ORIGIN example.com.\n$TTL 60\n@ SOA ns hm 1 1 2 3 4\n@ NS ns\nns A 192.0.2.1\n\
-                    _25._tcp.mx TLSA 3 1 1 aa\n_465._tcp.mx TLSA 3 1 1 aa\n";
-        let zone = parse_zone_str(text, &origin, "t").unwrap().zone;
+        let old = crate::dane::derive::rdata_to_text(&old());
+        let text = format!(
+            "$ORIGIN example.com.\n$TTL 60\n@ SOA ns hm 1 1 2 3 4\n@ NS ns\nns A 192.0.2.1\n\
+             _25._tcp.mx TLSA {old}\n_465._tcp.mx TLSA {old}\n"
+        );
+        let zone = parse_zone_str(&text, &origin, "t").unwrap().zone;
         let binding = TlsaBinding {
             names: vec![
                 Name::from_ascii("_25._tcp.mx.example.com.").unwrap(),
@@ -102,17 +148,14 @@ mod tests {
         probes: &Probes,
         now: u64,
     ) -> Vec<Vec<u8>> {
-        let mut records = vec![(binding.clone(), vec![NEW.to_vec()])];
+        let mut records = vec![(binding.clone(), vec![new()])];
         retain(&mut records, zone, retiring, probes, 50, now);
         records.remove(0).1
     }
 
-    /// A probe that saw `leaf`.
-    fn saw(leaf: [u8; 4]) -> Probes {
-        let outcome = Ok(Presented {
-            leaf: leaf.to_vec(),
-            issuers: vec![],
-        });
+    /// A probe that saw `key`'s certificate.
+    fn saw(key: &Key) -> Probes {
+        let outcome = Ok(Presented::of_chain(vec![key.cert.clone()]).unwrap());
         Probes::from([("mx:25".to_string(), ProbeSeen { at: 0, outcome })])
     }
 
@@ -120,7 +163,7 @@ mod tests {
     fn without_a_probe_an_old_key_goes_two_ttl_plus_propagation_after_it_left_the_files() {
         let (zone, binding) = setup(None);
         let mut retiring = Retiring::new();
-        let both = vec![OLD.to_vec(), NEW.to_vec()];
+        let both = both();
         assert_eq!(
             kept(&zone, &binding, &mut retiring, &Probes::new(), 1000),
             both
@@ -133,7 +176,7 @@ mod tests {
         );
         assert_eq!(
             kept(&zone, &binding, &mut retiring, &Probes::new(), 1250),
-            [NEW.to_vec()]
+            [new()]
         );
         assert!(retiring.is_empty());
     }
@@ -142,13 +185,13 @@ mod tests {
     fn with_a_probe_an_old_key_stays_until_the_mta_presents_the_new_one() {
         let (zone, binding) = setup(Some("mx:25"));
         let mut retiring = Retiring::new();
-        let both = vec![OLD.to_vec(), NEW.to_vec()];
+        let both = both();
         assert_eq!(
-            kept(&zone, &binding, &mut retiring, &saw(NEW), 1000),
+            kept(&zone, &binding, &mut retiring, &saw(&KEYS[1]), 1000),
             both,
             "too early"
         );
-        for probes in [Probes::new(), saw(OLD), saw([3, 1, 1, 0xcc])] {
+        for probes in [Probes::new(), saw(&KEYS[0]), saw(&KEYS[2])] {
             assert_eq!(
                 kept(&zone, &binding, &mut retiring, &probes, 5000),
                 both,
@@ -164,8 +207,8 @@ mod tests {
         )]);
         assert_eq!(kept(&zone, &binding, &mut retiring, &failed, 5000), both);
         assert_eq!(
-            kept(&zone, &binding, &mut retiring, &saw(NEW), 5000),
-            [NEW.to_vec()]
+            kept(&zone, &binding, &mut retiring, &saw(&KEYS[1]), 5000),
+            [new()]
         );
     }
 }

@@ -11,12 +11,15 @@
 //! OWNER HEX FIRST_PUBLISHED
 //! retire OWNER HEX NOT_BEFORE
 //! unsafe OWNER HEX UNTIL
-//! probe HOST:PORT AT ok LEAF_HEX [ISSUER_HEX,...]
+//! probe HOST:PORT AT ok LEAF_KEY_HEX CERT_HEX[,CERT_HEX...]
 //! probe HOST:PORT AT error MESSAGE...
 //! ```
 //!
 //! Owners end with a dot, so the keywords cannot be mistaken for one; a line that does not
-//! parse is skipped (a record then counts as published now, which only delays readiness).
+//! parse is skipped (a record then counts as published now, which only delays readiness; a
+//! probe line, such as one from before probes kept the presented chain, counts as not probed
+//! yet). A probe line holds the `3 1 1` rdata of the presented key, for people reading the
+//! file, and the presented chain (DER, leaf first), which is what the matcher reads.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -71,15 +74,15 @@ impl TlsaState {
                         state.unsafe_until.insert(key(1), at);
                     }
                 }
-                ["probe", addr, at, "ok", leaf, rest @ ..] => {
-                    let (Ok(at), Some(leaf)) = (at.parse(), unhex(leaf)) else {
+                ["probe", addr, at, "ok", _leaf_key, chain, ..] => {
+                    let chain: Option<Vec<_>> = chain.split(',').map(unhex).collect();
+                    let (Ok(at), Some(chain)) = (at.parse(), chain) else {
                         continue;
                     };
-                    let issuers = rest
-                        .first()
-                        .map(|l| l.split(',').filter_map(unhex).collect())
-                        .unwrap_or_default();
-                    let outcome = Ok(Presented { leaf, issuers });
+                    let Ok(presented) = Presented::of_chain(chain) else {
+                        continue;
+                    };
+                    let outcome = Ok(presented);
                     state
                         .probes
                         .insert(addr.to_string(), ProbeSeen { at, outcome });
@@ -121,12 +124,12 @@ impl TlsaState {
         for (addr, seen) in &self.probes {
             match &seen.outcome {
                 Ok(p) => {
-                    let issuers: Vec<String> = p.issuers.iter().map(|i| hex(i)).collect();
+                    let chain: Vec<String> = p.chain().iter().map(|c| hex(c)).collect();
                     text.push_str(&format!(
                         "probe {addr} {} ok {} {}\n",
                         seen.at,
-                        hex(&p.leaf),
-                        issuers.join(",")
+                        hex(&p.leaf_key()),
+                        chain.join(",")
                     ));
                 }
                 Err(e) => {
@@ -246,10 +249,10 @@ mod tests {
         st.first_seen.insert(key("030101aa"), 10);
         st.retiring.insert(key("030101bb"), 20);
         st.unsafe_until.insert(key("030101aa"), 30);
-        let ok = Presented {
-            leaf: vec![3, 1, 1, 0xaa],
-            issuers: vec![vec![2, 1, 1, 0xcc]],
-        };
+        let leaf = rcgen::generate_simple_self_signed(vec!["mx.example.com".into()]).unwrap();
+        let ca = rcgen::generate_simple_self_signed(vec!["ca.example.com".into()]).unwrap();
+        let chain = vec![leaf.cert.der().to_vec(), ca.cert.der().to_vec()];
+        let ok = Presented::of_chain(chain).unwrap();
         st.probes.insert(
             "mx.example.com:25".into(),
             ProbeSeen {
@@ -277,9 +280,15 @@ mod tests {
             back.probes["[::1]:25"].outcome,
             Err("cannot connect: refused".to_string())
         );
-        assert!(ok.matched_by(&[vec![2, 1, 1, 0xcc]]));
-        assert!(ok.matched_by(&[vec![3, 1, 1, 0xaa]]));
-        assert!(!ok.matched_by(&[vec![3, 1, 1, 0xbb]]));
+        // A probe line from before the chain was kept counts as not probed yet.
+        let old = format!(
+            "probe mx:25 40 ok 030101aa 020101cc\nprobe ok:25 40 ok 030101aa {}\n",
+            hex(&ok.chain()[0])
+        );
+        std::fs::write(&p, old).unwrap();
+        let back = TlsaState::load(&p);
+        assert!(!back.probes.contains_key("mx:25"));
+        assert!(back.probes.contains_key("ok:25"));
         assert_eq!(unhex("0aFF"), Some(vec![10, 255]));
         assert_eq!(unhex("0g"), None);
         let _ = std::fs::remove_dir_all(&dir);

@@ -169,7 +169,10 @@ impl TlsaManager {
                     let seen = tlsa_state.probes.get(addr).map(|seen| ProbeStatus {
                         at: seen.at,
                         outcome: match &seen.outcome {
-                            Ok(p) => Ok((p.leaf.clone(), p.matched_by(&published))),
+                            Ok(p) => Ok((
+                                p.leaf_key(),
+                                p.verify(&published, &name.to_string(), seen.at).is_match(),
+                            )),
                             Err(e) => Err(e.clone()),
                         },
                     });

@@ -3,8 +3,12 @@
 //!
 //! The certificate is captured, never trusted: a DANE sender (RFC 7672) authenticates the MX by
 //! its TLSA records, not by a CA, and the probe exists to compare the presented key with those
-//! records. So the verifier accepts any chain, but the handshake signatures are still checked
-//! with the `ring` provider, so the presented certificate is the one whose key the server holds.
+//! records. So the probe accepts every certificate an OpenSSL-based DANE sender accepts for
+//! `3 1 1`: X.509 v1 (what `openssl x509 -req` without extensions makes), unknown critical
+//! extensions, expired or self-signed certificates. The handshake signatures are still
+//! checked, with the key taken from the certificate's DER by x509-parser (not by webpki's
+//! end-entity parsing, which refuses all of these) and verified by the `ring` provider's
+//! algorithms, so the presented certificate is the one whose key the server holds.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -12,8 +16,11 @@ use std::time::Duration;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::WebPkiSupportedAlgorithms;
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{CipherSuite, ClientConfig, DigitallySignedStruct, ProtocolVersion, SignatureScheme};
+use rustls::pki_types::{AlgorithmIdentifier, CertificateDer, ServerName, UnixTime, alg_id};
+use rustls::{
+    CertificateError, CipherSuite, ClientConfig, DigitallySignedStruct, PeerMisbehaved,
+    ProtocolVersion, SignatureScheme,
+};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
@@ -318,7 +325,7 @@ impl ServerCertVerifier for CaptureOnly {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
+        verify_handshake_signature(message, cert, dss, &self.algorithms, Tls::V12)
     }
 
     fn verify_tls13_signature(
@@ -327,13 +334,166 @@ impl ServerCertVerifier for CaptureOnly {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
+        verify_handshake_signature(message, cert, dss, &self.algorithms, Tls::V13)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.algorithms.supported_schemes()
+        let mut schemes = self.algorithms.supported_schemes();
+        schemes.extend(RSA_PSS_PSS.iter().map(|(pss, _)| *pss));
+        schemes
     }
 }
+
+//------------ Handshake signatures ------------------------------------------------------
+
+/// The TLS version a handshake signature is made in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tls {
+    /// TLS 1.2 (RFC 5246): a scheme names the hash, the key names the curve.
+    V12,
+    /// TLS 1.3 (RFC 8446 section 4.2.3): a scheme names both, and PKCS#1 v1.5 is out.
+    V13,
+}
+
+/// RSASSA-PSS with an id-RSASSA-PSS key (`rsa_pss_pss_sha256` to `_sha512`, RFC 8446 section
+/// 4.2.3), which rustls has no names for, and the `rsa_pss_rsae` scheme of the same hash
+/// whose verification algorithm checks it (the signature is the same; only the key's
+/// algorithm identifier differs).
+const RSA_PSS_PSS: [(SignatureScheme, SignatureScheme); 3] = [
+    (
+        SignatureScheme::Unknown(0x0809),
+        SignatureScheme::RSA_PSS_SHA256,
+    ),
+    (
+        SignatureScheme::Unknown(0x080a),
+        SignatureScheme::RSA_PSS_SHA384,
+    ),
+    (
+        SignatureScheme::Unknown(0x080b),
+        SignatureScheme::RSA_PSS_SHA512,
+    ),
+];
+
+/// Verifies a handshake signature (CertificateVerify in TLS 1.3, ServerKeyExchange in TLS
+/// 1.2) with the public key of the presented certificate `cert`, read from its DER by
+/// x509-parser: any X.509 version, any extensions, any validity period.
+fn verify_handshake_signature(
+    message: &[u8],
+    cert: &CertificateDer<'_>,
+    dss: &DigitallySignedStruct,
+    algorithms: &WebPkiSupportedAlgorithms,
+    tls: Tls,
+) -> Result<HandshakeSignatureValid, rustls::Error> {
+    let key = LeafKey::of(cert.as_ref())?;
+    let (scheme, pss_key_scheme) = match RSA_PSS_PSS.iter().find(|(pss, _)| *pss == dss.scheme) {
+        Some((_, rsae)) => (*rsae, true),
+        None => (dss.scheme, false),
+    };
+    let unadvertised = || PeerMisbehaved::SignedHandshakeWithUnadvertisedSigScheme.into();
+    if tls == Tls::V13 && !allowed_in_tls13(scheme) {
+        return Err(unadvertised());
+    }
+    let Some((_, candidates)) = algorithms.mapping.iter().find(|(s, _)| *s == scheme) else {
+        return Err(unadvertised());
+    };
+    // TLS 1.3 binds the curve to the scheme: only its first algorithm counts.
+    let candidates = match tls {
+        Tls::V13 => &candidates[..candidates.len().min(1)],
+        Tls::V12 => candidates,
+    };
+    // rsa_pss_pss_* needs an id-RSASSA-PSS key and every other RSA scheme an rsaEncryption
+    // key (RFC 8446 section 4.2.3).
+    let algorithm = candidates
+        .iter()
+        .find(|a| a.public_key_alg_id() == key.algorithm && pss_key_scheme == key.pss_only);
+    let Some(algorithm) = algorithm else {
+        return Err(
+            CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext {
+                signature_algorithm_id: u16::from(dss.scheme).to_be_bytes().to_vec(),
+                public_key_algorithm_id: key.algorithm.as_ref().to_vec(),
+            }
+            .into(),
+        );
+    };
+    algorithm
+        .verify_signature(&key.bits, message, dss.signature())
+        .map(|()| HandshakeSignatureValid::assertion())
+        .map_err(|_| CertificateError::BadSignature.into())
+}
+
+/// Whether TLS 1.3 allows a scheme (RFC 8446 section 4.2.3): not PKCS#1 v1.5, not SHA-1.
+fn allowed_in_tls13(scheme: SignatureScheme) -> bool {
+    !matches!(
+        scheme,
+        SignatureScheme::RSA_PKCS1_SHA1
+            | SignatureScheme::RSA_PKCS1_SHA256
+            | SignatureScheme::RSA_PKCS1_SHA384
+            | SignatureScheme::RSA_PKCS1_SHA512
+            | SignatureScheme::ECDSA_SHA1_Legacy
+    )
+}
+
+/// The public key of a certificate, as the provider's verification algorithms take it.
+struct LeafKey {
+    /// The key's algorithm identifier as the algorithms name it (an id-RSASSA-PSS key is
+    /// given as rsaEncryption: both hold an RSAPublicKey).
+    algorithm: AlgorithmIdentifier,
+    /// Whether the key is id-RSASSA-PSS, usable for RSASSA-PSS only (RFC 4055 section 1.2).
+    pss_only: bool,
+    /// The subjectPublicKey bits.
+    bits: Vec<u8>,
+}
+
+impl LeafKey {
+    /// Reads the key of a DER certificate.
+    fn of(der: &[u8]) -> Result<Self, rustls::Error> {
+        use x509_parser::oid_registry as oid;
+        use x509_parser::prelude::{FromDer, X509Certificate};
+
+        let (_, cert) = X509Certificate::from_der(der)
+            .map_err(|_| rustls::Error::from(CertificateError::BadEncoding))?;
+        let spki = cert.public_key();
+        let alg = &spki.algorithm.algorithm;
+        let curve = spki
+            .algorithm
+            .parameters
+            .as_ref()
+            .and_then(|p| p.as_oid().ok());
+        let (algorithm, pss_only) = if *alg == oid::OID_PKCS1_RSAENCRYPTION {
+            (alg_id::RSA_ENCRYPTION, false)
+        } else if *alg == oid::OID_PKCS1_RSASSAPSS {
+            (alg_id::RSA_ENCRYPTION, true)
+        } else if *alg == oid::OID_SIG_ED25519 {
+            (alg_id::ED25519, false)
+        } else if *alg == oid::OID_KEY_TYPE_EC_PUBLIC_KEY {
+            match curve {
+                Some(c) if c == oid::OID_EC_P256 => (alg_id::ECDSA_P256, false),
+                Some(c) if c == oid::OID_NIST_EC_P384 => (alg_id::ECDSA_P384, false),
+                Some(c) if c == oid::OID_NIST_EC_P521 => (alg_id::ECDSA_P521, false),
+                _ => return Err(unsupported_key(spki.raw)),
+            }
+        } else {
+            return Err(unsupported_key(spki.raw));
+        };
+        Ok(Self {
+            algorithm,
+            pss_only,
+            bits: spki.subject_public_key.data.to_vec(),
+        })
+    }
+}
+
+/// The error for a key no verification algorithm takes.
+fn unsupported_key(spki: &[u8]) -> rustls::Error {
+    CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext {
+        signature_algorithm_id: Vec::new(),
+        public_key_algorithm_id: spki.to_vec(),
+    }
+    .into()
+}
+
+#[cfg(test)]
+mod accepts;
 
 #[cfg(test)]
 mod tests {
