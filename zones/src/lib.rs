@@ -2,11 +2,12 @@
 //!
 //! Everything a zone is, independent of crypto and sockets: owner names and RRsets in canonical
 //! order ([`zone`]), record data in uncompressed wire form with the few facts the server needs
-//! about embedded names ([`rdata`]), the RFC 1035 master-file loader that reports file and line
+//! about embedded names ([`rdata`]), the NSEC/NSEC3 type bitmap ([`bitmap`]), the RFC 1035 master-file loader that reports file and line
 //! ([`master`]), the semantic checks run at load ([`check`]), presentation-format output
 //! ([`present`]), and the immutable wire-form
 //! snapshot that the query path reads ([`snapshot`]).
 
+pub mod bitmap;
 pub mod check;
 pub mod diff;
 pub mod journal;

@@ -157,32 +157,15 @@ impl<'a> Reader<'a> {
     fn done(&self) -> bool {
         self.pos == self.buf.len()
     }
-    /// An NSEC type bitmap (RFC 4034 section 4.1.2) as mnemonics.
+    /// An NSEC/NSEC3 type bitmap (RFC 4034 section 4.1.2), the rest of the rdata, as
+    /// mnemonics; `None` when it is not the one encoding of its types (writing those would not
+    /// give the same octets back).
     fn type_bitmap(&mut self) -> Option<String> {
-        let mut types = Vec::new();
-        let mut last_window = None;
-        while !self.done() {
-            let window = self.u8()?;
-            let len = self.u8()? as usize;
-            if len == 0 || len > 32 || last_window.is_some_and(|w| w >= window) {
-                return None;
-            }
-            last_window = Some(window);
-            let bits = self.take(len)?;
-            // A trailing zero octet is not the minimal form RFC 4034 section 4.1.2 asks for;
-            // writing it as types would not give the same bytes back.
-            if bits.last() == Some(&0) {
-                return None;
-            }
-            for (i, &byte) in bits.iter().enumerate() {
-                for bit in 0..8 {
-                    if byte & (0x80 >> bit) != 0 {
-                        types.push(type_to_text(u16::from(window) << 8 | (i * 8 + bit) as u16));
-                    }
-                }
-            }
-        }
-        Some(types.join(" "))
+        let field = self.buf.get(self.pos..)?;
+        let types = crate::bitmap::decode(field).ok()?;
+        self.pos = self.buf.len();
+        let names: Vec<String> = types.into_iter().map(type_to_text).collect();
+        Some(names.join(" "))
     }
 }
 

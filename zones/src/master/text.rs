@@ -406,28 +406,7 @@ impl<'a> Fields<'a> {
         while !self.is_done() {
             types.push(self.rtype("type")?);
         }
-        types.sort_unstable();
-        types.dedup();
-        let mut window: Option<(u8, [u8; 32], usize)> = None;
-        let flush = |out: &mut Vec<u8>, w: &Option<(u8, [u8; 32], usize)>| {
-            if let Some((num, bits, len)) = w {
-                out.push(*num);
-                out.push(*len as u8);
-                out.extend_from_slice(&bits[..*len]);
-            }
-        };
-        for t in types {
-            let (num, low) = ((t >> 8) as u8, (t & 0xff) as usize);
-            if window.as_ref().is_none_or(|w| w.0 != num) {
-                flush(out, &window);
-                window = Some((num, [0; 32], 0));
-            }
-            if let Some(w) = window.as_mut() {
-                w.1[low / 8] |= 0x80 >> (low % 8);
-                w.2 = w.2.max(low / 8 + 1);
-            }
-        }
-        flush(out, &window);
+        out.extend_from_slice(&crate::bitmap::encode(types));
         Ok(())
     }
 }
