@@ -4,8 +4,8 @@
 //! order ([`zone`]), record data in uncompressed wire form with the few facts the server needs
 //! about embedded names ([`rdata`]), the NSEC/NSEC3 type bitmap ([`bitmap`]), the RFC 1035 master-file loader that reports file and line
 //! ([`master`]), the semantic checks run at load ([`check`]), presentation-format output
-//! ([`present`]), and the immutable wire-form
-//! snapshot that the query path reads ([`snapshot`]).
+//! ([`present`]), the immutable wire-form
+//! snapshot that the query path reads ([`snapshot`]), and UTC calendar time ([`time`]).
 
 pub mod bitmap;
 pub mod check;
@@ -18,6 +18,7 @@ pub mod record;
 pub mod saved;
 pub mod serial;
 pub mod snapshot;
+pub mod time;
 pub mod zone;
 
 pub use record::{Class, Name, Rdata, Record, Rtype, Ttl};

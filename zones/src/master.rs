@@ -19,7 +19,6 @@ pub(crate) mod lexer;
 pub(crate) mod name;
 pub(crate) mod svcb;
 pub(crate) mod text;
-pub(crate) mod time;
 
 use std::collections::HashMap;
 use std::fmt;

@@ -10,8 +10,8 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use data_encoding::{BASE32HEX_NOPAD, BASE64, HEXLOWER};
 
 use crate::master::name::read_name_wire;
+use crate::master::svcb;
 use crate::master::text::{class_to_text, ds_digest_len, type_to_text};
-use crate::master::{svcb, time};
 use crate::record::{Name, Record, Rtype};
 use crate::zone::Zone;
 
@@ -263,8 +263,8 @@ pub(crate) fn typed_rdata(code: u16, rdata: &[u8]) -> Option<String> {
             r.u8()?,
             r.u8()?,
             r.u32()?,
-            time::format_sig_time(r.u32()?),
-            time::format_sig_time(r.u32()?),
+            sig_time(r.u32()?),
+            sig_time(r.u32()?),
             r.u16()?,
             r.name()?,
             BASE64.encode(r.rest_nonempty()?)
@@ -342,6 +342,11 @@ pub(crate) fn has_typed_form(code: u16) -> bool {
             | 99
             | 257
     )
+}
+
+/// An RRSIG time field as `YYYYMMDDHHmmSS` (RFC 4034 section 3.2).
+fn sig_time(field: u32) -> String {
+    crate::time::UtcDateTime::from_unix(i64::from(field)).to_compact()
 }
 
 /// An NSEC3 salt: `-` when empty, else hex.

@@ -64,8 +64,7 @@ impl fmt::Display for Serial {
 
 /// The UTC date of a Unix time as the number YYYYMMDD (for `dateserial`).
 pub fn yyyymmdd(secs: u64) -> u32 {
-    let (y, m, d) = crate::master::time::civil_from_days((secs / 86_400) as i64);
-    (y * 10_000 + m * 100 + d) as u32
+    crate::time::UtcDateTime::from_unix_u64(secs).yyyymmdd()
 }
 
 /// How a zone's serial moves on each change.

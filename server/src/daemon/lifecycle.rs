@@ -439,14 +439,5 @@ pub fn report(
 
 /// A time as `YYYY-MM-DD hh:mm:ss` UTC.
 pub fn utc(t: Timestamp) -> String {
-    let s = t.to_rrsig_presentation();
-    format!(
-        "{}-{}-{} {}:{}:{}",
-        &s[0..4],
-        &s[4..6],
-        &s[6..8],
-        &s[8..10],
-        &s[10..12],
-        &s[12..14]
-    )
+    zones::time::UtcDateTime::from_unix_u64(t.as_secs()).to_string()
 }

@@ -10,7 +10,7 @@ use data_encoding::{BASE32HEX_NOPAD, BASE64, HEXLOWER_PERMISSIVE};
 
 use super::lexer::{Located, Token, unescape};
 use super::name::{parse_name, push_name_wire};
-use super::{SyntaxError, svcb, time};
+use super::{SyntaxError, svcb};
 use crate::present::{has_typed_form, typed_rdata};
 use crate::record::{Name, Rtype};
 
@@ -387,8 +387,7 @@ impl<'a> Fields<'a> {
     /// An RRSIG timestamp.
     fn sig_time(&mut self, field: &'static str) -> Res<u32> {
         let t = self.next(field)?;
-        time::parse_sig_time(&t.as_str())
-            .ok_or_else(|| Self::err_at(t, SyntaxError::BadTime(t.as_str())))
+        parse_sig_time(&t.as_str()).ok_or_else(|| Self::err_at(t, SyntaxError::BadTime(t.as_str())))
     }
 
     /// A type mnemonic.
@@ -409,6 +408,20 @@ impl<'a> Fields<'a> {
         out.extend_from_slice(&crate::bitmap::encode(types));
         Ok(())
     }
+}
+
+/// Parses an RRSIG time field (RFC 4034 section 3.2): fourteen digits are a UTC date, taken
+/// modulo 2^32 as the serial arithmetic of the field demands; anything else must be plain
+/// seconds.
+fn parse_sig_time(text: &str) -> Option<u32> {
+    if text.len() == 14 {
+        let secs = crate::time::UtcDateTime::from_compact(text).ok()?.to_unix();
+        return Some(secs.rem_euclid(1 << 32) as u32);
+    }
+    if !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse::<u32>().ok()
 }
 
 //------------ rdata_from_text -----------------------------------------------
@@ -643,6 +656,18 @@ pub(crate) fn rdata_from_text(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rrsig_times_are_dates_or_seconds() {
+        // `date -u -d @1700000000 +%Y%m%d%H%M%S` prints 20231114221320.
+        assert_eq!(parse_sig_time("20231114221320"), Some(1_700_000_000));
+        assert_eq!(parse_sig_time("1700000000"), Some(1_700_000_000));
+        // After 2106 the field wraps (RFC 4034 section 3.1.5).
+        assert_eq!(parse_sig_time("21060207062816"), Some(0));
+        assert_eq!(parse_sig_time("20241301000000"), None);
+        assert_eq!(parse_sig_time(""), None);
+        assert_eq!(parse_sig_time("12ab"), None);
+    }
 
     #[test]
     fn ttl_units_add_up() {
