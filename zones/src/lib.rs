@@ -10,6 +10,7 @@
 pub mod bitmap;
 pub mod check;
 pub mod diff;
+pub mod file_name;
 pub mod journal;
 pub mod master;
 pub mod present;
@@ -21,5 +22,6 @@ pub mod snapshot;
 pub mod time;
 pub mod zone;
 
+pub use file_name::file_stem;
 pub use record::{Class, Name, Rdata, Record, Rtype, Ttl};
 pub use zone::{Rrset, Zone};

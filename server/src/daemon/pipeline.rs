@@ -64,7 +64,7 @@ pub struct Versions {
 impl Versions {
     /// Opens the journal and finds the saved version of `zone` under `state_dir`.
     pub fn open(state_dir: &Path, zone: &Name) -> Result<Self, PipelineError> {
-        let stem = file_stem(zone);
+        let stem = zones::file_stem(zone);
         let (journal, cut) = Journal::open(
             &state_dir.join("journal").join(format!("{stem}.jnl")),
             JOURNAL_MAX_BYTES,
@@ -128,13 +128,6 @@ impl Versions {
             .unwrap_or_else(|e| e.into_inner())
             .entries()
     }
-}
-
-/// The file name used for a zone's state.
-fn file_stem(zone: &Name) -> String {
-    let name = zone.to_lowercase().to_string();
-    let name = name.trim_end_matches('.').to_string();
-    if name.is_empty() { "root".into() } else { name }
 }
 
 /// True when `a` and `b` hold the same records apart from the SOA and what the signer makes.

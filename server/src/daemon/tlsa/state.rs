@@ -31,10 +31,9 @@ pub type FirstSeen = BTreeMap<(String, String), u64>;
 
 /// The state file of `zone`.
 pub fn path(state_dir: &Path, zone: &Name) -> PathBuf {
-    let name = zone.to_lowercase().to_string();
     state_dir
         .join("tlsa")
-        .join(format!("{}.state", name.trim_end_matches('.')))
+        .join(format!("{}.state", zones::file_stem(zone)))
 }
 
 /// Everything the state file holds.
