@@ -8,13 +8,13 @@
 //! never a torn one. A damaged file is reported with its path and is never replaced by a
 //! fresh key: losing a published key silently would break the chain of trust.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use data_encoding::BASE64;
 use zones::Name;
+use zones::fs::{WriteError, write_atomic};
 
 use crate::key::{
     Algorithm, Dnskey, KeyError, KeyRole, PrivateMaterial, RingSigningKey, SigningKey,
@@ -254,6 +254,9 @@ pub enum KeyStoreError {
         /// What is wrong with it.
         problem: Damage,
     },
+    /// Writing a file failed (its temporary file is gone, the old file is unchanged).
+    #[error(transparent)]
+    Write(#[from] WriteError),
     /// Key generation failed.
     #[error(transparent)]
     Key(#[from] KeyError),
@@ -389,7 +392,7 @@ impl KeyStore {
     /// Saves the metadata of a key (after a phase change).
     pub fn save_metadata(&self, key: &StoredKey) -> Result<(), KeyStoreError> {
         let path = self.dir.join(format!("{}.meta", key.file_stem()));
-        write_atomic(&path, meta_text(&key.meta).as_bytes(), 0o644)
+        Ok(write_atomic(&path, meta_text(&key.meta).as_bytes(), 0o644)?)
     }
 
     /// Writes all three files of a key.
@@ -677,36 +680,6 @@ fn read(path: &Path) -> Result<String, KeyStoreError> {
         source,
     })?;
     String::from_utf8(bytes).map_err(|_| damaged(path, Damage::BadValue("text encoding")))
-}
-
-/// Writes `data` to `path` atomically with the given mode: temporary file in the same
-/// directory, fsync, rename, fsync of the directory.
-pub fn write_atomic(path: &Path, data: &[u8], mode: u32) -> Result<(), KeyStoreError> {
-    let io = |p: &Path| {
-        let p = p.to_owned();
-        move |source| KeyStoreError::Io { path: p, source }
-    };
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("key");
-    let tmp = dir.join(format!(".{file_name}.tmp-{}", std::process::id()));
-    let _ = fs::remove_file(&tmp);
-    let mut f = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(mode)
-        .open(&tmp)
-        .map_err(io(&tmp))?;
-    let result = f
-        .write_all(data)
-        .and_then(|()| f.set_permissions(fs::Permissions::from_mode(mode)))
-        .and_then(|()| f.sync_all());
-    drop(f);
-    if let Err(e) = result {
-        let _ = fs::remove_file(&tmp);
-        return Err(io(&tmp)(e));
-    }
-    fs::rename(&tmp, path).map_err(io(path))?;
-    File::open(dir).and_then(|d| d.sync_all()).map_err(io(dir))
 }
 
 #[cfg(test)]

@@ -5,12 +5,14 @@
 //! about embedded names ([`rdata`]), the NSEC/NSEC3 type bitmap ([`bitmap`]), the RFC 1035 master-file loader that reports file and line
 //! ([`master`]), the semantic checks run at load ([`check`]), presentation-format output
 //! ([`present`]), the immutable wire-form
-//! snapshot that the query path reads ([`snapshot`]), and UTC calendar time ([`time`]).
+//! snapshot that the query path reads ([`snapshot`]), and the small helpers every crate shares:
+//! UTC calendar time ([`time`]), state file names ([`file_name`]) and atomic file writes ([`fs`]).
 
 pub mod bitmap;
 pub mod check;
 pub mod diff;
 pub mod file_name;
+pub mod fs;
 pub mod journal;
 pub mod master;
 pub mod present;

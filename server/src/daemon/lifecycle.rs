@@ -7,9 +7,10 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use signer::keystore::{DsState, KeyPhase, KeyStore, StoredKey, write_atomic};
+use signer::keystore::{DsState, KeyPhase, KeyStore, KeyStoreError, StoredKey};
 use signer::rollover::{self, Action, Observations, Plan, apply};
 use signer::{KeyRole, Timestamp};
+use zones::fs::write_atomic;
 use zones::{Name, Zone};
 
 use crate::daemon::signing::{KeysError, ZoneSigning, ensure_keys, key_dir, open_store};
@@ -97,7 +98,8 @@ impl Observed {
             let _ = writeln!(text, "parent_ds: {}", pairs.join(" "));
         }
         open_store(state_dir, zone)?;
-        write_atomic(&Self::path(state_dir, zone), text.as_bytes(), 0o644)?;
+        write_atomic(&Self::path(state_dir, zone), text.as_bytes(), 0o644)
+            .map_err(KeyStoreError::from)?;
         Ok(())
     }
 
@@ -133,7 +135,7 @@ pub fn request_roll(state_dir: &Path, zone: &Name, role: KeyRole) -> Result<(), 
         role.as_str().as_bytes(),
         0o644,
     )
-    .map_err(KeysError::from)?;
+    .map_err(|e| KeysError::from(KeyStoreError::from(e)))?;
     Ok(())
 }
 

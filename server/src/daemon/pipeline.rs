@@ -107,11 +107,9 @@ impl Versions {
                 message: e.to_string(),
             })?;
         }
-        signer::keystore::write_atomic(&self.saved, &bytes, 0o644).map_err(|e| {
-            PipelineError::Save {
-                path: self.saved.clone(),
-                message: e.to_string(),
-            }
+        zones::fs::write_atomic(&self.saved, &bytes, 0o644).map_err(|e| PipelineError::Save {
+            path: self.saved.clone(),
+            message: e.to_string(),
         })?;
         Ok(journal.entries())
     }

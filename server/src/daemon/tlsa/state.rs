@@ -134,7 +134,7 @@ impl TlsaState {
                 }
             }
         }
-        signer::keystore::write_atomic(path, text.as_bytes(), 0o644).map_err(std::io::Error::other)
+        zones::fs::write_atomic(path, text.as_bytes(), 0o644).map_err(std::io::Error::other)
     }
 
     /// Stores the state when it differs from what the file holds.
