@@ -11,8 +11,9 @@ use data_encoding::{BASE32HEX_NOPAD, BASE64, HEXLOWER};
 
 use crate::master::name::read_name_wire;
 use crate::master::svcb;
-use crate::master::text::{class_to_text, ds_digest_len, type_to_text};
+use crate::quote::quote_bytes;
 use crate::record::{Name, Record, Rtype};
+use crate::registry::{class_to_text, ds_digest_len, type_to_text};
 use crate::zone::Zone;
 
 //------------ Public API ----------------------------------------------------
@@ -76,23 +77,6 @@ pub fn name_to_text(name: &Name) -> String {
     if out.is_empty() {
         out.push('.');
     }
-    out
-}
-
-/// A character-string in double quotes, `"` and `\` escaped, other unprintables as `\DDD`.
-pub(crate) fn quote_bytes(bytes: &[u8]) -> String {
-    let mut out = String::from("\"");
-    for &b in bytes {
-        match b {
-            b'"' | b'\\' => {
-                out.push('\\');
-                out.push(b as char);
-            }
-            0x20..=0x7e => out.push(b as char),
-            _ => out.push_str(&format!("\\{b:03}")),
-        }
-    }
-    out.push('"');
     out
 }
 
