@@ -4,7 +4,7 @@
 #[path = "support/module_graph.rs"]
 mod module_graph;
 
-use module_graph::{assert_no_cycles, files, find_cycle, graph_of, show};
+use module_graph::{Module, assert_no_cycles, find_cycle, graph_of, show};
 
 #[test]
 fn zones_modules_form_a_dag() {
@@ -49,4 +49,18 @@ fn re_exports_of_the_root_are_followed_and_tests_and_comments_ignored() {
     assert_eq!(find_cycle(&graph), None);
     let b = graph.get(&vec!["b".to_string()]).unwrap();
     assert!(b.contains(&vec!["a".to_string()]), "{graph:?}");
+}
+
+/// (module path text, source text) pairs as [`graph_of`] takes them, for the checker's tests.
+pub fn files(list: &[(&str, &str)]) -> Vec<(Module, String)> {
+    list.iter()
+        .map(|(m, text)| {
+            let module = m
+                .split('/')
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect();
+            (module, text.to_string())
+        })
+        .collect()
 }

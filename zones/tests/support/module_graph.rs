@@ -322,17 +322,3 @@ pub fn assert_no_cycles(src: &Path) {
         );
     }
 }
-
-/// (module path text, source text) pairs as [`graph_of`] takes them, for the checker's tests.
-pub fn files(list: &[(&str, &str)]) -> Vec<(Module, String)> {
-    list.iter()
-        .map(|(m, text)| {
-            let module = m
-                .split('/')
-                .filter(|s| !s.is_empty())
-                .map(String::from)
-                .collect();
-            (module, text.to_string())
-        })
-        .collect()
-}
