@@ -138,6 +138,14 @@ mod tests {
         dir
     }
 
+    /// The names in `dir`.
+    fn entries(dir: &Path) -> Vec<std::ffi::OsString> {
+        fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect()
+    }
+
     #[test]
     fn a_file_is_replaced_with_the_mode_asked_and_no_temporary_is_left() {
         let dir = folder("replace");
@@ -147,10 +155,7 @@ mod tests {
         assert_eq!(fs::read(&path).unwrap(), b"new");
         let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
-        let names: Vec<_> = fs::read_dir(&dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
+        let names = entries(&dir);
         assert_eq!(names, ["key.private"]);
         write_atomic(&path, b"public", 0o644).unwrap();
         let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
@@ -178,10 +183,7 @@ mod tests {
         fs::write(path.join("inside"), b"x").unwrap();
         let err = write_atomic(&path, b"x", 0o644).unwrap_err();
         assert_eq!(err.step, WriteStep::Rename);
-        let names: Vec<_> = fs::read_dir(&dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
+        let names = entries(&dir);
         assert_eq!(names, ["taken"]);
         fs::remove_dir_all(&dir).unwrap();
     }
@@ -199,10 +201,7 @@ mod tests {
         let data = fs::read(&path).unwrap();
         assert_eq!(data.len(), 4096);
         assert!(data.iter().all(|&b| b == data[0]));
-        let names: Vec<_> = fs::read_dir(&dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
+        let names = entries(&dir);
         assert_eq!(names, ["state"]);
         fs::remove_dir_all(&dir).unwrap();
     }
