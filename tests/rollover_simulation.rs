@@ -157,16 +157,8 @@ fn parse_moment(dir: &Path, stem: &str) -> Moment {
 
 /// Seconds since the epoch of a `YYYYMMDDhhmmss` stem.
 fn stem_secs(stem: &str) -> u64 {
-    let n = |a: usize, b: usize| stem[a..b].parse::<i64>().unwrap();
-    let (y, m, d) = (n(0, 4), n(4, 6), n(6, 8));
-    // Days from civil (Howard Hinnant's algorithm).
-    let y2 = if m <= 2 { y - 1 } else { y };
-    let era = y2.div_euclid(400);
-    let yoe = y2 - era * 400;
-    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    (days * 86400 + n(8, 10) * 3600 + n(10, 12) * 60 + n(12, 14)) as u64
+    let t = zones::time::UtcDateTime::from_compact(stem).unwrap();
+    u64::try_from(t.to_unix()).unwrap()
 }
 
 /// The moments served at some time in `[from, to]`: the one in effect at `from` and every one

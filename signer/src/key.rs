@@ -12,7 +12,7 @@ use ring::rand::SystemRandom;
 use ring::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair, RsaKeyPair};
 use zones::Rdata;
 
-use crate::rrsig::SignedData;
+use crate::signed_data::SignedData;
 
 //------------ Algorithm -----------------------------------------------------
 

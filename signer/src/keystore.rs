@@ -8,112 +8,21 @@
 //! never a torn one. A damaged file is reported with its path and is never replaced by a
 //! fresh key: losing a published key silently would break the chain of trust.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use data_encoding::BASE64;
 use zones::Name;
+use zones::fs::{WriteError, write_atomic};
 
 use crate::key::{
     Algorithm, Dnskey, KeyError, KeyRole, PrivateMaterial, RingSigningKey, SigningKey,
     split_rsa_public,
 };
+pub use crate::phase::{DsState, KeyPhase};
 use crate::sign::SigningKeyEntry;
 use crate::time::Timestamp;
-
-//------------ KeyPhase ------------------------------------------------------
-
-/// Where a key is in its life (RFC 7583 section 3.1 states, simplified).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum KeyPhase {
-    /// Created, not yet in the zone.
-    Generated,
-    /// DNSKEY published, caches may not have it yet.
-    Published,
-    /// Published long enough to be in every cache.
-    Ready,
-    /// Signing (and for KSK/CSK, pointed at by the parent's DS).
-    Active,
-    /// No longer signing; still published while old signatures expire from caches.
-    Retired,
-    /// Signing without being in the DNSKEY RRset: only during an algorithm rollover (RFC 6781
-    /// section 4.1.4), a new algorithm's key before its DNSKEY is published and an old one's
-    /// after its DNSKEY left, so that every RRset a cache holds is signed with every
-    /// algorithm of any DNSKEY RRset a cache may hold with it.
-    Signing,
-    /// Gone from the zone; kept on disk for the record.
-    Removed,
-}
-
-impl KeyPhase {
-    /// The name used in the metadata file.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Generated => "generated",
-            Self::Published => "published",
-            Self::Ready => "ready",
-            Self::Active => "active",
-            Self::Retired => "retired",
-            Self::Signing => "signing",
-            Self::Removed => "removed",
-        }
-    }
-
-    /// Parses [`Self::as_str`] output.
-    pub fn from_str_opt(s: &str) -> Option<Self> {
-        Some(match s {
-            "generated" => Self::Generated,
-            "published" => Self::Published,
-            "ready" => Self::Ready,
-            "active" => Self::Active,
-            "retired" => Self::Retired,
-            "signing" => Self::Signing,
-            "removed" => Self::Removed,
-            _ => return None,
-        })
-    }
-}
-
-//------------ DsState -------------------------------------------------------
-
-/// What is known of a key's DS record at the parent (meaningful for KSKs and CSKs). The
-/// rollover waits out the parent's DS TTL from the moment a change was seen, so the moment is
-/// part of the state.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum DsState {
-    /// Not (yet) seen at the parent.
-    NotSeen,
-    /// Seen at the parent since this time.
-    Seen(Timestamp),
-    /// Seen removed from the parent at this time.
-    Gone(Timestamp),
-}
-
-impl DsState {
-    /// The metadata file form: `not-seen`, `seen SECS`, `gone SECS`.
-    fn to_text(self) -> String {
-        match self {
-            Self::NotSeen => "not-seen".into(),
-            Self::Seen(t) => format!("seen {}", t.as_secs()),
-            Self::Gone(t) => format!("gone {}", t.as_secs()),
-        }
-    }
-
-    /// Parses [`Self::to_text`] output.
-    fn from_text(s: &str) -> Option<Self> {
-        let mut words = s.split_whitespace();
-        let kind = words.next()?;
-        let at = words.next().map(|w| w.parse::<u64>().map(Timestamp));
-        Some(match (kind, at) {
-            ("not-seen", None) => Self::NotSeen,
-            ("seen", Some(Ok(t))) => Self::Seen(t),
-            ("gone", Some(Ok(t))) => Self::Gone(t),
-            _ => return None,
-        })
-    }
-}
 
 //------------ KeyMetadata / StoredKey ---------------------------------------
 
@@ -254,6 +163,9 @@ pub enum KeyStoreError {
         /// What is wrong with it.
         problem: Damage,
     },
+    /// Writing a file failed (its temporary file is gone, the old file is unchanged).
+    #[error(transparent)]
+    Write(#[from] WriteError),
     /// Key generation failed.
     #[error(transparent)]
     Key(#[from] KeyError),
@@ -389,7 +301,7 @@ impl KeyStore {
     /// Saves the metadata of a key (after a phase change).
     pub fn save_metadata(&self, key: &StoredKey) -> Result<(), KeyStoreError> {
         let path = self.dir.join(format!("{}.meta", key.file_stem()));
-        write_atomic(&path, meta_text(&key.meta).as_bytes(), 0o644)
+        Ok(write_atomic(&path, meta_text(&key.meta).as_bytes(), 0o644)?)
     }
 
     /// Writes all three files of a key.
@@ -677,36 +589,6 @@ fn read(path: &Path) -> Result<String, KeyStoreError> {
         source,
     })?;
     String::from_utf8(bytes).map_err(|_| damaged(path, Damage::BadValue("text encoding")))
-}
-
-/// Writes `data` to `path` atomically with the given mode: temporary file in the same
-/// directory, fsync, rename, fsync of the directory.
-pub fn write_atomic(path: &Path, data: &[u8], mode: u32) -> Result<(), KeyStoreError> {
-    let io = |p: &Path| {
-        let p = p.to_owned();
-        move |source| KeyStoreError::Io { path: p, source }
-    };
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("key");
-    let tmp = dir.join(format!(".{file_name}.tmp-{}", std::process::id()));
-    let _ = fs::remove_file(&tmp);
-    let mut f = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(mode)
-        .open(&tmp)
-        .map_err(io(&tmp))?;
-    let result = f
-        .write_all(data)
-        .and_then(|()| f.set_permissions(fs::Permissions::from_mode(mode)))
-        .and_then(|()| f.sync_all());
-    drop(f);
-    if let Err(e) = result {
-        let _ = fs::remove_file(&tmp);
-        return Err(io(&tmp)(e));
-    }
-    fs::rename(&tmp, path).map_err(io(path))?;
-    File::open(dir).and_then(|d| d.sync_all()).map_err(io(dir))
 }
 
 #[cfg(test)]

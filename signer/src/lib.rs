@@ -12,9 +12,11 @@ pub mod keystore;
 mod names;
 pub mod nsec;
 pub mod nsec3;
+pub mod phase;
 pub mod rollover;
 pub mod rrsig;
 pub mod sign;
+pub mod signed_data;
 pub mod time;
 mod wire;
 

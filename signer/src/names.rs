@@ -1,6 +1,6 @@
 //! Which owner names of a zone are authoritative, delegations or glue (RFC 4035 section 2.2,
-//! RFC 1034 section 4.2.1), and the type bitmap field shared by NSEC and NSEC3 (RFC 4034
-//! section 4.1.2).
+//! RFC 1034 section 4.2.1). The type bitmap field NSEC and NSEC3 share is
+//! [`zones::bitmap`].
 
 use std::collections::BTreeSet;
 
@@ -84,66 +84,9 @@ pub(crate) fn classify(zone: &Zone) -> Vec<OwnerInfo> {
     out
 }
 
-/// Encodes a type bitmap (RFC 4034 section 4.1.2): window blocks in increasing order, each
-/// with the length of its last non-zero octet.
-pub(crate) fn type_bitmap(types: &BTreeSet<u16>) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut window: Option<(u8, [u8; 32], usize)> = None;
-    for &t in types {
-        let (w, bit) = ((t >> 8) as u8, (t & 0xff) as usize);
-        if let Some((cw, bits, len)) = window.take_if(|(cw, _, _)| *cw != w) {
-            out.push(cw);
-            out.push(len as u8);
-            out.extend_from_slice(&bits[..len]);
-        }
-        let entry = window.get_or_insert((w, [0; 32], 0));
-        entry.1[bit / 8] |= 0x80 >> (bit % 8);
-        entry.2 = entry.2.max(bit / 8 + 1);
-    }
-    if let Some((cw, bits, len)) = window {
-        out.push(cw);
-        out.push(len as u8);
-        out.extend_from_slice(&bits[..len]);
-    }
-    out
-}
-
-/// The types a bitmap (as written by [`type_bitmap`]) lists, or `None` when it is malformed.
-#[cfg(test)]
-pub(crate) fn parse_type_bitmap(mut buf: &[u8]) -> Option<BTreeSet<u16>> {
-    let mut out = BTreeSet::new();
-    while !buf.is_empty() {
-        let w = u16::from(*buf.first()?);
-        let len = usize::from(*buf.get(1)?);
-        let bits = buf.get(2..2 + len)?;
-        for (i, b) in bits.iter().enumerate() {
-            for j in 0..8 {
-                if b & (0x80 >> j) != 0 {
-                    out.insert((w << 8) | (i as u16 * 8 + j));
-                }
-            }
-        }
-        buf = &buf[2 + len..];
-    }
-    Some(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rfc_4034_section_4_3_bitmap_encodes_a_mx_rrsig_nsec_and_type_1234() {
-        // RFC 4034 section 4.3: "A MX RRSIG NSEC TYPE1234".
-        let types = BTreeSet::from([1, 15, 46, 47, 1234]);
-        let expected = [
-            0x00, 0x06, 0x40, 0x01, 0x00, 0x00, 0x00, 0x03, 0x04, 0x1b, 0x00, 0x00, 0x00, 0x00,
-            0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-            0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x20,
-        ];
-        assert_eq!(type_bitmap(&types), expected);
-        assert_eq!(parse_type_bitmap(&expected).unwrap(), types);
-    }
 
     #[test]
     fn names_below_a_dname_or_a_cut_are_occluded_but_the_dname_owner_is_not() {

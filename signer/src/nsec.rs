@@ -5,7 +5,7 @@
 
 use zones::{Name, Rdata, Rrset, Ttl, Zone};
 
-use crate::names::{NameKind, classify, type_bitmap};
+use crate::names::{NameKind, classify};
 use crate::wire::name_to_wire;
 
 /// RRSIG type code.
@@ -39,7 +39,7 @@ pub fn generate_nsec_chain(zone: &Zone, ttl: Ttl) -> Vec<Rrset> {
         types.insert(RRSIG);
         types.insert(NSEC);
         let mut rdata = name_to_wire(next, true);
-        rdata.extend_from_slice(&type_bitmap(&types));
+        rdata.extend_from_slice(&zones::bitmap::encode(types));
         let mut set = Rrset::new(info.name.clone(), zones::Rtype::NSEC, zone.class, ttl);
         set.insert(Rdata::from(rdata));
         out.push(set);
@@ -50,8 +50,8 @@ pub fn generate_nsec_chain(zone: &Zone, ttl: Ttl) -> Vec<Rrset> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::names::parse_type_bitmap;
     use std::collections::BTreeSet;
+    use zones::bitmap::decode as parse_type_bitmap;
     use zones::{Class, Record, Rtype};
 
     /// Adds one record given as wire rdata.

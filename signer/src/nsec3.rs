@@ -11,7 +11,7 @@ use data_encoding::BASE32_DNSSEC;
 use ring::digest::{Context, SHA1_FOR_LEGACY_USE_ONLY};
 use zones::{Name, Rdata, Rrset, Ttl, Zone};
 
-use crate::names::{NameKind, classify, type_bitmap};
+use crate::names::{NameKind, classify};
 use crate::wire::name_to_wire;
 
 /// The SHA-1 hash algorithm number (RFC 5155 section 11), the only one defined.
@@ -227,7 +227,7 @@ pub fn generate_nsec3_chain(
         rdata.extend_from_slice(&params.salt);
         rdata.push(20);
         rdata.extend_from_slice(next);
-        rdata.extend_from_slice(&type_bitmap(types));
+        rdata.extend_from_slice(&zones::bitmap::encode(types.iter().copied()));
         let owner = Name::from_ascii(hash_label(h))
             .and_then(|label| label.append_domain(&origin))
             .map_err(|_| Nsec3Error::OriginTooLong(Box::new(origin.clone())))?;
@@ -428,7 +428,7 @@ mod tests {
             assert_eq!(&r[..9], &[1, 1, 0, 12, 4, 0xaa, 0xbb, 0xcc, 0xdd]);
             let next = hash_label(&r[10..30]);
             assert_eq!(next, expected[(i + 1) % expected.len()].0);
-            let bitmap = crate::names::parse_type_bitmap(&r[30..]).unwrap();
+            let bitmap = zones::bitmap::decode(&r[30..]).unwrap();
             assert_eq!(bitmap, types.iter().copied().collect(), "{label}");
         }
     }

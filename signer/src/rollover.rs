@@ -35,7 +35,7 @@
 use core::fmt;
 
 use crate::key::{Algorithm, KeyRole};
-use crate::keystore::{DsState, KeyPhase};
+use crate::phase::{DsState, KeyPhase};
 use crate::time::Timestamp;
 
 //------------ Inputs --------------------------------------------------------

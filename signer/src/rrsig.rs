@@ -1,13 +1,14 @@
 //! RRSIG record data and RRset signatures (RFC 4034 section 3, RFC 4035 section 2.2).
 //!
-//! [`SignedData`] is the only thing a [`SigningKey`] signs. It can only be built here, from the
-//! RRSIG rdata prefix and the RRset in canonical form (RFC 4034 section 3.1.8.1 and 6), so no
-//! code path can have a zone key sign bytes of its choosing.
+//! [`SignedData`] is the only thing a [`SigningKey`] signs. This module is the one that builds
+//! it (see [`crate::signed_data`]), from the RRSIG rdata prefix and the RRset in canonical form
+//! (RFC 4034 section 3.1.8.1 and 6), so no code path can have a zone key sign bytes of its
+//! choosing.
 
-use zones::rdata::to_canonical;
 use zones::{Name, Rdata, Rrset};
 
 use crate::key::{Dnskey, KeyError, SigningKey};
+pub use crate::signed_data::SignedData;
 use crate::time::Timestamp;
 use crate::wire::{name_to_wire, u16_at, u32_at};
 
@@ -112,55 +113,6 @@ impl RrsigFields {
     }
 }
 
-//------------ SignedData ----------------------------------------------------
-
-/// The octets a signature covers: RRSIG rdata prefix followed by the canonical RRset
-/// (RFC 4034 section 3.1.8.1). Only this module can build one.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SignedData(Vec<u8>);
-
-impl SignedData {
-    /// Builds the signed data for `rrset` under the RRSIG `fields`:
-    /// owner lowercased (and reduced to `*.` + the last `labels` labels when the owner has
-    /// more labels, RFC 4035 section 5.3.2), class, TTL = original TTL, canonical rdatas in
-    /// canonical order without duplicates (RFC 4034 section 6.3).
-    fn new(fields: &RrsigFields, rrset: &Rrset) -> Self {
-        let mut out = fields.to_wire();
-        let owner_labels = rrset.owner.num_labels();
-        let owner = if fields.labels < owner_labels {
-            let base = rrset.owner.trim_to(usize::from(fields.labels));
-            let mut w = vec![1, b'*'];
-            w.extend_from_slice(&name_to_wire(&base, true));
-            w
-        } else {
-            name_to_wire(&rrset.owner, true)
-        };
-        let mut rdatas: Vec<Vec<u8>> = rrset
-            .rdatas
-            .iter()
-            .map(|r| to_canonical(rrset.rtype, r.as_bytes()))
-            .collect();
-        rdatas.sort();
-        rdatas.dedup();
-        let class = u16::from(rrset.class).to_be_bytes();
-        let rtype = u16::from(rrset.rtype).to_be_bytes();
-        for rdata in &rdatas {
-            out.extend_from_slice(&owner);
-            out.extend_from_slice(&rtype);
-            out.extend_from_slice(&class);
-            out.extend_from_slice(&fields.original_ttl.to_be_bytes());
-            out.extend_from_slice(&(rdata.len() as u16).to_be_bytes());
-            out.extend_from_slice(rdata);
-        }
-        Self(out)
-    }
-
-    /// The octets to sign.
-    pub fn as_bytes(&self) -> &[u8] {
-        &self.0
-    }
-}
-
 //------------ sign_rrset / verify_rrsig -------------------------------------
 
 /// Signs `rrset` with `key` (whose DNSKEY carries `flags`) for the zone `signer`, giving the
@@ -191,7 +143,7 @@ pub fn sign_rrset(
         key_tag: key.dnskey(flags).key_tag(),
         signer: signer.to_lowercase(),
     };
-    let data = SignedData::new(&fields, rrset);
+    let data = SignedData::new(fields.to_wire(), fields.labels, fields.original_ttl, rrset);
     let sig = key.sign(&data)?;
     let mut out = fields.to_wire();
     out.extend_from_slice(&sig);
@@ -202,7 +154,7 @@ pub fn sign_rrset(
 /// compares times with its own `now`). For tests and imported-key checks.
 pub fn verify_rrsig(rrset: &Rrset, rrsig: &[u8], dnskey: &Dnskey) -> Result<(), RrsigError> {
     let (fields, sig) = RrsigFields::from_wire(rrsig)?;
-    let data = SignedData::new(&fields, rrset);
+    let data = SignedData::new(fields.to_wire(), fields.labels, fields.original_ttl, rrset);
     Ok(dnskey.verify(&data, sig)?)
 }
 

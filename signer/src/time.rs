@@ -5,6 +5,8 @@
 
 use core::fmt;
 
+use zones::time::UtcDateTime;
+
 //------------ Timestamp -----------------------------------------------------
 
 /// Seconds since the Unix epoch (1970-01-01T00:00:00Z).
@@ -52,33 +54,14 @@ impl Timestamp {
 
     /// The presentation format of RRSIG times, `YYYYMMDDHHmmSS` in UTC (RFC 4034 section 3.2).
     pub fn to_rrsig_presentation(self) -> String {
-        let secs = self.0;
-        let days = (secs / 86400) as i64;
-        let rem = secs % 86400;
-        let (y, m, d) = civil_from_days(days);
-        format!(
-            "{y:04}{m:02}{d:02}{:02}{:02}{:02}",
-            rem / 3600,
-            (rem / 60) % 60,
-            rem % 60
-        )
+        UtcDateTime::from_unix_u64(self.0).to_compact()
     }
 
-    /// Parses `YYYYMMDDHHmmSS` (UTC), as in RRSIG presentation and BIND key timing fields.
+    /// Parses `YYYYMMDDHHmmSS` (UTC), as in RRSIG presentation and BIND key timing fields;
+    /// `None` for malformed text or a time before the epoch.
     pub fn from_rrsig_presentation(s: &str) -> Option<Self> {
-        if s.len() != 14 || !s.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        let n = |r: core::ops::Range<usize>| s[r].parse::<i64>().ok();
-        let (y, mo, d) = (n(0..4)?, n(4..6)?, n(6..8)?);
-        let (h, mi, se) = (n(8..10)?, n(10..12)?, n(12..14)?);
-        if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
-            return None;
-        }
-        let days = days_from_civil(y, mo, d);
-        u64::try_from(days * 86400 + h * 3600 + mi * 60 + se)
-            .ok()
-            .map(Self)
+        let secs = UtcDateTime::from_compact(s).ok()?.to_unix();
+        u64::try_from(secs).ok().map(Self)
     }
 }
 
@@ -86,31 +69,6 @@ impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.to_rrsig_presentation())
     }
-}
-
-/// Days since the epoch to (year, month, day), Howard Hinnant's civil_from_days.
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
-
-/// (year, month, day) to days since the epoch, Howard Hinnant's days_from_civil.
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = if m > 2 { m - 3 } else { m + 9 };
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 #[cfg(test)]

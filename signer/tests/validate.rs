@@ -146,36 +146,14 @@ fn master_file(zone: &Zone) -> String {
         } else {
             rec.ttl.as_secs()
         };
-        // hickory prints TXT strings unquoted, which splits them at spaces: quote them here.
+        // hickory prints TXT strings unquoted, which splits them at spaces: daned's writer
+        // quotes them.
         let text = if rec.rtype == Rtype::TXT {
-            txt_presentation(bytes)
+            zones::present::rdata_to_text(u16::from(Rtype::TXT), bytes)
         } else {
             rdata.to_string()
         };
         writeln!(out, "{} {} IN {} {}", rec.owner, ttl, rec.rtype, text).unwrap();
-    }
-    out
-}
-
-/// TXT rdata as quoted character-strings (RFC 1035 section 5.1), escaping `"`, `\\` and
-/// non-printable octets.
-fn txt_presentation(mut bytes: &[u8]) -> String {
-    let mut out = String::new();
-    while let Some((&len, rest)) = bytes.split_first() {
-        let (s, tail) = rest.split_at(usize::from(len));
-        out.push('"');
-        for &b in s {
-            match b {
-                b'"' | b'\\' => {
-                    out.push('\\');
-                    out.push(b as char);
-                }
-                0x20..=0x7e => out.push(b as char),
-                _ => write!(out, "\\{b:03}").unwrap(),
-            }
-        }
-        out.push_str("\" ");
-        bytes = tail;
     }
     out
 }

@@ -217,24 +217,7 @@ pub fn ds_tag(ds: &str) -> String {
 /// `YYYYMMDDhhmmss` UTC for `secs` since the epoch (RRSIG time fields, unbound's
 /// val-override-date).
 pub fn rrsig_time(secs: u64) -> String {
-    let days = secs / 86400;
-    let rem = secs % 86400;
-    // Civil from days (Howard Hinnant's algorithm).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}{m:02}{d:02}{:02}{:02}{:02}",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    zones::time::UtcDateTime::from_unix_u64(secs).to_compact()
 }
 
 /// The name of the virtual clock file in a daned test folder: when it exists at start, daned

@@ -240,7 +240,7 @@ pub fn check(zone: &Zone, provenance: Option<&Provenance>) -> Result<(), CheckEr
         if let Some((k, _)) = other {
             return Err(CheckError::CnameAndOtherData {
                 owner: name_to_text(&set.owner),
-                other: crate::master::text::type_to_text(k.1),
+                other: crate::registry::type_to_text(k.1),
                 at: loc(key, 0),
             });
         }

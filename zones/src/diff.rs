@@ -10,6 +10,8 @@ use crate::record::{Record, Rtype};
 use crate::serial::Serial;
 use crate::zone::Zone;
 
+pub use crate::serial::soa_serial;
+
 /// The difference between two versions of a zone.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diff {
@@ -96,15 +98,6 @@ fn remove_record(zone: &mut Zone, r: &Record) {
         if set.rdatas.is_empty() {
             zone.rrsets.remove(&key);
         }
-    }
-}
-
-/// The serial in an SOA record (0 when the rdata is malformed).
-pub fn soa_serial(soa: &Record) -> Serial {
-    let b = soa.rdata.as_bytes();
-    match b.len().checked_sub(20) {
-        Some(at) => Serial(u32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])),
-        None => Serial(0),
     }
 }
 

@@ -34,6 +34,9 @@ pub enum JournalError {
         /// The OS error.
         source: io::Error,
     },
+    /// Rewriting the file without its oldest entries failed.
+    #[error("journal: {0}")]
+    Compact(#[from] crate::fs::WriteError),
 }
 
 /// The diffs of one zone, oldest first.
@@ -112,25 +115,16 @@ impl Journal {
 
     /// Rewrites the file keeping the newest entries that fit in half the bound.
     fn compact(&mut self) -> Result<(), JournalError> {
-        let io_err = |source| JournalError::Io {
-            path: self.path.clone(),
-            source,
-        };
         while self.size > self.max_bytes / 2 && self.entries.len() > 1 {
             if let Some((_, len)) = self.entries.pop_front() {
                 self.size -= len;
             }
         }
-        let tmp = self.path.with_extension("tmp");
-        let mut f = File::create(&tmp).map_err(io_err)?;
+        let mut data = Vec::new();
         for (diff, _) in &self.entries {
-            f.write_all(&encode_entry(diff)).map_err(io_err)?;
+            data.extend_from_slice(&encode_entry(diff));
         }
-        f.sync_all().map_err(io_err)?;
-        fs::rename(&tmp, &self.path).map_err(io_err)?;
-        if let Some(dir) = self.path.parent() {
-            File::open(dir).and_then(|d| d.sync_all()).map_err(io_err)?;
-        }
+        crate::fs::write_atomic(&self.path, &data, 0o644)?;
         Ok(())
     }
 

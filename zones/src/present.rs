@@ -10,9 +10,10 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use data_encoding::{BASE32HEX_NOPAD, BASE64, HEXLOWER};
 
 use crate::master::name::read_name_wire;
-use crate::master::text::{class_to_text, ds_digest_len, type_to_text};
-use crate::master::{svcb, time};
+use crate::master::svcb;
+use crate::quote::quote_bytes;
 use crate::record::{Name, Record, Rtype};
+use crate::registry::{class_to_text, ds_digest_len, type_to_text};
 use crate::zone::Zone;
 
 //------------ Public API ----------------------------------------------------
@@ -79,23 +80,6 @@ pub fn name_to_text(name: &Name) -> String {
     out
 }
 
-/// A character-string in double quotes, `"` and `\` escaped, other unprintables as `\DDD`.
-pub(crate) fn quote_bytes(bytes: &[u8]) -> String {
-    let mut out = String::from("\"");
-    for &b in bytes {
-        match b {
-            b'"' | b'\\' => {
-                out.push('\\');
-                out.push(b as char);
-            }
-            0x20..=0x7e => out.push(b as char),
-            _ => out.push_str(&format!("\\{b:03}")),
-        }
-    }
-    out.push('"');
-    out
-}
-
 //------------ Helpers -------------------------------------------------------
 
 /// RFC 3597 section 5 generic form.
@@ -157,32 +141,15 @@ impl<'a> Reader<'a> {
     fn done(&self) -> bool {
         self.pos == self.buf.len()
     }
-    /// An NSEC type bitmap (RFC 4034 section 4.1.2) as mnemonics.
+    /// An NSEC/NSEC3 type bitmap (RFC 4034 section 4.1.2), the rest of the rdata, as
+    /// mnemonics; `None` when it is not the one encoding of its types (writing those would not
+    /// give the same octets back).
     fn type_bitmap(&mut self) -> Option<String> {
-        let mut types = Vec::new();
-        let mut last_window = None;
-        while !self.done() {
-            let window = self.u8()?;
-            let len = self.u8()? as usize;
-            if len == 0 || len > 32 || last_window.is_some_and(|w| w >= window) {
-                return None;
-            }
-            last_window = Some(window);
-            let bits = self.take(len)?;
-            // A trailing zero octet is not the minimal form RFC 4034 section 4.1.2 asks for;
-            // writing it as types would not give the same bytes back.
-            if bits.last() == Some(&0) {
-                return None;
-            }
-            for (i, &byte) in bits.iter().enumerate() {
-                for bit in 0..8 {
-                    if byte & (0x80 >> bit) != 0 {
-                        types.push(type_to_text(u16::from(window) << 8 | (i * 8 + bit) as u16));
-                    }
-                }
-            }
-        }
-        Some(types.join(" "))
+        let field = self.buf.get(self.pos..)?;
+        let types = crate::bitmap::decode(field).ok()?;
+        self.pos = self.buf.len();
+        let names: Vec<String> = types.into_iter().map(type_to_text).collect();
+        Some(names.join(" "))
     }
 }
 
@@ -280,8 +247,8 @@ pub(crate) fn typed_rdata(code: u16, rdata: &[u8]) -> Option<String> {
             r.u8()?,
             r.u8()?,
             r.u32()?,
-            time::format_sig_time(r.u32()?),
-            time::format_sig_time(r.u32()?),
+            sig_time(r.u32()?),
+            sig_time(r.u32()?),
             r.u16()?,
             r.name()?,
             BASE64.encode(r.rest_nonempty()?)
@@ -359,6 +326,11 @@ pub(crate) fn has_typed_form(code: u16) -> bool {
             | 99
             | 257
     )
+}
+
+/// An RRSIG time field as `YYYYMMDDHHmmSS` (RFC 4034 section 3.2).
+fn sig_time(field: u32) -> String {
+    crate::time::UtcDateTime::from_unix(i64::from(field)).to_compact()
 }
 
 /// An NSEC3 salt: `-` when empty, else hex.

@@ -6,6 +6,8 @@
 use core::cmp::Ordering;
 use core::fmt;
 
+use crate::record::Record;
+
 /// An SOA serial number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub struct Serial(pub u32);
@@ -64,8 +66,16 @@ impl fmt::Display for Serial {
 
 /// The UTC date of a Unix time as the number YYYYMMDD (for `dateserial`).
 pub fn yyyymmdd(secs: u64) -> u32 {
-    let (y, m, d) = crate::master::time::civil_from_days((secs / 86_400) as i64);
-    (y * 10_000 + m * 100 + d) as u32
+    crate::time::UtcDateTime::from_unix_u64(secs).yyyymmdd()
+}
+
+/// The serial in an SOA record (0 when the rdata is malformed).
+pub fn soa_serial(soa: &Record) -> Serial {
+    let b = soa.rdata.as_bytes();
+    match b.len().checked_sub(20) {
+        Some(at) => Serial(u32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])),
+        None => Serial(0),
+    }
 }
 
 /// How a zone's serial moves on each change.

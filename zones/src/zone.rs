@@ -154,7 +154,7 @@ impl Zone {
         self.soa()?
             .records()
             .next()
-            .map(|r| crate::diff::soa_serial(&r))
+            .map(|r| crate::serial::soa_serial(&r))
     }
 
     /// Every record, in canonical order.

@@ -237,17 +237,7 @@ fn print_status(status: &NameStatus, now: u64) {
 
 /// A Unix time as "YYYY-MM-DD hh:mm:ss UTC".
 fn utc(secs: u64) -> String {
-    let d = zones::serial::yyyymmdd(secs);
-    let t = secs % 86_400;
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
-        d / 10_000,
-        d / 100 % 100,
-        d % 100,
-        t / 3600,
-        t / 60 % 60,
-        t % 60
-    )
+    format!("{} UTC", zones::time::UtcDateTime::from_unix_u64(secs))
 }
 
 //------------ Tests ----------------------------------------------------------

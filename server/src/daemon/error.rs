@@ -53,7 +53,7 @@ pub enum DaemonError {
         zone: Name,
         /// What failed.
         #[source]
-        error: ZoneError,
+        error: Box<ZoneError>,
     },
     /// A listening socket could not be opened.
     #[error("cannot listen on {addr} ({proto}): {error}")]

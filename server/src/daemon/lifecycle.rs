@@ -8,9 +8,10 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use signer::keystore::{DsState, KeyPhase, KeyStore, StoredKey, write_atomic};
+use signer::keystore::{DsState, KeyPhase, KeyStore, KeyStoreError, StoredKey};
 use signer::rollover::{self, Action, Observations, Plan, apply};
 use signer::{KeyRole, Timestamp};
+use zones::fs::write_atomic;
 use zones::{Name, Zone};
 
 use crate::daemon::signing::{KeysError, ZoneSigning, ensure_keys, key_dir, open_store};
@@ -98,7 +99,8 @@ impl Observed {
             let _ = writeln!(text, "parent_ds: {}", pairs.join(" "));
         }
         open_store(state_dir, zone)?;
-        write_atomic(&Self::path(state_dir, zone), text.as_bytes(), 0o644)?;
+        write_atomic(&Self::path(state_dir, zone), text.as_bytes(), 0o644)
+            .map_err(KeyStoreError::from)?;
         Ok(())
     }
 
@@ -134,7 +136,7 @@ pub fn request_roll(state_dir: &Path, zone: &Name, role: KeyRole) -> Result<(), 
         role.as_str().as_bytes(),
         0o644,
     )
-    .map_err(KeysError::from)?;
+    .map_err(|e| KeysError::from(KeyStoreError::from(e)))?;
     Ok(())
 }
 
@@ -441,14 +443,5 @@ pub fn report(
 
 /// A time as `YYYY-MM-DD hh:mm:ss` UTC.
 pub fn utc(t: Timestamp) -> String {
-    let s = t.to_rrsig_presentation();
-    format!(
-        "{}-{}-{} {}:{}:{}",
-        &s[0..4],
-        &s[4..6],
-        &s[6..8],
-        &s[8..10],
-        &s[10..12],
-        &s[12..14]
-    )
+    zones::time::UtcDateTime::from_unix_u64(t.as_secs()).to_string()
 }

@@ -50,14 +50,17 @@ pub enum PipelineError {
     /// The journal could not be written.
     #[error(transparent)]
     Journal(#[from] JournalError),
-    /// The served version could not be saved.
-    #[error("saving {path}: {message}")]
-    Save {
-        /// The file.
+    /// The folder of the saved version could not be made.
+    #[error("saving into {path}: {source}")]
+    Folder {
+        /// The folder.
         path: PathBuf,
-        /// What failed.
-        message: String,
+        /// The error.
+        source: std::io::Error,
     },
+    /// The served version could not be saved.
+    #[error("saving the zone: {0}")]
+    Save(#[from] zones::fs::WriteError),
 }
 
 /// A zone's durable history: its journal and the last served version on disk.
@@ -75,7 +78,7 @@ pub struct Versions {
 impl Versions {
     /// Opens the journal and finds the saved version of `zone` under `state_dir`.
     pub fn open(state_dir: &Path, zone: &Name) -> Result<Self, PipelineError> {
-        let stem = file_stem(zone);
+        let stem = zones::file_stem(zone);
         let (journal, cut) = Journal::open(
             &state_dir.join("journal").join(format!("{stem}.jnl")),
             JOURNAL_MAX_BYTES,
@@ -174,17 +177,12 @@ impl Versions {
     fn save(&self, zone: &Zone) -> Result<(), PipelineError> {
         let bytes = zones::saved::encode(zone);
         if let Some(dir) = self.saved.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| PipelineError::Save {
+            std::fs::create_dir_all(dir).map_err(|source| PipelineError::Folder {
                 path: dir.to_path_buf(),
-                message: e.to_string(),
+                source,
             })?;
         }
-        signer::keystore::write_atomic(&self.saved, &bytes, 0o644).map_err(|e| {
-            PipelineError::Save {
-                path: self.saved.clone(),
-                message: e.to_string(),
-            }
-        })
+        Ok(zones::fs::write_atomic(&self.saved, &bytes, 0o644)?)
     }
 
     /// The daemon's state folder.
@@ -199,13 +197,6 @@ impl Versions {
             .unwrap_or_else(|e| e.into_inner())
             .entries()
     }
-}
-
-/// The file name used for a zone's state.
-fn file_stem(zone: &Name) -> String {
-    let name = zone.to_lowercase().to_string();
-    let name = name.trim_end_matches('.').to_string();
-    if name.is_empty() { "root".into() } else { name }
 }
 
 /// True when `a` and `b` hold the same records apart from the SOA and what the signer makes.

@@ -45,8 +45,10 @@ pub fn load_zones(config: &Config, now: Timestamp) -> Result<Vec<ZoneDriver>, Da
         .cloned()
         .map(|z| {
             let zone = z.name.clone();
-            ZoneDriver::load(z, &config.server.state_dir, now)
-                .map_err(|error| DaemonError::Zone { zone, error })
+            ZoneDriver::load(z, &config.server.state_dir, now).map_err(|error| DaemonError::Zone {
+                zone,
+                error: Box::new(error),
+            })
         })
         .collect()
 }

@@ -128,11 +128,7 @@ pub enum KeysError {
 
 /// The folder holding the key files of `zone`.
 pub fn key_dir(state_dir: &Path, zone: &Name) -> PathBuf {
-    let name = zone.to_lowercase().to_string();
-    let name = name.trim_end_matches('.');
-    state_dir
-        .join("keys")
-        .join(if name.is_empty() { "root" } else { name })
+    state_dir.join("keys").join(zones::file_stem(zone))
 }
 
 /// Opens the key store of `zone`.

@@ -332,18 +332,7 @@ fn which(depth: usize) -> String {
 
 /// A Unix time as `YYYY-MM-DD hh:mm:ss UTC` (before 1970: the epoch).
 fn utc(secs: i64) -> String {
-    let secs = secs.max(0) as u64;
-    let day = zones::serial::yyyymmdd(secs);
-    let rest = secs % 86_400;
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
-        day / 10_000,
-        day / 100 % 100,
-        day % 100,
-        rest / 3600,
-        rest / 60 % 60,
-        rest % 60
-    )
+    format!("{} UTC", zones::time::UtcDateTime::from_unix(secs.max(0)))
 }
 
 //------------ Record parameters ---------------------------------------------

@@ -114,28 +114,6 @@ fn ancestors(name: &Name) -> Vec<Name> {
         .collect()
 }
 
-/// Reads a type bitmap field (RFC 4034 section 4.1.2).
-fn parse_bitmap(mut b: &[u8]) -> Option<BTreeSet<u16>> {
-    let mut out = BTreeSet::new();
-    while !b.is_empty() {
-        let (&[window, len], rest) = b.split_first_chunk::<2>()?;
-        let len = usize::from(len);
-        if len == 0 || len > 32 {
-            return None;
-        }
-        let bits = rest.get(..len)?;
-        for (i, byte) in bits.iter().enumerate() {
-            for bit in 0..8 {
-                if byte & (0x80 >> bit) != 0 {
-                    out.insert(u16::from(window) << 8 | (i as u16 * 8 + bit));
-                }
-            }
-        }
-        b = &rest[len..];
-    }
-    Some(out)
-}
-
 /// Whether `value` lies strictly between `owner` and `next` of a chain, where a `next` not
 /// after `owner` is the last link wrapping round to the start (RFC 4034 section 4.1.1, RFC
 /// 5155 section 3.1.7).
@@ -167,7 +145,7 @@ impl Nsec {
         Some(Self {
             owner: fq(owner),
             next: fq(&next),
-            types: parse_bitmap(&rdata[len..])?,
+            types: zones::bitmap::decode(&rdata[len..]).ok()?,
         })
     }
 
@@ -316,7 +294,7 @@ impl Nsec3 {
         let rest = &rest[usize::from(salt_len)..];
         let (&hash_len, rest) = rest.split_first()?;
         let next = rest.get(..usize::from(hash_len))?.to_vec();
-        let types = parse_bitmap(&rest[usize::from(hash_len)..])?;
+        let types = zones::bitmap::decode(&rest[usize::from(hash_len)..]).ok()?;
         let owner = fq(owner);
         let label = owner.iter().next()?;
         let hash = data_encoding::BASE32_DNSSEC

@@ -344,16 +344,7 @@ fn type_name(rtype: Rtype) -> String {
 
 /// A time as `YYYY-MM-DD hh:mm:ss UTC`.
 pub fn utc(secs: u64) -> String {
-    let p = Timestamp(secs).to_rrsig_presentation();
-    format!(
-        "{}-{}-{} {}:{}:{} UTC",
-        &p[0..4],
-        &p[4..6],
-        &p[6..8],
-        &p[8..10],
-        &p[10..12],
-        &p[12..14]
-    )
+    format!("{} UTC", zones::time::UtcDateTime::from_unix_u64(secs))
 }
 
 impl<'a> Validator<'a> {

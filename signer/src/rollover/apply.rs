@@ -6,7 +6,8 @@ use zones::Name;
 
 use super::{Action, KeyState};
 use crate::key::{Algorithm, SigningKey};
-use crate::keystore::{KeyPhase, KeyStore, KeyStoreError, StoredKey};
+use crate::keystore::{KeyStore, KeyStoreError, StoredKey};
+use crate::phase::KeyPhase;
 use crate::time::Timestamp;
 
 /// The machine's view of stored keys (removed ones included: they keep their tags taken).

@@ -4,7 +4,7 @@
 //! tell an escaped dot (`\.`, part of a label) from a label separator. Every token carries its
 //! line and column so that errors further on can point at it.
 
-use super::SyntaxError;
+use super::error::SyntaxError;
 
 //------------ Token ---------------------------------------------------------
 

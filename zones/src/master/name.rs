@@ -4,7 +4,7 @@
 //! Written here rather than delegated to hickory's `Name::parse` so that an escaped dot stays
 //! inside its label and every length limit produces one of our errors, never a panic.
 
-use super::SyntaxError;
+use super::error::SyntaxError;
 use super::lexer::{Token, escape_at};
 use crate::record::Name;
 

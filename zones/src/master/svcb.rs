@@ -8,9 +8,9 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use data_encoding::BASE64;
 
-use super::SyntaxError;
+use super::error::SyntaxError;
 use super::lexer::{Located, Token, unescape};
-use crate::present::quote_bytes;
+use crate::quote::quote_bytes;
 
 /// Known SvcParamKey mnemonics (IANA "Service Parameter Keys (SvcParamKeys)").
 const KEYS: &[(&str, u16)] = &[

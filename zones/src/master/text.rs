@@ -8,74 +8,15 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use data_encoding::{BASE32HEX_NOPAD, BASE64, HEXLOWER_PERMISSIVE};
 
+use super::error::SyntaxError;
 use super::lexer::{Located, Token, unescape};
 use super::name::{parse_name, push_name_wire};
-use super::{SyntaxError, svcb, time};
+use super::svcb;
 use crate::present::{has_typed_form, typed_rdata};
 use crate::record::{Name, Rtype};
+use crate::registry::{self, ds_digest_len, type_from_text, type_to_text};
 
 //------------ Mnemonics -----------------------------------------------------
-
-/// Type mnemonics daned knows by name (IANA "Resource Record (RR) TYPEs", the common subset).
-/// Kept here rather than taken from hickory because hickory lacks some (SPF, LOC, URI, ...).
-pub(crate) const TYPES: &[(&str, u16)] = &[
-    ("A", 1),
-    ("NS", 2),
-    ("MD", 3),
-    ("MF", 4),
-    ("CNAME", 5),
-    ("SOA", 6),
-    ("MB", 7),
-    ("MG", 8),
-    ("MR", 9),
-    ("NULL", 10),
-    ("WKS", 11),
-    ("PTR", 12),
-    ("HINFO", 13),
-    ("MINFO", 14),
-    ("MX", 15),
-    ("TXT", 16),
-    ("RP", 17),
-    ("AFSDB", 18),
-    ("X25", 19),
-    ("ISDN", 20),
-    ("RT", 21),
-    ("SIG", 24),
-    ("KEY", 25),
-    ("PX", 26),
-    ("AAAA", 28),
-    ("LOC", 29),
-    ("SRV", 33),
-    ("NAPTR", 35),
-    ("KX", 36),
-    ("CERT", 37),
-    ("DNAME", 39),
-    ("APL", 42),
-    ("DS", 43),
-    ("SSHFP", 44),
-    ("IPSECKEY", 45),
-    ("RRSIG", 46),
-    ("NSEC", 47),
-    ("DNSKEY", 48),
-    ("DHCID", 49),
-    ("NSEC3", 50),
-    ("NSEC3PARAM", 51),
-    ("TLSA", 52),
-    ("SMIMEA", 53),
-    ("HIP", 55),
-    ("CDS", 59),
-    ("CDNSKEY", 60),
-    ("OPENPGPKEY", 61),
-    ("CSYNC", 62),
-    ("ZONEMD", 63),
-    ("SVCB", 64),
-    ("HTTPS", 65),
-    ("SPF", 99),
-    ("EUI48", 108),
-    ("EUI64", 109),
-    ("URI", 256),
-    ("CAA", 257),
-];
 
 /// DNSSEC algorithm mnemonics (IANA "DNS Security Algorithm Numbers").
 const ALGORITHMS: &[(&str, u8)] = &[
@@ -97,57 +38,12 @@ const ALGORITHMS: &[(&str, u8)] = &[
     ("PRIVATEOID", 254),
 ];
 
-/// A type code from its mnemonic or `TYPEnnn` (RFC 3597 section 5), case-insensitive.
-pub(crate) fn type_from_text(text: &[u8]) -> Option<u16> {
-    let upper = text.to_ascii_uppercase();
-    if let Some(&(_, code)) = TYPES.iter().find(|(n, _)| n.as_bytes() == upper) {
-        return Some(code);
-    }
-    let digits = upper.strip_prefix(b"TYPE")?;
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    std::str::from_utf8(digits).ok()?.parse().ok()
-}
-
-/// The mnemonic of a type code, or `TYPEnnn`.
-pub(crate) fn type_to_text(code: u16) -> String {
-    match TYPES.iter().find(|(_, c)| *c == code) {
-        Some((n, _)) => (*n).to_string(),
-        None => format!("TYPE{code}"),
-    }
-}
-
-/// A class code from `IN`, `CH`, `HS`, `CS` or `CLASSnnn`.
+/// A class code from a token: `IN`, `CH`, `HS`, `CS` or `CLASSnnn`, never quoted.
 pub(crate) fn class_from_text(tok: &Token) -> Option<u16> {
     if tok.quoted {
         return None;
     }
-    let upper = tok.text.to_ascii_uppercase();
-    match &upper[..] {
-        b"IN" => Some(1),
-        b"CS" => Some(2),
-        b"CH" => Some(3),
-        b"HS" => Some(4),
-        _ => {
-            let digits = upper.strip_prefix(b"CLASS")?;
-            if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-                return None;
-            }
-            std::str::from_utf8(digits).ok()?.parse().ok()
-        }
-    }
-}
-
-/// The mnemonic of a class code, or `CLASSnnn`.
-pub(crate) fn class_to_text(code: u16) -> String {
-    match code {
-        1 => "IN".into(),
-        2 => "CS".into(),
-        3 => "CH".into(),
-        4 => "HS".into(),
-        _ => format!("CLASS{code}"),
-    }
+    registry::class_from_text(&tok.text)
 }
 
 /// Parses a TTL: seconds, or a sum of numbers with units s/m/h/d/w (`1h30m`), as BIND does.
@@ -187,17 +83,6 @@ pub(crate) fn parse_ttl(text: &[u8]) -> Option<u32> {
         }
     }
     u32::try_from(total).ok()
-}
-
-/// The digest size of a DS digest type, when the type fixes one (RFC 4034 section 5.1.4,
-/// RFC 4509, RFC 5933, RFC 6605).
-pub(crate) fn ds_digest_len(digest_type: u8) -> Option<usize> {
-    match digest_type {
-        1 => Some(20),
-        2 | 3 => Some(32),
-        4 => Some(48),
-        _ => None,
-    }
 }
 
 //------------ Fields --------------------------------------------------------
@@ -387,8 +272,7 @@ impl<'a> Fields<'a> {
     /// An RRSIG timestamp.
     fn sig_time(&mut self, field: &'static str) -> Res<u32> {
         let t = self.next(field)?;
-        time::parse_sig_time(&t.as_str())
-            .ok_or_else(|| Self::err_at(t, SyntaxError::BadTime(t.as_str())))
+        parse_sig_time(&t.as_str()).ok_or_else(|| Self::err_at(t, SyntaxError::BadTime(t.as_str())))
     }
 
     /// A type mnemonic.
@@ -406,30 +290,23 @@ impl<'a> Fields<'a> {
         while !self.is_done() {
             types.push(self.rtype("type")?);
         }
-        types.sort_unstable();
-        types.dedup();
-        let mut window: Option<(u8, [u8; 32], usize)> = None;
-        let flush = |out: &mut Vec<u8>, w: &Option<(u8, [u8; 32], usize)>| {
-            if let Some((num, bits, len)) = w {
-                out.push(*num);
-                out.push(*len as u8);
-                out.extend_from_slice(&bits[..*len]);
-            }
-        };
-        for t in types {
-            let (num, low) = ((t >> 8) as u8, (t & 0xff) as usize);
-            if window.as_ref().is_none_or(|w| w.0 != num) {
-                flush(out, &window);
-                window = Some((num, [0; 32], 0));
-            }
-            if let Some(w) = window.as_mut() {
-                w.1[low / 8] |= 0x80 >> (low % 8);
-                w.2 = w.2.max(low / 8 + 1);
-            }
-        }
-        flush(out, &window);
+        out.extend_from_slice(&crate::bitmap::encode(types));
         Ok(())
     }
+}
+
+/// Parses an RRSIG time field (RFC 4034 section 3.2): fourteen digits are a UTC date, taken
+/// modulo 2^32 as the serial arithmetic of the field demands; anything else must be plain
+/// seconds.
+fn parse_sig_time(text: &str) -> Option<u32> {
+    if text.len() == 14 {
+        let secs = crate::time::UtcDateTime::from_compact(text).ok()?.to_unix();
+        return Some(secs.rem_euclid(1 << 32) as u32);
+    }
+    if !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse::<u32>().ok()
 }
 
 //------------ rdata_from_text -----------------------------------------------
@@ -664,6 +541,18 @@ pub(crate) fn rdata_from_text(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rrsig_times_are_dates_or_seconds() {
+        // `date -u -d @1700000000 +%Y%m%d%H%M%S` prints 20231114221320.
+        assert_eq!(parse_sig_time("20231114221320"), Some(1_700_000_000));
+        assert_eq!(parse_sig_time("1700000000"), Some(1_700_000_000));
+        // After 2106 the field wraps (RFC 4034 section 3.1.5).
+        assert_eq!(parse_sig_time("21060207062816"), Some(0));
+        assert_eq!(parse_sig_time("20241301000000"), None);
+        assert_eq!(parse_sig_time(""), None);
+        assert_eq!(parse_sig_time("12ab"), None);
+    }
 
     #[test]
     fn ttl_units_add_up() {

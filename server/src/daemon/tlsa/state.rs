@@ -34,10 +34,9 @@ pub type FirstSeen = BTreeMap<(String, String), u64>;
 
 /// The state file of `zone`.
 pub fn path(state_dir: &Path, zone: &Name) -> PathBuf {
-    let name = zone.to_lowercase().to_string();
     state_dir
         .join("tlsa")
-        .join(format!("{}.state", name.trim_end_matches('.')))
+        .join(format!("{}.state", zones::file_stem(zone)))
 }
 
 /// Everything the state file holds.
@@ -138,7 +137,7 @@ impl TlsaState {
                 }
             }
         }
-        signer::keystore::write_atomic(path, text.as_bytes(), 0o644).map_err(std::io::Error::other)
+        zones::fs::write_atomic(path, text.as_bytes(), 0o644).map_err(std::io::Error::other)
     }
 
     /// Stores the state when it differs from what the file holds.

@@ -375,19 +375,6 @@ fn nsec3_hash_comparison_wraps_round_at_the_end_of_the_chain() {
     assert!(!between(&r.hash[..], &r.next[..], &r.hash[..]));
 }
 
-#[test]
-fn bitmaps_parse_as_rfc_4034_writes_them() {
-    // RFC 4034 section 4.3: A MX RRSIG NSEC TYPE1234.
-    let mut b = vec![0x00, 0x06, 0x40, 0x01, 0x00, 0x00, 0x00, 0x03, 0x04, 0x1b];
-    b.extend([0; 26]);
-    b.push(0x20);
-    assert_eq!(
-        parse_bitmap(&b).unwrap(),
-        BTreeSet::from([1, 15, 46, 47, 1234])
-    );
-    assert!(parse_bitmap(&[0, 0]).is_none());
-}
-
 //------------ daned's own answers -------------------------------------------
 
 /// The proofs daned's answer path sends (signed snapshot, `crate::answer::respond`), parsed
@@ -518,18 +505,6 @@ mod rfc5155 {
         ("t644ebqk9bibcna874givr6joj62mlhv", &[1, 13, 28, 46]),
     ];
 
-    /// A type bitmap (RFC 4034 section 4.1.2) of window 0 types.
-    fn bitmap(types: &[u16]) -> Vec<u8> {
-        let Some(max) = types.iter().max() else {
-            return Vec::new();
-        };
-        let mut bits = vec![0u8; usize::from(max / 8 + 1)];
-        for t in types {
-            bits[usize::from(t / 8)] |= 0x80 >> (t % 8);
-        }
-        [vec![0, bits.len() as u8], bits].concat()
-    }
-
     /// The NSEC3 RRsets whose owner labels start with `prefixes`.
     fn records(prefixes: &[&str]) -> Vec<Rrset> {
         let mut out = Vec::new();
@@ -542,7 +517,7 @@ mod rfc5155 {
                 .unwrap();
             let mut rdata = vec![1, 1, 0, 12, 4, 0xaa, 0xbb, 0xcc, 0xdd, 20];
             rdata.extend(next);
-            rdata.extend(bitmap(types));
+            rdata.extend(zones::bitmap::encode(types.iter().copied()));
             let mut set = Rrset::new(
                 name(&format!("{label}.example.")),
                 Rtype::NSEC3,
