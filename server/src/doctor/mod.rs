@@ -7,6 +7,7 @@
 //! EHLO, STARTTLS with [`crate::dane::smtp::client`], and the presented chain matched against the
 //! TLSA records ([`tlsa_match`]). [`report`] prints the outcome.
 
+pub mod anchor;
 pub mod denial;
 pub mod dns;
 pub mod report;
