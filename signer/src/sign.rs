@@ -187,8 +187,7 @@ pub fn prepare_zone(
 ) -> Result<Zone, SignError> {
     check_keys(&zone.origin, keys)?;
     let mut out = zone.clone();
-    out.rrsets
-        .retain(|(_, t, _), _| !DNSSEC_GENERATED.contains(t));
+    out.retain(|(_, t, _), _| !DNSSEC_GENERATED.contains(t));
     let origin = zone.origin.to_lowercase();
     let soa = out
         .soa()
