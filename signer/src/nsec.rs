@@ -3,6 +3,8 @@
 //! One NSEC per authoritative owner name and per delegation point, in canonical order, the
 //! last pointing back at the apex. Glue and occluded names get none (RFC 4035 section 2.3).
 
+use std::collections::BTreeSet;
+
 use zones::{Name, Rdata, Rrset, Ttl, Zone};
 
 use crate::names::{NameKind, classify};
@@ -28,29 +30,40 @@ pub fn generate_nsec_chain(zone: &Zone, ttl: Ttl) -> Vec<Rrset> {
     let mut out = Vec::with_capacity(names.len());
     for (i, info) in names.iter().enumerate() {
         let next: &Name = &names[(i + 1) % names.len()].name;
-        // RFC 4035 section 2.3: at a delegation only NS, DS and the NSEC's own types are set;
-        // anywhere else every type present plus NSEC and RRSIG.
-        let mut types = info.types.clone();
-        types.remove(&RRSIG);
-        types.remove(&NSEC);
-        if info.kind == NameKind::Delegation {
-            types.retain(|t| *t == NS || *t == DS);
-        }
-        types.insert(RRSIG);
-        types.insert(NSEC);
-        let mut rdata = name_to_wire(next, true);
-        rdata.extend_from_slice(&zones::bitmap::encode(types));
+        let types = nsec_types(info.kind, &info.types);
         let mut set = Rrset::new(info.name.clone(), zones::Rtype::NSEC, zone.class, ttl);
-        set.insert(Rdata::from(rdata));
+        set.insert(nsec_rdata(next, &types));
         out.push(set);
     }
     out
 }
 
+/// The types an NSEC at a name of `kind` holding `types` lists (RFC 4035 section 2.3): at a
+/// delegation only NS, DS and the NSEC's own types; anywhere else every type present plus
+/// NSEC and RRSIG.
+pub(crate) fn nsec_types(kind: NameKind, types: &BTreeSet<u16>) -> BTreeSet<u16> {
+    let mut types = types.clone();
+    types.remove(&RRSIG);
+    types.remove(&NSEC);
+    if kind == NameKind::Delegation {
+        types.retain(|t| *t == NS || *t == DS);
+    }
+    types.insert(RRSIG);
+    types.insert(NSEC);
+    types
+}
+
+/// NSEC rdata (RFC 4034 section 4.1): the next owner in canonical (lowercase) wire form, then
+/// the type bitmap.
+pub(crate) fn nsec_rdata(next: &Name, types: &BTreeSet<u16>) -> Rdata {
+    let mut rdata = name_to_wire(next, true);
+    rdata.extend_from_slice(&zones::bitmap::encode(types.iter().copied()));
+    Rdata::from(rdata)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeSet;
     use zones::bitmap::decode as parse_type_bitmap;
     use zones::{Class, Record, Rtype};
 

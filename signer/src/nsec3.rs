@@ -25,6 +25,8 @@ const NS: u16 = 2;
 const DS: u16 = 43;
 /// RRSIG type code.
 const RRSIG: u16 = 46;
+/// NSEC3 type code.
+const NSEC3: u16 = 50;
 
 //------------ Nsec3Params ---------------------------------------------------
 
@@ -156,38 +158,19 @@ pub fn generate_nsec3_chain(
     // Original owner name -> type bitmap set.
     let mut owners: BTreeMap<Name, BTreeSet<u16>> = BTreeMap::new();
     for info in classify(zone) {
-        let had_nsec3 = info.types.contains(&50);
+        let had_nsec3 = info.types.contains(&NSEC3);
+        let kind = info.kind;
         let mut types = info.types;
         types.remove(&RRSIG);
-        types.remove(&50);
+        types.remove(&NSEC3);
         // An owner holding only NSEC3 (and its RRSIG) is a hashed owner of an old chain, not
         // a name of the zone.
         if had_nsec3 && types.is_empty() {
             continue;
         }
-        match info.kind {
-            // Glue and occluded data are not part of the chain (RFC 5155 section 7.1 step 2:
-            // only names with authoritative data or delegation points).
-            NameKind::Occluded => continue,
-            NameKind::Delegation => {
-                let signed = types.contains(&DS);
-                // Step 3: with Opt-Out, unsigned delegations may be left out.
-                if params.opt_out && !signed {
-                    continue;
-                }
-                // Step 5 (bitmap at a delegation): NS and DS only; RRSIG when DS is signed.
-                types.retain(|t| *t == NS || *t == DS);
-                if signed {
-                    types.insert(RRSIG);
-                }
-            }
-            // Step 5: every type at the original owner, plus RRSIG since all of it is signed.
-            NameKind::Apex | NameKind::Authoritative => {
-                if !types.is_empty() {
-                    types.insert(RRSIG);
-                }
-            }
-        }
+        let Some(types) = nsec3_types(kind, types, params.opt_out) else {
+            continue;
+        };
         // Step 4: every empty non-terminal between this name and the apex gets an NSEC3
         // record with an empty bitmap.
         // Raw label counts: `num_labels` would not count a leading `*` label.
@@ -217,25 +200,75 @@ pub fn generate_nsec3_chain(
     // Step 7: sort by hash (the BTreeMap does) and link each record to the next, the last
     // to the first.
     let hashes: Vec<[u8; 20]> = hashed.keys().copied().collect();
-    let flags = u8::from(params.opt_out);
     let mut out = Vec::with_capacity(hashes.len());
     for (i, (h, (_, types))) in hashed.iter().enumerate() {
         let next = &hashes[(i + 1) % hashes.len()];
-        let mut rdata = vec![HASH_SHA1, flags];
-        rdata.extend_from_slice(&params.iterations.to_be_bytes());
-        rdata.push(params.salt.len() as u8);
-        rdata.extend_from_slice(&params.salt);
-        rdata.push(20);
-        rdata.extend_from_slice(next);
-        rdata.extend_from_slice(&zones::bitmap::encode(types.iter().copied()));
-        let owner = Name::from_ascii(hash_label(h))
-            .and_then(|label| label.append_domain(&origin))
-            .map_err(|_| Nsec3Error::OriginTooLong(Box::new(origin.clone())))?;
+        let owner = nsec3_owner(h, &origin)?;
         let mut set = Rrset::new(owner, zones::Rtype::NSEC3, zone.class, ttl);
-        set.insert(Rdata::from(rdata));
+        set.insert(nsec3_rdata(params, next, types));
         out.push(set);
     }
     Ok(out)
+}
+
+/// The NSEC3 bitmap types of an original owner of `kind` holding `types` (RRSIG and NSEC3
+/// already left out), or `None` when the name gets no NSEC3 of its own.
+pub(crate) fn nsec3_types(
+    kind: NameKind,
+    mut types: BTreeSet<u16>,
+    opt_out: bool,
+) -> Option<BTreeSet<u16>> {
+    match kind {
+        // Glue and occluded data are not part of the chain (RFC 5155 section 7.1 step 2:
+        // only names with authoritative data or delegation points).
+        NameKind::Occluded => None,
+        NameKind::Delegation => {
+            let signed = types.contains(&DS);
+            // Step 3: with Opt-Out, unsigned delegations may be left out.
+            if opt_out && !signed {
+                return None;
+            }
+            // Step 5 (bitmap at a delegation): NS and DS only; RRSIG when DS is signed.
+            types.retain(|t| *t == NS || *t == DS);
+            if signed {
+                types.insert(RRSIG);
+            }
+            Some(types)
+        }
+        // Step 5: every type at the original owner, plus RRSIG since all of it is signed.
+        NameKind::Apex | NameKind::Authoritative => {
+            if !types.is_empty() {
+                types.insert(RRSIG);
+            }
+            Some(types)
+        }
+    }
+}
+
+/// NSEC3 rdata (RFC 5155 section 3.2): parameters, Opt-Out flag, the next hashed owner and
+/// the type bitmap.
+pub(crate) fn nsec3_rdata(params: &Nsec3Params, next: &[u8; 20], types: &BTreeSet<u16>) -> Rdata {
+    let mut rdata = vec![HASH_SHA1, u8::from(params.opt_out)];
+    rdata.extend_from_slice(&params.iterations.to_be_bytes());
+    rdata.push(params.salt.len() as u8);
+    rdata.extend_from_slice(&params.salt);
+    rdata.push(20);
+    rdata.extend_from_slice(next);
+    rdata.extend_from_slice(&zones::bitmap::encode(types.iter().copied()));
+    Rdata::from(rdata)
+}
+
+/// Where the next-hashed-owner field of an NSEC3 rdata made by [`nsec3_rdata`] starts.
+pub(crate) fn nsec3_next_offset(params: &Nsec3Params) -> usize {
+    6 + params.salt.len()
+}
+
+/// The owner name of the NSEC3 record for `hash`: its base32hex label under the origin
+/// (RFC 5155 section 3).
+pub(crate) fn nsec3_owner(hash: &[u8; 20], origin: &Name) -> Result<Name, Nsec3Error> {
+    Name::from_ascii(hash_label(hash))
+        .and_then(|label| label.append_domain(origin))
+        .map_err(|_| Nsec3Error::OriginTooLong(Box::new(origin.clone())))
 }
 
 #[cfg(test)]

@@ -21,9 +21,9 @@ use crate::time::Timestamp;
 use crate::wire::u32_at;
 
 /// Type codes the signer owns: they are removed from the input and regenerated.
-const DNSSEC_GENERATED: [u16; 6] = [46, 47, 50, 51, 59, 60];
+pub(crate) const DNSSEC_GENERATED: [u16; 6] = [46, 47, 50, 51, 59, 60];
 /// DNSKEY, CDS and CDNSKEY: signed by the key signing keys (RFC 7344 section 4.1 for CDS).
-const KEY_TYPES: [u16; 3] = [48, 59, 60];
+pub(crate) const KEY_TYPES: [u16; 3] = [48, 59, 60];
 
 //------------ SigningParams -------------------------------------------------
 
@@ -126,6 +126,24 @@ pub enum SignError {
     /// An RRset could not be signed.
     #[error(transparent)]
     Rrsig(#[from] RrsigError),
+    /// A change holds a record of a type the signer makes itself (SOA, RRSIG, NSEC, NSEC3,
+    /// NSEC3PARAM, DNSKEY, CDS, CDNSKEY): the incremental signer owns those.
+    #[error("{owner} {rtype}: a change may not hold records of a type the signer makes")]
+    SignerOwnedType {
+        /// Owner of the refused record.
+        owner: Box<Name>,
+        /// Its type.
+        rtype: Rtype,
+    },
+    /// A change holds a record outside the zone (RFC 1034 section 4.2: a zone holds only
+    /// names at or below its apex).
+    #[error("{owner} is outside zone {origin}")]
+    OutOfZone {
+        /// Owner of the refused record.
+        owner: Box<Name>,
+        /// The zone's origin.
+        origin: Box<Name>,
+    },
 }
 
 //------------ sign_zone -----------------------------------------------------
@@ -187,8 +205,7 @@ pub fn prepare_zone(
 ) -> Result<Zone, SignError> {
     check_keys(&zone.origin, keys)?;
     let mut out = zone.clone();
-    out.rrsets
-        .retain(|(_, t, _), _| !DNSSEC_GENERATED.contains(t));
+    out.retain(|(_, t, _), _| !DNSSEC_GENERATED.contains(t));
     let origin = zone.origin.to_lowercase();
     let soa = out
         .soa()
@@ -201,25 +218,11 @@ pub fn prepare_zone(
         Rrset::new(origin.clone(), Rtype::DNSKEY, zone.class, params.dnskey_ttl)
     });
     dnskeys.ttl = params.dnskey_ttl;
-    let mut cds = Rrset::new(origin.clone(), Rtype::CDS, zone.class, params.dnskey_ttl);
-    let mut cdnskey = Rrset::new(
-        origin.clone(),
-        Rtype::CDNSKEY,
-        zone.class,
-        params.dnskey_ttl,
-    );
     for entry in keys.iter().filter(|e| e.publish) {
-        let dnskey = entry.key.dnskey(entry.role.flags());
-        dnskeys.insert(dnskey.to_rdata());
-        if entry.cds && entry.role.signs_keys() && !params.cds_digests.is_empty() {
-            for d in &params.cds_digests {
-                cds.insert(cds_rdata(&origin, &dnskey, *d));
-            }
-            cdnskey.insert(cdnskey_rdata(&dnskey));
-        }
+        dnskeys.insert(entry.key.dnskey(entry.role.flags()).to_rdata());
     }
     out.rrsets.insert(dnskey_key, dnskeys);
-    for set in [cds, cdnskey] {
+    for set in cds_rrsets(&origin, zone.class, keys, params) {
         if !set.rdatas.is_empty() {
             out.rrsets
                 .insert((origin.clone(), u16::from(set.rtype), 0), set);
@@ -243,6 +246,28 @@ pub fn prepare_zone(
     }
 
     Ok(out)
+}
+
+/// The CDS and CDNSKEY RRsets for the published CDS-flagged key signing keys (RFC 7344
+/// section 4), empty when there are none or `params` asks for no CDS.
+pub(crate) fn cds_rrsets(
+    origin: &Name,
+    class: zones::Class,
+    keys: &[SigningKeyEntry<'_>],
+    params: &SigningParams,
+) -> [Rrset; 2] {
+    let mut cds = Rrset::new(origin.clone(), Rtype::CDS, class, params.dnskey_ttl);
+    let mut cdnskey = Rrset::new(origin.clone(), Rtype::CDNSKEY, class, params.dnskey_ttl);
+    for entry in keys.iter().filter(|e| e.publish) {
+        if entry.cds && entry.role.signs_keys() && !params.cds_digests.is_empty() {
+            let dnskey = entry.key.dnskey(entry.role.flags());
+            for d in &params.cds_digests {
+                cds.insert(cds_rdata(origin, &dnskey, *d));
+            }
+            cdnskey.insert(cdnskey_rdata(&dnskey));
+        }
+    }
+    [cds, cdnskey]
 }
 
 /// The RRSIGs of `previous` for the RRset `key` of `next`, when they can be kept: same RRset,
@@ -283,7 +308,7 @@ fn reusable_signatures(
 
 /// The sorted (algorithm, key tag) pairs of the keys that sign the key RRsets (`key_set`)
 /// or the other RRsets.
-fn wanted_signers(keys: &[SigningKeyEntry<'_>], key_set: bool) -> Vec<(u8, u16)> {
+pub(crate) fn wanted_signers(keys: &[SigningKeyEntry<'_>], key_set: bool) -> Vec<(u8, u16)> {
     let mut wanted: Vec<(u8, u16)> = keys
         .iter()
         .filter(|e| e.sign && signs_type(e.role, key_set))
@@ -299,7 +324,7 @@ fn origin_of(zone: &Zone) -> Name {
 }
 
 /// True when a key of `role` signs the key RRsets (`key_set`) or the other RRsets.
-fn signs_type(role: KeyRole, key_set: bool) -> bool {
+pub(crate) fn signs_type(role: KeyRole, key_set: bool) -> bool {
     if key_set {
         role.signs_keys()
     } else {
@@ -428,7 +453,7 @@ pub fn apply_signatures(zone: &mut Zone, sigs: Vec<(RrsetKey, Vec<Rdata>)>) {
 }
 
 /// The NSEC/NSEC3 TTL: the lower of the SOA's TTL and its MINIMUM field (RFC 9077 section 3).
-fn denial_ttl(soa: &Rrset) -> Option<Ttl> {
+pub(crate) fn denial_ttl(soa: &Rrset) -> Option<Ttl> {
     let rdata = soa.rdatas.first()?.as_bytes();
     let minimum = u32_at(rdata, rdata.len().checked_sub(4)?)?;
     Some(Ttl(minimum.min(soa.ttl.as_secs())))
@@ -436,7 +461,7 @@ fn denial_ttl(soa: &Rrset) -> Option<Ttl> {
 
 /// Every signing run needs a key for the DNSKEY RRset and one for the rest, and every key
 /// that signs must be published (RFC 4035 section 2.2).
-fn check_keys(origin: &Name, keys: &[SigningKeyEntry<'_>]) -> Result<(), SignError> {
+pub(crate) fn check_keys(origin: &Name, keys: &[SigningKeyEntry<'_>]) -> Result<(), SignError> {
     if !keys.iter().any(|e| e.sign && e.role.signs_keys()) {
         return Err(SignError::NoKeySigningKey(origin.clone()));
     }

@@ -4,11 +4,9 @@
 //! [`Diff`]: the SOA before and after, the records removed and the records added. The journal
 //! stores exactly these, IXFR sends them, and NOTIFY follows them.
 
-use std::collections::BTreeSet;
-
 use crate::record::{Record, Rtype};
 use crate::serial::Serial;
-use crate::zone::Zone;
+use crate::zone::{Rrset, RrsetKey, Zone};
 
 pub use crate::serial::soa_serial;
 
@@ -42,37 +40,66 @@ impl Diff {
     }
 
     /// The difference from `old` to `new`, or `None` when either has no SOA.
+    ///
+    /// Walks the two RRset maps side by side but skips every subtree the two versions share
+    /// ([`imbl::OrdMap::diff`]), so comparing a version with the one it was derived from costs
+    /// in proportion to what changed; two unrelated versions are compared in full.
     pub fn between(old: &Zone, new: &Zone) -> Option<Self> {
+        use imbl::ordmap::DiffItem;
+        let changed = old.rrsets.diff(&new.rrsets).map(|item| match item {
+            DiffItem::Add(_, b) => (None, Some(b)),
+            DiffItem::Update {
+                old: (_, a),
+                new: (_, b),
+            } => (Some(a), Some(b)),
+            DiffItem::Remove(_, a) => (Some(a), None),
+        });
+        Self::from_rrset_pairs(old, new, changed)
+    }
+
+    /// The difference from `old` to `new` when only the RRsets under `keys` may differ, or
+    /// `None` when either has no SOA. The caller that made the change knows which RRsets it
+    /// touched; this compares those and nothing else. Keys may repeat and need not exist.
+    pub fn between_keys<'a>(
+        old: &Zone,
+        new: &Zone,
+        keys: impl IntoIterator<Item = &'a RrsetKey>,
+    ) -> Option<Self> {
+        let mut keys: Vec<&RrsetKey> = keys.into_iter().collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let changed = keys
+            .into_iter()
+            .map(|k| (old.rrsets.get(k), new.rrsets.get(k)));
+        Self::from_rrset_pairs(old, new, changed)
+    }
+
+    /// The diff made of the record differences of each (old, new) RRset pair, SOA excluded,
+    /// in the order [`Diff::between`] has always used: lowercased owner, type, TTL, rdata.
+    fn from_rrset_pairs<'a>(
+        old: &Zone,
+        new: &Zone,
+        pairs: impl Iterator<Item = (Option<&'a Rrset>, Option<&'a Rrset>)>,
+    ) -> Option<Self> {
         let soa_from = old.soa()?.records().next()?;
         let soa_to = new.soa()?.records().next()?;
-        let key = |r: &Record| {
-            (
-                r.owner.to_lowercase(),
-                u16::from(r.rtype),
-                r.ttl,
-                r.rdata.clone(),
-            )
-        };
-        let records = |z: &Zone| -> BTreeSet<_> {
-            z.records()
-                .filter(|r| r.rtype != Rtype::SOA)
-                .map(|r| key(&r))
-                .collect()
-        };
-        let (a, b) = (records(old), records(new));
-        let class = new.class;
-        let to_record = |(owner, rtype, ttl, rdata): &(_, u16, _, _)| Record {
-            owner: crate::Name::clone(owner),
-            rtype: Rtype::from(*rtype),
-            class,
-            ttl: *ttl,
-            rdata: crate::Rdata::clone(rdata),
-        };
+        let mut removed = Vec::new();
+        let mut added = Vec::new();
+        for (a, b) in pairs {
+            if a.or(b).is_some_and(|s| s.rtype == Rtype::SOA) {
+                continue;
+            }
+            only_in(a, b, &mut removed);
+            only_in(b, a, &mut added);
+        }
+        let order = |r: &Record| (r.owner.clone(), u16::from(r.rtype), r.ttl, r.rdata.clone());
+        removed.sort_by_cached_key(order);
+        added.sort_by_cached_key(order);
         Some(Self {
             soa_from,
             soa_to,
-            removed: a.difference(&b).map(to_record).collect(),
-            added: b.difference(&a).map(to_record).collect(),
+            removed,
+            added,
         })
     }
 
@@ -85,6 +112,25 @@ impl Diff {
         zone.insert(self.soa_to.clone());
         for r in &self.added {
             zone.insert(r.clone());
+        }
+    }
+}
+
+/// Pushes the records of `a` that `b` lacks (a record differs when its TTL does), with
+/// lowercased owners.
+fn only_in(a: Option<&Rrset>, b: Option<&Rrset>, out: &mut Vec<Record>) {
+    let Some(a) = a else { return };
+    let owner = a.owner.to_lowercase();
+    for rdata in &a.rdatas {
+        let in_b = b.is_some_and(|b| b.ttl == a.ttl && b.rdatas.binary_search(rdata).is_ok());
+        if !in_b {
+            out.push(Record {
+                owner: owner.clone(),
+                rtype: a.rtype,
+                class: a.class,
+                ttl: a.ttl,
+                rdata: rdata.clone(),
+            });
         }
     }
 }
@@ -149,5 +195,41 @@ mod tests {
         let mut z = old.clone();
         d.apply(&mut z);
         assert_eq!(z, new);
+    }
+
+    #[test]
+    fn a_diff_of_the_touched_keys_equals_the_whole_zone_diff_of_a_derived_version() {
+        let mut old = zone(1, &[]);
+        for i in 0..2000u32 {
+            let owner = format!("h{i}.example.");
+            old.insert(rec(&owner, Rtype::A, &i.to_be_bytes()));
+        }
+        let mut new = old.clone();
+        let gone = rec("h7.example.", Rtype::A, &7u32.to_be_bytes());
+        let mut longer = rec("h8.example.", Rtype::A, &8u32.to_be_bytes());
+        longer.ttl = Ttl(30);
+        let fresh = rec("new.example.", Rtype::TXT, b"\x02hi");
+        remove_record(&mut new, &gone);
+        new.insert(longer.clone());
+        new.insert(fresh.clone());
+        remove_record(&mut new, &soa(1));
+        new.insert(soa(2));
+        let whole = Diff::between(&old, &new).unwrap();
+        let mut lowered = fresh.clone();
+        lowered.owner = lowered.owner.to_lowercase();
+        let mut h8_old = longer.clone();
+        h8_old.ttl = Ttl(60);
+        assert_eq!(whole.removed, vec![gone.clone(), h8_old]);
+        assert_eq!(whole.added, vec![longer.clone(), lowered]);
+        let key = |r: &Record| (r.owner.to_lowercase(), u16::from(r.rtype), 0);
+        let keys = [
+            key(&gone),
+            key(&longer),
+            key(&fresh),
+            key(&soa(1)),
+            key(&gone),
+        ];
+        assert_eq!(Diff::between_keys(&old, &new, &keys).unwrap(), whole);
+        assert_eq!(whole.serial_to(), Serial(2));
     }
 }

@@ -1,6 +1,9 @@
 //! A zone as a set of RRsets in canonical order (RFC 4034 section 6.1).
-
-use std::collections::BTreeMap;
+//!
+//! The RRsets live in a persistent ordered map ([`imbl::OrdMap`], a B-tree whose nodes are
+//! shared between versions): cloning a zone is O(1) and changing one RRset of the clone copies
+//! only the O(log n) nodes on the path to it. A server that keeps the serving version and
+//! builds the next one beside it therefore pays for what changed, not for the zone's size.
 
 use crate::record::{Class, Name, Rdata, Record, Rtype, Ttl};
 
@@ -73,8 +76,12 @@ pub fn covered_type(rtype: Rtype, rdata: &[u8]) -> u16 {
     }
 }
 
+/// The map of a zone's RRsets: persistent, so that versions share every untouched node.
+pub type RrsetMap = imbl::OrdMap<RrsetKey, Rrset>;
+
 /// A complete zone: its origin and every RRset, keyed so that iteration is in canonical order
-/// (owner names as RFC 4034 section 6.1 sorts them, then type code).
+/// (owner names as RFC 4034 section 6.1 sorts them, then type code). `clone` is O(1): the
+/// copy shares the RRsets with the original until either is changed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Zone {
     /// The apex name.
@@ -82,7 +89,7 @@ pub struct Zone {
     /// The class of every record in the zone.
     pub class: Class,
     /// Every RRset of the zone.
-    pub rrsets: BTreeMap<RrsetKey, Rrset>,
+    pub rrsets: RrsetMap,
 }
 
 impl Zone {
@@ -91,7 +98,7 @@ impl Zone {
         Self {
             origin,
             class,
-            rrsets: BTreeMap::new(),
+            rrsets: RrsetMap::new(),
         }
     }
 
@@ -142,6 +149,28 @@ impl Zone {
     pub fn remove(&mut self, owner: &Name, rtype: Rtype, covered: u16) -> Option<Rrset> {
         self.rrsets
             .remove(&(owner.to_lowercase(), u16::from(rtype), covered))
+    }
+
+    /// Every RRset at `owner` (RRSIGs included), in type order.
+    pub fn rrsets_at(&self, owner: &Name) -> impl DoubleEndedIterator<Item = &Rrset> + '_ {
+        let o = owner.to_lowercase();
+        self.rrsets
+            .range((o.clone(), 0, 0)..=(o, u16::MAX, u16::MAX))
+            .map(|(_, set)| set)
+    }
+
+    /// Keeps only the RRsets for which `keep` is true (the persistent map has no `retain`).
+    /// Costs a lookup per RRset dropped, nothing per RRset kept beyond the scan.
+    pub fn retain(&mut self, mut keep: impl FnMut(&RrsetKey, &Rrset) -> bool) {
+        let drop: Vec<RrsetKey> = self
+            .rrsets
+            .iter()
+            .filter(|(k, set)| !keep(k, set))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in drop {
+            self.rrsets.remove(&k);
+        }
     }
 
     /// The apex SOA RRset, if the zone has one.

@@ -157,4 +157,3 @@ fn hex_decode(hex: &str) -> Option<Vec<u8>> {
         .decode(hex.to_ascii_uppercase().as_bytes())
         .ok()
 }
-

@@ -4,10 +4,9 @@ use super::*;
 
 #[test]
 fn a_ds_anchor_file_as_daned_ds_prints_it_parses() {
-    let a = parse_anchor(
-        "; the fixture's anchor\nexample.test. 3600 IN DS 12345 13 2 ABCDEF0123\n",
-    )
-    .unwrap();
+    let a =
+        parse_anchor("; the fixture's anchor\nexample.test. 3600 IN DS 12345 13 2 ABCDEF0123\n")
+            .unwrap();
     assert_eq!(a.owner, Name::from_ascii("example.test.").unwrap());
     assert_eq!(
         a.ds,
@@ -34,8 +33,10 @@ fn anchor_numbers_too_large_for_their_field_are_refused_not_cut_short() {
     )
     .unwrap_err();
     assert!(err.to_string().contains("key tag 85862"), "{err}");
-    let err = parse_anchor(". IN DS 20326 264 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D\n")
-        .unwrap_err();
+    let err = parse_anchor(
+        ". IN DS 20326 264 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D\n",
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("algorithm 264"), "{err}");
     let err = parse_anchor(". IN DNSKEY 65793 3 8 AwEAAa==\n").unwrap_err();
     assert!(err.to_string().contains("flags 65793"), "{err}");
