@@ -1,3 +1,4 @@
+//! Unit tests of the snapshot, and the check that `apply` gives what a full build gives.
 
 use super::*;
 use crate::diff::Diff;
@@ -324,7 +325,10 @@ const NAMES: &[&str] = &[
 fn random_change(z: &mut Zone, rng: &mut Rng) {
     let owner = NAMES[rng.next() as usize % NAMES.len()];
     let target = NAMES[rng.next() as usize % NAMES.len()];
-    let (owner, target) = (Name::from_str(owner).unwrap(), Name::from_str(target).unwrap());
+    let (owner, target) = (
+        Name::from_str(owner).unwrap(),
+        Name::from_str(target).unwrap(),
+    );
     let n = (rng.next() % 4) as u8;
     let named = |prefix: &[u8]| {
         let mut rd = prefix.to_vec();
