@@ -495,10 +495,7 @@ impl<'z> Answer<'z, '_, '_> {
                     (&node.name, set)
                 }
                 Auth::Nsec3(i) => {
-                    let Denial::Nsec3 { chain, .. } = &zone.denial else {
-                        continue;
-                    };
-                    let Some(e) = chain.get(i as usize) else {
+                    let Some(e) = zone.nsec3_entry(i) else {
                         continue;
                     };
                     (&e.owner, &e.rrset)

@@ -1,0 +1,332 @@
+//! Building a snapshot from a whole zone, and the per-node computations that
+//! [`ZoneSnapshot::apply`] shares with it (so that both give the same bytes by construction).
+
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
+
+use super::chunked::{Arena, Sorted};
+use super::index::NameIndex;
+use super::node::{AdditionalTargets, Node, NodeId, Nsec3Entry, Nsec3Hash, Nsec3Hasher, RrsetWire};
+use super::version::{Denial, Nsec3Chain, ZoneSnapshot};
+use super::wire::{
+    ancestors, canonical_cmp, lowercase_wire, name_key, nsec3_owner_hash, owner_rrsets, rdatas,
+    rrset_wire, soa_serial_minimum,
+};
+use crate::rdata;
+use crate::record::Rtype;
+use crate::zone::{Rrset, RrsetKey, Zone};
+
+impl ZoneSnapshot {
+    /// Builds the wire-form view of `zone`. With `hasher`, each name's matching NSEC3 record
+    /// is found once here instead of by hashing on every negative answer.
+    pub fn build_with(zone: Arc<Zone>, hasher: Option<Nsec3Hasher>) -> Self {
+        let origin_name = zone.origin.to_lowercase();
+        let origin: Box<[u8]> = name_key(&origin_name);
+        let origin_labels = usize::from(origin_name.num_labels());
+        let class = u16::from(zone.class);
+
+        // Nodes: every owner and every empty non-terminal up to the origin; NSEC3 owners go
+        // to the hashed chain instead (RFC 5155 section 7.2).
+        let mut nodes: Vec<Node> = Vec::new();
+        let mut ids: FxHashMap<Arc<[u8]>, NodeId> = FxHashMap::default();
+        let mut add = |key: &[u8], nodes: &mut Vec<Node>| -> NodeId {
+            if let Some(&id) = ids.get(key) {
+                return id;
+            }
+            let id = nodes.len() as NodeId;
+            let name: Arc<[u8]> = key.into();
+            ids.insert(name.clone(), id);
+            nodes.push(Node {
+                name,
+                ..Node::default()
+            });
+            id
+        };
+        add(&origin, &mut nodes);
+        let mut nsec3_owners = 0usize;
+        let mut entries: Vec<Nsec3Entry> = Vec::new();
+        for group in owner_groups(&zone) {
+            let key = name_key(&group[0].0.0);
+            if let Some(entry) = nsec3_entry(&key, &group, class) {
+                nsec3_owners += 1;
+                entries.extend(entry);
+                continue;
+            }
+            if !key.ends_with(&origin) {
+                continue; // out-of-zone data never serves
+            }
+            let id = add(&key, &mut nodes);
+            let rrsets = owner_rrsets(group.iter().copied(), class);
+            nodes[id as usize].delegation = id != 0 && has_ns(&rrsets);
+            nodes[id as usize].rrsets = rrsets.into();
+            for ancestor in ancestors(&key, &origin) {
+                add(ancestor, &mut nodes);
+            }
+        }
+        drop(ids);
+        let mut nodes = Arena::from_vec(nodes);
+        let index = NameIndex::build(&nodes);
+
+        // Occlusion: for each node, the topmost cut or DNAME strictly above it.
+        let cuts: Vec<(NodeId, Option<NodeId>)> = nodes
+            .iter()
+            .map(|(id, n)| {
+                let lookup = |name: &[u8]| index.get(name, &nodes);
+                (id, topmost_cut(&n.name, &origin, &nodes, lookup))
+            })
+            .collect();
+        for (id, cut) in cuts {
+            if cut.is_some() {
+                let mut node = nodes[id].clone();
+                node.cut = cut;
+                nodes.set(id, node);
+            }
+        }
+
+        // Additional-section targets, and who refers to which name.
+        let mut referrers: Vec<(Arc<[u8]>, NodeId)> = Vec::new();
+        let mut updates: Vec<(NodeId, Node)> = Vec::new();
+        for (id, node) in nodes.iter() {
+            if !node.rrsets.iter().any(has_targets) {
+                continue;
+            }
+            for target in node.rrsets.iter().flat_map(targets) {
+                if target.ends_with(&origin) {
+                    referrers.push((target.into(), id));
+                }
+            }
+            let lookup = |name: &[u8]| index.get(name, &nodes);
+            updates.push((id, with_additional(node, &nodes, lookup)));
+        }
+        for (id, node) in updates {
+            nodes.set(id, node);
+        }
+        referrers.sort();
+        referrers.dedup();
+        let referrers = Sorted::from_sorted(referrers);
+
+        // Denial of existence.
+        let param = nsec3_param(&zone);
+        let mut hashes = Sorted::default();
+        let denial = if let (Some((salt, iterations)), true) = (param, nsec3_owners > 0) {
+            entries.sort_by(|a, b| a.hash.cmp(&b.hash));
+            let chain = Nsec3Chain::from_sorted(entries);
+            if let Some(hash_fn) = hasher {
+                let mut all: Vec<(Nsec3Hash, NodeId)> = Vec::with_capacity(nodes.slots());
+                let mut updates = Vec::new();
+                for (id, node) in nodes.iter() {
+                    let h = hash_fn(&node.name, &salt, iterations);
+                    all.push((h, id));
+                    if let Some(entry) = chain.find(&h) {
+                        updates.push((id, entry));
+                    }
+                }
+                for (id, entry) in updates {
+                    let mut node = nodes[id].clone();
+                    node.nsec3 = Some(entry);
+                    nodes.set(id, node);
+                }
+                all.sort();
+                hashes = Sorted::from_sorted(all);
+            }
+            Denial::Nsec3 {
+                salt,
+                iterations,
+                chain,
+            }
+        } else {
+            let mut order: Vec<NodeId> = nodes
+                .iter()
+                .filter(|(_, n)| has_nsec(&n.rrsets))
+                .map(|(id, _)| id)
+                .collect();
+            if order.is_empty() {
+                Denial::None
+            } else {
+                order.sort_by(|&a, &b| canonical_cmp(&nodes[a].name, &nodes[b].name));
+                Denial::Nsec {
+                    order: Sorted::from_sorted(order),
+                }
+            }
+        };
+
+        let (serial, negative_soa) = negative_soa(&zone);
+        Self {
+            zone,
+            origin,
+            origin_labels,
+            serial,
+            nodes,
+            index,
+            negative_soa,
+            denial,
+            hasher,
+            referrers,
+            hashes,
+            history: Arc::new([]),
+        }
+    }
+}
+
+//------------ Shared with apply ---------------------------------------------
+
+/// The zone's entries grouped by owner, in canonical order.
+fn owner_groups(zone: &Zone) -> impl Iterator<Item = Vec<(&RrsetKey, &Rrset)>> + '_ {
+    let mut entries = zone.rrsets.iter().peekable();
+    core::iter::from_fn(move || {
+        let first = entries.next()?;
+        let mut group = vec![first];
+        while let Some(next) = entries.next_if(|(k, _)| k.0 == first.0.0) {
+            group.push(next);
+        }
+        Some(group)
+    })
+}
+
+/// The entries of the zone at one (lowercase) owner.
+pub(super) fn entries_at<'z>(
+    zone: &'z Zone,
+    owner: &crate::Name,
+) -> Vec<(&'z RrsetKey, &'z Rrset)> {
+    zone.rrsets
+        .range((owner.clone(), 0, 0)..=(owner.clone(), u16::MAX, u16::MAX))
+        .collect()
+}
+
+/// The chain entry for an owner whose entries are `group`, when it holds an NSEC3 RRset:
+/// `Some(None)` when its label is not a hash.
+pub(super) fn nsec3_entry(
+    key: &[u8],
+    group: &[(&RrsetKey, &Rrset)],
+    class: u16,
+) -> Option<Option<Nsec3Entry>> {
+    let nsec3 = u16::from(Rtype::NSEC3);
+    let (_, set) = group.iter().find(|(k, _)| k.1 == nsec3)?;
+    let sigs = group
+        .iter()
+        .find(|(k, _)| k.1 == u16::from(Rtype::RRSIG) && k.2 == nsec3)
+        .map(|(_, s)| *s);
+    Some(nsec3_owner_hash(key).map(|hash| Nsec3Entry {
+        hash,
+        owner: key.into(),
+        rrset: rrset_wire(set, class, set.ttl.as_secs(), sigs),
+    }))
+}
+
+/// Salt and iterations of the apex NSEC3PARAM (RFC 5155 section 4.2), if well formed.
+pub(super) fn nsec3_param(zone: &Zone) -> Option<(Box<[u8]>, u16)> {
+    let p = zone
+        .get(&zone.origin, Rtype::NSEC3PARAM)?
+        .rdatas
+        .first()?
+        .as_bytes();
+    let iterations = u16::from_be_bytes([*p.get(2)?, *p.get(3)?]);
+    let salt_len = *p.get(4)? as usize;
+    let salt: Box<[u8]> = p.get(5..5 + salt_len).unwrap_or_default().into();
+    Some((salt, iterations))
+}
+
+/// The serial and the negative-answer SOA (TTL min(SOA TTL, MINIMUM), RFC 2308 section 3).
+pub(super) fn negative_soa(zone: &Zone) -> (u32, RrsetWire) {
+    let class = u16::from(zone.class);
+    match zone.soa() {
+        Some(soa) => {
+            let (serial, minimum) = soa_serial_minimum(soa);
+            let sigs = zone.get_rrsig(&zone.origin, Rtype::SOA);
+            (
+                serial,
+                rrset_wire(soa, class, soa.ttl.as_secs().min(minimum), sigs),
+            )
+        }
+        None => (
+            0,
+            RrsetWire {
+                rtype: u16::from(Rtype::SOA),
+                ..RrsetWire::default()
+            },
+        ),
+    }
+}
+
+/// True when `rrsets` has NS (a delegation, unless at the apex).
+pub(super) fn has_ns(rrsets: &[RrsetWire]) -> bool {
+    rrsets.iter().any(|r| r.rtype == u16::from(Rtype::NS))
+}
+
+/// True when `rrsets` has NSEC.
+pub(super) fn has_nsec(rrsets: &[RrsetWire]) -> bool {
+    rrsets.iter().any(|r| r.rtype == u16::from(Rtype::NSEC))
+}
+
+/// True for the types whose targets get additional-section processing.
+pub(super) fn has_targets(set: &RrsetWire) -> bool {
+    matches!(Rtype::from(set.rtype), Rtype::NS | Rtype::MX | Rtype::SRV)
+}
+
+/// The targets of the NS, MX or SRV records of `set`, lowercase wire, in record order.
+pub(super) fn targets(set: &RrsetWire) -> impl Iterator<Item = Vec<u8>> + '_ {
+    let rtype = Rtype::from(set.rtype);
+    rdatas(&set.wire).filter_map(move |rd| {
+        let mut target = rd.get(rdata::additional_target(rtype, rd)?)?.to_vec();
+        lowercase_wire(&mut target);
+        Some(target)
+    })
+}
+
+/// The topmost cut or DNAME strictly above `name` (below the origin), if any.
+pub(super) fn topmost_cut(
+    name: &[u8],
+    origin: &[u8],
+    nodes: &Arena<Node>,
+    lookup: impl Fn(&[u8]) -> Option<NodeId>,
+) -> Option<NodeId> {
+    ancestors(name, origin)
+        .filter_map(lookup)
+        .filter(|&id| nodes[id].cuts())
+        .last()
+}
+
+/// `node` with the additional-section targets of its NS, MX and SRV RRsets resolved: the
+/// nodes with A or AAAA records they name (RFC 1034 section 4.3.2 step 6), once each.
+pub(super) fn with_additional(
+    node: &Node,
+    nodes: &Arena<Node>,
+    lookup: impl Fn(&[u8]) -> Option<NodeId>,
+) -> Node {
+    let rrsets: Vec<RrsetWire> = node
+        .rrsets
+        .iter()
+        .map(|set| {
+            let mut set = set.clone();
+            if has_targets(&set) {
+                set.additional = resolve(&set, nodes, &lookup);
+            }
+            set
+        })
+        .collect();
+    Node {
+        rrsets: rrsets.into(),
+        ..node.clone()
+    }
+}
+
+/// The additional targets of one RRset.
+fn resolve(
+    set: &RrsetWire,
+    nodes: &Arena<Node>,
+    lookup: impl Fn(&[u8]) -> Option<NodeId>,
+) -> AdditionalTargets {
+    let mut found: Vec<(NodeId, bool)> = Vec::new();
+    for target in targets(set) {
+        let Some(id) = lookup(&target) else {
+            continue;
+        };
+        if let Some(occluded) = nodes[id].address_target()
+            && !found.iter().any(|&(x, _)| x == id)
+        {
+            found.push((id, occluded));
+        }
+    }
+    found.into_boxed_slice()
+}

@@ -1,0 +1,89 @@
+//! A name of a zone snapshot and its RRsets in wire form, ready to copy into a response.
+
+use std::sync::Arc;
+
+use crate::record::Rtype;
+
+//------------ ZoneSnapshot --------------------------------------------------
+
+/// Id of a node within its zone snapshot, stable across the versions made by `apply`.
+pub type NodeId = u32;
+
+/// The NSEC3 hash function (RFC 5155 section 5), supplied by the signer so that this crate
+/// needs no cryptography: (lowercase wire name, salt, iterations) -> SHA-1 digest.
+pub type Nsec3Hasher = fn(&[u8], &[u8], u16) -> [u8; 20];
+
+/// An NSEC3 hash as [`Nsec3Hasher`] returns it.
+pub type Nsec3Hash = [u8; 20];
+
+/// One NSEC3 record with its signatures.
+#[derive(Clone, Default)]
+pub struct Nsec3Entry {
+    /// The raw hash (the owner's first label, base32hex-decoded).
+    pub hash: Arc<[u8]>,
+    /// Lowercase wire owner name; empty for a released slot.
+    pub owner: Arc<[u8]>,
+    /// The NSEC3 RRset and its RRSIGs.
+    pub rrset: RrsetWire,
+}
+
+/// A name in the zone.
+#[derive(Clone, Default)]
+pub struct Node {
+    /// Lowercase wire name.
+    pub name: Arc<[u8]>,
+    /// RRsets at this name, sorted by type; empty for an empty non-terminal.
+    pub rrsets: Arc<[RrsetWire]>,
+    /// The topmost zone cut (NS below the apex) or DNAME strictly above this name, if any: the
+    /// name is then occluded (glue, or data hidden by a DNAME) and never answered
+    /// authoritatively.
+    pub cut: Option<NodeId>,
+    /// True when this name holds NS and is not the apex: a delegation point.
+    pub delegation: bool,
+    /// Id of the NSEC3 record whose hash matches this name, when known.
+    pub nsec3: Option<u32>,
+}
+
+/// One RRset, ready to copy into a response after its owner name.
+#[derive(Clone, Default)]
+pub struct RrsetWire {
+    /// Type code.
+    pub rtype: u16,
+    /// TTL.
+    pub ttl: u32,
+    /// Number of records.
+    pub count: u16,
+    /// For each record: type, class, TTL, rdlength, rdata.
+    pub wire: Arc<[u8]>,
+    /// The RRSIGs covering this set, in the same form (TTL equal to the set's, RFC 4035
+    /// section 2.2); empty when the zone is unsigned.
+    pub sigs: Arc<[u8]>,
+    /// Nodes holding address records for the targets of NS, MX and SRV records here (RFC 1034
+    /// section 4.3.2 step 6), with a flag saying whether the target is occluded (glue), which
+    /// only referrals may use.
+    pub additional: AdditionalTargets,
+}
+
+/// Nodes with address records for additional processing, and whether each is occluded.
+pub type AdditionalTargets = Box<[(NodeId, bool)]>;
+
+impl Node {
+    /// The RRset of type `rtype` here.
+    #[inline]
+    pub fn rrset(&self, rtype: u16) -> Option<&RrsetWire> {
+        self.rrsets.iter().find(|r| r.rtype == rtype)
+    }
+
+    /// True when this node cuts off what is below it: a delegation or a DNAME.
+    pub(super) fn cuts(&self) -> bool {
+        self.delegation || self.rrset(u16::from(Rtype::DNAME)).is_some()
+    }
+
+    /// Whether this node serves additional-section address records, and whether it is
+    /// occluded: `None` when it has no A or AAAA.
+    pub(super) fn address_target(&self) -> Option<bool> {
+        let has = self.rrset(u16::from(Rtype::A)).is_some()
+            || self.rrset(u16::from(Rtype::AAAA)).is_some();
+        has.then_some(self.cut.is_some())
+    }
+}
