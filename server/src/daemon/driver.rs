@@ -146,7 +146,7 @@ impl ZoneDriver {
             None => {
                 let zone = saved.clone().ok_or(ZoneError::NoVersion)?;
                 tracing::info!(zone = %config.name, serial = zone.serial().map_or(0, |s| s.0), "zone file unchanged since the saved version");
-                Served::new(config.name.clone(), zone, Some(versions))
+                Served::new(config.name.clone(), zone, Some(versions), now)
             }
         };
         // A certificate that changed while the daemon was down is a rollover too.
@@ -260,10 +260,12 @@ impl ZoneDriver {
 
     /// When the next timer of the zone ends: the next signature refresh, the next rollover
     /// timer, or the next retiring TLSA record's deadline.
-    pub fn next_wakeup(&self, now: Timestamp) -> Option<Timestamp> {
-        let refresh = self.config.signing.as_ref().and_then(|how| {
-            signer::next_resign_time(&self.served.zone, now, how.policy.rrsig_refresh.as_secs())
-        });
+    pub fn next_wakeup(&self) -> Option<Timestamp> {
+        let refresh = self
+            .config
+            .signing
+            .as_ref()
+            .and_then(|how| self.served.next_refresh(how.policy.rrsig_refresh.as_secs()));
         let keys = self.keys.as_ref().and_then(|k| k.wake);
         [refresh, keys].into_iter().flatten().min()
     }
@@ -402,7 +404,11 @@ impl ZoneDriver {
     /// Refreshes the signatures that are due.
     fn refresh(&mut self, now: Timestamp) -> Option<Published> {
         let how = self.config.signing.as_ref()?;
-        if !signing::refresh_due(&self.served.zone, how, now) {
+        if self
+            .served
+            .next_refresh(how.policy.rrsig_refresh.as_secs())
+            .is_none_or(|due| due > now)
+        {
             return None;
         }
         let done = self.publish(Change::Refresh, now, None);

@@ -36,6 +36,8 @@ use zones::{Name, Record, Zone};
 use crate::config::ZoneConfig;
 use crate::daemon::pipeline::{self, PipelineError, Versions};
 use crate::daemon::signing::{self, SigningError};
+use signer::keystore::signing_entries;
+use signer::schedule::SignatureSchedule;
 
 //------------ Change --------------------------------------------------------
 
@@ -98,6 +100,8 @@ pub struct Served {
     pub snapshot: Arc<ZoneSnapshot>,
     /// The journal and saved version (`None`: a zone held in memory only, the demo).
     versions: Option<Arc<Versions>>,
+    /// When each RRset's signatures expire (what a refresh re-signs, and when).
+    schedule: SignatureSchedule,
 }
 
 /// What a publication did.
@@ -111,11 +115,11 @@ pub struct Published {
 
 impl Served {
     /// Serves `zone` (already signed when it is to be) with the history of `versions`.
-    pub fn new(origin: Name, zone: Zone, versions: Option<Arc<Versions>>) -> Self {
+    pub fn new(origin: Name, zone: Zone, versions: Option<Arc<Versions>>, now: Timestamp) -> Self {
         let history = versions
             .as_ref()
             .map_or_else(|| Arc::from([]), |v| v.history());
-        Self::with_history(origin, Arc::new(zone), versions, history)
+        Self::with_history(origin, Arc::new(zone), versions, history, now)
     }
 
     /// Serves `zone` with `history`.
@@ -124,13 +128,16 @@ impl Served {
         zone: Arc<Zone>,
         versions: Option<Arc<Versions>>,
         history: Arc<[Arc<Diff>]>,
+        now: Timestamp,
     ) -> Self {
         let snapshot = Arc::new(signing::snapshot(Arc::clone(&zone)).with_history(history));
+        let schedule = SignatureSchedule::build(&zone, now);
         Self {
             origin,
             zone,
             snapshot,
             versions,
+            schedule,
         }
     }
 
@@ -146,7 +153,14 @@ impl Served {
 
     /// Publishes `change` as the next version at `now`: serial, signatures, journal, saved
     /// copy, snapshot, in that order. Returns `Ok(None)` when the change brings nothing new
-    /// (a zone file rewritten with the same content and serial). On error nothing changed.
+    /// (a zone file rewritten with the same content and serial, records already as asked,
+    /// no signature due). On error nothing changed.
+    ///
+    /// What it costs follows what changed: records and signature refreshes are signed by
+    /// `signer::incremental` (the changed RRsets and the NSEC/NSEC3 records around them), the
+    /// journal gets the diff, and the snapshot is the previous one with the diff applied; all
+    /// untouched data is shared with the previous version. New zone-file content and key
+    /// changes sign the whole zone (reusing every signature still good).
     pub fn publish(
         &mut self,
         config: &ZoneConfig,
@@ -157,39 +171,91 @@ impl Served {
         let started = Instant::now();
         let kind = change.kind();
         let served = pipeline::serial_of(&self.zone);
-        let (mut unsigned, file_serial) = match change {
-            Change::Content(zone) => {
+        let next_serial =
+            |file: Serial| pipeline::next_serial(config.serial_policy, served, file, now);
+        let (next, diff) = match (change, &config.signing) {
+            (Change::Content(mut zone), how) => {
                 let file = pipeline::serial_of(&zone);
                 if pipeline::same_content(&zone, &self.zone) && !file.is_newer_than(served) {
                     return Ok(None);
                 }
-                (zone, file)
+                pipeline::set_serial(&mut zone, next_serial(file));
+                let zone = match how {
+                    Some(how) => signing::sign_with(&zone, Some(&self.zone), keys, how, now)?,
+                    None => zone,
+                };
+                (zone, None)
             }
-            Change::Records { removed, added } => {
-                let mut zone = (*self.zone).clone();
-                let mut changed = false;
-                for r in &removed {
-                    changed |= remove_record(&mut zone, r);
-                }
-                for r in added {
-                    changed |= zone.insert(r);
-                }
-                if !changed {
+            (Change::Records { removed, added }, how) => {
+                let removed: Vec<Record> = removed
+                    .into_iter()
+                    .filter(|r| holds(&self.zone, r))
+                    .collect();
+                let added: Vec<Record> = added
+                    .into_iter()
+                    .filter(|r| !holds(&self.zone, r))
+                    .collect();
+                if removed.is_empty() && added.is_empty() {
                     return Ok(None);
                 }
-                (zone, served)
+                match how {
+                    Some(how) => {
+                        let (zone, diff) = signer::incremental::sign_change(
+                            &self.zone,
+                            &signer::incremental::Change { removed, added },
+                            next_serial(served),
+                            &signing_entries(keys, how.policy.ksk_method),
+                            &how.policy.signing_params(),
+                            now,
+                        )
+                        .map_err(SigningError::from)?;
+                        (zone, Some(diff))
+                    }
+                    None => {
+                        let mut zone = (*self.zone).clone();
+                        for r in &removed {
+                            remove_record(&mut zone, r);
+                        }
+                        for r in added {
+                            zone.insert(r);
+                        }
+                        pipeline::set_serial(&mut zone, next_serial(served));
+                        (zone, None)
+                    }
+                }
             }
-            Change::Refresh | Change::Keys => ((*self.zone).clone(), served),
+            (Change::Refresh, None) => return Ok(None),
+            (Change::Refresh, Some(how)) => {
+                let due = self.schedule.due(now, how.policy.refresh_window_secs());
+                if due.is_empty() {
+                    return Ok(None);
+                }
+                let (zone, diff) = signer::incremental::refresh(
+                    &self.zone,
+                    &due,
+                    next_serial(served),
+                    &signing_entries(keys, how.policy.ksk_method),
+                    &how.policy.signing_params(),
+                    now,
+                )
+                .map_err(SigningError::from)?;
+                (zone, Some(diff))
+            }
+            (Change::Keys, how) => {
+                let mut zone = (*self.zone).clone();
+                pipeline::set_serial(&mut zone, next_serial(served));
+                let zone = match how {
+                    Some(how) => signing::sign_with(&zone, Some(&self.zone), keys, how, now)?,
+                    None => zone,
+                };
+                (zone, None)
+            }
         };
-        pipeline::set_serial(
-            &mut unsigned,
-            pipeline::next_serial(config.serial_policy, served, file_serial, now),
-        );
-        let next = match &config.signing {
-            Some(how) => signing::sign_with(&unsigned, Some(&self.zone), keys, how, now)?,
-            None => unsigned,
+        let diff = match diff {
+            Some(d) => Some(d),
+            None => Diff::between(&self.zone, &next),
         };
-        self.install(next)?;
+        self.install(next, diff, now)?;
         let published = Published {
             serial: self.serial(),
             elapsed_ms: started.elapsed().as_millis() as u64,
@@ -204,6 +270,11 @@ impl Served {
         Ok(Some(published))
     }
 
+    /// The earliest moment a signature must be refreshed (`rrsig_refresh` before it expires).
+    pub fn next_refresh(&self, refresh_secs: u64) -> Option<Timestamp> {
+        self.schedule.next_refresh(refresh_secs)
+    }
+
     /// Writes the saved version if journalled changes have waited for it long enough
     /// (`force`: at exit). A failure is logged: the journal still holds every change.
     pub fn flush(&self, force: bool) {
@@ -214,18 +285,29 @@ impl Served {
         }
     }
 
-    /// Journals and saves `next` (when the zone has a journal), then serves it.
-    fn install(&mut self, next: Zone) -> Result<(), PipelineError> {
+    /// Journals `diff` (when the zone has a journal), then serves `next`: its snapshot is
+    /// the previous one with the diff applied, sharing everything the diff did not touch.
+    fn install(
+        &mut self,
+        next: Zone,
+        diff: Option<Diff>,
+        now: Timestamp,
+    ) -> Result<(), PipelineError> {
         let history = match &self.versions {
-            Some(v) => v.commit(Some(&self.zone), &next)?,
+            Some(v) => v.commit_diff(diff.clone(), &next)?,
             None => Arc::from([]),
         };
-        *self = Self::with_history(
-            self.origin.clone(),
-            Arc::new(next),
-            self.versions.clone(),
-            history,
-        );
+        let zone = Arc::new(next);
+        let snapshot = match &diff {
+            Some(d) => self.snapshot.apply(Arc::clone(&zone), d),
+            None => signing::snapshot(Arc::clone(&zone)),
+        };
+        match &diff {
+            Some(d) => self.schedule.update(&zone, d, now),
+            None => self.schedule = SignatureSchedule::build(&zone, now),
+        }
+        self.snapshot = Arc::new(snapshot.with_history(history));
+        self.zone = zone;
         Ok(())
     }
 
@@ -284,8 +366,17 @@ impl Served {
             Arc::new(zone),
             versions,
             history,
+            now,
         )))
     }
+}
+
+/// True when `zone` holds `r` (same TTL too: a TTL change is a change).
+fn holds(zone: &Zone, r: &Record) -> bool {
+    let covered = zones::zone::covered_type(r.rtype, r.rdata.as_bytes());
+    zone.rrsets
+        .get(&(r.owner.to_lowercase(), u16::from(r.rtype), covered))
+        .is_some_and(|set| set.ttl == r.ttl && set.rdatas.contains(&r.rdata))
 }
 
 /// Removes one record from `zone`; true when it was there.
