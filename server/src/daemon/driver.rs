@@ -179,17 +179,7 @@ impl ZoneDriver {
             records = zone.len(),
             "zone loaded (in memory)"
         );
-        let keys = Self::key_source(&config, now, KeyEvaluation::EveryTick)?;
-        let signing_keys = keys.as_ref().map_or(&[][..], |k| &k.keys[..]);
-        let served = Served::first(&config, signing_keys, None, None, zone, now)?
-            .expect("a first version without a previous one is always made");
-        Ok(Self {
-            tlsa: TlsaManager::load(&config, None),
-            config,
-            served,
-            stamp: None,
-            keys,
-        })
+        Self::unjournalled(config, zone, now, KeyEvaluation::EveryTick)
     }
 
     /// The zone of `config` with unsigned content `unsigned` and its keys under
@@ -199,10 +189,20 @@ impl ZoneDriver {
         unsigned: Zone,
         now: Timestamp,
     ) -> Result<Self, ZoneError> {
-        let keys = Self::key_source(&config, now, KeyEvaluation::WhenDue)?;
+        Self::unjournalled(config, unsigned, now, KeyEvaluation::WhenDue)
+    }
+
+    /// A zone with no journal, saved version or zone file to follow.
+    fn unjournalled(
+        config: ZoneConfig,
+        zone: Zone,
+        now: Timestamp,
+        evaluation: KeyEvaluation,
+    ) -> Result<Self, ZoneError> {
+        let keys = Self::key_source(&config, now, evaluation)?;
         let signing_keys = keys.as_ref().map_or(&[][..], |k| &k.keys[..]);
-        let served = Served::first(&config, signing_keys, None, None, unsigned, now)?
-            .expect("a first version without a previous one is always made");
+        let served = Served::first(&config, signing_keys, None, None, zone, now)?
+            .ok_or(ZoneError::NoVersion)?;
         Ok(Self {
             tlsa: TlsaManager::load(&config, None),
             config,
