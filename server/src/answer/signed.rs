@@ -7,6 +7,7 @@ use zones::snapshot::Catalog;
 use super::writer::{error_reply, rcode};
 use super::{Outcome, Settings, Transport, respond_with};
 use crate::net::tsig::{self, ResponseSigner, TsigError, Verified};
+use crate::net::{warn_limit, wire_text};
 
 /// What a transfer needs to authorise and sign its messages.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,7 +48,15 @@ pub fn respond_signed(
             Outcome::Reply
         }
         Verified::Failed { error, key, record } => {
-            tracing::warn!(error = ?error, key = %String::from_utf8_lossy(&record.key_name), "TSIG check failed");
+            // One line per interval however many packets fail; the key name is the peer's.
+            if let Some(suppressed) = warn_limit::TSIG_FAILED.allow_now() {
+                tracing::warn!(
+                    error = ?error,
+                    key = %wire_text::wire_name(&record.key_name),
+                    suppressed,
+                    "TSIG check failed"
+                );
+            }
             error_reply(out, packet, question_end(packet), rcode::NOTAUTH, None);
             match (error, key) {
                 (TsigError::BadTime, Some(key)) => {

@@ -8,6 +8,8 @@ pub mod client;
 pub mod tcp;
 pub mod tsig;
 pub mod udp;
+pub mod warn_limit;
+pub mod wire_text;
 
 #[cfg(test)]
 pub(crate) mod test_responder;

@@ -16,6 +16,7 @@ use zones::snapshot::Catalog;
 use crate::answer::{Outcome, Transport};
 use crate::net::acl::Acl;
 use crate::net::tsig::ResponseSigner;
+use crate::net::warn_limit::{TRANSFER_FAILED, TRANSFER_REFUSED};
 use crate::net::{RCODE_REFUSED, RespondFn, write_error_reply};
 use crate::xfr::axfr::send_axfr;
 use crate::xfr::ixfr::send_ixfr;
@@ -138,7 +139,9 @@ async fn connection(
                     .acl(&zone.origin)
                     .is_some_and(|acl| acl.allows(peer.ip(), key_name));
                 if !allowed {
-                    tracing::warn!(%peer, zone = %zone.origin, key = key_name.unwrap_or("-"), "transfer refused by allow_transfer");
+                    if let Some(suppressed) = TRANSFER_REFUSED.allow_now() {
+                        tracing::warn!(%peer, zone = %zone.origin, key = key_name.unwrap_or("-"), suppressed, "transfer refused by allow_transfer");
+                    }
                     if write_error_reply(&query, RCODE_REFUSED, &mut out) {
                         if let Some(s) = signer.as_mut() {
                             s.sign(&mut out);
@@ -170,7 +173,9 @@ async fn connection(
                             "IXFR sent"
                         ),
                         Err(e) => {
-                            tracing::warn!(%peer, zone = %zone.origin, error = %e, "IXFR failed");
+                            if let Some(suppressed) = TRANSFER_FAILED.allow_now() {
+                                tracing::warn!(%peer, zone = %zone.origin, error = %e, suppressed, "IXFR failed");
+                            }
                             return Ok(());
                         }
                     }
@@ -194,7 +199,9 @@ async fn connection(
                         "AXFR sent"
                     ),
                     Err(e) => {
-                        tracing::warn!(%peer, zone = %zone.origin, error = %e, "AXFR failed");
+                        if let Some(suppressed) = TRANSFER_FAILED.allow_now() {
+                            tracing::warn!(%peer, zone = %zone.origin, error = %e, suppressed, "AXFR failed");
+                        }
                         return Ok(());
                     }
                 }

@@ -4,6 +4,13 @@
 //! MAC is computed over the bytes RFC 8945 section 4.3 lists (with `ring::hmac`), and a
 //! response is signed by appending a TSIG record to the finished message. Multi-message
 //! responses (AXFR, IXFR) chain each MAC to the previous one (section 5.3.1).
+//!
+//! Replays: a signed request is accepted again as long as its time signed is within the fudge
+//! of our clock. There is no replay cache, on purpose: RFC 8945 section 5.2.3 requires only
+//! the time check, BIND, Knot and NSD accept replays within the fudge too, and what a replay
+//! gains is small (a transfer or SOA answer that the key's holder could fetch anyway, sent to
+//! the address the TCP connection comes from). A cache would have to be shared by every UDP
+//! worker and TCP task, and would refuse a secondary's legitimate retry of the same message.
 
 use core::fmt;
 

@@ -26,7 +26,8 @@ pub struct TsigRecord {
     pub original_id: u16,
     /// Error field.
     pub error: u16,
-    /// Other data (the server's time in a BADTIME response, RFC 8945 section 5.2.3).
+    /// Other data (the server's time in a BADTIME response, RFC 8945 section 5.2.3). The
+    /// MAC covers it exactly as transmitted, whatever it holds (section 4.3.3).
     pub other: Vec<u8>,
 }
 
@@ -82,7 +83,7 @@ pub fn verify_request<'k>(msg: &[u8], keys: &'k [TsigKey], now: u64) -> Verified
         record.time_signed,
         record.fudge,
         record.error,
-        &[],
+        &record.other,
     );
     if !mac_matches(ctx, &record.mac) {
         return Verified::Failed {

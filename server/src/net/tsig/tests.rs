@@ -132,3 +132,117 @@ fn an_unsigned_badkey_error_is_the_peer_rejecting_the_request() {
             .contains("BADKEY")
     );
 }
+
+/// A query for `example.com. AXFR` signed by hickory-proto's TSIG primitives (an independent
+/// implementation of RFC 8945 section 4.3) with `other` as Other Data.
+fn hickory_signed_query(secret: &[u8], time: u64, other: Vec<u8>) -> Vec<u8> {
+    use hickory_proto::op::{Message, MessageType, OpCode, Query};
+    use hickory_proto::rr::rdata::tsig::{
+        TSIG, TsigAlgorithm as HAlg, make_tsig_record, message_tbs,
+    };
+    use hickory_proto::rr::{Name, RecordType};
+
+    let mut msg = Message::new(0x1234, MessageType::Query, OpCode::Query);
+    msg.add_query(Query::query(
+        Name::from_ascii("example.com.").unwrap(),
+        RecordType::AXFR,
+    ));
+    let key_name = Name::from_ascii("sec1.").unwrap();
+    let pre = TSIG::new(HAlg::HmacSha256, time, 300, Vec::new(), 0x1234, None, other);
+    let tbs = message_tbs(&msg, &pre, &key_name).unwrap();
+    let mac = HAlg::HmacSha256.mac_data(secret, &tbs).unwrap();
+    msg.set_signature(Box::new(make_tsig_record(key_name, pre.set_mac(mac))));
+    msg.to_vec().unwrap()
+}
+
+#[test]
+fn a_request_with_other_data_verifies_because_the_mac_covers_it() {
+    // RFC 8945 section 4.3.3 lists Other Len and Other Data among the TSIG variables.
+    let k = key();
+    let keys = [k.clone()];
+    let now = 1_800_000_000;
+    let q = hickory_signed_query(
+        b"0123456789abcdef0123456789abcdef",
+        now,
+        vec![0, 0, 0x6b, 0x49, 0xd2, 0],
+    );
+    let Ok(Some(record)) = find_tsig(&q) else {
+        panic!("hickory's query has a TSIG record");
+    };
+    assert_eq!(record.other, [0, 0, 0x6b, 0x49, 0xd2, 0]);
+    let Verified::Signed { mac, .. } = verify_request(&q, &keys, now + 5) else {
+        panic!("a correctly signed request with Other Data must verify");
+    };
+    // Changing one octet of Other Data breaks the MAC.
+    let mut bad = q.clone();
+    let last = bad.len() - 1;
+    bad[last] ^= 1;
+    assert!(matches!(
+        verify_request(&bad, &keys, now + 5),
+        Verified::Failed {
+            error: TsigError::BadSig,
+            ..
+        }
+    ));
+    // Our response to it verifies with hickory's reading of RFC 8945 section 4.3.2.
+    let mut reply = q[..record.start].to_vec();
+    reply[2] |= 0x80;
+    reply[11] -= 1;
+    ResponseSigner::new(&k, mac.clone(), record.original_id, now + 5).sign(&mut reply);
+    let (tbs, rr) =
+        hickory_proto::rr::rdata::tsig::signed_bitmessage_to_buf(&reply, Some(&mac), true).unwrap();
+    assert!(
+        rr.data
+            .algorithm
+            .verify_mac(b"0123456789abcdef0123456789abcdef", &tbs, &rr.data.mac)
+            .is_ok()
+    );
+}
+
+#[test]
+fn a_response_with_other_data_verifies_and_its_other_data_is_covered() {
+    // A signed BADTIME response carries our time as Other Data (RFC 8945 section 5.2.3).
+    let k = key();
+    let mut q = query();
+    let mut request_signer = ResponseSigner::for_request(&k, 0x1234, 1_800_000_000);
+    request_signer.sign(&mut q);
+    let request_mac = request_signer.mac().to_vec();
+    let mut reply = query();
+    reply[2] |= 0x80;
+    ResponseSigner::new(&k, request_mac.clone(), 0x1234, 1_800_000_005)
+        .with_error(TsigError::BadTime)
+        .sign(&mut reply);
+    assert_eq!(
+        verify_response(&reply, &k, &request_mac, 1_800_000_010),
+        Err(ResponseTsigError::Rejected(18))
+    );
+    let last = reply.len() - 1;
+    reply[last] ^= 1;
+    assert_eq!(
+        verify_response(&reply, &k, &request_mac, 1_800_000_010),
+        Err(ResponseTsigError::BadSig)
+    );
+}
+
+#[test]
+fn a_replay_inside_the_fudge_is_accepted_and_outside_it_is_badtime() {
+    // No replay cache (module doc): the time check of RFC 8945 section 5.2.3 is the bound,
+    // as in BIND, Knot and NSD.
+    let k = key();
+    let keys = [k.clone()];
+    let mut q = query();
+    ResponseSigner::for_request(&k, 0x1234, 1_800_000_000).sign(&mut q);
+    for _ in 0..2 {
+        assert!(matches!(
+            verify_request(&q, &keys, 1_800_000_300),
+            Verified::Signed { .. }
+        ));
+    }
+    assert!(matches!(
+        verify_request(&q, &keys, 1_800_000_301),
+        Verified::Failed {
+            error: TsigError::BadTime,
+            ..
+        }
+    ));
+}
