@@ -32,6 +32,13 @@ use crate::zone::Zone;
 pub use error::SyntaxError;
 use lexer::{Entry, Located, Token};
 
+/// How deep `$INCLUDE`s may nest: zones split by hand use one or two levels.
+pub const MAX_INCLUDE_DEPTH: usize = 8;
+
+/// How many `$INCLUDE`s one load may read: an include tree fanning out (ten per file, six
+/// deep) would otherwise read a million files.
+pub const MAX_INCLUDES: usize = 1000;
+
 //------------ Public API ----------------------------------------------------
 
 /// A zone read from text, with the warnings found on the way.
@@ -203,6 +210,10 @@ struct Loader {
     class: Option<Class>,
     /// Files being read, for include loop detection.
     stack: Vec<PathBuf>,
+    /// How deep the `$INCLUDE` being read is nested (0: the zone's own text).
+    include_depth: usize,
+    /// `$INCLUDE`s read so far in this load.
+    includes: usize,
 }
 
 /// `path` made absolute and resolved, or as given when that fails (the read will fail too).
@@ -222,6 +233,8 @@ impl Loader {
             last_owner: None,
             class: None,
             stack: Vec::new(),
+            include_depth: 0,
+            includes: 0,
         }
     }
 
@@ -317,6 +330,16 @@ impl Loader {
                 if self.stack.contains(&canon) {
                     return Err(syntax(t, SyntaxError::IncludeLoop(path)));
                 }
+                if self.include_depth >= MAX_INCLUDE_DEPTH {
+                    return Err(syntax(
+                        first,
+                        SyntaxError::IncludeTooDeep(MAX_INCLUDE_DEPTH),
+                    ));
+                }
+                if self.includes >= MAX_INCLUDES {
+                    return Err(syntax(first, SyntaxError::TooManyIncludes(MAX_INCLUDES)));
+                }
+                self.includes += 1;
                 let bytes = std::fs::read(&path).map_err(|source| LoadError::Include {
                     file: file.to_string(),
                     line: t.line,
@@ -325,9 +348,11 @@ impl Loader {
                 })?;
                 let sub_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
                 self.stack.push(canon);
+                self.include_depth += 1;
                 let saved_owner = self.last_owner.clone();
                 let label = path.display().to_string();
                 let result = self.load_text(&bytes, &label, &sub_dir, inc_origin);
+                self.include_depth -= 1;
                 self.stack.pop();
                 self.last_owner = saved_owner;
                 result?;

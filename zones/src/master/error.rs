@@ -138,4 +138,16 @@ pub enum SyntaxError {
     /// Record data over 65535 octets.
     #[error("record data longer than 65535 octets")]
     RdataTooLong,
+    /// An entry whose text is longer, or has more fields, than any record of at most 65535
+    /// octets of data can be written with: refused while reading it, before it is expanded
+    /// (a parenthesised TXT of millions of strings would otherwise take gigabytes).
+    #[error("record text longer than any record data of 65535 octets can be written with")]
+    EntryTooLong,
+    /// `$INCLUDE`s nested deeper than the limit.
+    #[error("$INCLUDE nested more than {0} deep")]
+    IncludeTooDeep(usize),
+    /// More `$INCLUDE`s in one load than the limit (each file read counts, also when the
+    /// same file is included again).
+    #[error("more than {0} $INCLUDEs in one zone load")]
+    TooManyIncludes(usize),
 }

@@ -49,6 +49,54 @@ pub(crate) struct Entry {
 
 //------------ tokenize ------------------------------------------------------
 
+/// The most token text one entry may hold. Record data is at most 65535 octets, and its text
+/// takes at most four bytes per octet (`\DDD`, also in names); the rest is for the owner,
+/// TTL, class, type and `\# len`.
+pub(crate) const MAX_ENTRY_TEXT: usize = 4 * 0xffff + 4096;
+
+/// The most fields one entry may hold: every field of record data stands for at least half
+/// an octet (one hex digit), plus owner, TTL, class, type, `\#` and length.
+pub(crate) const MAX_ENTRY_TOKENS: usize = 2 * 0xffff + 16;
+
+/// The running size of the entry being read, so that an oversized one fails as soon as it
+/// passes a limit instead of after the whole of it is held in memory.
+#[derive(Default)]
+struct EntrySize {
+    /// Token text bytes so far.
+    text: usize,
+    /// Tokens so far.
+    tokens: usize,
+}
+
+impl EntrySize {
+    /// Fails when the token being read (`partial` bytes so far) already passes the limit, so
+    /// one endless token is never held whole either.
+    fn check(&self, partial: usize, entry: &Entry, col: usize) -> Result<(), Located> {
+        if self.text + partial > MAX_ENTRY_TEXT {
+            return Err(Located {
+                line: entry.line,
+                col,
+                kind: SyntaxError::EntryTooLong,
+            });
+        }
+        Ok(())
+    }
+
+    /// Counts a token of `len` bytes; the error points at the entry's start.
+    fn add(&mut self, len: usize, entry: &Entry, col: usize) -> Result<(), Located> {
+        self.text += len;
+        self.tokens += 1;
+        if self.text > MAX_ENTRY_TEXT || self.tokens > MAX_ENTRY_TOKENS {
+            return Err(Located {
+                line: entry.line,
+                col,
+                kind: SyntaxError::EntryTooLong,
+            });
+        }
+        Ok(())
+    }
+}
+
 /// A lexer failure with its position.
 #[derive(Debug)]
 pub(crate) struct Located {
@@ -73,12 +121,16 @@ pub(crate) fn tokenize(input: &[u8]) -> Result<Vec<Entry>, Located> {
         tokens: Vec::new(),
     };
     let mut at_line_start = true;
+    let mut size = EntrySize::default();
+    let mut entry_col = 1usize;
     let mut i = 0usize;
     while i < input.len() {
         let c = input[i];
         let col = i - line_start + 1;
         if at_line_start && depth == 0 {
             cur.line = line;
+            size = EntrySize::default();
+            entry_col = col;
             cur.blank_owner = c == b' ' || c == b'\t';
             at_line_start = false;
         }
@@ -126,6 +178,7 @@ pub(crate) fn tokenize(input: &[u8]) -> Result<Vec<Entry>, Located> {
                 let mut text = Vec::new();
                 i += 1;
                 loop {
+                    size.check(text.len(), &cur, entry_col)?;
                     match input.get(i) {
                         None | Some(b'\n') => {
                             return Err(Located {
@@ -160,6 +213,7 @@ pub(crate) fn tokenize(input: &[u8]) -> Result<Vec<Entry>, Located> {
                         }
                     }
                 }
+                size.add(text.len(), &cur, entry_col)?;
                 cur.tokens.push(Token {
                     text,
                     quoted: true,
@@ -170,6 +224,7 @@ pub(crate) fn tokenize(input: &[u8]) -> Result<Vec<Entry>, Located> {
             _ => {
                 let mut text = Vec::new();
                 while let Some(&b) = input.get(i) {
+                    size.check(text.len(), &cur, entry_col)?;
                     match b {
                         b' ' | b'\t' | b'\r' | b'\n' | b';' | b'(' | b')' | b'"' => break,
                         b'\\' => {
@@ -194,6 +249,7 @@ pub(crate) fn tokenize(input: &[u8]) -> Result<Vec<Entry>, Located> {
                         }
                     }
                 }
+                size.add(text.len(), &cur, entry_col)?;
                 cur.tokens.push(Token {
                     text,
                     quoted: false,
@@ -289,6 +345,34 @@ mod tests {
     fn an_unclosed_parenthesis_is_reported_where_it_opened() {
         let err = tokenize(b"a A (\n1.2.3.4\n").unwrap_err();
         assert_eq!((err.line, err.col), (1, 5));
+    }
+
+    #[test]
+    fn an_entry_with_more_fields_than_any_record_can_have_fails_at_its_line() {
+        let mut src = b"a A 1.2.3.4\nb TXT (\n".to_vec();
+        for _ in 0..MAX_ENTRY_TOKENS {
+            src.extend_from_slice(b"\"\"\n");
+        }
+        src.extend_from_slice(b")\n");
+        let err = tokenize(&src).unwrap_err();
+        assert_eq!(err.kind, SyntaxError::EntryTooLong);
+        assert_eq!((err.line, err.col), (2, 1));
+    }
+
+    #[test]
+    fn an_entry_just_within_the_text_limit_is_accepted() {
+        let mut src = b"b TXT (".to_vec();
+        let strings = (MAX_ENTRY_TEXT - 16) / 255;
+        for _ in 0..strings {
+            src.push(b'"');
+            src.extend_from_slice(&[b'x'; 255]);
+            src.extend_from_slice(b"\" ");
+        }
+        src.extend_from_slice(b")\n");
+        assert_eq!(tokenize(&src).unwrap()[0].tokens.len(), strings + 2);
+        let mut over = b"b TXT ".to_vec();
+        over.extend(std::iter::repeat_n(b'x', MAX_ENTRY_TEXT));
+        assert_eq!(tokenize(&over).unwrap_err().kind, SyntaxError::EntryTooLong);
     }
 
     #[test]

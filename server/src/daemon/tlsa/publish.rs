@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use zones::{Class, Name, Rdata, Record, Rtype, Ttl, Zone};
 
 use crate::dane::derive::{self, Matching, TlsaParams, Usage};
+use crate::dane::file;
 
 /// One `[[zone.tlsa]]` binding, resolved.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -40,7 +41,7 @@ pub struct TlsaBinding {
 pub fn expiring(binding: &TlsaBinding, now: u64) -> Vec<(PathBuf, i64)> {
     let mut out = Vec::new();
     for path in &binding.certs {
-        let Ok(bytes) = std::fs::read(path) else {
+        let Ok(bytes) = file::read(path) else {
             continue;
         };
         let Ok(chain) = derive::certificates(&bytes) else {
@@ -59,14 +60,10 @@ pub fn expiring(binding: &TlsaBinding, now: u64) -> Vec<(PathBuf, i64)> {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum PublishError {
-    /// A file could not be read.
-    #[error("{path}: {error}")]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// The OS error.
-        error: std::io::Error,
-    },
+    /// A file could not be read, or is no regular file of a sane size (a FIFO, `/dev/zero`):
+    /// the error names it.
+    #[error(transparent)]
+    Read(#[from] file::FileError),
     /// A file holds no usable certificate or key.
     #[error("{path}: {error}")]
     Parse {
@@ -94,12 +91,7 @@ pub enum PublishError {
 /// The TLSA rdatas a binding's files give now: `3 1 1` for each certificate's leaf and for
 /// the next key, `2 1 1` for each issuer when asked. Sorted, without duplicates.
 pub fn derive_records(binding: &TlsaBinding) -> Result<Vec<Vec<u8>>, PublishError> {
-    let read = |path: &Path| {
-        std::fs::read(path).map_err(|error| PublishError::Read {
-            path: path.to_path_buf(),
-            error,
-        })
-    };
+    let read = |path: &Path| file::read(path).map_err(PublishError::Read);
     let parse = |path: &Path, error| PublishError::Parse {
         path: path.to_path_buf(),
         error,

@@ -6,7 +6,7 @@ use zones::{Name, Ttl, Zone};
 use super::manager::TlsaManager;
 use super::publish::{self, TlsaBinding};
 use super::state;
-use crate::dane::derive;
+use crate::dane::{derive, file};
 
 //------------ NameStatus -----------------------------------------------------
 
@@ -109,7 +109,7 @@ impl TlsaManager {
             let derived_next = binding
                 .next_key
                 .as_ref()
-                .and_then(|p| std::fs::read(p).ok())
+                .and_then(|p| file::read(p).ok())
                 .and_then(|b| derive::public_key_info(&b).ok())
                 .and_then(|spki| {
                     derive::tlsa_rdata_for_spki(
