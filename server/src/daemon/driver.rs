@@ -259,7 +259,8 @@ impl ZoneDriver {
     }
 
     /// When the next timer of the zone ends: the next signature refresh, the next rollover
-    /// timer, or the next retiring TLSA record's deadline.
+    /// timer, or the next retiring TLSA record's deadline (with a probe, the record also
+    /// waits for the MTA to present the new key).
     pub fn next_wakeup(&self) -> Option<Timestamp> {
         let refresh = self
             .config
@@ -267,7 +268,8 @@ impl ZoneDriver {
             .as_ref()
             .and_then(|how| self.served.next_refresh(how.policy.rrsig_refresh.as_secs()));
         let keys = self.keys.as_ref().and_then(|k| k.wake);
-        [refresh, keys].into_iter().flatten().min()
+        let tlsa = self.tlsa.next_retirement().map(Timestamp);
+        [refresh, keys, tlsa].into_iter().flatten().min()
     }
 
     /// What the rollover wants observed at `now`: the secondaries' serial while a step waits
@@ -391,12 +393,11 @@ impl ZoneDriver {
     fn certificates(&mut self, now: Timestamp) -> Option<Published> {
         let change = self.tlsa.change(&self.served.zone, now.0)?;
         self.tlsa.warn_unsafe_rollover(now.0);
+        // A failure is logged by `publish`; the old records stay published.
         let done = self.publish(change, now, None);
         if let Some(p) = done {
             self.tlsa.published(&self.served.zone, now.0);
             tracing::info!(zone = %self.config.name, serial = p.serial, elapsed_ms = p.elapsed_ms, "TLSA change served");
-        } else {
-            tracing::error!(zone = %self.config.name, "signing the new TLSA records failed; the old ones stay published");
         }
         done
     }

@@ -206,6 +206,12 @@ impl Control {
                     tokio::time::sleep(Duration::from_millis(250)).await;
                     while wake_rx.try_recv().is_ok() {}
                     self.step_all(|d| !d.tlsa().is_empty(), |_| Event::Certificates).await;
+                    // A record that just started retiring waits on what the MTA presents:
+                    // ask it now rather than at the next tick.
+                    self.probing.start_due(&self.drivers, &probe_tx);
+                }
+                _ = self.sleep_until_next_wakeup() => {
+                    self.step_all(|_| true, |_| Event::Tick).await;
                 }
                 _ = tick.tick() => {
                     self.observe().await;
@@ -222,6 +228,29 @@ impl Control {
             d.served().flush(true);
         }
         Ok(())
+    }
+
+    /// Sleeps until the earliest timer of any zone ends (a TLSA record's retirement, a
+    /// rollover step, a signature refresh), so that it is acted on then rather than at the
+    /// next minute's tick. Never ends on a virtual clock, whose time the tick follows.
+    ///
+    /// Only timers still ahead count: one already past that the zone could not act on (a
+    /// step waiting for the parent, a signing error) is retried by the tick, never in a loop.
+    async fn sleep_until_next_wakeup(&self) {
+        let now = crate::clock::now();
+        let next = self
+            .drivers
+            .iter()
+            .filter_map(ZoneDriver::next_wakeup)
+            .filter(|&at| at > now)
+            .min();
+        match next {
+            Some(at) if !crate::clock::is_virtual() => {
+                let wait = at.as_secs() - now.as_secs();
+                tokio::time::sleep(Duration::from_secs(wait)).await;
+            }
+            _ => std::future::pending().await,
+        }
     }
 
     /// The zones' names, in order.

@@ -98,6 +98,11 @@ impl TlsaManager {
             .any(|b| self.retiring.keys().any(|(name, _)| b.names.contains(name)))
     }
 
+    /// The earliest time a retiring record may be removed (seconds since the epoch).
+    pub fn next_retirement(&self) -> Option<u64> {
+        self.retiring.values().min().copied()
+    }
+
     /// Every `probe` address of the bindings.
     pub fn probe_addrs(&self) -> impl Iterator<Item = &str> {
         self.bindings.iter().filter_map(|b| b.probe.as_deref())
