@@ -102,6 +102,8 @@ async fn connection(
     loop {
         slot.idle();
         let first = tokio::select! {
+            // A query already waiting is read, not dropped for an eviction.
+            biased;
             read = tokio::time::timeout(limits.idle_timeout, reader.read_u8()) => match read {
                 Err(_) => return Ok(()), // idle
                 Ok(Err(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(()),
