@@ -100,6 +100,7 @@ impl ConnectionPool {
     /// when a limit is reached. Returns the slot and the source of the connection evicted,
     /// if any.
     pub fn admit(self: &Arc<Self>, source: IpAddr) -> Result<(Slot, Option<IpAddr>), Full> {
+        let source = source_key(source);
         let mut state = self.lock();
         let mut evicted = None;
         if state.per_source.get(&source).copied().unwrap_or(0) >= self.max_per_source {
@@ -141,6 +142,19 @@ impl ConnectionPool {
     /// is made in one step), so a poisoned lock is used as is.
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The source a connection counts against: its IPv4 address, or the /64 of its IPv6 address
+/// (one host usually has a whole /64, so a per-address cap would not hold it back). An
+/// IPv4-mapped IPv6 address is its IPv4 address.
+fn source_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6((u128::from(v6) & !u128::from(u64::MAX)).into()),
+        },
     }
 }
 
@@ -263,6 +277,22 @@ mod tests {
         assert_eq!(pool.open(), 1);
         let (_d, evicted) = pool.admit(ip(4)).unwrap();
         assert_eq!(evicted, None);
+    }
+
+    #[test]
+    fn an_ipv6_source_is_its_slash_64() {
+        let pool = Arc::new(ConnectionPool::new(10, 1));
+        let (_a, _) = pool.admit("2001:db8:1:2::1".parse().unwrap()).unwrap();
+        assert_eq!(
+            pool.admit("2001:db8:1:2:ffff::7".parse().unwrap()).err(),
+            Some(Full::Source)
+        );
+        assert!(pool.admit("2001:db8:1:3::1".parse().unwrap()).is_ok());
+        let (_b, _) = pool.admit("::ffff:192.0.2.1".parse().unwrap()).unwrap();
+        assert_eq!(
+            pool.admit("192.0.2.1".parse().unwrap()).err(),
+            Some(Full::Source)
+        );
     }
 
     #[tokio::test]
