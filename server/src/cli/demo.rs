@@ -259,6 +259,9 @@ mod tests {
         assert_eq!(c.server.udp_workers, 0);
         assert_eq!(c.server.tcp_idle_timeout, Duration::from_secs(10));
         assert_eq!(c.server.tcp_max_connections, 256);
+        assert_eq!(c.server.tcp_max_per_source, 16);
+        assert_eq!(c.server.tcp_query_timeout, Duration::from_secs(5));
+        assert_eq!(c.server.tcp_write_timeout, Duration::from_secs(10));
         let zone = &c.zones[0];
         assert_eq!(zone.name, name(DEMO_ORIGIN));
         assert_eq!(zone.file, PathBuf::from("(in memory)"));

@@ -221,6 +221,9 @@ state_dir = "state"
 udp_workers = 2
 tcp_idle_timeout = "10s"
 tcp_max_connections = 16
+tcp_max_per_source = 4
+tcp_query_timeout = "2s"
+tcp_write_timeout = "30s"
 
 [[zone]]
 name = "example.com"
@@ -249,6 +252,11 @@ ksk_lifetime = "0"
         assert_eq!(c.server.state_dir, Path::new("/etc/daned/state"));
         assert_eq!(c.server.udp_workers, 2);
         assert_eq!(c.server.tcp_idle_timeout, Duration::from_secs(10));
+        let tcp = c.server.tcp_limits();
+        assert_eq!(tcp.max_connections, 16);
+        assert_eq!(tcp.max_per_source, 4);
+        assert_eq!(tcp.query_timeout, Duration::from_secs(2));
+        assert_eq!(tcp.write_timeout, Duration::from_secs(30));
         assert_eq!(c.zones.len(), 1);
         assert_eq!(
             c.zones[0].file,
@@ -330,6 +338,15 @@ ksk_lifetime = "0"
         let err =
             Config::parse("[server]\ntcp_idle_timeout = \"0\"\n", Path::new("d.toml")).unwrap_err();
         assert!(err.to_string().contains("tcp_idle_timeout"), "{err}");
+        for (text, key) in [
+            ("tcp_max_per_source = 0", "server.tcp_max_per_source"),
+            ("tcp_query_timeout = \"0s\"", "server.tcp_query_timeout"),
+            ("tcp_write_timeout = \"soon\"", "server.tcp_write_timeout"),
+        ] {
+            let err =
+                Config::parse(&format!("[server]\n{text}\n"), Path::new("d.toml")).unwrap_err();
+            assert!(err.to_string().contains(key), "{text}: {err}");
+        }
         let err =
             Config::parse("[server]\nudp_workers = \"two\"\n", Path::new("d.toml")).unwrap_err();
         assert!(err.to_string().contains("udp_workers"), "{err}");

@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use crate::config::Invalid;
 use crate::config::duration::parse_duration;
+use crate::net::tcp_pool::TcpLimits;
 
 //------------ ServerConfig ---------------------------------------------------
 
@@ -24,6 +25,25 @@ pub struct ServerConfig {
     pub tcp_idle_timeout: Duration,
     /// Most TCP connections served at once.
     pub tcp_max_connections: usize,
+    /// Most TCP connections served at once to one source address.
+    pub tcp_max_per_source: usize,
+    /// How long a TCP query may take to arrive once its first octet came.
+    pub tcp_query_timeout: Duration,
+    /// How long a TCP client may take to accept a response or transfer message.
+    pub tcp_write_timeout: Duration,
+}
+
+impl ServerConfig {
+    /// The TCP connection limits and timeouts.
+    pub fn tcp_limits(&self) -> TcpLimits {
+        TcpLimits {
+            max_connections: self.tcp_max_connections,
+            max_per_source: self.tcp_max_per_source,
+            idle_timeout: self.tcp_idle_timeout,
+            query_timeout: self.tcp_query_timeout,
+            write_timeout: self.tcp_write_timeout,
+        }
+    }
 }
 
 //------------ RawServer ------------------------------------------------------
@@ -47,6 +67,15 @@ pub(super) struct RawServer {
     /// TCP connection limit.
     #[serde(default = "default_tcp_max_connections")]
     tcp_max_connections: usize,
+    /// TCP connection limit per source.
+    #[serde(default = "default_tcp_max_per_source")]
+    tcp_max_per_source: usize,
+    /// TCP query read timeout.
+    #[serde(default = "default_tcp_query_timeout")]
+    tcp_query_timeout: String,
+    /// TCP write timeout.
+    #[serde(default = "default_tcp_write_timeout")]
+    tcp_write_timeout: String,
 }
 
 impl Default for RawServer {
@@ -57,6 +86,9 @@ impl Default for RawServer {
             udp_workers: 0,
             tcp_idle_timeout: default_tcp_idle_timeout(),
             tcp_max_connections: default_tcp_max_connections(),
+            tcp_max_per_source: default_tcp_max_per_source(),
+            tcp_query_timeout: default_tcp_query_timeout(),
+            tcp_write_timeout: default_tcp_write_timeout(),
         }
     }
 }
@@ -79,6 +111,23 @@ fn default_tcp_idle_timeout() -> String {
 /// Default TCP connection limit.
 fn default_tcp_max_connections() -> usize {
     256
+}
+
+/// Default TCP connection limit per source: a resolver or secondary needs a few, a client
+/// filling the pool from one address is held to a sixteenth of the default pool.
+fn default_tcp_max_per_source() -> usize {
+    16
+}
+
+/// Default time for a query's octets to arrive once the first came: a query is at most
+/// 64 KiB, and any client that means it sends one in one go.
+fn default_tcp_query_timeout() -> String {
+    "5s".into()
+}
+
+/// Default time for a client to take each response or transfer message.
+fn default_tcp_write_timeout() -> String {
+    "10s".into()
 }
 
 //------------ parse_server ---------------------------------------------------
@@ -111,11 +160,31 @@ pub(super) fn parse_server(raw: &RawServer, base: &Path) -> Result<ServerConfig,
             "must be at least 1",
         ));
     }
+    if raw.tcp_max_per_source == 0 {
+        return Err(Invalid::new(
+            "server.tcp_max_per_source",
+            "must be at least 1",
+        ));
+    }
+    let tcp_query_timeout = positive_duration("server.tcp_query_timeout", &raw.tcp_query_timeout)?;
+    let tcp_write_timeout = positive_duration("server.tcp_write_timeout", &raw.tcp_write_timeout)?;
     Ok(ServerConfig {
         listen,
         state_dir: base.join(&raw.state_dir),
         udp_workers: raw.udp_workers,
         tcp_idle_timeout,
         tcp_max_connections: raw.tcp_max_connections,
+        tcp_max_per_source: raw.tcp_max_per_source,
+        tcp_query_timeout,
+        tcp_write_timeout,
     })
+}
+
+/// `text` as a duration longer than 0; errors name `key`.
+fn positive_duration(key: &'static str, text: &str) -> Result<Duration, Invalid> {
+    let d = parse_duration(text).map_err(|e| Invalid::new(key, e))?;
+    if d.is_zero() {
+        return Err(Invalid::new(key, "must be longer than 0"));
+    }
+    Ok(d)
 }

@@ -9,13 +9,13 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use tokio::signal::unix::{Signal, SignalKind, signal};
-use tokio::sync::Semaphore;
 use zones::Name;
 use zones::snapshot::Catalog;
 
 use crate::daemon::error::DaemonError;
 use crate::net::acl::Acl;
 use crate::net::tcp::{self, TcpShared};
+use crate::net::tcp_pool::{ConnectionPool, TcpLimits};
 use crate::net::udp::UdpServer;
 
 /// The pid file's name inside `state_dir`.
@@ -30,10 +30,8 @@ pub struct HostOptions {
     pub listen: Vec<SocketAddr>,
     /// UDP worker threads per address; 0: one per core.
     pub udp_workers: usize,
-    /// How long an idle TCP connection is kept open.
-    pub tcp_idle_timeout: Duration,
-    /// Most TCP connections served at once.
-    pub tcp_max_connections: usize,
+    /// TCP connection limits and timeouts.
+    pub tcp: TcpLimits,
     /// Carry on when some (not all) addresses cannot be bound (the demo: no IPv6).
     pub tolerate_bind_failures: bool,
     /// The pid file to write (and remove on exit), refusing to start while a live daemon
@@ -87,8 +85,11 @@ impl Host {
             shared: Arc::new(TcpShared {
                 catalog: Arc::clone(&catalog),
                 acls: ArcSwap::from_pointee(acls),
-                idle_timeout: options.tcp_idle_timeout,
-                connections: Arc::new(Semaphore::new(options.tcp_max_connections)),
+                limits: options.tcp,
+                pool: Arc::new(ConnectionPool::new(
+                    options.tcp.max_connections,
+                    options.tcp.max_per_source,
+                )),
                 respond: crate::answer::respond,
             }),
             pid_file: None,

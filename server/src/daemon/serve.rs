@@ -92,8 +92,7 @@ fn serve_with(
         &HostOptions {
             listen: server.listen.clone(),
             udp_workers: server.udp_workers,
-            tcp_idle_timeout: server.tcp_idle_timeout,
-            tcp_max_connections: server.tcp_max_connections,
+            tcp: server.tcp_limits(),
             tolerate_bind_failures: options.tolerate_bind_failures,
             pid_file: options.pid_file.then(|| server.state_dir.join(PID_FILE)),
         },

@@ -6,6 +6,7 @@
 pub mod acl;
 pub mod client;
 pub mod tcp;
+pub mod tcp_pool;
 pub mod tsig;
 pub mod udp;
 pub mod warn_limit;

@@ -1,6 +1,8 @@
 //! DNS over TCP (RFC 1035 section 4.2.2, RFC 7766): a tokio listener, 2-octet length prefixes,
-//! several queries per connection answered in order, an idle timeout and a cap on concurrent
-//! connections. Transfers (RFC 5936) are streamed from here.
+//! several queries per connection answered in order. Slots are held in a [`ConnectionPool`]
+//! (a cap per source, the longest-idle connection evicted when full); an idle connection, a
+//! query read too slowly and a client that stops reading are each closed after their own
+//! timeout ([`TcpLimits`]). Transfers (RFC 5936) are streamed from here.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -9,12 +11,12 @@ use std::time::Duration;
 use arc_swap::ArcSwap;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Semaphore;
 use zones::Name;
 use zones::snapshot::Catalog;
 
 use crate::answer::{Outcome, Transport};
 use crate::net::acl::Acl;
+use crate::net::tcp_pool::{ConnectionPool, Slot, TcpLimits};
 use crate::net::tsig::ResponseSigner;
 use crate::net::warn_limit::{TRANSFER_FAILED, TRANSFER_REFUSED};
 use crate::net::{RCODE_REFUSED, RespondFn, write_error_reply};
@@ -30,10 +32,10 @@ pub struct TcpShared {
     pub catalog: Arc<ArcSwap<Catalog>>,
     /// Transfer ACL per zone apex (a reload of the configuration swaps it).
     pub acls: ArcSwap<Vec<(Name, Acl)>>,
-    /// Close a connection after this long without a complete query.
-    pub idle_timeout: Duration,
-    /// Limits concurrent connections.
-    pub connections: Arc<Semaphore>,
+    /// Connection count and timeouts.
+    pub limits: TcpLimits,
+    /// The open connections (shared by every listener).
+    pub pool: Arc<ConnectionPool>,
     /// Answers one query ([`crate::answer::respond`] outside tests).
     pub respond: RespondFn,
 }
@@ -50,7 +52,8 @@ impl TcpShared {
 }
 
 /// Accepts connections on `listener` forever, serving each in its own task. A connection over
-/// the limit is closed at once.
+/// a limit takes the slot of the longest-idle connection; when every slot it could take is
+/// busy, it is closed at once.
 pub async fn serve(listener: TcpListener, shared: Arc<TcpShared>) {
     loop {
         let (stream, peer) = match listener.accept().await {
@@ -61,26 +64,36 @@ pub async fn serve(listener: TcpListener, shared: Arc<TcpShared>) {
                 continue;
             }
         };
-        let Ok(permit) = Arc::clone(&shared.connections).try_acquire_owned() else {
-            tracing::debug!(%peer, "TCP connection limit reached, closing");
-            continue;
+        let slot = match shared.pool.admit(peer.ip()) {
+            Ok((slot, evicted)) => {
+                if let Some(evicted) = evicted {
+                    tracing::debug!(%peer, %evicted, "TCP connection limit reached, idle connection evicted");
+                }
+                slot
+            }
+            Err(full) => {
+                tracing::debug!(%peer, ?full, "TCP connection limit reached, no idle connection, closing");
+                continue;
+            }
         };
         let shared = Arc::clone(&shared);
         tokio::spawn(async move {
-            if let Err(e) = connection(stream, peer, &shared).await {
+            if let Err(e) = connection(stream, peer, &shared, &slot).await {
                 tracing::debug!(%peer, error = %e, "TCP connection ended");
             }
-            drop(permit);
+            drop(slot);
         });
     }
 }
 
-/// Serves one connection until the client closes it, it idles out or misbehaves.
+/// Serves one connection until the client closes it, it idles out, is evicted or misbehaves.
 async fn connection(
     stream: TcpStream,
     peer: SocketAddr,
     shared: &TcpShared,
+    slot: &Slot,
 ) -> std::io::Result<()> {
+    let limits = shared.limits;
     let _ = stream.set_nodelay(true);
     let (reader, mut writer) = stream.into_split();
     let mut reader = BufReader::new(reader);
@@ -88,23 +101,42 @@ async fn connection(
     let mut out = Vec::with_capacity(4096);
     let mut frame = Vec::with_capacity(4096);
     loop {
-        let mut len = [0u8; 2];
-        match tokio::time::timeout(shared.idle_timeout, reader.read_exact(&mut len)).await {
-            Err(_) => return Ok(()), // idle
+        slot.idle();
+        let first = tokio::select! {
+            // A query already waiting is read, not dropped for an eviction.
+            biased;
+            read = tokio::time::timeout(limits.idle_timeout, reader.read_u8()) => match read {
+                Err(_) => return Ok(()), // idle
+                Ok(Err(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(()),
+                Ok(Err(e)) => return Err(e),
+                Ok(Ok(b)) => b,
+            },
+            () = slot.evicted() => {
+                tracing::debug!(%peer, "idle TCP connection evicted for a new one");
+                return Ok(());
+            }
+        };
+        if !slot.busy() {
+            return Ok(()); // evicted just as its query began
+        }
+        match tokio::time::timeout(
+            limits.query_timeout,
+            read_query(&mut reader, first, &mut query),
+        )
+        .await
+        {
+            Err(_) => {
+                tracing::debug!(%peer, "TCP query not complete within the query timeout, closing");
+                return Ok(());
+            }
             Ok(Err(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(()),
             Ok(Err(e)) => return Err(e),
-            Ok(Ok(_)) => {}
+            Ok(Ok(false)) => {
+                tracing::debug!(%peer, "TCP message too short, closing");
+                return Ok(());
+            }
+            Ok(Ok(true)) => {}
         }
-        let len = usize::from(u16::from_be_bytes(len));
-        if len < crate::net::HEADER_LEN {
-            tracing::debug!(%peer, len, "TCP message too short, closing");
-            return Ok(());
-        }
-        query.resize(len, 0);
-        match tokio::time::timeout(shared.idle_timeout, reader.read_exact(&mut query)).await {
-            Err(_) => return Ok(()),
-            Ok(r) => r?,
-        };
         let catalog = shared.catalog.load_full();
         match (shared.respond)(&catalog, &query, Transport::Tcp, &mut out) {
             Outcome::Reply => {}
@@ -130,7 +162,7 @@ async fn connection(
                     if !write_error_reply(&query, RCODE_REFUSED, &mut out) {
                         continue;
                     }
-                    write_framed(&mut writer, &mut frame, &out, shared.idle_timeout).await?;
+                    write_framed(&mut writer, &mut frame, &out, limits.write_timeout).await?;
                     continue;
                 };
                 let zone = &snapshot.zone;
@@ -146,7 +178,7 @@ async fn connection(
                         if let Some(s) = signer.as_mut() {
                             s.sign(&mut out);
                         }
-                        write_framed(&mut writer, &mut frame, &out, shared.idle_timeout).await?;
+                        write_framed(&mut writer, &mut frame, &out, limits.write_timeout).await?;
                     }
                     continue;
                 }
@@ -157,7 +189,7 @@ async fn connection(
                         &query,
                         Serial(client),
                         &mut writer,
-                        shared.idle_timeout,
+                        limits.write_timeout,
                         signer.as_mut(),
                     )
                     .await;
@@ -185,7 +217,7 @@ async fn connection(
                     zone,
                     &query,
                     &mut writer,
-                    shared.idle_timeout,
+                    limits.write_timeout,
                     signer.as_mut(),
                 )
                 .await
@@ -208,8 +240,24 @@ async fn connection(
                 continue;
             }
         }
-        write_framed(&mut writer, &mut frame, &out, shared.idle_timeout).await?;
+        write_framed(&mut writer, &mut frame, &out, limits.write_timeout).await?;
     }
+}
+
+/// Reads the rest of a query whose length prefix starts with `first` into `query`; `false`
+/// when the length is too short for a DNS header.
+async fn read_query<R: AsyncReadExt + Unpin>(
+    r: &mut R,
+    first: u8,
+    query: &mut Vec<u8>,
+) -> std::io::Result<bool> {
+    let len = usize::from(u16::from_be_bytes([first, r.read_u8().await?]));
+    if len < crate::net::HEADER_LEN {
+        return Ok(false);
+    }
+    query.resize(len, 0);
+    r.read_exact(query).await?;
+    Ok(true)
 }
 
 /// Writes `msg` with its length prefix in one write; a client that does not read it within
@@ -279,8 +327,14 @@ mod tests {
         let shared = Arc::new(TcpShared {
             catalog: Arc::new(ArcSwap::from_pointee(catalog)),
             acls: ArcSwap::from_pointee(vec![(origin, Acl::parse(acl).unwrap())]),
-            idle_timeout: Duration::from_secs(2),
-            connections: Arc::new(Semaphore::new(limit)),
+            limits: TcpLimits {
+                max_connections: limit,
+                max_per_source: limit,
+                idle_timeout: Duration::from_secs(2),
+                query_timeout: Duration::from_secs(1),
+                write_timeout: Duration::from_secs(2),
+            },
+            pool: Arc::new(ConnectionPool::new(limit, limit)),
             respond: stand_in,
         });
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -331,20 +385,86 @@ mod tests {
         assert_eq!(m[3] & 0x0f, RCODE_REFUSED);
     }
 
+    /// Reads until the server closes the connection; panics when it stays open `within`.
+    async fn closed_within(s: &mut TcpStream, within: Duration) {
+        let mut buf = vec![0u8; 64 * 1024];
+        tokio::time::timeout(within, async {
+            while s.read(&mut buf).await.unwrap_or(0) > 0 {}
+        })
+        .await
+        .expect("connection closed");
+    }
+
     #[tokio::test]
-    async fn connections_over_the_limit_are_closed_and_the_slot_is_freed() {
+    async fn a_new_connection_takes_the_slot_of_an_idle_one() {
         let addr = start_limited(&[], crate::cli::demo::demo_zone(), 1).await;
         let mut first = TcpStream::connect(addr).await.unwrap();
         first.write_all(&query(1, 1)).await.unwrap();
         assert_eq!(read_msg(&mut first).await[1], 1);
+        // first now idles: the second connection takes its slot and is answered.
         let mut second = TcpStream::connect(addr).await.unwrap();
-        let mut buf = [0u8; 16];
-        assert_eq!(second.read(&mut buf).await.unwrap_or(0), 0);
-        drop(first);
+        second.write_all(&query(2, 1)).await.unwrap();
+        assert_eq!(read_msg(&mut second).await[1], 2);
+        closed_within(&mut first, Duration::from_millis(500)).await;
+    }
+
+    #[tokio::test]
+    async fn a_busy_connection_keeps_its_slot_until_the_query_timeout() {
+        let addr = start_limited(&[], crate::cli::demo::demo_zone(), 1).await;
+        // first sends one octet of a query and dribbles no more: busy, not evictable.
+        let mut first = TcpStream::connect(addr).await.unwrap();
+        first.write_all(&[0]).await.unwrap();
         tokio::time::sleep(Duration::from_millis(100)).await;
+        let started = std::time::Instant::now();
+        let mut second = TcpStream::connect(addr).await.unwrap();
+        closed_within(&mut second, Duration::from_millis(500)).await;
+        // The query timeout (1 s here, the idle timeout is 2 s) cuts first off, freeing the slot.
+        closed_within(&mut first, Duration::from_millis(1500)).await;
+        assert!(started.elapsed() < Duration::from_millis(1500));
         let mut third = TcpStream::connect(addr).await.unwrap();
         third.write_all(&query(3, 1)).await.unwrap();
         assert_eq!(read_msg(&mut third).await[1], 3);
+    }
+
+    #[tokio::test]
+    async fn a_dribbled_query_is_cut_at_the_query_timeout_though_octets_keep_coming() {
+        let addr = start(&[]).await;
+        let mut s = TcpStream::connect(addr).await.unwrap();
+        let q = query(9, 1);
+        let started = std::time::Instant::now();
+        for b in &q {
+            if s.write_all(&[*b]).await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            if started.elapsed() > Duration::from_secs(3) {
+                break;
+            }
+        }
+        // 33 octets at 150 ms would take 5 s; the 1 s bound closes it long before.
+        closed_within(&mut s, Duration::from_secs(1)).await;
+        assert!(
+            started.elapsed() < Duration::from_millis(2500),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
+    /// A client that asks for a large AXFR and never reads is dropped after the write
+    /// timeout, and its slot is freed.
+    #[tokio::test]
+    async fn a_client_that_never_reads_its_transfer_is_dropped() {
+        let addr = start_limited(&["127.0.0.1"], big_zone(20_000), 1).await;
+        let mut s = TcpStream::connect(addr).await.unwrap();
+        s.write_all(&query(7, 252)).await.unwrap();
+        // Not reading: the socket buffers fill, the write times out (2 s), the slot frees.
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let mut next = TcpStream::connect(addr).await.unwrap();
+        next.write_all(&query(8, 1)).await.unwrap();
+        let m = tokio::time::timeout(Duration::from_secs(2), read_msg(&mut next))
+            .await
+            .expect("the stalled transfer's slot was freed");
+        assert_eq!(m[1], 8);
     }
 
     #[tokio::test]
