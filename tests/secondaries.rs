@@ -289,14 +289,17 @@ fn a_signature_refresh_reaches_the_secondary_by_ixfr() {
         require_tool(tool);
     }
     let knot_port = free_port();
-    // Signatures valid for an hour and refreshed when less than 3599 s are left: due one
-    // second after signing, so the refresh that SIGHUP also runs makes a new version.
+    // On a virtual clock: moved 8 days on, the default policy's signatures (14 days, refreshed
+    // with 7 left) are due, and the daemon refreshes them once, at its next tick.
     let tail = format!(
-        "[[zone]]\nname = \"example.com\"\nfile = \"example.com.zone\"\npolicy = \"short\"\n\
-         allow_transfer = [\"127.0.0.0/8\"]\nnotify = [\"127.0.0.1:{knot_port}\"]\n\n\
-         [policy.short]\nrrsig_lifetime = \"1h\"\nrrsig_refresh = \"3599\"\n"
+        "[[zone]]\nname = \"example.com\"\nfile = \"example.com.zone\"\n\
+         allow_transfer = [\"127.0.0.0/8\"]\nnotify = [\"127.0.0.1:{knot_port}\"]\n"
     );
-    let daned = primary(&tail);
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("example.com.zone"), ZONE).unwrap();
+    let start = common::wall_secs();
+    common::set_clock(dir.path(), start);
+    let daned = Daned::start_in(dir, &tail, "example.com");
     let knot = KnotSecondary::start("example.com", knot_port, daned.port);
     let first = serial_at(daned.port, "example.com").unwrap();
     assert!(
@@ -304,8 +307,7 @@ fn a_signature_refresh_reaches_the_secondary_by_ixfr() {
         "bootstrap failed:\n{}",
         knot.log()
     );
-    std::thread::sleep(std::time::Duration::from_millis(2100));
-    daned.cli(&["reload", "-c", daned.config.to_str().unwrap()]);
+    daned.set_clock(start + 8 * 86_400);
     assert!(
         wait_for_serial(daned.port, "example.com", first + 1),
         "no refresh:\n{}",
