@@ -16,58 +16,12 @@ use std::sync::Arc;
 use criterion::{Criterion, criterion_group, criterion_main};
 use signer::{Algorithm, KeyRole, RingSigningKey, SigningKeyEntry, SigningParams, Timestamp};
 use zones::diff::Diff;
-use zones::snapshot::{ZoneSnapshot, name_key};
-use zones::{Class, Name, Rdata, Record, Rtype, Ttl, Zone};
+use zones::snapshot::ZoneSnapshot;
+use zones::{Name, Rdata, Record, Rtype, Ttl, Zone};
 
-/// Wire form of a dotted name.
-fn wire(name: &str) -> Vec<u8> {
-    name_key(&Name::from_str(name).expect("name")).into_vec()
-}
-
-fn rec(owner: &str, rtype: Rtype, rdata: Vec<u8>) -> Record {
-    Record {
-        owner: Name::from_str(owner).expect("name"),
-        rtype,
-        class: Class::IN,
-        ttl: Ttl(3600),
-        rdata: Rdata(rdata.into()),
-    }
-}
-
-/// A zone shaped like mkzone.py's: apex data, two MX hosts, `n` hosts h0..h(n-1).
-fn mail_zone(n: u32) -> Zone {
-    let mut z = Zone::new(Name::from_str("example.com.").expect("origin"), Class::IN);
-    let mut soa = wire("ns1.example.com.");
-    soa.extend(wire("hostmaster.example.com."));
-    for x in [2026112201u32, 7200, 3600, 1209600, 300] {
-        soa.extend_from_slice(&x.to_be_bytes());
-    }
-    z.insert(rec("example.com.", Rtype::SOA, soa));
-    z.insert(rec("example.com.", Rtype::NS, wire("ns1.example.com.")));
-    for (pref, host) in [(10u16, "mx1"), (20, "mx2")] {
-        let mut mx = pref.to_be_bytes().to_vec();
-        mx.extend(wire(&format!("{host}.example.com.")));
-        z.insert(rec("example.com.", Rtype::MX, mx));
-        let owner = format!("{host}.example.com.");
-        z.insert(rec(&owner, Rtype::A, vec![192, 0, 2, pref as u8]));
-        let mut tlsa = vec![3, 1, 1];
-        tlsa.extend_from_slice(&[0xab; 32]);
-        z.insert(rec(&format!("_25._tcp.{owner}"), Rtype::TLSA, tlsa));
-    }
-    z.insert(rec("ns1.example.com.", Rtype::A, vec![127, 0, 0, 1]));
-    for i in 0..n {
-        let owner = format!("h{i}.example.com.");
-        z.insert(rec(
-            &owner,
-            Rtype::A,
-            vec![198, 51, (i >> 8) as u8, i as u8],
-        ));
-        if i % 4 == 0 {
-            z.insert(rec(&owner, Rtype::AAAA, vec![0x20; 16]));
-        }
-    }
-    z
-}
+#[path = "support/mail_zone.rs"]
+mod mail_zone;
+use mail_zone::{mail_zone, rec, wire};
 
 /// A stand-in RRSIG covering `covered`, made from any RRSIG of the zone.
 fn fake_rrsig(zone: &Zone, owner: &str, covered: Rtype, tweak: u8) -> Record {
