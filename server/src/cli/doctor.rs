@@ -26,6 +26,10 @@ pub struct DoctorArgs {
     /// Seconds each network step may take.
     #[arg(long, default_value_t = 10)]
     timeout: u64,
+    /// Seconds the whole check may take (default: 10 x --timeout); what is left when it
+    /// passes is reported as not checked.
+    #[arg(long, value_name = "SECONDS")]
+    deadline: Option<u64>,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -37,12 +41,15 @@ pub fn execute(args: DoctorArgs) -> anyhow::Result<ExitCode> {
     let mut name =
         zones::Name::from_ascii(&domain).with_context(|| format!("{domain}: not a domain name"))?;
     name.set_fqdn(true);
+    let timeout = args.timeout.max(1);
+    let deadline = args.deadline.unwrap_or(timeout.saturating_mul(10)).max(1);
     let report = doctor::run(&doctor::DoctorOptions {
         domain: name,
         trust_anchor: args.trust_anchor,
         resolver: args.resolver,
         port: args.port,
-        timeout: std::time::Duration::from_secs(args.timeout.max(1)),
+        timeout: std::time::Duration::from_secs(timeout),
+        deadline: std::time::Duration::from_secs(deadline),
     })?;
     if args.json {
         println!("{}", report.to_json());

@@ -28,6 +28,8 @@ use std::collections::BTreeSet;
 
 use zones::{Name, Rrset, Rtype};
 
+use super::limits::{Exhausted, MAX_NSEC3_ITERATIONS, Work};
+
 /// CNAME type code.
 const CNAME: u16 = 5;
 /// NS type code.
@@ -48,9 +50,42 @@ pub enum Claim {
     NxDomain,
 }
 
+/// Why a negative answer is not accepted as a proof.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Denial {
+    /// The records do not prove the denial; what is missing, in words for the report.
+    NotProven(String),
+    /// The NSEC3 records use more iterations than validators accept: they treat the answer
+    /// as insecure (RFC 9276 section 3.2), whatever the records prove.
+    Insecure(String),
+    /// Checking would cost more than [`limits`](super::limits) allow.
+    Exhausted(Exhausted),
+}
+
+impl From<Exhausted> for Denial {
+    fn from(e: Exhausted) -> Self {
+        Self::Exhausted(e)
+    }
+}
+
 /// Checks that the NSEC or NSEC3 RRsets in `records` (other types are ignored) prove `claim`
 /// for `qname` `qtype`. The error says what is missing, in words for the report.
 pub fn check(qname: &Name, qtype: Rtype, claim: Claim, records: &[&Rrset]) -> Result<(), String> {
+    check_with(qname, qtype, claim, records, &mut Work::default()).map_err(|e| match e {
+        Denial::NotProven(s) | Denial::Insecure(s) => s,
+        Denial::Exhausted(e) => e.to_string(),
+    })
+}
+
+/// [`check`], within the budget of `work`, telling an insecure (high-iteration) denial and
+/// an exhausted budget from one that is not proven.
+pub fn check_with(
+    qname: &Name,
+    qtype: Rtype,
+    claim: Claim,
+    records: &[&Rrset],
+    work: &mut Work,
+) -> Result<(), Denial> {
     let qname = fq(qname);
     let nsec: Vec<Nsec> = records
         .iter()
@@ -72,11 +107,25 @@ pub fn check(qname: &Name, qtype: Rtype, claim: Claim, records: &[&Rrset]) -> Re
         .collect();
     let qtype = u16::from(qtype);
     let nsec_result = (!nsec.is_empty()).then(|| check_nsec(&qname, qtype, claim, &nsec));
-    let nsec3_result = (!nsec3.is_empty()).then(|| check_nsec3(&qname, qtype, claim, &nsec3));
+    if let Some(Ok(())) = nsec_result {
+        return Ok(());
+    }
+    if let Some(most) = nsec3.iter().map(|r| r.iterations).max() {
+        if most > MAX_NSEC3_ITERATIONS {
+            return Err(Denial::Insecure(format!(
+                "the NSEC3 records use {most} iterations, above the {MAX_NSEC3_ITERATIONS} validators accept (RFC 9276 section 3.2): resolvers treat this denial as insecure, so DANE senders do not rely on it; re-sign with 0 iterations and no salt"
+            )));
+        }
+    }
+    let nsec3_result = match nsec3.is_empty() {
+        true => None,
+        false => Some(check_nsec3(&qname, qtype, claim, &nsec3, work)?),
+    };
     match (nsec_result, nsec3_result) {
-        (Some(Ok(())), _) | (_, Some(Ok(()))) => Ok(()),
-        (_, Some(Err(e))) | (Some(Err(e)), None) => Err(e),
-        (None, None) => Err("no NSEC or NSEC3 record".into()),
+        (_, Some(Ok(()))) => Ok(()),
+        (_, Some(Err(e))) | (Some(Err(e)), None) => Err(Denial::NotProven(e)),
+        (Some(Ok(())), None) => Ok(()),
+        (None, None) => Err(Denial::NotProven("no NSEC or NSEC3 record".into())),
     }
 }
 
@@ -311,19 +360,24 @@ impl Nsec3 {
         })
     }
 
-    /// The hash of `name` with this record's parameters.
-    fn hash_of(&self, name: &Name) -> Vec<u8> {
-        signer::nsec3::nsec3_hash(name, &self.salt, self.iterations).to_vec()
+    /// The hash of `name` with this record's parameters (cached in `work`).
+    fn hash_of(&self, name: &Name, work: &mut Work) -> Result<[u8; 20], Exhausted> {
+        work.nsec3_hash(name, &self.salt, self.iterations)
     }
 
     /// Whether it is the NSEC3 of `name`.
-    fn matches(&self, name: &Name) -> bool {
-        self.zone.zone_of(name) && self.hash_of(name) == self.hash
+    fn matches(&self, name: &Name, work: &mut Work) -> Result<bool, Exhausted> {
+        Ok(self.zone.zone_of(name) && self.hash_of(name, work)?[..] == self.hash[..])
     }
 
     /// Whether it proves that `name` has no NSEC3 (does not exist).
-    fn covers(&self, name: &Name) -> bool {
-        self.zone.zone_of(name) && between(&self.hash[..], &self.next[..], &self.hash_of(name))
+    fn covers(&self, name: &Name, work: &mut Work) -> Result<bool, Exhausted> {
+        Ok(self.zone.zone_of(name)
+            && between(
+                &self.hash[..],
+                &self.next[..],
+                &self.hash_of(name, work)?[..],
+            ))
     }
 
     /// Why this NSEC3 (matching the qname or its wildcard) does not prove NODATA.
@@ -349,72 +403,123 @@ impl Nsec3 {
     }
 }
 
+/// The first record that is the NSEC3 of `name`.
+fn find_match<'a>(
+    records: &'a [Nsec3],
+    name: &Name,
+    work: &mut Work,
+) -> Result<Option<&'a Nsec3>, Exhausted> {
+    for r in records {
+        if r.matches(name, work)? {
+            return Ok(Some(r));
+        }
+    }
+    Ok(None)
+}
+
+/// The records that cover `name`.
+fn find_covers<'a>(
+    records: &'a [Nsec3],
+    name: &Name,
+    work: &mut Work,
+) -> Result<Vec<&'a Nsec3>, Exhausted> {
+    let mut out = Vec::new();
+    for r in records {
+        if r.covers(name, work)? {
+            out.push(r);
+        }
+    }
+    Ok(out)
+}
+
 /// The closest encloser proof (RFC 5155 section 8.3): the closest encloser, whose NSEC3 must
 /// match, and the next closer name, whose hash an NSEC3 must cover. Returns the closest
-/// encloser and whether a record covering the next closer name has Opt-Out set.
-fn closest_encloser(qname: &Name, records: &[Nsec3]) -> Result<(Name, bool), String> {
+/// encloser and whether a record covering the next closer name has Opt-Out set; the outer
+/// error is an exhausted budget, the inner what is missing.
+fn closest_encloser(
+    qname: &Name,
+    records: &[Nsec3],
+    work: &mut Work,
+) -> Result<Result<(Name, bool), String>, Exhausted> {
     let q = show(qname);
     let all = ancestors(qname);
     // The longest proper ancestor with a matching NSEC3.
-    let found = all.iter().enumerate().skip(1).find_map(|(i, a)| {
-        records
-            .iter()
-            .find(|r| r.matches(a))
-            .map(|r| (i, a.clone(), r))
-    });
+    let mut found = None;
+    for (i, a) in all.iter().enumerate().skip(1) {
+        if let Some(r) = find_match(records, a, work)? {
+            found = Some((i, a.clone(), r));
+            break;
+        }
+    }
     let Some((i, ce, at)) = found else {
-        return Err(format!(
+        return Ok(Err(format!(
             "no NSEC3 matches the closest encloser of {q} (no ancestor of it is proven to exist)"
-        ));
+        )));
     };
     if at.types.contains(&DNAME) || (at.types.contains(&NS) && !at.types.contains(&SOA)) {
-        return Err(format!(
+        return Ok(Err(format!(
             "the closest encloser {} of {q} is a delegation or DNAME: the proof is not from the name's zone",
             show(&ce)
-        ));
+        )));
     }
     let next_closer = &all[i - 1];
-    let covers: Vec<&Nsec3> = records.iter().filter(|r| r.covers(next_closer)).collect();
+    let covers = find_covers(records, next_closer, work)?;
     if covers.is_empty() {
-        return Err(format!(
-            "no NSEC3 covers the next closer name {} (hash {}) of {q}: nothing proves it does not exist",
+        let hash = match records.first() {
+            Some(r) => signer::nsec3::hash_label(&r.hash_of(next_closer, work)?),
+            None => String::new(),
+        };
+        return Ok(Err(format!(
+            "no NSEC3 covers the next closer name {} (hash {hash}) of {q}: nothing proves it does not exist",
             show(next_closer),
-            records.first().map_or(String::new(), |r| {
-                signer::nsec3::hash_label(&r.hash_of(next_closer))
-            })
-        ));
+        )));
     }
-    Ok((ce, covers.iter().any(|r| r.opt_out)))
+    Ok(Ok((ce, covers.iter().any(|r| r.opt_out))))
 }
 
-/// The NSEC3 proof (RFC 5155 section 8).
-fn check_nsec3(qname: &Name, qtype: u16, claim: Claim, records: &[Nsec3]) -> Result<(), String> {
+/// The NSEC3 proof (RFC 5155 section 8); the outer error is an exhausted budget.
+fn check_nsec3(
+    qname: &Name,
+    qtype: u16,
+    claim: Claim,
+    records: &[Nsec3],
+    work: &mut Work,
+) -> Result<Result<(), String>, Exhausted> {
     let q = show(qname);
-    if let Some(at) = records.iter().find(|r| r.matches(qname)) {
-        return match claim {
+    if let Some(at) = find_match(records, qname, work)? {
+        return Ok(match claim {
             Claim::NxDomain => Err(format!(
                 "the NSEC3 of {q} proves the name exists, yet the answer is NXDOMAIN"
             )),
             Claim::NoData => at.nodata_error(qname, qtype).map_or(Ok(()), Err),
-        };
+        });
     }
-    let (ce, opt_out) = closest_encloser(qname, records).map_err(|e| match claim {
-        Claim::NoData => format!("no NSEC3 matches {q} (NODATA, RFC 5155 section 8.5), and {e}"),
-        Claim::NxDomain => e,
-    })?;
+    let (ce, opt_out) = match closest_encloser(qname, records, work)? {
+        Ok(found) => found,
+        Err(e) => {
+            return Ok(Err(match claim {
+                Claim::NoData => {
+                    format!("no NSEC3 matches {q} (NODATA, RFC 5155 section 8.5), and {e}")
+                }
+                Claim::NxDomain => e,
+            }));
+        }
+    };
     // RFC 5155 section 8.6: no DS at an unsigned delegation inside an Opt-Out span.
     if claim == Claim::NoData && qtype == DS && opt_out {
-        return Ok(());
+        return Ok(Ok(()));
     }
     let Some(wild) = wildcard(&ce) else {
-        return Err(format!("no wildcard name at the closest encloser of {q}"));
+        return Ok(Err(format!(
+            "no wildcard name at the closest encloser of {q}"
+        )));
     };
     let w = show(&wild);
-    match claim {
+    Ok(match claim {
         Claim::NxDomain => {
-            if records.iter().any(|r| r.covers(&wild)) {
+            if !find_covers(records, &wild, work)?.is_empty() {
                 Ok(())
-            } else if records.iter().any(|r| r.matches(&wild)) {
+            } else if find_match(records, &wild, work)?.is_some() {
                 Err(format!(
                     "the NSEC3 of the wildcard {w} proves it exists, so {q} is not NXDOMAIN"
                 ))
@@ -424,13 +529,13 @@ fn check_nsec3(qname: &Name, qtype: u16, claim: Claim, records: &[Nsec3]) -> Res
                 ))
             }
         }
-        Claim::NoData => match records.iter().find(|r| r.matches(&wild)) {
+        Claim::NoData => match find_match(records, &wild, work)? {
             Some(at) => at.nodata_error(&wild, qtype).map_or(Ok(()), Err),
             None => Err(format!(
                 "no NSEC3 matches {q} (NODATA, RFC 5155 section 8.5) nor the wildcard {w} (section 8.7)"
             )),
         },
-    }
+    })
 }
 
 #[cfg(test)]

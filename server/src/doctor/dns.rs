@@ -38,6 +38,9 @@ pub enum DnsError {
     /// The response's record data could not be re-encoded (RFC 1035 section 4.1).
     #[error("malformed response from {0}")]
     Malformed(SocketAddr),
+    /// The doctor's deadline passed before the question could be asked.
+    #[error("not asked: the doctor's deadline passed")]
+    Deadline,
     /// No resolver is configured (no --resolver and no nameserver in /etc/resolv.conf).
     #[error("no resolver: give --resolver ADDR:PORT or a nameserver in /etc/resolv.conf")]
     NoResolver,
@@ -83,8 +86,10 @@ impl Answer {
 pub struct Client<'r> {
     /// The server.
     pub server: SocketAddr,
-    /// The exchange.
-    client: client::Client,
+    /// The bound of one question, as a whole.
+    timeout: Duration,
+    /// When the doctor as a whole must stop asking; a question gets at most what is left.
+    deadline: Option<std::time::Instant>,
     /// The runtime the exchanges run on.
     runtime: &'r tokio::runtime::Runtime,
 }
@@ -103,16 +108,31 @@ impl<'r> Client<'r> {
         };
         Ok(Self {
             server,
-            client: client::Client::new(server, timeout),
+            timeout,
+            deadline: None,
             runtime,
         })
     }
 
+    /// Asks nothing after `deadline`, and shortens the last questions' timeout to it.
+    pub fn with_deadline(mut self, deadline: std::time::Instant) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
     /// Asks `name` `rtype` IN, with RD, DO and CD.
     pub fn query(&self, name: &Name, rtype: Rtype) -> Result<Answer, DnsError> {
+        let timeout = match self.deadline {
+            None => self.timeout,
+            Some(d) => match d.saturating_duration_since(std::time::Instant::now()) {
+                left if left.is_zero() => return Err(DnsError::Deadline),
+                left => self.timeout.min(left),
+            },
+        };
+        let client = client::Client::new(self.server, timeout);
         let response = self
             .runtime
-            .block_on(self.client.ask(&request(name, rtype)))
+            .block_on(client.ask(&request(name, rtype)))
             .map_err(|error| DnsError::Query {
                 server: self.server,
                 error,

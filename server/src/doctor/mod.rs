@@ -10,6 +10,7 @@
 pub mod anchor;
 pub mod denial;
 pub mod dns;
+pub mod limits;
 pub mod report;
 pub mod tlsa_match;
 pub mod validate;
@@ -38,9 +39,17 @@ pub struct DoctorOptions {
     pub resolver: Option<SocketAddr>,
     /// The SMTP port (25 for real MX hosts).
     pub port: u16,
-    /// How long each network step may take.
+    /// How long each network step may take (one DNS query, one STARTTLS probe), as a whole.
     pub timeout: Duration,
+    /// How long the whole check may take; what is left when it passes is reported as not
+    /// checked.
+    pub deadline: Duration,
 }
+
+/// MX hosts checked, in preference order; the rest are reported as not checked.
+pub const MAX_MX_HOSTS: usize = 10;
+/// Addresses of one MX host tried for SMTP; the rest are reported as not checked.
+pub const MAX_ADDRESSES: usize = 4;
 
 /// Why the doctor could not run at all (a check that fails is a report, not an error).
 #[derive(Debug, thiserror::Error)]
@@ -89,7 +98,9 @@ pub fn run(options: &DoctorOptions) -> Result<Report, DoctorError> {
         .enable_all()
         .build()
         .map_err(DoctorError::Runtime)?;
-    let client = dns::Client::new(options.resolver, options.timeout, &runtime)?;
+    let deadline = std::time::Instant::now() + options.deadline;
+    let client =
+        dns::Client::new(options.resolver, options.timeout, &runtime)?.with_deadline(deadline);
     let now = crate::clock::now();
     let mut report = Report {
         domain: options.domain.to_string().trim_end_matches('.').to_string(),
@@ -102,10 +113,19 @@ pub fn run(options: &DoctorOptions) -> Result<Report, DoctorError> {
 
     let mx = match validator.lookup(&options.domain, Rtype::MX) {
         Ok(Secure::Data(set)) => set,
-        Ok(_) => {
+        Ok(other) => {
+            let reason = match other {
+                Secure::Insecure(why) => {
+                    format!(
+                        "{} has no MX RRset, by an insecure denial: {why}",
+                        report.domain
+                    )
+                }
+                _ => format!("{} has no MX RRset (validated)", report.domain),
+            };
             report.failure = Some(Failure {
                 code: Code::NoMx,
-                reason: format!("{} has no MX RRset (validated)", report.domain),
+                reason,
                 fix: "publish MX records for the domain's mail hosts".into(),
             });
             report.warnings = validator.warnings;
@@ -148,13 +168,47 @@ pub fn run(options: &DoctorOptions) -> Result<Report, DoctorError> {
             fix: "remove the null MX if the domain should receive mail".into(),
         });
     }
-    for (pref, host) in hosts.into_iter().filter(|(_, n)| !n.is_root()) {
-        let h = check_host(&mut validator, &runtime, &host, pref, options, now);
+    let hosts: Vec<(u16, Name)> = hosts.into_iter().filter(|(_, n)| !n.is_root()).collect();
+    let mut not_checked = Vec::new();
+    if hosts.len() > MAX_MX_HOSTS {
+        not_checked.push(format!(
+            "{} MX hosts: only the first {MAX_MX_HOSTS} by preference are checked; not checked: {}",
+            hosts.len(),
+            names(hosts[MAX_MX_HOSTS..].iter().map(|(_, n)| n))
+        ));
+    }
+    for (i, (pref, host)) in hosts.iter().take(MAX_MX_HOSTS).enumerate() {
+        if std::time::Instant::now() >= deadline {
+            not_checked.push(format!(
+                "the doctor's deadline ({:?}) passed: not checked: {}",
+                options.deadline,
+                names(hosts[i..].iter().take(MAX_MX_HOSTS - i).map(|(_, n)| n))
+            ));
+            break;
+        }
+        let h = check_host(
+            &mut validator,
+            &runtime,
+            host,
+            *pref,
+            options,
+            now,
+            deadline,
+        );
         report.hosts.push(h);
     }
     report.warnings = validator.warnings;
+    report.warnings.extend(not_checked);
     report.finish();
     Ok(report)
+}
+
+/// Host names for a message, without final dots.
+fn names<'a>(hosts: impl Iterator<Item = &'a Name>) -> String {
+    hosts
+        .map(|n| n.to_string().trim_end_matches('.').to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The uncompressed wire name at the start of `wire` (trailing octets ignored), decoded by
@@ -168,8 +222,24 @@ pub(crate) fn name_from_wire(wire: &[u8]) -> Option<Name> {
     Some(name)
 }
 
-/// The failure a sender reports for bogus DNS data.
+/// The failure a sender reports for bogus DNS data, or "could not check" when the doctor got
+/// no usable answer.
 fn dnssec_failure(bogus: &Bogus) -> Failure {
+    if bogus.could_not_check() {
+        let fix = match bogus {
+            Bogus::TooMuchWork { .. } => {
+                "the zone's signatures or NSEC3 records cost more to check than validating resolvers allow (many keys sharing a tag, many signatures, many NSEC3 hashes): resolvers give up on it too; sign with fewer keys and NSEC3 without iterations"
+            }
+            _ => {
+                "check again (with a larger --timeout or --deadline); if it persists, make the resolver and the zone's name servers answer promptly and correctly"
+            }
+        };
+        return Failure {
+            code: Code::CouldNotCheck,
+            reason: bogus.to_string(),
+            fix: fix.into(),
+        };
+    }
     let fix = match bogus {
         Bogus::Expired { .. } | Bogus::NotYetValid { .. } => {
             "re-sign the zone (is the signer running, is its clock right?) and make sure every secondary serves the new signatures"
@@ -186,7 +256,7 @@ fn dnssec_failure(bogus: &Bogus) -> Failure {
         Bogus::DenialNotProven { .. } => {
             "re-sign the zone so that its NSEC/NSEC3 chain is complete and current, and make sure every name server sends the full proof (closest encloser, next closer and wildcard records) with negative answers"
         }
-        Bogus::ServFail { .. } | Bogus::Lookup { .. } => {
+        Bogus::ServFail { .. } => {
             "make the zone's name servers answer (a resolver that fails cannot validate)"
         }
         _ => "sign the zone and keep its chain of trust from the parent intact",
@@ -206,6 +276,7 @@ fn check_host(
     preference: u16,
     options: &DoctorOptions,
     now: Timestamp,
+    deadline: std::time::Instant,
 ) -> HostReport {
     let host_text = host.to_string().trim_end_matches('.').to_string();
     let mut report = HostReport {
@@ -238,6 +309,7 @@ fn check_host(
                 });
                 addresses.extend(found);
             }
+            Ok(Secure::Insecure(why)) => report.warnings.push(format!("{rtype}: {why}")),
             Ok(_) => report.passed.push(Pass {
                 what: format!("{rtype}: none (signed denial)"),
             }),
@@ -278,6 +350,13 @@ fn check_host(
             });
             set.rdatas.iter().map(|r| r.as_bytes().to_vec()).collect()
         }
+        Ok(Secure::Insecure(why)) => {
+            report.warnings.push(format!(
+                "TLSA {}: {why}; DANE senders do not use DANE for this host",
+                tlsa_name.trim_end_matches('.')
+            ));
+            Vec::new()
+        }
         Ok(_) => {
             report.warnings.push(format!(
                 "no TLSA records at {}: DANE senders use unauthenticated TLS (or none) for this host; publish 3 1 1 for its key",
@@ -295,13 +374,31 @@ fn check_host(
     // SMTP: the first address that answers.
     let mut last_error = None;
     let mut session = None;
-    for ip in &addresses {
+    if addresses.len() > MAX_ADDRESSES {
+        report.warnings.push(format!(
+            "{} addresses: SMTP is tried at the first {MAX_ADDRESSES} only; not checked: {}",
+            addresses.len(),
+            addresses[MAX_ADDRESSES..]
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(" ")
+        ));
+    }
+    for ip in addresses.iter().take(MAX_ADDRESSES) {
         let addr = SocketAddr::new(*ip, options.port);
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            report.warnings.push(format!(
+                "the doctor's deadline passed before SMTP at {addr} was tried"
+            ));
+            break;
+        }
         let probe = runtime.block_on(crate::dane::smtp::client::starttls(
             addr,
             &host_text,
             HELO,
-            options.timeout,
+            options.timeout.min(left),
         ));
         match probe {
             Ok(s) => {

@@ -25,6 +25,10 @@ pub enum Code {
     /// 5.1.2: no usable MX (nothing to deliver to).
     #[serde(rename = "5.1.2")]
     NoMx,
+    /// The doctor got no usable answer (a timeout, a malformed reply, its deadline, or an
+    /// answer costing more to validate than validators allow): not a verdict on the domain.
+    #[serde(rename = "could-not-check")]
+    CouldNotCheck,
 }
 
 impl Code {
@@ -37,6 +41,7 @@ impl Code {
             Self::DnssecInvalid => "5.7.324 dnssec-invalid",
             Self::NoConnection => "4.4.1 no connection",
             Self::NoMx => "5.1.2 no usable MX",
+            Self::CouldNotCheck => "could not check",
         }
     }
 }

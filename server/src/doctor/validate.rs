@@ -19,8 +19,9 @@ use signer::{Dnskey, Timestamp};
 use zones::{Name, Rrset, Rtype};
 
 pub use super::anchor::{AnchorError, TrustAnchor, parse_anchor, root_anchor};
-use super::denial::{self, Claim};
+use super::denial::{self, Claim, Denial};
 use super::dns::{Answer, Client, DnsError};
+use super::limits::{Exhausted, MAX_KEY_COLLISIONS, MAX_SIGNATURES_PER_RRSET, Work};
 
 /// Chains of trust are at most this many zones deep (a guard, not a limit real names meet).
 const MAX_DEPTH: usize = 16;
@@ -152,6 +153,25 @@ pub enum Bogus {
     /// The chain is deeper than [`MAX_DEPTH`] zones.
     #[error("chain of trust too deep")]
     TooDeep,
+    /// Checking the answer would cost more than [`super::limits`] allow: the doctor could
+    /// not check it (a resolver gives up the same way).
+    #[error("{owner} {rtype}: not checked: {why}")]
+    TooMuchWork {
+        /// Owner.
+        owner: String,
+        /// Type.
+        rtype: String,
+        /// Which limit.
+        why: Exhausted,
+    },
+}
+
+impl Bogus {
+    /// Whether this says the doctor could not check (no usable answer, or an answer too
+    /// costly to check) rather than that the data is wrong.
+    pub fn could_not_check(&self) -> bool {
+        matches!(self, Self::Lookup { .. } | Self::TooMuchWork { .. })
+    }
 }
 
 //------------ Lookup --------------------------------------------------------
@@ -165,6 +185,9 @@ pub enum Secure {
     NoData,
     /// Validated: the name does not exist (NXDOMAIN).
     NxDomain,
+    /// The signatures validate but the denial uses more NSEC3 iterations than validators
+    /// accept: they treat it as insecure (RFC 9276 section 3.2). Why, for the report.
+    Insecure(String),
 }
 
 //------------ Validator -----------------------------------------------------
@@ -181,6 +204,8 @@ pub struct Validator<'a> {
     keys: HashMap<String, Result<Vec<Dnskey>, Bogus>>,
     /// Warnings met on the way (DS matching no key, signatures expiring soon).
     pub warnings: Vec<String>,
+    /// The work done for the current lookup, against [`super::limits`].
+    pub work: Work,
 }
 
 /// An RR type's mnemonic.
@@ -202,11 +227,13 @@ impl<'a> Validator<'a> {
             now,
             keys: HashMap::new(),
             warnings: Vec::new(),
+            work: Work::default(),
         }
     }
 
     /// Looks `name` `rtype` up and validates the answer.
     pub fn lookup(&mut self, name: &Name, rtype: Rtype) -> Result<Secure, Bogus> {
+        self.work.reset();
         self.lookup_at(name, rtype, 0)
     }
 
@@ -242,7 +269,9 @@ impl<'a> Validator<'a> {
                 }
             }
         }
-        self.validate_denial(name, rtype, &answer, depth)?;
+        if let Some(why) = self.validate_denial(name, rtype, &answer, depth)? {
+            return Ok(Secure::Insecure(why));
+        }
         Ok(if answer.rcode == 3 {
             Secure::NxDomain
         } else {
@@ -262,14 +291,15 @@ impl<'a> Validator<'a> {
     }
 
     /// A negative answer is accepted when it carries NSEC or NSEC3 records validly signed by
-    /// the zone that prove the denial ([`super::denial::check`]).
+    /// the zone that prove the denial ([`super::denial::check_with`]); `Some(why)` when the
+    /// denial is insecure (NSEC3 iterations above the cap).
     fn validate_denial(
         &mut self,
         name: &Name,
         rtype: Rtype,
         answer: &Answer,
         depth: usize,
-    ) -> Result<(), Bogus> {
+    ) -> Result<Option<String>, Bogus> {
         let denial = |detail: &str| Bogus::UnsignedDenial {
             owner: name.to_string(),
             rtype: type_name(rtype),
@@ -292,16 +322,26 @@ impl<'a> Validator<'a> {
         } else {
             Claim::NoData
         };
-        denial::check(name, rtype, claim, &proofs).map_err(|detail| Bogus::DenialNotProven {
-            owner: name.to_string(),
-            rtype: type_name(rtype),
-            detail,
-        })
+        match denial::check_with(name, rtype, claim, &proofs, &mut self.work) {
+            Ok(()) => Ok(None),
+            Err(Denial::Insecure(why)) => Ok(Some(why)),
+            Err(Denial::NotProven(detail)) => Err(Bogus::DenialNotProven {
+                owner: name.to_string(),
+                rtype: type_name(rtype),
+                detail,
+            }),
+            Err(Denial::Exhausted(why)) => Err(Bogus::TooMuchWork {
+                owner: name.to_string(),
+                rtype: type_name(rtype),
+                why,
+            }),
+        }
     }
 
     /// Checks `set` against `sigs` (RRSIG rdata): one signature by a trusted key of the
     /// signer's zone, within its validity, must verify.
     pub fn validate(&mut self, set: &Rrset, sigs: &[&[u8]]) -> Result<(), Bogus> {
+        self.work.reset();
         self.validate_at(set, sigs, 0)
     }
 
@@ -313,7 +353,8 @@ impl<'a> Validator<'a> {
             owner: owner.clone(),
             rtype: rtype.clone(),
         };
-        for sig in sigs {
+        // KeyTrap (CVE-2023-50387): only so many signatures per RRset are tried.
+        for sig in sigs.iter().take(MAX_SIGNATURES_PER_RRSET) {
             let Ok((fields, _)) = RrsigFields::from_wire(sig) else {
                 continue;
             };
@@ -329,6 +370,7 @@ impl<'a> Validator<'a> {
             };
             match self.check_one(set, sig, &fields, &keys) {
                 Ok(()) => return Ok(()),
+                Err(e @ Bogus::TooMuchWork { .. }) => return Err(e),
                 Err(e) => error = e,
             }
         }
@@ -357,7 +399,20 @@ impl<'a> Validator<'a> {
                 zone: fields.signer.to_string(),
             });
         }
-        let verified = candidates.iter().any(|k| verify_rrsig(set, sig, k).is_ok());
+        // KeyTrap: a signature is tried against only so many keys sharing its tag, and every
+        // check counts against the lookup's budget.
+        let mut verified = false;
+        for k in candidates.iter().take(MAX_KEY_COLLISIONS) {
+            self.work.verify().map_err(|why| Bogus::TooMuchWork {
+                owner: owner.clone(),
+                rtype: rtype.clone(),
+                why,
+            })?;
+            if verify_rrsig(set, sig, k).is_ok() {
+                verified = true;
+                break;
+            }
+        }
         if !verified {
             return Err(Bogus::BadSignature {
                 owner,
@@ -448,8 +503,15 @@ impl<'a> Validator<'a> {
                 Some(4) => DigestType::Sha384,
                 _ => continue, // unknown digest types are ignored (RFC 4035 section 5.2)
             };
+            // Only keys of the DS's tag and algorithm are digested, and only so many of them.
+            let (tag, alg) = match d.as_slice() {
+                [t0, t1, alg, ..] => (u16::from_be_bytes([*t0, *t1]), *alg),
+                _ => continue,
+            };
             let matching: Vec<&Dnskey> = all
                 .iter()
+                .filter(|k| k.algorithm.0 == alg && k.key_tag() == tag)
+                .take(MAX_KEY_COLLISIONS)
                 .filter(|k| ds_rdata(&owner, k, digest).as_bytes() == d.as_slice())
                 .collect();
             if matching.is_empty() {
@@ -475,7 +537,7 @@ impl<'a> Validator<'a> {
             owner: zone_text.clone(),
             rtype: "DNSKEY".into(),
         };
-        for sig in &sigs {
+        for sig in sigs.iter().take(MAX_SIGNATURES_PER_RRSET) {
             let Ok((fields, _)) = RrsigFields::from_wire(sig) else {
                 continue;
             };
@@ -483,6 +545,7 @@ impl<'a> Validator<'a> {
                 Ok(()) => {
                     return Ok(all.into_iter().filter(|k| k.flags & 0x0100 != 0).collect());
                 }
+                Err(e @ Bogus::TooMuchWork { .. }) => return Err(e),
                 Err(e) => error = e,
             }
         }

@@ -102,13 +102,15 @@ fn nsec_covers(set: &Rrset, n: &str) -> bool {
 fn nsec3_covers(set: &Rrset, n: &str) -> bool {
     Nsec3::parse(&set.owner, set.rdatas[0].as_bytes())
         .unwrap()
-        .covers(&name(n))
+        .covers(&name(n), &mut Work::default())
+        .unwrap()
 }
 
 fn nsec3_matches(set: &Rrset, n: &str) -> bool {
     Nsec3::parse(&set.owner, set.rdatas[0].as_bytes())
         .unwrap()
-        .matches(&name(n))
+        .matches(&name(n), &mut Work::default())
+        .unwrap()
 }
 
 #[test]
