@@ -555,3 +555,6 @@ impl<'a> Validator<'a> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod hostile;
