@@ -12,6 +12,8 @@ pub mod denial;
 pub mod dns;
 pub mod limits;
 pub mod report;
+#[cfg(test)]
+pub(crate) mod test_server;
 pub mod tlsa_match;
 pub mod validate;
 

@@ -497,3 +497,6 @@ mod accepts;
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod hostile;
