@@ -10,6 +10,8 @@
 pub mod anchor;
 pub mod denial;
 pub mod dns;
+#[cfg(test)]
+mod hostile_peers;
 pub mod limits;
 pub mod report;
 #[cfg(test)]
