@@ -20,6 +20,7 @@ mod quote;
 pub mod rdata;
 pub mod record;
 pub(crate) mod registry;
+pub mod safe_read;
 pub mod saved;
 pub mod serial;
 pub mod snapshot;

@@ -28,6 +28,7 @@ use std::sync::Arc;
 
 use crate::check::{self, CheckError, Location, Provenance};
 use crate::record::{Class, Name, Rdata, Record, Rtype, Ttl};
+use crate::safe_read::{MAX_ZONE_FILE_BYTES, read_regular};
 use crate::zone::Zone;
 pub use error::SyntaxError;
 use lexer::{Entry, Located, Token};
@@ -54,7 +55,7 @@ pub struct Loaded {
 /// [`crate::check`]. `$INCLUDE` paths are relative to the including file's folder.
 pub fn load_zone_file(path: &Path, origin: &Name) -> Result<Loaded, LoadError> {
     let label = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
+    let bytes = read_regular(path, MAX_ZONE_FILE_BYTES).map_err(|source| LoadError::Io {
         file: label.clone(),
         source,
     })?;
@@ -340,11 +341,13 @@ impl Loader {
                     return Err(syntax(first, SyntaxError::TooManyIncludes(MAX_INCLUDES)));
                 }
                 self.includes += 1;
-                let bytes = std::fs::read(&path).map_err(|source| LoadError::Include {
-                    file: file.to_string(),
-                    line: t.line,
-                    path: path.clone(),
-                    source,
+                let bytes = read_regular(&path, MAX_ZONE_FILE_BYTES).map_err(|source| {
+                    LoadError::Include {
+                        file: file.to_string(),
+                        line: t.line,
+                        path: path.clone(),
+                        source,
+                    }
                 })?;
                 let sub_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
                 self.stack.push(canon);
