@@ -49,6 +49,8 @@ pub struct Journal {
     size: u64,
     /// Size past which the oldest entries are dropped.
     max_bytes: u64,
+    /// Why the last compaction failed, until taken ([`Journal::take_compact_error`]).
+    compact_error: Option<JournalError>,
 }
 
 impl Journal {
@@ -87,6 +89,7 @@ impl Journal {
             entries,
             size: pos as u64,
             max_bytes,
+            compact_error: None,
         };
         Ok((journal, cut))
     }
@@ -103,28 +106,46 @@ impl Journal {
             .append(true)
             .open(&self.path)
             .map_err(io_err)?;
-        f.write_all(&bytes).map_err(io_err)?;
-        f.sync_data().map_err(io_err)?;
+        if let Err(e) = f.write_all(&bytes).and_then(|()| f.sync_data()) {
+            // A full disk may have taken part of the entry: cut the file back to the entries
+            // it had, or the next append would land behind a torn one and be lost with it at
+            // the next open. (Best effort: a torn tail left here is cut at the next open.)
+            let _ = f.set_len(self.size).and_then(|()| f.sync_data());
+            return Err(io_err(e));
+        }
         self.size += bytes.len() as u64;
         self.entries.push_back((Arc::new(diff), bytes.len() as u64));
         if self.size > self.max_bytes && self.entries.len() > 1 {
-            self.compact()?;
+            // The entry is durable: a failed compaction (a full disk) leaves the file whole,
+            // only larger, and is tried again at the next append.
+            if let Err(e) = self.compact() {
+                self.compact_error = Some(e);
+            }
         }
         Ok(())
     }
 
-    /// Rewrites the file keeping the newest entries that fit in half the bound.
+    /// Why the last compaction failed, once (the caller logs it).
+    pub fn take_compact_error(&mut self) -> Option<JournalError> {
+        self.compact_error.take()
+    }
+
+    /// Rewrites the file keeping the newest entries that fit in half the bound; the entries
+    /// in memory change only once the file is replaced.
     fn compact(&mut self) -> Result<(), JournalError> {
-        while self.size > self.max_bytes / 2 && self.entries.len() > 1 {
-            if let Some((_, len)) = self.entries.pop_front() {
-                self.size -= len;
-            }
+        let mut size = self.size;
+        let mut drop = 0;
+        while size > self.max_bytes / 2 && self.entries.len() - drop > 1 {
+            size -= self.entries[drop].1;
+            drop += 1;
         }
         let mut data = Vec::new();
-        for (diff, _) in &self.entries {
+        for (diff, _) in self.entries.iter().skip(drop) {
             data.extend_from_slice(&encode_entry(diff));
         }
         crate::fs::write_atomic(&self.path, &data, 0o644)?;
+        self.entries.drain(..drop);
+        self.size = size;
         Ok(())
     }
 

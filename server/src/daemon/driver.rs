@@ -334,15 +334,23 @@ impl ZoneDriver {
         now: Timestamp,
         keys: Option<&[StoredKey]>,
     ) -> Option<Published> {
+        self.try_publish(change, now, keys).ok().flatten()
+    }
+
+    /// [`publish`](Self::publish), telling a failure (logged) from no change.
+    fn try_publish(
+        &mut self,
+        change: Change,
+        now: Timestamp,
+        keys: Option<&[StoredKey]>,
+    ) -> Result<Option<Published>, ()> {
         let keys = keys.unwrap_or_else(|| self.keys.as_ref().map_or(&[][..], |k| &k.keys[..]));
         let kind = change.kind();
-        match self.served.publish(&self.config, keys, change, now) {
-            Ok(done) => done,
-            Err(e) => {
+        self.served
+            .publish(&self.config, keys, change, now)
+            .map_err(|e| {
                 tracing::error!(zone = %self.config.name, change = kind, error = %e, "cannot publish the change; the previous version stays served");
-                None
-            }
-        }
+            })
     }
 
     /// Re-reads the zone file if it changed.
@@ -372,7 +380,11 @@ impl ZoneDriver {
             });
         match content {
             Ok(unsigned) => {
-                let done = self.publish(Change::Content(unsigned), now, None);
+                let Ok(done) = self.try_publish(Change::Content(unsigned), now, None) else {
+                    // Not published (a full disk?): the next reload tries the file again.
+                    self.stamp = Some(old);
+                    return None;
+                };
                 match done {
                     Some(_) => self.tlsa.published(&self.served.zone, now.0),
                     None => {

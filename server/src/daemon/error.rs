@@ -103,4 +103,14 @@ pub enum DaemonError {
     /// The async runtime could not start.
     #[error("cannot start the runtime: {0}")]
     Runtime(std::io::Error),
+    /// The state folder cannot be written (read-only, not a folder, no permission).
+    #[error(
+        "state_dir {path} is not writable: {error} (daned keeps its journals, saved zones and keys there)"
+    )]
+    StateDir {
+        /// The folder.
+        path: PathBuf,
+        /// The error.
+        error: std::io::Error,
+    },
 }

@@ -148,12 +148,21 @@ impl Versions {
         if let Some(diff) = diff {
             journal.append(diff)?;
         }
+        if let Some(e) = journal.take_compact_error() {
+            tracing::warn!(error = %e, "cannot compact the journal; it keeps growing until it can");
+        }
         let mut unsaved = self.unsaved.lock().unwrap_or_else(|e| e.into_inner());
         if small && unsaved.0 < MAX_UNSAVED {
             unsaved.0 += 1;
             unsaved.1.get_or_insert_with(std::time::Instant::now);
+        } else if let Err(e) = self.save(next) {
+            // The change is journalled (a restart replays it over the older saved copy), so
+            // it is published; the save is tried again at the next flush. Refusing here would
+            // leave a journalled version unserved and the next one with the same serial.
+            tracing::warn!(file = %self.saved.display(), error = %e, "cannot write the saved version; the journal keeps the changes");
+            unsaved.0 += 1;
+            unsaved.1.get_or_insert_with(std::time::Instant::now);
         } else {
-            self.save(next)?;
             *unsaved = (0, None);
         }
         Ok(journal.entries())

@@ -57,6 +57,7 @@ pub fn load_zones(config: &Config, now: Timestamp) -> Result<Vec<ZoneDriver>, Da
 /// configuration and the zone files.
 pub fn run(config: &Config) -> Result<(), DaemonError> {
     crate::net::tsig::install_keys(config.tsig_keys.clone());
+    crate::daemon::state_dir::check_writable(&config.server.state_dir)?;
     let drivers = load_zones(config, crate::clock::now())?;
     serve_with(
         &config.server,
