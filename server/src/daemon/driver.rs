@@ -417,6 +417,17 @@ impl ZoneDriver {
     /// Refreshes the signatures that are due.
     fn refresh(&mut self, now: Timestamp) -> Option<Published> {
         let how = self.config.signing.as_ref()?;
+        if clock_jump::signed_in_future(&self.served.zone, now) {
+            // The clock went back past the backdate: signatures made before the jump start
+            // after now, and validators reject them until then. Signing in full keeps no
+            // signature that starts after now; one publish, then the schedule holds again.
+            tracing::warn!(zone = %self.config.name, "the clock went back: signatures start in the future; re-signing the zone");
+            let done = self.publish(Change::Keys, now, None);
+            if let Some(p) = &done {
+                tracing::info!(zone = %self.config.name, serial = p.serial, elapsed_ms = p.elapsed_ms, "signatures re-made after the clock went back");
+            }
+            return done;
+        }
         if self
             .served
             .next_refresh(how.policy.rrsig_refresh.as_secs())
@@ -512,6 +523,8 @@ fn managed_tlsa(config: &ZoneConfig, zone: &Zone) -> Vec<Vec<Vec<u8>>> {
         .map(|n| crate::daemon::tlsa::publish::published(zone, n))
         .collect()
 }
+
+mod clock_jump;
 
 #[cfg(test)]
 mod tests;

@@ -271,3 +271,98 @@ fn a_zsk_rollover_runs_on_the_hand_driven_clock() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Every RRSIG's (inception, expiration) in the served zone, read around `now`.
+fn validity(d: &ZoneDriver, now: Timestamp) -> Vec<(Timestamp, Timestamp)> {
+    d.served()
+        .zone
+        .rrsets
+        .iter()
+        .filter(|((_, t, _), _)| *t == 46)
+        .flat_map(|(_, s)| s.rdatas.iter())
+        .map(|r| {
+            let (f, _) = signer::rrsig::RrsigFields::from_wire(r.as_bytes()).unwrap();
+            (
+                Timestamp::from_rrsig_field(f.inception, now),
+                Timestamp::from_rrsig_field(f.expiration, now),
+            )
+        })
+        .collect()
+}
+
+/// Asserts that at `now` every signature has started and none has expired.
+fn all_valid_at(d: &ZoneDriver, now: Timestamp, what: &str) {
+    let v = validity(d, now);
+    assert!(!v.is_empty());
+    for (inception, expiration) in v {
+        assert!(
+            inception <= now,
+            "{what}: inception {inception:?} after {now:?}"
+        );
+        assert!(
+            expiration > now,
+            "{what}: expiration {expiration:?} not after {now:?}"
+        );
+    }
+}
+
+#[test]
+fn the_clock_jumping_days_forward_and_back_resigns_once_and_leaves_no_future_inception() {
+    let dir = temp_dir("clock-jumps");
+    let policy = Policy::builtin();
+    let backdate = policy.inception_backdate.as_secs();
+    let mut d = ZoneDriver::load(config(&dir, policy), &dir.join("state"), Timestamp(T0)).unwrap();
+    all_valid_at(&d, Timestamp(T0), "at start");
+
+    // 30 days forward: every signature expired; one publish re-signs them all.
+    let ahead = Timestamp(T0 + 30 * DAY);
+    assert_eq!(
+        d.step(ahead, Event::Tick).len(),
+        1,
+        "one re-sign after the jump"
+    );
+    all_valid_at(&d, ahead, "after the forward jump");
+    // ... and no storm: the next ticks publish nothing.
+    for s in 1..=10 {
+        let t = Timestamp(ahead.0 + s * 60);
+        assert!(
+            d.step(t, Event::Tick).is_empty(),
+            "a publish {s} minutes later"
+        );
+    }
+
+    // Back by less than the backdate: the signatures are still valid; nothing to do.
+    let slightly_back = Timestamp(ahead.0 + 600 - backdate / 2);
+    assert!(d.step(slightly_back, Event::Tick).is_empty());
+    all_valid_at(&d, slightly_back, "after a small step back");
+
+    // 10 days back: the signatures made "in the future" start after now; one full re-sign
+    // leaves none of them, then nothing more.
+    let back = Timestamp(ahead.0 - 10 * DAY);
+    let before = d.served().serial();
+    assert_eq!(
+        d.step(back, Event::Tick).len(),
+        1,
+        "one re-sign after the jump back"
+    );
+    assert_ne!(d.served().serial(), before);
+    all_valid_at(&d, back, "after the backward jump");
+    for s in 1..=10 {
+        let t = Timestamp(back.0 + s * 60);
+        assert!(
+            d.step(t, Event::Tick).is_empty(),
+            "a publish {s} minutes later"
+        );
+    }
+
+    // A reload right after a jump back also leaves no future inception.
+    let again = Timestamp(back.0 - 5 * DAY);
+    d.step(again, Event::Reload);
+    all_valid_at(&d, again, "after a reload following a jump back");
+    // And the clock back to where it was: signatures made at `again` are all still valid
+    // (validity is longer than 5 days), so nothing is re-signed.
+    let now = Timestamp(back.0 + 3600);
+    assert!(d.step(now, Event::Tick).is_empty());
+    all_valid_at(&d, now, "back at the old time");
+    let _ = std::fs::remove_dir_all(&dir);
+}
