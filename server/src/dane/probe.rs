@@ -66,8 +66,13 @@ impl Presented {
 /// How long one probe may take, connection to QUIT.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Probes `probe` (`host:port`): resolves the host, tries its addresses in turn, and returns
-/// what the first one that completes STARTTLS presents, or the last error as text.
+/// At most this many addresses of the probed host are tried, so a name with many silent
+/// addresses costs at most this many [`TIMEOUT`]s.
+pub const MAX_ADDRESSES: usize = 4;
+
+/// Probes `probe` (`host:port`): resolves the host, tries its first [`MAX_ADDRESSES`]
+/// addresses in turn, and returns what the first one that completes STARTTLS presents, or the
+/// last error as text.
 pub async fn probe(probe: &str, helo: &str) -> Result<Presented, String> {
     let host = probe
         .rsplit_once(':')
@@ -80,7 +85,7 @@ pub async fn probe(probe: &str, helo: &str) -> Result<Presented, String> {
         .map_err(|e| format!("{probe}: cannot resolve: {e}"))?
         .collect();
     let mut last = format!("{probe}: no address");
-    for addr in addrs {
+    for addr in addrs.into_iter().take(MAX_ADDRESSES) {
         match smtp::starttls(addr, host, helo, TIMEOUT).await {
             Ok(session) => {
                 return Presented::of_chain(session.chain)
