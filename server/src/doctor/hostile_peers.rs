@@ -50,7 +50,7 @@ fn assert_could_not_check(report: &Report, what: &str) {
     let f = report.failure.as_ref().expect("a failure");
     assert_eq!(f.code, Code::CouldNotCheck, "{}", report.to_text());
     assert!(f.reason.contains(what), "{}", report.to_text());
-    assert!(report.to_text().contains("could not check"));
+    assert!(report.to_text().contains("result: could not check"));
     assert!(report.to_json().contains("\"could-not-check\""));
     assert!(!report.to_json().contains("5.7.324"));
 }

@@ -160,6 +160,10 @@ impl Report {
         }
         if self.delivers {
             out.push_str("result: a DANE sender delivers\n");
+        } else if !self.codes().is_empty() && self.codes().iter().all(|c| *c == Code::CouldNotCheck)
+        {
+            // No verdict on the domain: the doctor got no usable answer.
+            out.push_str("result: could not check (no usable answer; see above)\n");
         } else {
             let codes: Vec<&str> = self.codes().iter().map(|c| c.label()).collect();
             out.push_str(&format!(
