@@ -116,13 +116,22 @@ fn a_full_state_dir_keeps_the_last_version_served_and_recovers_when_space_return
     let config = daned.config.to_str().unwrap().to_string();
     wait_serial(&daned, 1);
 
+    // One journalled change first, so that the journal's last page has room left: the
+    // next append then writes part of its entry before the disk is full.
+    let first = ZONE.replace(" 1 3600", " 2 3600") + "first A 192.0.2.3\n";
+    fs::write(d.join("example.com.zone"), &first).unwrap();
+    let reload = daned.cli_output(&["reload", "-c", &config]);
+    assert!(reload.status.success(), "{}", text(&reload));
+    wait_serial(&daned, 2);
+
     let filler = fill(&state);
     let mark = daned.log_mark();
-    fs::write(
-        d.join("example.com.zone"),
-        ZONE.replace(" 1 3600", " 2 3600") + "new A 192.0.2.2\n",
-    )
-    .unwrap();
+    // A change larger than a page: 30 TXT records of 200 octets.
+    let mut big = first.replace(" 2 3600", " 3 3600") + "new A 192.0.2.2\n";
+    for i in 0..30 {
+        big.push_str(&format!("big{i} TXT \"{}\"\n", "x".repeat(200)));
+    }
+    fs::write(d.join("example.com.zone"), &big).unwrap();
     let reload = daned.cli_output(&["reload", "-c", &config]);
     assert!(reload.status.success(), "{}", text(&reload));
     daned.wait_for_log(
@@ -135,7 +144,7 @@ fn a_full_state_dir_keeps_the_last_version_served_and_recovers_when_space_return
         "the refused publish, naming the journal",
     );
     // The last version is still served, and answers come.
-    assert_eq!(serial_at(daned.port, "example.com"), Some(1));
+    assert_eq!(serial_at(daned.port, "example.com"), Some(2));
     let a = kdig(&[
         "@127.0.0.1",
         "-p",
@@ -150,11 +159,13 @@ fn a_full_state_dir_keeps_the_last_version_served_and_recovers_when_space_return
     fs::remove_file(&filler).unwrap();
     let reload = daned.cli_output(&["reload", "-c", &config]);
     assert!(reload.status.success(), "{}", text(&reload));
-    wait_serial(&daned, 2);
+    wait_serial(&daned, 3);
 
-    // A SIGKILL and restart: the journal opens, the change is kept, IXFR from 1 works.
+    // A SIGKILL and restart: the journal opens whole (the part of the refused entry written
+    // before the disk filled was cut back, so the next entry did not land behind it), the
+    // change is kept, and an IXFR from 1 is incremental: 1 -> 2 -> 3.
     daned.kill_and_restart("example.com");
-    wait_serial(&daned, 2);
+    wait_serial(&daned, 3);
     assert!(!daned.log().contains("torn tail"), "{}", daned.log());
     let ixfr = kdig(&[
         "@127.0.0.1",
@@ -162,8 +173,15 @@ fn a_full_state_dir_keeps_the_last_version_served_and_recovers_when_space_return
         &daned.port.to_string(),
         "example.com",
         "IXFR=1",
+        "+nocomments",
     ]);
-    assert!(ixfr.contains("new.example.com."), "{ixfr}");
+    let soas = ixfr.lines().filter(|l| l.contains("\tSOA\t")).count();
+    assert!(
+        soas >= 6,
+        "not an incremental transfer 1 -> 2 -> 3:\n{ixfr}"
+    );
+    assert!(ixfr.contains("big29.example.com."), "{ixfr}");
+    assert!(ixfr.contains("first.example.com."), "{ixfr}");
     assert!(
         !ixfr.contains("REFUSED") && !ixfr.contains("failed"),
         "{ixfr}"
