@@ -18,6 +18,7 @@ packages=(
   postfix         # posttls-finger: a real DANE sender checks daned fixture
   iproute2        # ip: loopback in the sender test's network namespace
   util-linux      # unshare, nsenter: that namespace
+  mount           # mount, umount: the full and read-only tmpfs state_dir tests
 )
 # postfix asks how to configure the local mail system; the tests need only posttls-finger.
 echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections 2>/dev/null || true
