@@ -7,6 +7,7 @@
 //! folder of the configuration file. The README's configuration section documents every key.
 
 pub mod choice;
+mod dkim;
 pub mod duration;
 pub mod policy;
 mod server;

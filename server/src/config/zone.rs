@@ -12,6 +12,7 @@ use zones::serial::SerialPolicy;
 
 use crate::config::Invalid;
 use crate::config::choice::SerialPolicyChoice;
+use crate::config::dkim::{RawDkim, parse_dkim};
 use crate::config::duration::parse_duration;
 use crate::config::policy::Policy;
 use crate::config::tlsa::{RawTlsa, parse_tlsa};
@@ -48,6 +49,8 @@ pub struct ZoneConfig {
     pub ds_check_interval: Duration,
     /// TLSA records derived from certificate files (`[[zone.tlsa]]`).
     pub tlsa: Vec<TlsaBinding>,
+    /// DKIM keys published from key files (`[[zone.dkim]]`).
+    pub dkim: Vec<crate::mailrec::dkim::DkimBinding>,
 }
 
 /// One `notify` entry: where, and with which TSIG key (if any) the NOTIFY is signed.
@@ -92,6 +95,9 @@ pub(super) struct RawZone {
     /// `[[zone.tlsa]]`: TLSA records daned derives from certificate files.
     #[serde(default)]
     tlsa: Vec<RawTlsa>,
+    /// `[[zone.dkim]]`: DKIM keys daned publishes from key files.
+    #[serde(default)]
+    dkim: Vec<RawDkim>,
 }
 
 /// Zones are signed unless they opt out.
@@ -187,8 +193,14 @@ pub(super) fn parse_zone(
     for t in &raw.tlsa {
         tlsa.push(parse_tlsa(t, &name, &what, ctx.base)?);
     }
+    let mut dkim = Vec::new();
+    for d in &raw.dkim {
+        let binding = parse_dkim(d, &dkim, &what, ctx.base)?;
+        dkim.push(binding);
+    }
     Ok(ZoneConfig {
         tlsa,
+        dkim,
         name,
         file: ctx.base.join(&raw.file),
         allow_transfer,

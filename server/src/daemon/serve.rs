@@ -205,6 +205,7 @@ impl Control {
                     tokio::time::sleep(Duration::from_millis(250)).await;
                     while wake_rx.try_recv().is_ok() {}
                     self.step_all(|d| !d.tlsa().is_empty(), |_| Event::Certificates).await;
+                    self.step_all(|d| !d.mail().is_empty(), |_| Event::MailFiles).await;
                     // A record that just started retiring waits on what the MTA presents:
                     // ask it now rather than at the next tick.
                     self.probing.start_due(&self.drivers, &probe_tx);
@@ -260,9 +261,13 @@ impl Control {
             .collect()
     }
 
-    /// Watches every TLSA file of every zone; any change wakes the loop.
+    /// Watches every TLSA and DKIM key file of every zone; any change wakes the loop.
     fn watch(&self, wake: &UnboundedSender<()>) -> Option<FileWatcher> {
-        let files: Vec<PathBuf> = self.drivers.iter().flat_map(|d| d.tlsa().files()).collect();
+        let files: Vec<PathBuf> = self
+            .drivers
+            .iter()
+            .flat_map(|d| d.tlsa().files().into_iter().chain(d.mail().files()))
+            .collect();
         if files.is_empty() {
             return None;
         }
