@@ -18,6 +18,9 @@ packages=(
   postfix         # posttls-finger: a real DANE sender checks daned fixture
   iproute2        # ip: loopback in the sender test's network namespace
   util-linux      # unshare, nsenter: that namespace
+  python3-dkim    # dkimsign, dkimverify: DKIM records checked by dkimpy (with python3-dnspython, python3-nacl)
+  python3-dnspython
+  opendkim-tools  # opendkim-testkey: DKIM records checked by OpenDKIM
 )
 # postfix asks how to configure the local mail system; the tests need only posttls-finger.
 echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections 2>/dev/null || true
