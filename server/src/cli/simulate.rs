@@ -85,6 +85,8 @@ pub fn run(config: &Config, sim: &Simulation, clock: &ManualClock) -> anyhow::Re
         parent_servers: Vec::new(),
         tlsa: Vec::new(),
         dkim: Vec::new(),
+        mta_sts: None,
+        tls_rpt: None,
         ..zc.clone()
     };
     let start = clock.now();

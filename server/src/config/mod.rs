@@ -9,6 +9,7 @@
 pub mod choice;
 mod dkim;
 pub mod duration;
+pub mod mail;
 pub mod policy;
 mod server;
 mod tlsa;

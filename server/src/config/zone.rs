@@ -14,6 +14,7 @@ use crate::config::Invalid;
 use crate::config::choice::SerialPolicyChoice;
 use crate::config::dkim::{RawDkim, parse_dkim};
 use crate::config::duration::parse_duration;
+use crate::config::mail::{RawMtaSts, RawTlsRpt, TlsRptConfig, parse_mta_sts, parse_tls_rpt};
 use crate::config::policy::Policy;
 use crate::config::tlsa::{RawTlsa, parse_tlsa};
 use crate::daemon::signing::ZoneSigning;
@@ -51,6 +52,10 @@ pub struct ZoneConfig {
     pub tlsa: Vec<TlsaBinding>,
     /// DKIM keys published from key files (`[[zone.dkim]]`).
     pub dkim: Vec<crate::mailrec::dkim::DkimBinding>,
+    /// The MTA-STS id from the policy file (`[zone.mta_sts]`).
+    pub mta_sts: Option<crate::mailrec::mta_sts::source::MtaStsConfig>,
+    /// The TLS-RPT record (`[zone.tls_rpt]`).
+    pub tls_rpt: Option<TlsRptConfig>,
 }
 
 /// One `notify` entry: where, and with which TSIG key (if any) the NOTIFY is signed.
@@ -98,6 +103,10 @@ pub(super) struct RawZone {
     /// `[[zone.dkim]]`: DKIM keys daned publishes from key files.
     #[serde(default)]
     dkim: Vec<RawDkim>,
+    /// `[zone.mta_sts]`: the MTA-STS id from the policy file.
+    mta_sts: Option<RawMtaSts>,
+    /// `[zone.tls_rpt]`: the TLS-RPT record.
+    tls_rpt: Option<RawTlsRpt>,
 }
 
 /// Zones are signed unless they opt out.
@@ -198,9 +207,21 @@ pub(super) fn parse_zone(
         let binding = parse_dkim(d, &dkim, &what, ctx.base)?;
         dkim.push(binding);
     }
+    let mta_sts = raw
+        .mta_sts
+        .as_ref()
+        .map(|m| parse_mta_sts(m, &what, ctx.base))
+        .transpose()?;
+    let tls_rpt = raw
+        .tls_rpt
+        .as_ref()
+        .map(|t| parse_tls_rpt(t, &what))
+        .transpose()?;
     Ok(ZoneConfig {
         tlsa,
         dkim,
+        mta_sts,
+        tls_rpt,
         name,
         file: ctx.base.join(&raw.file),
         allow_transfer,

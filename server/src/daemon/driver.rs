@@ -43,8 +43,10 @@ pub enum Event {
     Reload,
     /// The certificate or key files of a TLSA binding changed.
     Certificates,
-    /// The key files of a `[[zone.dkim]]` table changed.
+    /// The key files of a `[[zone.dkim]]` table or the MTA-STS policy file changed.
     MailFiles,
+    /// The MTA-STS policy endpoint was fetched: the id of what it serves, or why it failed.
+    StsProbe(crate::mailrec::mta_sts::source::Probed),
     /// A STARTTLS probe of `addr` came back.
     Probe {
         /// The `probe` address.
@@ -324,6 +326,10 @@ impl ZoneDriver {
             }
             Event::Certificates => published.extend(self.certificates(now)),
             Event::MailFiles => published.extend(self.mail_files(now)),
+            Event::StsProbe(probed) => {
+                self.mail.note_sts_probe(probed);
+                published.extend(self.mail_files(now));
+            }
             Event::Probe { addr, seen } => {
                 self.tlsa.note_probe(&addr, seen, &self.served.zone, now.0);
                 // The rollover of a retiring record may wait on what the MTA presents.
@@ -436,7 +442,7 @@ impl ZoneDriver {
         let done = self.publish(change, now, None);
         if let Some(p) = done {
             self.mail.published(&self.served.zone, now.0);
-            tracing::info!(zone = %self.config.name, serial = p.serial, elapsed_ms = p.elapsed_ms, "DKIM change served");
+            tracing::info!(zone = %self.config.name, serial = p.serial, elapsed_ms = p.elapsed_ms, "mail record change served");
         }
         done
     }

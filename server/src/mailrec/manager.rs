@@ -1,4 +1,5 @@
-//! The mail-record manager of one zone: the DKIM selectors of its `[[zone.dkim]]` tables, as a
+//! The mail-record manager of one zone: the DKIM selectors of its `[[zone.dkim]]` tables, the
+//! `_mta-sts` id of `[zone.mta_sts]` and the `_smtp._tls` record of `[zone.tls_rpt]`, as a
 //! source of changes for the zone driver.
 //!
 //! Like the TLSA manager: [`MailManager::change`] turns the key files into the records to
@@ -12,9 +13,14 @@ use std::path::{Path, PathBuf};
 use zones::{Class, Name, Rdata, Record, Rtype, Zone};
 
 use super::dkim::lifecycle::{self, DkimBinding, Planned};
-use super::dkim::record::DkimKey;
+use super::dkim::record::{DkimKey, txt_rdata, txt_text};
 use super::dkim::state::{self, DkimState};
+use super::mta_sts::fetch::StsEndpoint;
+use super::mta_sts::policy as sts_policy;
+use super::mta_sts::source::{self as sts, MtaStsConfig, Probed};
+use super::tls_rpt;
 use crate::config::ZoneConfig;
+use crate::config::mail::TlsRptConfig;
 use crate::daemon::publish::Change;
 use crate::dane::file;
 
@@ -35,12 +41,20 @@ pub struct MailManager {
     state: DkimState,
     /// The time of the last look at the files (seconds since the epoch).
     last: u64,
+    /// `[zone.mta_sts]`.
+    sts: Option<MtaStsConfig>,
+    /// What the policy endpoint served at the last probe.
+    probed: Option<Probed>,
+    /// The policy file's id is not published yet and waits for the endpoint.
+    sts_held: bool,
+    /// `[zone.tls_rpt]`.
+    rpt: Option<TlsRptConfig>,
 }
 
 /// Why zone-file content cannot take the managed records.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "{file}: has TXT records at {name}, which [[zone.dkim]] manages; remove them from the file"
+    "{file}: has TXT records at {name}, which daned manages ([[zone.dkim]], [zone.mta_sts] or [zone.tls_rpt]); remove them from the file"
 )]
 pub struct MailConflict {
     /// The zone file.
@@ -65,12 +79,80 @@ impl MailManager {
             path,
             state,
             last: 0,
+            sts: config.mta_sts.clone(),
+            probed: None,
+            sts_held: false,
+            rpt: config.tls_rpt.clone(),
         }
     }
 
     /// True when nothing is managed (no binding and no selector still retiring).
     pub fn is_empty(&self) -> bool {
-        self.dkim.is_empty() && self.state.left.is_empty() && self.state.first_seen.is_empty()
+        self.dkim.is_empty()
+            && self.state.left.is_empty()
+            && self.state.first_seen.is_empty()
+            && self.sts.is_none()
+            && self.rpt.is_none()
+    }
+
+    /// The policy endpoint to fetch, while the policy file's id waits for it.
+    pub fn sts_probe(&self) -> Option<&StsEndpoint> {
+        self.sts
+            .as_ref()
+            .and_then(|s| s.probe.as_ref())
+            .filter(|_| self.sts_held)
+    }
+
+    /// Keeps what the policy endpoint served (the id of its content, or why it failed).
+    pub fn note_sts_probe(&mut self, probed: Probed) {
+        if let Err(e) = &probed {
+            tracing::warn!(zone = %self.zone, error = %e, "MTA-STS policy fetch failed; the new id waits");
+        }
+        self.probed = Some(probed);
+    }
+
+    /// The fixed-name records (`_mta-sts`, `_smtp._tls`) to publish: (owner, TTL, record;
+    /// `None` keeps nothing). `content` is the zone's data the policy is checked against,
+    /// `served` the version served so far.
+    fn fixed(
+        &mut self,
+        content: &Zone,
+        served: Option<&Zone>,
+    ) -> Vec<(Name, zones::Ttl, Option<Vec<u8>>)> {
+        let mut out = Vec::new();
+        if let (Some(config), Ok(owner)) = (&self.sts, self.zone.prepend_label("_mta-sts")) {
+            let old = served
+                .and_then(|z| z.get(&owner, Rtype::TXT))
+                .and_then(|s| s.rdatas.first())
+                .map(|r| r.as_bytes().to_vec());
+            let old_id = old
+                .as_deref()
+                .and_then(txt_text)
+                .and_then(|t| sts_policy::id_of_record(&t));
+            let plan = sts::plan(config, content, old_id.as_deref(), self.probed.as_ref());
+            if let Some(e) = &plan.error {
+                tracing::error!(zone = %self.zone, error = %e, "MTA-STS policy unusable; keeping the published id");
+            }
+            if let Some(why) = &plan.held {
+                tracing::info!(zone = %self.zone, waiting_for = %why, "MTA-STS id held: the policy endpoint does not serve the new policy yet");
+            }
+            for w in &plan.warnings {
+                tracing::warn!(zone = %self.zone, warning = %w, "MTA-STS");
+            }
+            self.sts_held = plan.held.is_some();
+            let rdata = match plan.id {
+                Some(id) => Some(txt_rdata(&sts_policy::record_text(&id))),
+                None => old,
+            };
+            out.push((owner, config.ttl, rdata));
+        }
+        if let (Some(config), Ok(owner)) = (&self.rpt, self.zone.prepend_label("_tls")) {
+            if let Ok(owner) = owner.prepend_label("_smtp") {
+                let text = tls_rpt::record_text(&config.rua);
+                out.push((owner, config.ttl, Some(txt_rdata(&text))));
+            }
+        }
+        out
     }
 
     /// Every key file (what the watcher watches).
@@ -144,8 +226,28 @@ impl MailManager {
                 }
             }
         }
+        let fixed = self.fixed(&unsigned, served);
+        for (name, _, _) in &fixed {
+            if unsigned.get(name, Rtype::TXT).is_some() {
+                return Err(MailConflict {
+                    file: file.to_path_buf(),
+                    name: name.clone(),
+                });
+            }
+        }
         let planned = self.plan(served, now);
         let mut out = unsigned;
+        for (name, ttl, rdata) in fixed {
+            if let Some(rdata) = rdata {
+                out.insert(Record {
+                    owner: name,
+                    rtype: Rtype::TXT,
+                    class: Class::IN,
+                    ttl,
+                    rdata: Rdata::from(rdata),
+                });
+            }
+        }
         for p in &planned {
             let Some(name) = self.owner(&p.selector) else {
                 continue;
@@ -165,16 +267,19 @@ impl MailManager {
             return None;
         }
         let planned = self.plan(Some(served), now);
+        let mut wanted: Vec<(Name, zones::Ttl, Option<Vec<u8>>)> = self.fixed(served, Some(served));
+        for p in &planned {
+            if let Some(name) = self.owner(&p.selector) {
+                wanted.push((name, p.ttl, p.rdata.clone()));
+            }
+        }
         let mut removed = Vec::new();
         let mut added = Vec::new();
-        for p in &planned {
-            let Some(name) = self.owner(&p.selector) else {
-                continue;
-            };
+        for (name, ttl, rdata) in wanted {
             let old = served.get(&name, Rtype::TXT);
-            let same = match (old, &p.rdata) {
+            let same = match (old, &rdata) {
                 (Some(set), Some(new)) => {
-                    set.ttl == p.ttl && set.rdatas.len() == 1 && set.rdatas[0].as_bytes() == new
+                    set.ttl == ttl && set.rdatas.len() == 1 && set.rdatas[0].as_bytes() == new
                 }
                 (None, None) => true,
                 _ => false,
@@ -185,10 +290,16 @@ impl MailManager {
             if let Some(set) = old {
                 removed.extend(set.records());
             }
-            if let Some(new) = &p.rdata {
-                added.push(record(&name, p, new));
+            if let Some(new) = rdata {
+                added.push(Record {
+                    owner: name.clone(),
+                    rtype: Rtype::TXT,
+                    class: Class::IN,
+                    ttl,
+                    rdata: Rdata::from(new),
+                });
             }
-            tracing::info!(zone = %self.zone, selector = %p.selector, role = p.role.word(), "DKIM record changes");
+            tracing::info!(zone = %self.zone, name = %name, "mail record changes");
         }
         self.save();
         if removed.is_empty() && added.is_empty() {

@@ -48,6 +48,8 @@ fn config(dir: &Path, policy: Policy) -> ZoneConfig {
         ds_check_interval: Duration::from_secs(3600),
         tlsa: Vec::new(),
         dkim: Vec::new(),
+        mta_sts: None,
+        tls_rpt: None,
     }
 }
 

@@ -61,6 +61,8 @@ fn config(dir: &Path, selector: &str, next: Option<&str>) -> ZoneConfig {
             revoke: true,
             ttl: Ttl(600),
         }],
+        mta_sts: None,
+        tls_rpt: None,
     }
 }
 
