@@ -19,7 +19,8 @@ packages=(
   iproute2        # ip: loopback in the sender test's network namespace
   util-linux      # unshare, nsenter: that namespace
   python3-dkim    # dkimsign, dkimverify: DKIM records checked by dkimpy (with python3-dnspython, python3-nacl)
-  python3-dnspython
+  python3-dnspython # the MTA-STS client of tests/mta_sts.rs (with python3's http.server + ssl as the policy host)
+  python3
   opendkim-tools  # opendkim-testkey: DKIM records checked by OpenDKIM
 )
 # postfix asks how to configure the local mail system; the tests need only posttls-finger.

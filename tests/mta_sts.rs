@@ -1,0 +1,259 @@
+//! MTA-STS (RFC 8461) and TLS-RPT (RFC 8460) records from files, end to end: a local HTTPS
+//! server (Python's http.server with a certificate from a test CA made with rcgen) serves the
+//! policy; daned publishes `_mta-sts` with an id derived from its policy file only once that
+//! server serves the same content (fetched with rustls, verified against the test CA); an
+//! MTA-STS client written against the RFC (Python: the TXT through a validating unbound
+//! anchored at daned's DS, the policy over HTTPS verified with the test CA, a cache keyed by
+//! the id) sees the new policy after an edit, and the id did not change before the server
+//! served the new file. An MX target no `mx` pattern covers keeps the old id and the log names
+//! it. A knotd secondary follows each change by IXFR; the zone passes `ldns-verify-zone`.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use common::{
+    Daned, KnotSecondary, Proc, Unbound, free_port, ldns_verify_axfr, require_tool, serial_at,
+    set_clock, sorted_axfr, wait_for_serial, wall_secs,
+};
+
+const ZONE: &str = "$ORIGIN example.com.\n$TTL 300\n@ SOA ns hm 1 3600 600 86400 60\n@ NS ns\n\
+                    ns A 192.0.2.1\n@ MX 10 mx1\nmx1 A 192.0.2.25\nmta-sts A 127.0.0.1\n";
+
+const POLICY_V1: &str =
+    "version: STSv1\r\nmode: testing\r\nmx: mx1.example.com\r\nmax_age: 86400\r\n";
+const POLICY_V2: &str =
+    "version: STSv1\r\nmode: enforce\r\nmx: mx1.example.com\r\nmax_age: 604800\r\n";
+/// Covers another host, not the zone's mx1.
+const POLICY_BAD: &str =
+    "version: STSv1\r\nmode: enforce\r\nmx: mx9.example.com\r\nmax_age: 604800\r\n";
+
+/// A test CA and a certificate for mta-sts.example.com it issued, written as `ca.pem`,
+/// `web.pem` and `web.key` in `dir`.
+fn certificates(dir: &Path) {
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca.distinguished_name
+        .push(rcgen::DnType::CommonName, "daned test CA");
+    let ca_cert = ca.self_signed(&ca_key).unwrap();
+    let issuer = rcgen::Issuer::new(ca, ca_key);
+    let key = rcgen::KeyPair::generate().unwrap();
+    let leaf = rcgen::CertificateParams::new(vec!["mta-sts.example.com".into()])
+        .unwrap()
+        .signed_by(&key, &issuer)
+        .unwrap();
+    fs::write(dir.join("ca.pem"), ca_cert.pem()).unwrap();
+    fs::write(dir.join("web.pem"), leaf.pem()).unwrap();
+    fs::write(dir.join("web.key"), key.serialize_pem()).unwrap();
+}
+
+/// Python's http.server over TLS on `port`, serving `dir/web`.
+fn https_server(dir: &Path, port: u16) -> Proc {
+    let script = format!(
+        "import http.server, ssl, functools\n\
+         h = functools.partial(http.server.SimpleHTTPRequestHandler, directory='{web}')\n\
+         s = http.server.HTTPServer(('127.0.0.1', {port}), h)\n\
+         c = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)\n\
+         c.load_cert_chain('{d}/web.pem', '{d}/web.key')\n\
+         s.socket = c.wrap_socket(s.socket, server_side=True)\n\
+         s.serve_forever()\n",
+        web = dir.join("web").display(),
+        d = dir.display(),
+    );
+    let proc = Proc::spawn(
+        Command::new("/usr/bin/python3").args(["-c", &script]),
+        &dir.join("https.log"),
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "the HTTPS server did not start");
+        sleep(Duration::from_millis(100));
+    }
+    proc
+}
+
+/// Publishes `policy` on the web server (replaced by rename, as a deployment does).
+fn deploy(dir: &Path, policy: &str) {
+    let web = dir.join("web/.well-known");
+    fs::create_dir_all(&web).unwrap();
+    fs::write(web.join("mta-sts.txt.tmp"), policy).unwrap();
+    fs::rename(web.join("mta-sts.txt.tmp"), web.join("mta-sts.txt")).unwrap();
+}
+
+/// An MTA-STS client (RFC 8461 section 3.3): the `_mta-sts` TXT through the validating
+/// resolver on `resolver` (AD required), and — when its id differs from `cached` — the policy
+/// over HTTPS from `port` verified with the test CA. Returns (id, policy text or `None` when the
+/// cached policy stays).
+fn sts_client(dir: &Path, resolver: u16, port: u16, cached: &str) -> (String, Option<String>) {
+    let script = format!(
+        "import dns.resolver, dns.flags, socket, ssl, sys\n\
+         r = dns.resolver.Resolver(configure=False)\n\
+         r.nameservers = ['127.0.0.1']\nr.port = {resolver}\nr.use_edns(0, dns.flags.DO, 1232)\n\
+         a = r.resolve('_mta-sts.example.com', 'TXT')\n\
+         assert a.response.flags & dns.flags.AD, 'not validated'\n\
+         txt = b''.join(a[0].strings).decode()\n\
+         tags = dict(t.strip().split('=', 1) for t in txt.split(';') if t.strip())\n\
+         assert tags['v'] == 'STSv1', txt\n\
+         print(tags['id'])\n\
+         if tags['id'] == '{cached}':\n    sys.exit(0)\n\
+         c = ssl.create_default_context(cafile='{d}/ca.pem')\n\
+         s = c.wrap_socket(socket.create_connection(('127.0.0.1', {port})), server_hostname='mta-sts.example.com')\n\
+         s.sendall(b'GET /.well-known/mta-sts.txt HTTP/1.0\\r\\nHost: mta-sts.example.com\\r\\n\\r\\n')\n\
+         data = b''\n\
+         while True:\n    b = s.recv(4096)\n    if not b:\n        break\n    data += b\n\
+         head, body = data.split(b'\\r\\n\\r\\n', 1)\n\
+         assert head.split()[1] == b'200', head\n\
+         sys.stdout.write(body.decode())\n",
+        d = dir.display(),
+    );
+    let out = Command::new("/usr/bin/python3")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "MTA-STS client: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (id, policy) = text.split_once('\n').unwrap_or((text.as_str(), ""));
+    let policy = (!policy.is_empty()).then(|| policy.to_string());
+    (id.trim().to_string(), policy)
+}
+
+/// The `_mta-sts` id daned serves, if any.
+fn served_id(daned: &Daned) -> Option<String> {
+    let txt = daned.kdig(&["+short", "_mta-sts.example.com", "TXT"]);
+    let txt = txt.trim().trim_matches('"');
+    txt.split(';')
+        .find_map(|t| t.trim().strip_prefix("id=").map(str::to_string))
+}
+
+/// Waits (15 s at most) until daned serves an `_mta-sts` id other than `not`.
+fn wait_for_id(daned: &Daned, not: Option<&str>) -> String {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Some(id) = served_id(daned).filter(|id| Some(id.as_str()) != not) {
+            return id;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no new MTA-STS id:\n{}",
+            daned.log()
+        );
+        sleep(Duration::from_millis(200));
+    }
+}
+
+/// Waits until the secondary serves daned's serial, fetched by IXFR, with daned's zone.
+fn secondary_follows(daned: &Daned, knot: &KnotSecondary, mark: usize) {
+    let serial = serial_at(daned.port, "example.com").unwrap();
+    assert!(
+        wait_for_serial(knot.port, "example.com", serial),
+        "knot did not follow serial {serial}:\n{}",
+        knot.log()
+    );
+    daned.wait_for_log(mark, &["IXFR sent", "Incremental"], "an IXFR");
+    assert_eq!(
+        sorted_axfr(knot.port, "example.com"),
+        sorted_axfr(daned.port, "example.com")
+    );
+}
+
+#[test]
+fn a_new_policy_id_is_published_only_once_the_https_endpoint_serves_it() {
+    for tool in ["kdig", "unbound", "knotd", "ldns-verify-zone"] {
+        require_tool(tool);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_path_buf();
+    // A virtual clock (held at the start time) makes the daemon look at its timers every
+    // second, so that the probe is repeated at once rather than every minute.
+    set_clock(&d, wall_secs());
+    certificates(&d);
+    deploy(&d, POLICY_V1);
+    fs::create_dir_all(d.join("staged")).unwrap();
+    fs::write(d.join("staged/mta-sts.txt"), POLICY_V1).unwrap();
+    fs::write(d.join("example.com.zone"), ZONE).unwrap();
+    let web_port = free_port();
+    let _web = https_server(&d, web_port);
+    let knot_port = free_port();
+    let tail = format!(
+        "[[zone]]\nname = \"example.com\"\nfile = \"example.com.zone\"\n\
+         allow_transfer = [\"127.0.0.0/8\"]\nnotify = [\"127.0.0.1:{knot_port}\"]\n\
+         [zone.mta_sts]\npolicy = \"staged/mta-sts.txt\"\nprobe = \"https://mta-sts.example.com:{web_port}\"\n\
+         probe_addr = \"127.0.0.1:{web_port}\"\nprobe_ca = \"ca.pem\"\nttl = \"1m\"\n\
+         [zone.tls_rpt]\nrua = [\"mailto:tlsrpt@example.com\", \"https://tlsrpt.example.com/v1\"]\n"
+    );
+    let daned = Daned::start_in(dir, &tail, "example.com");
+    let knot = KnotSecondary::start("example.com", knot_port, daned.port);
+
+    // The first id, once the endpoint was fetched; TLS-RPT beside it.
+    let id1 = wait_for_id(&daned, None);
+    assert_eq!(
+        daned
+            .kdig(&["+short", "_smtp._tls.example.com", "TXT"])
+            .trim(),
+        "\"v=TLSRPTv1; rua=mailto:tlsrpt@example.com,https://tlsrpt.example.com/v1\""
+    );
+    assert!(wait_for_serial(
+        knot.port,
+        "example.com",
+        serial_at(daned.port, "example.com").unwrap()
+    ));
+    let ds = daned.cli(&["ds", "-c", daned.config.to_str().unwrap(), "example.com"]);
+    let unbound = Unbound::start(&daned.dir, "example.com", daned.port, ds.trim());
+    let (id, policy) = sts_client(&d, unbound.port, web_port, "");
+    assert_eq!(
+        (id.as_str(), policy.as_deref()),
+        (id1.as_str(), Some(POLICY_V1))
+    );
+    ldns_verify_axfr(daned.port, "example.com", &d);
+
+    // The operator edits the policy; the web server still serves the old one: the id waits.
+    let mark = daned.log_mark();
+    fs::write(d.join("staged/mta-sts.txt"), POLICY_V2).unwrap();
+    let next = daned.wait_for_log(mark, &["MTA-STS id held", "not the file"], "the id held");
+    daned.wait_for_log(next, &["MTA-STS id held"], "the id held at the next look");
+    assert_eq!(
+        served_id(&daned).as_deref(),
+        Some(id1.as_str()),
+        "the id changed before the server served the new policy"
+    );
+
+    // The new policy is deployed: the new id follows, and the client fetches the new policy.
+    let mark = daned.log_mark();
+    deploy(&d, POLICY_V2);
+    let id2 = wait_for_id(&daned, Some(&id1));
+    daned.wait_for_log(mark, &["mail record change served"], "the new id");
+    secondary_follows(&daned, &knot, mark);
+    drop(unbound);
+    let unbound = Unbound::start(&daned.dir, "example.com", daned.port, ds.trim());
+    let (id, policy) = sts_client(&d, unbound.port, web_port, &id1);
+    assert_eq!(
+        (id.as_str(), policy.as_deref()),
+        (id2.as_str(), Some(POLICY_V2))
+    );
+    ldns_verify_axfr(daned.port, "example.com", &d);
+
+    // A policy whose mx patterns miss the zone's MX host is refused, naming it; the id stays.
+    let mark = daned.log_mark();
+    fs::write(d.join("staged/mta-sts.txt"), POLICY_BAD).unwrap();
+    deploy(&d, POLICY_BAD);
+    let next = daned.wait_for_log(
+        mark,
+        &["MTA-STS policy unusable", "mx1.example.com"],
+        "the MX check",
+    );
+    daned.wait_for_log(
+        next,
+        &["MTA-STS policy unusable"],
+        "the MX check at the next look",
+    );
+    assert_eq!(served_id(&daned).as_deref(), Some(id2.as_str()));
+}
