@@ -171,6 +171,38 @@ fn ready(daned: &Daned, selector: &str) -> bool {
         .success()
 }
 
+/// `daned doctor --json` with both selectors: the `mail` part of its report.
+fn doctor(daned: &Daned, anchor: &Path) -> serde_json::Value {
+    let port = format!("127.0.0.1:{}", daned.port);
+    let out = daned.cli_output(&[
+        "doctor",
+        "example.com",
+        "--resolver",
+        &port,
+        "--trust-anchor",
+        anchor.to_str().unwrap(),
+        "--timeout",
+        "1",
+        "--json",
+        "--dkim-selector",
+        "s1",
+        "--dkim-selector",
+        "S2",
+    ]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("doctor: {e}: {}", String::from_utf8_lossy(&out.stderr)));
+    report["mail"].clone()
+}
+
+/// Whether one of the strings of `list` contains every one of `parts`.
+fn has(list: &serde_json::Value, parts: &[&str]) -> bool {
+    list.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str())
+        .any(|t| parts.iter().all(|p| t.contains(p)))
+}
+
 /// Waits until the secondary serves daned's serial, then checks that it fetched it by IXFR
 /// and holds exactly daned's zone.
 fn secondary_follows(daned: &Daned, knot: &KnotSecondary, mark: usize) {
@@ -258,6 +290,22 @@ fn a_dkim_rotation_is_verified_by_dkimpy_and_opendkim_through_validating_unbound
     let (ok, text) = testkey(&d, "s2", &d.join("s2.key"), unbound.port, &ds);
     assert!(ok && text.contains("key OK"), "opendkim-testkey s2: {text}");
 
+    // daned doctor reads both keys (validated), and misses SPF and DMARC.
+    let anchor = d.join("anchor.ds");
+    fs::write(&anchor, format!("{ds}\n")).unwrap();
+    let mail = doctor(&daned, &anchor);
+    assert!(
+        has(&mail["passed"], &["s1._domainkey", "rsa key, 2048 bits"]),
+        "{mail}"
+    );
+    assert!(
+        has(&mail["passed"], &["S2._domainkey", "rsa key, 2048 bits"]),
+        "{mail}"
+    );
+    assert!(has(&mail["warnings"], &["no SPF record"]), "{mail}");
+    assert!(has(&mail["warnings"], &["no DMARC record"]), "{mail}");
+    assert!(mail["errors"].as_array().unwrap().is_empty(), "{mail}");
+
     // The next selector is ready only 2 x TTL + propagation delay after its publication.
     assert!(!ready(&daned, "s2"), "ready at once");
     daned.set_clock(t0 + HOLD - 20);
@@ -315,7 +363,7 @@ fn a_dkim_rotation_is_verified_by_dkimpy_and_opendkim_through_validating_unbound
     assert!(ok, "old mail just before retire_after: {text}");
     let mark = daned.log_mark();
     daned.set_clock(t1 + RETIRE + 1);
-    daned.wait_for_log(mark, &["DKIM change served"], "s1 revoked");
+    daned.wait_for_log(mark, &["mail record change served"], "s1 revoked");
     assert_eq!(served(&daned, "s1"), "v=DKIM1; k=rsa; p=");
     secondary_follows(&daned, &knot, mark);
     drop(unbound);
@@ -334,13 +382,18 @@ fn a_dkim_rotation_is_verified_by_dkimpy_and_opendkim_through_validating_unbound
     let (ok, text) = dkimverify(&new_mail, unbound.port);
     assert!(ok, "new mail: {text}");
     ldns_verify_axfr(daned.port, "example.com", &d);
+    let mail = doctor(&daned, &anchor);
+    assert!(
+        has(&mail["errors"], &["s1._domainkey", "revoked"]),
+        "{mail}"
+    );
 
     // A restart keeps the revocation; after retire_after again s1 is removed.
     daned.restart("example.com");
     assert_eq!(served(&daned, "s1"), "v=DKIM1; k=rsa; p=");
     let mark = daned.log_mark();
     daned.set_clock(t1 + 2 * RETIRE + 1);
-    daned.wait_for_log(mark, &["DKIM change served"], "s1 removed");
+    daned.wait_for_log(mark, &["mail record change served"], "s1 removed");
     assert!(served(&daned, "s1").is_empty());
     assert!(
         daned
@@ -352,6 +405,12 @@ fn a_dkim_rotation_is_verified_by_dkimpy_and_opendkim_through_validating_unbound
     let unbound = Unbound::start(&daned.dir, "example.com", daned.port, &ds);
     let (ok, text) = dkimverify(&old_mail, unbound.port);
     assert!(!ok && text.contains("missing public key"), "{text}");
+    let mail = doctor(&daned, &anchor);
+    assert!(
+        has(&mail["errors"], &["s1._domainkey", "no key record"]),
+        "{mail}"
+    );
+    assert!(has(&mail["passed"], &["S2._domainkey"]), "{mail}");
     let (ok, text) = dkimverify(&new_mail, unbound.port);
     assert!(ok, "new mail: {text}");
     ldns_verify_axfr(daned.port, "example.com", &d);

@@ -150,6 +150,39 @@ fn wait_for_id(daned: &Daned, not: Option<&str>) -> String {
     }
 }
 
+/// `daned doctor --json` with the policy host on `web_port` and the test CA: the `mail` part.
+fn doctor(daned: &Daned, anchor: &Path, web_port: u16, ca: &Path) -> serde_json::Value {
+    let resolver = format!("127.0.0.1:{}", daned.port);
+    let web_port = web_port.to_string();
+    let out = daned.cli_output(&[
+        "doctor",
+        "example.com",
+        "--resolver",
+        &resolver,
+        "--trust-anchor",
+        anchor.to_str().unwrap(),
+        "--timeout",
+        "1",
+        "--json",
+        "--mta-sts-port",
+        &web_port,
+        "--mta-sts-ca",
+        ca.to_str().unwrap(),
+    ]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("doctor: {e}: {}", String::from_utf8_lossy(&out.stderr)));
+    report["mail"].clone()
+}
+
+/// Whether one of the strings of `list` contains every one of `parts`.
+fn has(list: &serde_json::Value, parts: &[&str]) -> bool {
+    list.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str())
+        .any(|t| parts.iter().all(|p| t.contains(p)))
+}
+
 /// Waits until the secondary serves daned's serial, fetched by IXFR, with daned's zone.
 fn secondary_follows(daned: &Daned, knot: &KnotSecondary, mark: usize) {
     let serial = serial_at(daned.port, "example.com").unwrap();
@@ -240,6 +273,22 @@ fn a_new_policy_id_is_published_only_once_the_https_endpoint_serves_it() {
         (id2.as_str(), Some(POLICY_V2))
     );
     ldns_verify_axfr(daned.port, "example.com", &d);
+    let anchor = d.join("anchor.ds");
+    fs::write(&anchor, format!("{}\n", ds.trim())).unwrap();
+    let mail = doctor(&daned, &anchor, web_port, &d.join("ca.pem"));
+    assert!(
+        has(&mail["passed"], &["MTA-STS _mta-sts.example.com.", &id2]),
+        "{mail}"
+    );
+    assert!(
+        has(&mail["passed"], &["MTA-STS policy fetched", "Enforce"]),
+        "{mail}"
+    );
+    assert!(
+        has(&mail["passed"], &["TLS-RPT", "mailto:tlsrpt@example.com"]),
+        "{mail}"
+    );
+    assert!(mail["errors"].as_array().unwrap().is_empty(), "{mail}");
 
     // A policy whose mx patterns miss the zone's MX host is refused, naming it; the id stays.
     let mark = daned.log_mark();
@@ -256,4 +305,31 @@ fn a_new_policy_id_is_published_only_once_the_https_endpoint_serves_it() {
         "the MX check at the next look",
     );
     assert_eq!(served_id(&daned).as_deref(), Some(id2.as_str()));
+    // The doctor sees the deployed policy miss the MX host.
+    let mail = doctor(&daned, &anchor, web_port, &d.join("ca.pem"));
+    assert!(
+        has(
+            &mail["errors"],
+            &["MX host mx1.example.com", "no mx pattern"]
+        ),
+        "{mail}"
+    );
+    assert!(
+        has(&mail["warnings"], &["mx9.example.com matches no MX host"]),
+        "{mail}"
+    );
+    // With another CA the policy host's certificate does not verify.
+    fs::write(
+        d.join("other-ca.pem"),
+        rcgen::generate_simple_self_signed(vec!["x.test".into()])
+            .unwrap()
+            .cert
+            .pem(),
+    )
+    .unwrap();
+    let mail = doctor(&daned, &anchor, web_port, &d.join("other-ca.pem"));
+    assert!(
+        has(&mail["errors"], &["MTA-STS policy from", "TLS"]),
+        "{mail}"
+    );
 }

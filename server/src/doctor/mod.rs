@@ -10,6 +10,7 @@
 pub mod anchor;
 pub mod denial;
 pub mod dns;
+pub mod mail;
 pub mod report;
 pub mod tlsa_match;
 pub mod validate;
@@ -40,6 +41,8 @@ pub struct DoctorOptions {
     pub port: u16,
     /// How long each network step may take.
     pub timeout: Duration,
+    /// The DKIM, MTA-STS and TLS-RPT checks' settings.
+    pub mail: mail::MailOptions,
 }
 
 /// Why the doctor could not run at all (a check that fails is a report, not an error).
@@ -152,6 +155,13 @@ pub fn run(options: &DoctorOptions) -> Result<Report, DoctorError> {
         let h = check_host(&mut validator, &runtime, &host, pref, options, now);
         report.hosts.push(h);
     }
+    report.mail = mail::check(
+        &mut validator,
+        &runtime,
+        &options.domain,
+        &report.hosts,
+        &options.mail,
+    );
     report.warnings = validator.warnings;
     report.finish();
     Ok(report)
