@@ -301,6 +301,14 @@ fn check_mta_sts(
         "MTA-STS policy fetched from {} (certificate verified): mode {:?}, max_age {}",
         endpoint.url, policy.mode, policy.max_age
     ));
+    // daned derives the id from the policy's content; another derivation differs without
+    // being wrong, so this is a warning, not an error.
+    let derived = crate::mailrec::mta_sts::policy::policy_id(&body);
+    if derived != id {
+        report.warnings.push(format!(
+            "MTA-STS id {id} is not the id of the policy served ({derived}, as daned derives it from the content): if the policy was edited without a new id, senders keep the policy they cached"
+        ));
+    }
     if policy.mode == Mode::None {
         return;
     }
