@@ -8,6 +8,7 @@
 //! the TLSA manager (`daemon::tlsa::manager`); [`status`] is what `daned dkim status|ready`
 //! print.
 
+pub mod check;
 pub mod dkim;
 pub mod manager;
 pub mod mta_sts;
