@@ -21,7 +21,8 @@ use common::{
 };
 
 const ZONE: &str = "$ORIGIN example.com.\n$TTL 300\n@ SOA ns hm 1 3600 600 86400 60\n@ NS ns\n\
-                    ns A 192.0.2.1\n@ MX 10 mx1\nmx1 A 192.0.2.25\n";
+                    ns A 192.0.2.1\n@ MX 10 mx1\nmx1 A 192.0.2.25\n\
+                    selector1._domainkey CNAME s2._domainkey\n";
 
 /// Propagation delay one minute: with a DKIM TTL of 60 s a selector is ready 180 s after it
 /// is first published.
@@ -188,6 +189,8 @@ fn doctor(daned: &Daned, anchor: &Path) -> serde_json::Value {
         "s1",
         "--dkim-selector",
         "S2",
+        "--dkim-selector",
+        "selector1",
     ]);
     let report: serde_json::Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("doctor: {e}: {}", String::from_utf8_lossy(&out.stderr)));
@@ -300,6 +303,14 @@ fn a_dkim_rotation_is_verified_by_dkimpy_and_opendkim_through_validating_unbound
     );
     assert!(
         has(&mail["passed"], &["S2._domainkey", "rsa key, 2048 bits"]),
+        "{mail}"
+    );
+    // A CNAME-delegated selector (as Exchange Online's selector1) is followed to s2's key.
+    assert!(
+        has(
+            &mail["passed"],
+            &["selector1._domainkey", "rsa key, 2048 bits"]
+        ),
         "{mail}"
     );
     assert!(has(&mail["warnings"], &["no SPF record"]), "{mail}");
