@@ -36,7 +36,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 # The packaged daemons must not hold the ports or state the tests use.
-for svc in knot nsd unbound named postfix; do
+for svc in knot nsd unbound named postfix postfix-mta-sts-resolver; do
   systemctl stop "$svc" 2>/dev/null || true
 done
 echo "test dependencies installed"

@@ -1,11 +1,12 @@
 //! MTA-STS (RFC 8461) and TLS-RPT (RFC 8460) records from files, end to end: a local HTTPS
 //! server (Python's http.server with a certificate from a test CA made with rcgen) serves the
-//! policy; daned publishes `_mta-sts` with an id derived from its policy file only once that
-//! server serves the same content (fetched with rustls, verified against the test CA); an
-//! MTA-STS client written against the RFC (Python: the TXT through a validating unbound
-//! anchored at daned's DS, the policy over HTTPS verified with the test CA, a cache keyed by
-//! the id) sees the new policy after an edit, and the id did not change before the server
-//! served the new file. An MX target no `mx` pattern covers keeps the old id and the log names
+//! policy on 127.0.9.44:443; daned publishes `_mta-sts` with an id derived from its policy file
+//! only once that server serves the same content (fetched with rustls, verified against the
+//! test CA). Two MTA-STS clients see the new policy after an edit, and the id did not change
+//! before the server served the new file: `postfix-mta-sts-resolver`'s `mta-sts-query` (in a
+//! private mount namespace whose resolv.conf names a validating unbound on 127.0.9.53:53
+//! anchored at daned's DS, the test CA as its CA bundle), and a small Python client (AD bit
+//! required, the policy over HTTPS verified with the test CA, a cache keyed by the id). An MX target no `mx` pattern covers keeps the old id and the log names
 //! it. A knotd secondary follows each change by IXFR; the zone passes `ldns-verify-zone`.
 
 mod common;
@@ -17,12 +18,12 @@ use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 use common::{
-    Daned, KnotSecondary, Proc, Unbound, free_port, ldns_verify_axfr, require_tool, serial_at,
-    set_clock, sorted_axfr, wait_for_serial, wall_secs,
+    Daned, KnotSecondary, Proc, Unbound, free_port, kdig, ldns_verify_axfr, require_tool,
+    serial_at, set_clock, sorted_axfr, wait_for_serial, wall_secs,
 };
 
 const ZONE: &str = "$ORIGIN example.com.\n$TTL 300\n@ SOA ns hm 1 3600 600 86400 60\n@ NS ns\n\
-                    ns A 192.0.2.1\n@ MX 10 mx1\nmx1 A 192.0.2.25\nmta-sts A 127.0.0.1\n";
+                    ns A 192.0.2.1\n@ MX 10 mx1\nmx1 A 192.0.2.25\nmta-sts A 127.0.9.44\n";
 
 const POLICY_V1: &str =
     "version: STSv1\r\nmode: testing\r\nmx: mx1.example.com\r\nmax_age: 86400\r\n";
@@ -52,12 +53,18 @@ fn certificates(dir: &Path) {
     fs::write(dir.join("web.key"), key.serialize_pem()).unwrap();
 }
 
-/// Python's http.server over TLS on `port`, serving `dir/web`.
+/// The policy host's address: port 443 as senders ask it, on a loopback address of its own
+/// (127.0.0.0/8 is all loopback) so that nothing else here holds it.
+const WEB_IP: &str = "127.0.9.44";
+/// The address of the unbound `mta-sts-query` asks: port 53 (resolv.conf has no ports).
+const RESOLVER_IP: &str = "127.0.9.53";
+
+/// Python's http.server over TLS on `WEB_IP:port`, serving `dir/web`.
 fn https_server(dir: &Path, port: u16) -> Proc {
     let script = format!(
         "import http.server, ssl, functools\n\
          h = functools.partial(http.server.SimpleHTTPRequestHandler, directory='{web}')\n\
-         s = http.server.HTTPServer(('127.0.0.1', {port}), h)\n\
+         s = http.server.HTTPServer(('{WEB_IP}', {port}), h)\n\
          c = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)\n\
          c.load_cert_chain('{d}/web.pem', '{d}/web.key')\n\
          s.socket = c.wrap_socket(s.socket, server_side=True)\n\
@@ -70,7 +77,7 @@ fn https_server(dir: &Path, port: u16) -> Proc {
         &dir.join("https.log"),
     );
     let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+    while std::net::TcpStream::connect((WEB_IP, port)).is_err() {
         assert!(Instant::now() < deadline, "the HTTPS server did not start");
         sleep(Duration::from_millis(100));
     }
@@ -102,7 +109,7 @@ fn sts_client(dir: &Path, resolver: u16, port: u16, cached: &str) -> (String, Op
          print(tags['id'])\n\
          if tags['id'] == '{cached}':\n    sys.exit(0)\n\
          c = ssl.create_default_context(cafile='{d}/ca.pem')\n\
-         s = c.wrap_socket(socket.create_connection(('127.0.0.1', {port})), server_hostname='mta-sts.example.com')\n\
+         s = c.wrap_socket(socket.create_connection(('{WEB_IP}', {port})), server_hostname='mta-sts.example.com')\n\
          s.sendall(b'GET /.well-known/mta-sts.txt HTTP/1.0\\r\\nHost: mta-sts.example.com\\r\\n\\r\\n')\n\
          data = b''\n\
          while True:\n    b = s.recv(4096)\n    if not b:\n        break\n    data += b\n\
@@ -145,6 +152,72 @@ fn wait_for_id(daned: &Daned, not: Option<&str>) -> String {
             Instant::now() < deadline,
             "no new MTA-STS id:\n{}",
             daned.log()
+        );
+        sleep(Duration::from_millis(200));
+    }
+}
+
+/// `postfix-mta-sts-resolver`'s `mta-sts-query` for example.com (with the policy id it
+/// knows, if any), in a private mount namespace whose resolv.conf names the validating unbound
+/// on `RESOLVER_IP:53` and whose CA bundle is the test CA (`SSL_CERT_FILE`): its output.
+fn mta_sts_query(dir: &Path, known: Option<&str>) -> String {
+    let resolv = dir.join("resolv.conf");
+    fs::write(&resolv, format!("nameserver {RESOLVER_IP}\n")).unwrap();
+    let script = format!(
+        "mount --bind {} /etc/resolv.conf && exec env SSL_CERT_FILE={}/ca.pem mta-sts-query -v debug example.com {}",
+        resolv.display(),
+        dir.display(),
+        known.unwrap_or("")
+    );
+    let out = Command::new("unshare")
+        .args(["--mount", "sh", "-c", &script])
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "mta-sts-query: {text}");
+    text
+}
+
+/// A validating unbound on `RESOLVER_IP:53` anchored at `ds`, the zone stubbed to daned.
+fn unbound_on_53(dir: &Path, daned_port: u16, ds: &str) -> Proc {
+    let d = dir.join("unbound53");
+    fs::create_dir_all(&d).unwrap();
+    fs::write(
+        d.join("unbound.conf"),
+        format!(
+            "server:\n  interface: {RESOLVER_IP}\n  port: 53\n  do-not-query-localhost: no\n  \
+             use-syslog: no\n  logfile: \"\"\n  chroot: \"\"\n  username: \"\"\n  directory: \"{d}\"\n  \
+             pidfile: \"{d}/unbound.pid\"\n  module-config: \"validator iterator\"\n  \
+             trust-anchor: \"{ds}\"\n  access-control: 127.0.0.0/8 allow\n  qname-minimisation: no\n  \
+             so-reuseport: no\n  num-threads: 1\n\
+             remote-control:\n  control-enable: no\n\
+             stub-zone:\n  name: \"example.com\"\n  stub-addr: 127.0.0.1@{daned_port}\n",
+            d = d.display()
+        ),
+    )
+    .unwrap();
+    let log = d.join("unbound.log");
+    let proc = Proc::spawn(
+        Command::new("unbound")
+            .arg("-d")
+            .arg("-c")
+            .arg(d.join("unbound.conf")),
+        &log,
+    );
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let out = kdig(&["@127.0.9.53", "+dnssec", "example.com", "SOA"]);
+        if out.contains("NOERROR") && out.contains(" ad") {
+            return proc;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "unbound on {RESOLVER_IP}:53 did not validate:\n{out}\n{}",
+            fs::read_to_string(&log).unwrap_or_default()
         );
         sleep(Duration::from_millis(200));
     }
@@ -200,7 +273,14 @@ fn secondary_follows(daned: &Daned, knot: &KnotSecondary, mark: usize) {
 
 #[test]
 fn a_new_policy_id_is_published_only_once_the_https_endpoint_serves_it() {
-    for tool in ["kdig", "unbound", "knotd", "ldns-verify-zone"] {
+    for tool in [
+        "kdig",
+        "unbound",
+        "knotd",
+        "ldns-verify-zone",
+        "mta-sts-query",
+        "unshare",
+    ] {
         require_tool(tool);
     }
     let dir = tempfile::tempdir().unwrap();
@@ -213,14 +293,14 @@ fn a_new_policy_id_is_published_only_once_the_https_endpoint_serves_it() {
     fs::create_dir_all(d.join("staged")).unwrap();
     fs::write(d.join("staged/mta-sts.txt"), POLICY_V1).unwrap();
     fs::write(d.join("example.com.zone"), ZONE).unwrap();
-    let web_port = free_port();
+    let web_port = 443;
     let _web = https_server(&d, web_port);
     let knot_port = free_port();
     let tail = format!(
         "[[zone]]\nname = \"example.com\"\nfile = \"example.com.zone\"\n\
          allow_transfer = [\"127.0.0.0/8\"]\nnotify = [\"127.0.0.1:{knot_port}\"]\n\
-         [zone.mta_sts]\npolicy = \"staged/mta-sts.txt\"\nprobe = \"https://mta-sts.example.com:{web_port}\"\n\
-         probe_addr = \"127.0.0.1:{web_port}\"\nprobe_ca = \"ca.pem\"\nttl = \"1m\"\n\
+         [zone.mta_sts]\npolicy = \"staged/mta-sts.txt\"\nprobe = \"https://mta-sts.example.com\"\n\
+         probe_addr = \"{WEB_IP}:{web_port}\"\nprobe_ca = \"ca.pem\"\nttl = \"1m\"\n\
          [zone.tls_rpt]\nrua = [\"mailto:tlsrpt@example.com\", \"https://tlsrpt.example.com/v1\"]\n"
     );
     let daned = Daned::start_in(dir, &tail, "example.com");
@@ -247,12 +327,28 @@ fn a_new_policy_id_is_published_only_once_the_https_endpoint_serves_it() {
         (id1.as_str(), Some(POLICY_V1))
     );
     ldns_verify_axfr(daned.port, "example.com", &d);
+    let unbound53 = unbound_on_53(&d, daned.port, ds.trim());
+    let seen = mta_sts_query(&d, None);
+    assert!(
+        seen.contains("VALID") && seen.contains(&id1) && seen.contains("testing"),
+        "{seen}"
+    );
 
     // The operator edits the policy; the web server still serves the old one: the id waits.
     let mark = daned.log_mark();
     fs::write(d.join("staged/mta-sts.txt"), POLICY_V2).unwrap();
     let next = daned.wait_for_log(mark, &["MTA-STS id held", "not the file"], "the id held");
     daned.wait_for_log(next, &["MTA-STS id held"], "the id held at the next look");
+    // A fresh resolver, so that nothing cached answers for daned.
+    drop(unbound53);
+    let unbound53 = unbound_on_53(&d, daned.port, ds.trim());
+    let seen = mta_sts_query(&d, Some(&id1));
+    assert!(
+        seen.contains("NOT_CHANGED"),
+        "a sender sees no new policy yet: {seen}\n{}\n{}",
+        fs::read_to_string(d.join("unbound53/unbound.log")).unwrap_or_default(),
+        kdig(&["@127.0.9.53", "+dnssec", "_mta-sts.example.com", "TXT"])
+    );
     assert_eq!(
         served_id(&daned).as_deref(),
         Some(id1.as_str()),
@@ -267,6 +363,13 @@ fn a_new_policy_id_is_published_only_once_the_https_endpoint_serves_it() {
     secondary_follows(&daned, &knot, mark);
     drop(unbound);
     let unbound = Unbound::start(&daned.dir, "example.com", daned.port, ds.trim());
+    drop(unbound53);
+    let _unbound53 = unbound_on_53(&d, daned.port, ds.trim());
+    let seen = mta_sts_query(&d, Some(&id1));
+    assert!(
+        seen.contains("VALID") && seen.contains(&id2) && seen.contains("enforce"),
+        "{seen}"
+    );
     let (id, policy) = sts_client(&d, unbound.port, web_port, &id1);
     assert_eq!(
         (id.as_str(), policy.as_deref()),
