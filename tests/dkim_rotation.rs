@@ -6,7 +6,9 @@
 //! ready` fails then succeeds, the signer switches, mail signed with the old selector still
 //! verifies until `retire_after`, then the old key is revoked (`dkimverify` fails on the empty
 //! key, `opendkim-testkey` says "key revoked"), then removed. A knotd secondary follows every
-//! change by IXFR, and the zone passes `ldns-verify-zone`.
+//! change by IXFR, and the zone passes `ldns-verify-zone`. An Ed25519 key (a DER PKCS#8 file
+//! from openssl) is published as RFC 8463 says, and an `ed25519-sha256` signature made by
+//! `dkimsign` verifies with `dkimverify`.
 
 mod common;
 
@@ -425,4 +427,64 @@ fn a_dkim_rotation_is_verified_by_dkimpy_and_opendkim_through_validating_unbound
     let (ok, text) = dkimverify(&new_mail, unbound.port);
     assert!(ok, "new mail: {text}");
     ldns_verify_axfr(daned.port, "example.com", &d);
+}
+
+#[test]
+fn an_ed25519_key_is_published_as_rfc_8463_says_and_dkimpy_verifies_it() {
+    for tool in ["openssl", "kdig", "unbound", "dkimsign"] {
+        require_tool(tool);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_path_buf();
+    fs::write(d.join("example.com.zone"), ZONE).unwrap();
+    let out = Command::new("openssl")
+        .args(["genpkey", "-algorithm", "ED25519", "-outform", "DER"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    fs::write(d.join("ed.key"), &out.stdout).unwrap();
+    // dkimpy signs with the raw 32-octet seed in base64 (the end of the PKCS#8 DER).
+    let seed = &out.stdout[out.stdout.len() - 32..];
+    let b64 = |data: &[u8]| {
+        let mut child = Command::new("base64")
+            .arg("-w0")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(data).unwrap();
+        String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap()
+    };
+    fs::write(d.join("ed.seed"), b64(seed)).unwrap();
+    let tail = "[[zone]]\nname = \"example.com\"\nfile = \"example.com.zone\"\n\
+                [[zone.dkim]]\nselector = \"ed\"\nkey = \"ed.key\"\n";
+    let daned = Daned::start_in(dir, tail, "example.com");
+    let public = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "openssl pkey -inform DER -in {}/ed.key -pubout -outform DER | tail -c 32 | base64 -w0",
+            d.display()
+        ))
+        .output()
+        .unwrap();
+    let public = String::from_utf8_lossy(&public.stdout).to_string();
+    assert_eq!(
+        served(&daned, "ed"),
+        format!("v=DKIM1; k=ed25519; p={public}")
+    );
+    let ds = daned.cli(&["ds", "-c", daned.config.to_str().unwrap(), "example.com"]);
+    let unbound = Unbound::start(&daned.dir, "example.com", daned.port, ds.trim());
+    let out = piped(
+        Command::new("dkimsign")
+            .args(["--signalg", "ed25519-sha256", "ed", "example.com"])
+            .arg(d.join("ed.seed")),
+        MESSAGE.as_bytes(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (ok, text) = dkimverify(&out.stdout, unbound.port);
+    assert!(ok, "dkimverify of an ed25519-sha256 signature: {text}");
 }
