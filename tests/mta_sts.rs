@@ -339,6 +339,15 @@ fn a_new_policy_id_is_published_only_once_the_https_endpoint_serves_it() {
     fs::write(d.join("staged/mta-sts.txt"), POLICY_V2).unwrap();
     let next = daned.wait_for_log(mark, &["MTA-STS id held", "not the file"], "the id held");
     daned.wait_for_log(next, &["MTA-STS id held"], "the id held at the next look");
+    // The status says why the new id waits.
+    let config = daned.config.to_str().unwrap().to_string();
+    let status = daned.cli(&["dkim", "status", "-c", &config]);
+    assert!(
+        status.contains(&format!("_mta-sts.example.com. id {id1}"))
+            && status.contains("which waits: the endpoint served the policy with id")
+            && status.contains(&id1),
+        "{status}"
+    );
     // A fresh resolver, so that nothing cached answers for daned.
     drop(unbound53);
     let unbound53 = unbound_on_53(&d, daned.port, ds.trim());
@@ -361,6 +370,11 @@ fn a_new_policy_id_is_published_only_once_the_https_endpoint_serves_it() {
     let id2 = wait_for_id(&daned, Some(&id1));
     daned.wait_for_log(mark, &["mail record change served"], "the new id");
     secondary_follows(&daned, &knot, mark);
+    let status = daned.cli(&["dkim", "status", "-c", &config]);
+    assert!(
+        status.contains(&format!("id {id2}\n  follows the policy file")),
+        "{status}"
+    );
     drop(unbound);
     let unbound = Unbound::start(&daned.dir, "example.com", daned.port, ds.trim());
     drop(unbound53);

@@ -12,7 +12,7 @@ use crate::config::Config;
 use crate::daemon;
 use crate::mailrec::dkim::Role;
 use crate::mailrec::manager::MailManager;
-use crate::mailrec::status::SelectorStatus;
+use crate::mailrec::status::{SelectorStatus, StsStatus};
 
 /// The arguments of `daned dkim`.
 #[derive(clap::Args)]
@@ -26,7 +26,8 @@ pub struct DkimArgs {
 #[derive(Subcommand)]
 pub enum DkimAction {
     /// Each selector's role (current, next, retiring, revoked), when its record was first
-    /// published and when it is ready (2 x TTL + propagation delay later).
+    /// published and when it is ready (2 x TTL + propagation delay later); the MTA-STS id and
+    /// why a new one waits.
     Status {
         /// Configuration file.
         #[arg(short, long, value_name = "FILE")]
@@ -52,11 +53,17 @@ pub fn execute(args: DkimArgs) -> anyhow::Result<ExitCode> {
             let config = Config::load(&config)?;
             let now = crate::clock::now().0;
             let all = status(&config, None, now);
-            if all.is_empty() {
-                anyhow::bail!("no [[zone.dkim]] selector is configured or retiring");
+            let sts = sts_status(&config);
+            if all.is_empty() && sts.is_empty() {
+                anyhow::bail!(
+                    "no [[zone.dkim]] selector is configured or retiring, and no [zone.mta_sts]"
+                );
             }
             for s in &all {
                 print_status(s, now);
+            }
+            for s in &sts {
+                print_sts(s);
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -96,6 +103,51 @@ fn status(config: &Config, only: Option<&Name>, now: u64) -> Vec<SelectorStatus>
             MailManager::load(zone, Some(state_dir)).status(saved.as_ref(), now)
         })
         .collect()
+}
+
+/// The MTA-STS status of every zone with `[zone.mta_sts]`, against the saved versions.
+fn sts_status(config: &Config) -> Vec<StsStatus> {
+    let state_dir = &config.server.state_dir;
+    config
+        .zones
+        .iter()
+        .filter_map(|zone| {
+            let saved = daemon::pipeline::Versions::open(state_dir, &zone.name)
+                .ok()
+                .and_then(|v| v.load_saved(&zone.name));
+            MailManager::load(zone, Some(state_dir)).sts_status(saved.as_ref())
+        })
+        .collect()
+}
+
+/// Prints where a zone's MTA-STS id stands, and why a new one waits.
+fn print_sts(s: &StsStatus) {
+    let published = s.published.as_deref().unwrap_or("none");
+    println!("_mta-sts.{} id {published}", s.zone);
+    match &s.file {
+        Err(e) => println!("  policy file unusable, the id above is kept: {e}"),
+        Ok(id) if Some(id.as_str()) == s.published.as_deref() => {
+            println!("  follows the policy file")
+        }
+        Ok(id) if !s.probed => {
+            println!("  the policy file gives id {id}: published at the daemon's next look")
+        }
+        Ok(id) => {
+            let why = match &s.probe {
+                None => "the policy endpoint has not been fetched yet".to_string(),
+                Some((at, Ok(served))) if served == id => format!(
+                    "the endpoint serves it since {}: published at the daemon's next look",
+                    utc(*at)
+                ),
+                Some((at, Ok(served))) => format!(
+                    "the endpoint served the policy with id {served} at {}",
+                    utc(*at)
+                ),
+                Some((at, Err(e))) => format!("the fetch at {} failed: {e}", utc(*at)),
+            };
+            println!("  the policy file gives id {id}, which waits: {why}");
+        }
+    }
 }
 
 /// `daned dkim ready` for one selector.

@@ -327,7 +327,7 @@ impl ZoneDriver {
             Event::Certificates => published.extend(self.certificates(now)),
             Event::MailFiles => published.extend(self.mail_files(now)),
             Event::StsProbe(probed) => {
-                self.mail.note_sts_probe(probed);
+                self.mail.note_sts_probe(probed, now.0);
                 published.extend(self.mail_files(now));
             }
             Event::Probe { addr, seen } => {

@@ -104,11 +104,18 @@ impl MailManager {
     }
 
     /// Keeps what the policy endpoint served (the id of its content, or why it failed).
-    pub fn note_sts_probe(&mut self, probed: Probed) {
+    pub fn note_sts_probe(&mut self, probed: Probed, now: u64) {
         if let Err(e) = &probed {
             tracing::warn!(zone = %self.zone, error = %e, "MTA-STS policy fetch failed; the new id waits");
         }
+        self.state.sts_probe = Some((now, probed.clone()));
         self.probed = Some(probed);
+        self.save();
+    }
+
+    /// The MTA-STS configuration.
+    pub fn mta_sts(&self) -> Option<&MtaStsConfig> {
+        self.sts.as_ref()
     }
 
     /// The fixed-name records (`_mta-sts`, `_smtp._tls`) to publish: (owner, TTL, record;

@@ -62,3 +62,46 @@ impl MailManager {
             .collect()
     }
 }
+
+/// Where a zone's MTA-STS id stands: what is published, what the policy file gives, and —
+/// when they differ — why the file's id waits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StsStatus {
+    /// The zone.
+    pub zone: String,
+    /// The id published in the saved version.
+    pub published: Option<String>,
+    /// What the policy file gives: its id, or why it is unusable.
+    pub file: Result<String, String>,
+    /// The last fetch of the policy endpoint: when, and the id served or why it failed.
+    pub probe: Option<(u64, Result<String, String>)>,
+    /// Whether a probe is configured.
+    pub probed: bool,
+}
+
+impl MailManager {
+    /// The MTA-STS status against `saved` (`None` without `[zone.mta_sts]`).
+    pub fn sts_status(&self, saved: Option<&Zone>) -> Option<StsStatus> {
+        let config = self.mta_sts()?;
+        let owner = self.zone().prepend_label("_mta-sts").ok()?;
+        let published = saved
+            .and_then(|z| z.get(&owner, Rtype::TXT))
+            .and_then(|s| s.rdatas.first())
+            .and_then(|r| super::dkim::record::txt_text(r.as_bytes()))
+            .and_then(|t| super::mta_sts::policy::id_of_record(&t));
+        let empty = Zone::new(self.zone().clone(), zones::Class::IN);
+        let plan = super::mta_sts::source::plan(config, saved.unwrap_or(&empty), None, None);
+        let file = match (plan.file_id, plan.error) {
+            (Some(id), _) => Ok(id),
+            (None, Some(e)) => Err(e),
+            (None, None) => Err("unreadable".into()),
+        };
+        Some(StsStatus {
+            zone: self.zone().to_string(),
+            published,
+            file,
+            probe: self.state().sts_probe.clone(),
+            probed: config.probe.is_some(),
+        })
+    }
+}

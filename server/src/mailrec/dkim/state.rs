@@ -7,7 +7,13 @@
 //! ```text
 //! pub SELECTOR FIRST_PUBLISHED RDATA_HEX
 //! left SELECTOR LEFT_AT RETIRE_AFTER_SECS REVOKE(0|1) TTL RDATA_HEX
+//! sts-probe AT ok ID
+//! sts-probe AT error MESSAGE...
 //! ```
+//!
+//! The last line is the zone's last MTA-STS policy fetch (`[zone.mta_sts] probe`): the id of
+//! what the endpoint served, or why the fetch failed; `daned dkim status` says from it why a
+//! new id waits.
 //!
 //! A line that does not parse is skipped: a record then counts as published now (which only
 //! delays readiness), a selector that left as leaving now (which only delays its removal).
@@ -46,6 +52,8 @@ pub struct DkimState {
     pub first_seen: BTreeMap<(String, Vec<u8>), u64>,
     /// Selectors that left the configuration.
     pub left: BTreeMap<String, Left>,
+    /// The last MTA-STS policy fetch: when, and the id served or why it failed.
+    pub sts_probe: Option<(u64, Result<String, String>)>,
 }
 
 impl DkimState {
@@ -76,6 +84,16 @@ impl DkimState {
                     };
                     state.left.insert(selector.to_string(), left);
                 }
+                ["sts-probe", at, "ok", id] => {
+                    if let Ok(at) = at.parse() {
+                        state.sts_probe = Some((at, Ok(id.to_string())));
+                    }
+                }
+                ["sts-probe", at, "error", message @ ..] => {
+                    if let Ok(at) = at.parse() {
+                        state.sts_probe = Some((at, Err(message.join(" "))));
+                    }
+                }
                 _ => {}
             }
         }
@@ -100,6 +118,17 @@ impl DkimState {
                 l.ttl,
                 hex(&l.rdata)
             ));
+        }
+        match &self.sts_probe {
+            Some((at, Ok(id))) => text.push_str(&format!("sts-probe {at} ok {id}\n")),
+            Some((at, Err(e))) => {
+                let e: String = e
+                    .chars()
+                    .map(|c| if c.is_control() { ' ' } else { c })
+                    .collect();
+                text.push_str(&format!("sts-probe {at} error {e}\n"));
+            }
+            None => {}
         }
         zones::fs::write_atomic(path, text.as_bytes(), 0o644).map_err(std::io::Error::other)
     }
@@ -149,6 +178,16 @@ mod tests {
                 rdata: vec![3, b'a', b'b', b'c'],
             },
         );
+        st.sts_probe = Some((30, Err("cannot connect:\nrefused".into())));
+        st.store(&p).unwrap();
+        let mut back = DkimState::load(&p);
+        assert_eq!(
+            back.sts_probe,
+            Some((30, Err("cannot connect: refused".into())))
+        );
+        back.sts_probe = st.sts_probe.clone();
+        assert_eq!(back, st);
+        st.sts_probe = Some((31, Ok("abc".into())));
         st.store(&p).unwrap();
         assert_eq!(DkimState::load(&p), st);
         std::fs::write(&p, "pub s1 x 0102\nleft s0 1 2 1 3 zz\ngarbage\n").unwrap();
