@@ -19,6 +19,10 @@ packages=(
   iproute2        # ip: loopback in the sender test's network namespace
   util-linux      # unshare, nsenter: that namespace
   mount           # mount, umount: the full and read-only tmpfs state_dir tests
+  python3-dkim    # dkimsign, dkimverify: DKIM records checked by dkimpy (with python3-dnspython, python3-nacl)
+  python3-dnspython # the MTA-STS client of tests/mta_sts.rs (with python3's http.server + ssl as the policy host)
+  python3
+  opendkim-tools  # opendkim-testkey: DKIM records checked by OpenDKIM
 )
 # postfix asks how to configure the local mail system; the tests need only posttls-finger.
 echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections 2>/dev/null || true
@@ -33,7 +37,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 # The packaged daemons must not hold the ports or state the tests use.
-for svc in knot nsd unbound named postfix; do
+for svc in knot nsd unbound named postfix postfix-mta-sts-resolver; do
   systemctl stop "$svc" 2>/dev/null || true
 done
 echo "test dependencies installed"

@@ -21,5 +21,6 @@ pub mod daemon;
 pub mod dane;
 pub mod doctor;
 pub mod fixture;
+pub mod mailrec;
 pub mod net;
 pub mod xfr;

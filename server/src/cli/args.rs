@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use clap::{Parser, Subcommand};
 
 use crate::cli::check::CheckArgs;
+use crate::cli::dkim::DkimArgs;
 use crate::cli::doctor::DoctorArgs;
 use crate::cli::ds::DsArgs;
 use crate::cli::fixture::FixtureArgs;
@@ -56,6 +57,8 @@ pub enum Command {
     /// Print TLSA record data for a certificate (PEM or DER), like hash-slinger's `tlsa`.
     #[command(args_conflicts_with_subcommands = true)]
     Tlsa(TlsaArgs),
+    /// The DKIM selectors of `[[zone.dkim]]`: `status`, and `ready` for a signer's switch.
+    Dkim(DkimArgs),
 }
 
 #[cfg(test)]

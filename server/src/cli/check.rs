@@ -61,6 +61,22 @@ pub fn check(config: &Config, w: &mut impl Write) -> std::io::Result<usize> {
                     writeln!(w, "error: {e}")?;
                     continue;
                 }
+                let mut refused = false;
+                for finding in crate::mailrec::check::check(zone, &loaded.zone) {
+                    match finding {
+                        crate::mailrec::check::Finding::Error(e) => {
+                            errors += 1;
+                            refused = true;
+                            writeln!(w, "error: zone {}: {e}", zone.name)?;
+                        }
+                        crate::mailrec::check::Finding::Warning(m) => {
+                            writeln!(w, "warning: zone {}: {m}", zone.name)?;
+                        }
+                    }
+                }
+                if refused {
+                    continue;
+                }
                 for warning in &loaded.warnings {
                     writeln!(w, "warning: {warning}")?;
                 }

@@ -33,6 +33,15 @@ pub struct DoctorArgs {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+    /// A DKIM selector to check (repeatable); CNAME-delegated selectors are followed.
+    #[arg(long = "dkim-selector", value_name = "SELECTOR")]
+    dkim_selectors: Vec<String>,
+    /// The port the MTA-STS policy host is fetched from.
+    #[arg(long, default_value_t = 443)]
+    mta_sts_port: u16,
+    /// CA file the MTA-STS policy host's certificate must chain to (default: the system's roots).
+    #[arg(long, value_name = "FILE")]
+    mta_sts_ca: Option<PathBuf>,
 }
 
 /// Prints the report; success only when a DANE sender would deliver.
@@ -50,6 +59,11 @@ pub fn execute(args: DoctorArgs) -> anyhow::Result<ExitCode> {
         port: args.port,
         timeout: std::time::Duration::from_secs(timeout),
         deadline: std::time::Duration::from_secs(deadline),
+        mail: doctor::mail::MailOptions {
+            dkim_selectors: args.dkim_selectors,
+            mta_sts_port: args.mta_sts_port,
+            mta_sts_ca: args.mta_sts_ca,
+        },
     })?;
     if args.json {
         println!("{}", report.to_json());

@@ -31,8 +31,13 @@ pub struct FixtureArgs {
     /// Where the generated unbound.conf makes unbound listen.
     #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8053")]
     resolver: SocketAddr,
+    /// The MTA-STS policy host (HTTPS; mta-sts.DOMAIN has its address); port 0 (the
+    /// default) picks a free one, printed in the how-to.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:0")]
+    mta_sts: SocketAddr,
     /// The fault to start with (none, tlsa-mismatch, cert-expired, no-starttls,
-    /// bad-signature, expired-signatures, ds-mismatch, renewal-unsafe, renewal-prepublished).
+    /// bad-signature, expired-signatures, ds-mismatch, renewal-unsafe, renewal-prepublished,
+    /// dkim-revoked, dkim-missing, mta-sts-id-stale, mta-sts-mx-mismatch).
     #[arg(long, default_value = "none")]
     fault: String,
 }
@@ -70,6 +75,7 @@ pub fn execute(args: FixtureArgs) -> anyhow::Result<ExitCode> {
         dns: args.dns,
         smtp: args.smtp,
         resolver: args.resolver,
+        mta_sts: args.mta_sts,
         fault: args.fault.parse()?,
     })?;
     Ok(ExitCode::SUCCESS)

@@ -5,6 +5,7 @@
 pub mod args;
 pub mod check;
 pub mod demo;
+pub mod dkim;
 pub mod doctor;
 pub mod ds;
 pub mod fixture;

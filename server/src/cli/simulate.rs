@@ -84,6 +84,9 @@ pub fn run(config: &Config, sim: &Simulation, clock: &ManualClock) -> anyhow::Re
         notify: Vec::new(),
         parent_servers: Vec::new(),
         tlsa: Vec::new(),
+        dkim: Vec::new(),
+        mta_sts: None,
+        tls_rpt: None,
         ..zc.clone()
     };
     let start = clock.now();

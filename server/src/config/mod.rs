@@ -7,7 +7,9 @@
 //! folder of the configuration file. The README's configuration section documents every key.
 
 pub mod choice;
+mod dkim;
 pub mod duration;
+pub mod mail;
 pub mod policy;
 mod server;
 mod tlsa;

@@ -123,7 +123,7 @@ pub(super) fn parse_tlsa(
 }
 
 /// A TTL written as a duration, at most [`Ttl::MAX`] (RFC 2181 section 8).
-fn ttl(text: &str) -> Result<Ttl, String> {
+pub(super) fn ttl(text: &str) -> Result<Ttl, String> {
     let secs = parse_duration(text).map_err(|e| e.to_string())?.as_secs();
     u32::try_from(secs)
         .ok()

@@ -12,7 +12,9 @@ use zones::serial::SerialPolicy;
 
 use crate::config::Invalid;
 use crate::config::choice::SerialPolicyChoice;
+use crate::config::dkim::{RawDkim, parse_dkim};
 use crate::config::duration::parse_duration;
+use crate::config::mail::{RawMtaSts, RawTlsRpt, TlsRptConfig, parse_mta_sts, parse_tls_rpt};
 use crate::config::policy::Policy;
 use crate::config::tlsa::{RawTlsa, parse_tlsa};
 use crate::daemon::signing::ZoneSigning;
@@ -48,6 +50,12 @@ pub struct ZoneConfig {
     pub ds_check_interval: Duration,
     /// TLSA records derived from certificate files (`[[zone.tlsa]]`).
     pub tlsa: Vec<TlsaBinding>,
+    /// DKIM keys published from key files (`[[zone.dkim]]`).
+    pub dkim: Vec<crate::mailrec::dkim::DkimBinding>,
+    /// The MTA-STS id from the policy file (`[zone.mta_sts]`).
+    pub mta_sts: Option<crate::mailrec::mta_sts::source::MtaStsConfig>,
+    /// The TLS-RPT record (`[zone.tls_rpt]`).
+    pub tls_rpt: Option<TlsRptConfig>,
 }
 
 /// One `notify` entry: where, and with which TSIG key (if any) the NOTIFY is signed.
@@ -92,6 +100,13 @@ pub(super) struct RawZone {
     /// `[[zone.tlsa]]`: TLSA records daned derives from certificate files.
     #[serde(default)]
     tlsa: Vec<RawTlsa>,
+    /// `[[zone.dkim]]`: DKIM keys daned publishes from key files.
+    #[serde(default)]
+    dkim: Vec<RawDkim>,
+    /// `[zone.mta_sts]`: the MTA-STS id from the policy file.
+    mta_sts: Option<RawMtaSts>,
+    /// `[zone.tls_rpt]`: the TLS-RPT record.
+    tls_rpt: Option<RawTlsRpt>,
 }
 
 /// Zones are signed unless they opt out.
@@ -187,8 +202,26 @@ pub(super) fn parse_zone(
     for t in &raw.tlsa {
         tlsa.push(parse_tlsa(t, &name, &what, ctx.base)?);
     }
+    let mut dkim = Vec::new();
+    for d in &raw.dkim {
+        let binding = parse_dkim(d, &dkim, &what, ctx.base)?;
+        dkim.push(binding);
+    }
+    let mta_sts = raw
+        .mta_sts
+        .as_ref()
+        .map(|m| parse_mta_sts(m, &what, ctx.base))
+        .transpose()?;
+    let tls_rpt = raw
+        .tls_rpt
+        .as_ref()
+        .map(|t| parse_tls_rpt(t, &what))
+        .transpose()?;
     Ok(ZoneConfig {
         tlsa,
+        dkim,
+        mta_sts,
+        tls_rpt,
         name,
         file: ctx.base.join(&raw.file),
         allow_transfer,

@@ -31,6 +31,7 @@ use crate::daemon::signing;
 use crate::daemon::tlsa::manager::TlsaManager;
 use crate::daemon::zonefile::{self, FileStamp};
 use crate::dane::probe::ProbeSeen;
+use crate::mailrec::manager::MailManager;
 
 //------------ Event ---------------------------------------------------------
 
@@ -42,6 +43,10 @@ pub enum Event {
     Reload,
     /// The certificate or key files of a TLSA binding changed.
     Certificates,
+    /// The key files of a `[[zone.dkim]]` table or the MTA-STS policy file changed.
+    MailFiles,
+    /// The MTA-STS policy endpoint was fetched: the id of what it serves, or why it failed.
+    StsProbe(crate::mailrec::mta_sts::source::Probed),
     /// A STARTTLS probe of `addr` came back.
     Probe {
         /// The `probe` address.
@@ -114,6 +119,8 @@ pub struct ZoneDriver {
     stamp: Option<FileStamp>,
     /// The TLSA records.
     tlsa: TlsaManager,
+    /// The DKIM records.
+    mail: MailManager,
     /// The key rollover (signed zones).
     keys: Option<KeySource>,
 }
@@ -133,6 +140,8 @@ impl ZoneDriver {
         let keys = Self::key_source(&config, now, KeyEvaluation::EveryTick)?;
         let unsigned = zonefile::load(&config)?;
         let unsigned = tlsa.with_managed(&config.file, unsigned, saved.as_ref(), now.0)?;
+        let mut mail = MailManager::load(&config, Some(state_dir));
+        let unsigned = mail.with_managed(&config.file, unsigned, saved.as_ref(), now.0)?;
         let signing_keys = keys.as_ref().map_or(&[][..], |k| &k.keys[..]);
         let served = match Served::first(
             &config,
@@ -157,11 +166,13 @@ impl ZoneDriver {
             tlsa.warn_unsafe_rollover(now.0);
         }
         tlsa.published(&served.zone, now.0);
+        mail.published(&served.zone, now.0);
         let mut driver = Self {
             config,
             served,
             stamp: Some(stamp),
             tlsa,
+            mail,
             keys,
         };
         // A daemon stopped for longer than the refresh window re-signs what went stale
@@ -205,6 +216,7 @@ impl ZoneDriver {
             .ok_or(ZoneError::NoVersion)?;
         Ok(Self {
             tlsa: TlsaManager::load(&config, None),
+            mail: MailManager::load(&config, None),
             config,
             served,
             stamp: None,
@@ -253,6 +265,11 @@ impl ZoneDriver {
         &self.tlsa
     }
 
+    /// The DKIM records.
+    pub fn mail(&self) -> &MailManager {
+        &self.mail
+    }
+
     /// What the rollover waits for now.
     pub fn pending(&self) -> &[rollover::Wait] {
         self.keys.as_ref().map_or(&[], |k| &k.pending)
@@ -269,7 +286,8 @@ impl ZoneDriver {
             .and_then(|how| self.served.next_refresh(how.policy.rrsig_refresh.as_secs()));
         let keys = self.keys.as_ref().and_then(|k| k.wake);
         let tlsa = self.tlsa.next_retirement().map(Timestamp);
-        [refresh, keys, tlsa].into_iter().flatten().min()
+        let mail = self.mail.next_change().map(Timestamp);
+        [refresh, keys, tlsa, mail].into_iter().flatten().min()
     }
 
     /// What the rollover wants observed at `now`: the secondaries' serial while a step waits
@@ -307,6 +325,11 @@ impl ZoneDriver {
                 published.extend(self.refresh(now));
             }
             Event::Certificates => published.extend(self.certificates(now)),
+            Event::MailFiles => published.extend(self.mail_files(now)),
+            Event::StsProbe(probed) => {
+                self.mail.note_sts_probe(probed, now.0);
+                published.extend(self.mail_files(now));
+            }
             Event::Probe { addr, seen } => {
                 self.tlsa.note_probe(&addr, seen, &self.served.zone, now.0);
                 // The rollover of a retiring record may wait on what the MTA presents.
@@ -320,6 +343,7 @@ impl ZoneDriver {
             Event::Tick => {
                 published.extend(self.advance_keys(now, false));
                 published.extend(self.certificates(now));
+                published.extend(self.mail_files(now));
                 published.extend(self.refresh(now));
                 self.served.flush(false);
             }
@@ -371,7 +395,13 @@ impl ZoneDriver {
         let content = zonefile::load(&self.config)
             .map_err(ZoneError::from)
             .and_then(|unsigned| {
-                Ok(self.tlsa.with_managed(
+                let unsigned = self.tlsa.with_managed(
+                    &self.config.file,
+                    unsigned,
+                    Some(&self.served.zone),
+                    now.0,
+                )?;
+                Ok(self.mail.with_managed(
                     &self.config.file,
                     unsigned,
                     Some(&self.served.zone),
@@ -386,7 +416,10 @@ impl ZoneDriver {
                     return None;
                 };
                 match done {
-                    Some(_) => self.tlsa.published(&self.served.zone, now.0),
+                    Some(_) => {
+                        self.tlsa.published(&self.served.zone, now.0);
+                        self.mail.published(&self.served.zone, now.0);
+                    }
                     None => {
                         tracing::info!(zone = %self.config.name, "zone file changed on disk but not in content")
                     }
@@ -410,6 +443,18 @@ impl ZoneDriver {
         if let Some(p) = done {
             self.tlsa.published(&self.served.zone, now.0);
             tracing::info!(zone = %self.config.name, serial = p.serial, elapsed_ms = p.elapsed_ms, "TLSA change served");
+        }
+        done
+    }
+
+    /// Re-reads the DKIM key files and moves the selectors through their lifecycle,
+    /// publishing the records that differ from the published ones.
+    fn mail_files(&mut self, now: Timestamp) -> Option<Published> {
+        let change = self.mail.change(&self.served.zone, now.0)?;
+        let done = self.publish(change, now, None);
+        if let Some(p) = done {
+            self.mail.published(&self.served.zone, now.0);
+            tracing::info!(zone = %self.config.name, serial = p.serial, elapsed_ms = p.elapsed_ms, "mail record change served");
         }
         done
     }

@@ -28,6 +28,9 @@ pub enum ZoneError {
     /// The zone file has records at a name daned manages.
     #[error(transparent)]
     Managed(#[from] ManagedConflict),
+    /// The zone file has TXT records at a DKIM selector daned manages.
+    #[error(transparent)]
+    MailManaged(#[from] crate::mailrec::manager::MailConflict),
     /// The zone's keys could not be loaded or made.
     #[error(transparent)]
     Keys(#[from] KeysError),

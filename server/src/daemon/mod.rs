@@ -18,6 +18,7 @@ pub mod publish;
 pub mod serve;
 pub mod signing;
 pub mod state_dir;
+pub mod sts_probe;
 pub mod tlsa;
 pub mod zonefile;
 

@@ -23,8 +23,10 @@ use crate::daemon::driver::{Event, ZoneDriver};
 use crate::daemon::error::DaemonError;
 use crate::daemon::host::{Host, HostOptions, PID_FILE, Signals};
 use crate::daemon::observe;
+use crate::daemon::sts_probe;
 use crate::daemon::tlsa::watch::{self, FileWatcher};
 use crate::dane::probe::{self, ProbeSeen};
+use crate::mailrec::mta_sts::source::Probed;
 use crate::net::acl::Acl;
 use crate::xfr::notify;
 
@@ -177,8 +179,14 @@ impl Control {
         let mut tick = tokio::time::interval(Duration::from_secs(period));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let (probe_tx, mut probe_rx) = unbounded_channel::<(String, ProbeSeen)>();
+        let (sts_tx, mut sts_rx) = unbounded_channel::<(Name, Probed)>();
+        let mut sts_running = HashSet::new();
         loop {
             tokio::select! {
+                Some((zone, probed)) = sts_rx.recv() => {
+                    sts_running.remove(&zone);
+                    self.step_all(move |d| d.config().name == zone, move |_| Event::StsProbe(probed.clone())).await;
+                }
                 Some((addr, seen)) = probe_rx.recv() => {
                     self.probing.done(&addr);
                     let which = addr.clone();
@@ -206,6 +214,8 @@ impl Control {
                     tokio::time::sleep(Duration::from_millis(250)).await;
                     while wake_rx.try_recv().is_ok() {}
                     self.step_all(|d| !d.tlsa().is_empty(), |_| Event::Certificates).await;
+                    self.step_all(|d| !d.mail().is_empty(), |_| Event::MailFiles).await;
+                    sts_probe::start(&self.drivers, &mut sts_running, &sts_tx);
                     // A record that just started retiring waits on what the MTA presents:
                     // ask it now rather than at the next tick.
                     self.probing.start_due(&self.drivers, &probe_tx);
@@ -217,6 +227,7 @@ impl Control {
                     self.observe().await;
                     self.probing.start_due(&self.drivers, &probe_tx);
                     self.step_all(|_| true, |_| Event::Tick).await;
+                    sts_probe::start(&self.drivers, &mut sts_running, &sts_tx);
                     release_free_memory();
                 }
                 _ = signals.term.recv() => { tracing::info!("SIGTERM: exiting"); break; }
@@ -261,9 +272,13 @@ impl Control {
             .collect()
     }
 
-    /// Watches every TLSA file of every zone; any change wakes the loop.
+    /// Watches every TLSA and DKIM key file of every zone; any change wakes the loop.
     fn watch(&self, wake: &UnboundedSender<()>) -> Option<FileWatcher> {
-        let files: Vec<PathBuf> = self.drivers.iter().flat_map(|d| d.tlsa().files()).collect();
+        let files: Vec<PathBuf> = self
+            .drivers
+            .iter()
+            .flat_map(|d| d.tlsa().files().into_iter().chain(d.mail().files()))
+            .collect();
         if files.is_empty() {
             return None;
         }

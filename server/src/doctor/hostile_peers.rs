@@ -36,6 +36,7 @@ fn doctor(
         port,
         timeout: Duration::from_secs(timeout),
         deadline: Duration::from_secs(deadline),
+        mail: Default::default(),
     })
     .unwrap();
     (report, start.elapsed())

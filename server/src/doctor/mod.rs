@@ -13,6 +13,7 @@ pub mod dns;
 #[cfg(test)]
 mod hostile_peers;
 pub mod limits;
+pub mod mail;
 pub mod report;
 #[cfg(test)]
 pub(crate) mod test_server;
@@ -48,6 +49,8 @@ pub struct DoctorOptions {
     /// How long the whole check may take; what is left when it passes is reported as not
     /// checked.
     pub deadline: Duration,
+    /// The DKIM, MTA-STS and TLS-RPT checks' settings.
+    pub mail: mail::MailOptions,
 }
 
 /// MX hosts checked, in preference order; the rest are reported as not checked.
@@ -200,6 +203,20 @@ pub fn run(options: &DoctorOptions) -> Result<Report, DoctorError> {
             deadline,
         );
         report.hosts.push(h);
+    }
+    if std::time::Instant::now() < deadline {
+        report.mail = mail::check(
+            &mut validator,
+            &runtime,
+            &options.domain,
+            &report.hosts,
+            &options.mail,
+        );
+    } else {
+        not_checked.push(format!(
+            "the doctor's deadline ({:?}) passed: the mail records (DKIM, MTA-STS, TLS-RPT) were not checked",
+            options.deadline
+        ));
     }
     report.warnings = validator.warnings;
     report.warnings.extend(not_checked);

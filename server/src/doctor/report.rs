@@ -102,6 +102,8 @@ pub struct Report {
     pub warnings: Vec<String>,
     /// Whether a DANE sender delivers: no failure anywhere.
     pub delivers: bool,
+    /// DKIM, MTA-STS, TLS-RPT, SPF and DMARC findings (they do not change `delivers`).
+    pub mail: super::mail::MailReport,
 }
 
 impl Report {
@@ -157,6 +159,19 @@ impl Report {
         }
         for w in &self.warnings {
             out.push_str(&format!("warn  {w}\n"));
+        }
+        let mail = &self.mail;
+        if !(mail.passed.is_empty() && mail.errors.is_empty() && mail.warnings.is_empty()) {
+            out.push_str("mail records\n");
+            for p in &mail.passed {
+                out.push_str(&format!("  ok    {p}\n"));
+            }
+            for e in &mail.errors {
+                out.push_str(&format!("  ERROR {e}\n"));
+            }
+            for w in &mail.warnings {
+                out.push_str(&format!("  warn  {w}\n"));
+            }
         }
         if self.delivers {
             out.push_str("result: a DANE sender delivers\n");

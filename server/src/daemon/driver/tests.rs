@@ -47,6 +47,9 @@ fn config(dir: &Path, policy: Policy) -> ZoneConfig {
         parent_servers: Vec::new(),
         ds_check_interval: Duration::from_secs(3600),
         tlsa: Vec::new(),
+        dkim: Vec::new(),
+        mta_sts: None,
+        tls_rpt: None,
     }
 }
 
