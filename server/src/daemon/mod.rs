@@ -17,6 +17,7 @@ pub mod pipeline;
 pub mod publish;
 pub mod serve;
 pub mod signing;
+pub mod state_view;
 pub mod tlsa;
 pub mod zonefile;
 
@@ -24,3 +25,4 @@ pub use driver::{Event, ZoneDriver};
 pub use error::{DaemonError, ZoneError};
 pub use host::{PID_FILE, signal_reload};
 pub use serve::{ServeOptions, load_zones, run, serve};
+pub use state_view::ZoneStateView;
