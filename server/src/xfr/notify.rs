@@ -28,7 +28,7 @@ pub fn spawn(zone: Name, serial: u32, targets: Vec<NotifyTarget>, keys: &[TsigKe
             None => None,
             Some((_, Some(key))) => Some(key.clone()),
             Some((name, None)) => {
-                tracing::warn!(event = "notify-failed", zone = %zone, serial, %target, key = name, "NOTIFY not sent: no such TSIG key");
+                tracing::warn!(event = "notify-failed", zone = %zone, serial, secondary = %target, key = name, "NOTIFY not sent: no such TSIG key");
                 continue;
             }
         };
@@ -36,15 +36,15 @@ pub fn spawn(zone: Name, serial: u32, targets: Vec<NotifyTarget>, keys: &[TsigKe
             match notify_one(&zone, target, key).await {
                 Ok((attempt, ResponseCode::NoError)) => {
                     metrics::notify(Notify::Acknowledged);
-                    tracing::info!(event = "notify-acknowledged", zone = %zone, serial, %target, attempt, rcode = %ResponseCode::NoError, "NOTIFY acknowledged")
+                    tracing::info!(event = "notify-acknowledged", zone = %zone, serial, secondary = %target, attempt, rcode = %ResponseCode::NoError, "NOTIFY acknowledged")
                 }
                 Ok((attempt, rcode)) => {
                     metrics::notify(Notify::Failed);
-                    tracing::warn!(event = "notify-failed", zone = %zone, serial, %target, attempt, %rcode, "NOTIFY acknowledged with an error")
+                    tracing::warn!(event = "notify-failed", zone = %zone, serial, secondary = %target, attempt, %rcode, "NOTIFY acknowledged with an error")
                 }
                 Err(e) => {
                     metrics::notify(Notify::Failed);
-                    tracing::warn!(event = "notify-failed", zone = %zone, serial, %target, error = %e, "NOTIFY not acknowledged")
+                    tracing::warn!(event = "notify-failed", zone = %zone, serial, secondary = %target, error = %e, "NOTIFY not acknowledged")
                 }
             }
         });
@@ -78,7 +78,7 @@ async fn notify_one(
             Ok(response) => return Ok((attempt, response.message.metadata.response_code)),
             Err(e) if attempt == ATTEMPTS => return Err(e),
             Err(e) => {
-                tracing::debug!(zone = %zone, %target, attempt, error = %e, "NOTIFY unanswered, again")
+                tracing::debug!(zone = %zone, secondary = %target, attempt, error = %e, "NOTIFY unanswered, again")
             }
         }
         attempt += 1;
