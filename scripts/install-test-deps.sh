@@ -18,6 +18,8 @@ packages=(
   postfix         # posttls-finger: a real DANE sender checks daned fixture
   iproute2        # ip: loopback in the sender test's network namespace
   util-linux      # unshare, nsenter: that namespace
+  prometheus      # promtool check metrics: the /metrics scrape (tests/metrics.rs)
+  curl            # benches/metrics.sh scrapes /metrics
 )
 # postfix asks how to configure the local mail system; the tests need only posttls-finger.
 echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections 2>/dev/null || true
@@ -32,7 +34,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 # The packaged daemons must not hold the ports or state the tests use.
-for svc in knot nsd unbound named postfix; do
+for svc in knot nsd unbound named postfix prometheus; do
   systemctl stop "$svc" 2>/dev/null || true
 done
 echo "test dependencies installed"

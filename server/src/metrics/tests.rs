@@ -63,3 +63,38 @@ fn the_update_hook_moves_its_counter() {
     update(Update::Accepted);
     assert_eq!(event_counters::updates(Update::Accepted), before + 1);
 }
+
+#[test]
+fn the_grafana_dashboard_uses_only_names_a_scrape_has() {
+    use crate::daemon::state_view::{KeyView, ReloadView};
+    let mut full = view();
+    full.keys.push(KeyView {
+        tag: 1,
+        role: "csk",
+        phase: "active",
+        since: 1,
+    });
+    full.last_reload = Some(ReloadView {
+        at: 1,
+        result: "ok",
+        error: None,
+    });
+    full.tlsa[0].unsafe_until = Some(1);
+    let text = render(Arc::new(vec![full]));
+    let dashboard = include_str!("../../../contrib/grafana-dashboard.json");
+    let mut names = 0;
+    for word in dashboard.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+        if !(word.starts_with("daned_") || word.starts_with("process_")) {
+            continue;
+        }
+        names += 1;
+        assert!(
+            text.contains(&format!("# TYPE {word} "))
+                || ["_bucket", "_count", "_sum"].iter().any(|s| word
+                    .strip_suffix(s)
+                    .is_some_and(|base| { text.contains(&format!("# TYPE {base} histogram")) })),
+            "the dashboard uses {word}, which /metrics does not have"
+        );
+    }
+    assert!(names > 20, "{names}");
+}
