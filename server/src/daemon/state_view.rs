@@ -256,3 +256,41 @@ fn wait_name(what: WaitFor) -> &'static str {
         WaitFor::Lifetime => "lifetime",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use signer::KeyRole;
+
+    use super::*;
+
+    fn wait(what: WaitFor) -> Wait {
+        Wait {
+            tag: 1,
+            role: KeyRole::Ksk,
+            what,
+            next: KeyPhase::Active,
+            at: None,
+        }
+    }
+
+    #[test]
+    fn a_ds_change_outranks_the_secondaries_which_outrank_an_interval() {
+        assert_eq!(RolloverPhase::of(&[]), RolloverPhase::Steady);
+        assert_eq!(
+            RolloverPhase::of(&[wait(WaitFor::Lifetime)]),
+            RolloverPhase::Steady
+        );
+        assert_eq!(
+            RolloverPhase::of(&[wait(WaitFor::Interval), wait(WaitFor::Secondaries)]),
+            RolloverPhase::WaitingSecondaries
+        );
+        assert_eq!(
+            RolloverPhase::of(&[wait(WaitFor::Secondaries), wait(WaitFor::DsWithdrawn)]),
+            RolloverPhase::WaitingDsWithdrawn
+        );
+        assert_eq!(
+            RolloverPhase::of(&[wait(WaitFor::DsWithdrawn), wait(WaitFor::DsPublished)]),
+            RolloverPhase::WaitingDsPublished
+        );
+    }
+}
