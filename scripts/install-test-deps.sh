@@ -23,6 +23,8 @@ packages=(
   python3-dnspython # the MTA-STS client of tests/mta_sts.rs (with python3's http.server + ssl as the policy host)
   python3
   opendkim-tools  # opendkim-testkey: DKIM records checked by OpenDKIM
+  prometheus      # promtool check metrics: the /metrics scrape (tests/metrics.rs)
+  curl            # benches/metrics.sh scrapes /metrics
 )
 # postfix asks how to configure the local mail system; the tests need only posttls-finger.
 echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections 2>/dev/null || true
@@ -37,7 +39,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 # The packaged daemons must not hold the ports or state the tests use.
-for svc in knot nsd unbound named postfix postfix-mta-sts-resolver; do
+for svc in knot nsd unbound named postfix postfix-mta-sts-resolver prometheus; do
   systemctl stop "$svc" 2>/dev/null || true
 done
 echo "test dependencies installed"

@@ -9,6 +9,8 @@
 //!   signatures are made in the `signer` crate;
 //! - a certificate becomes TLSA records in [`dane`] (with the RFC 7672 view of what a sender
 //!   sees and the SMTP client);
+//! - `/metrics` (Prometheus) is [`metrics`], fed by counters on the query path and the zone
+//!   drivers' state;
 //! - configuration is [`config`]; the command's verbs are [`cli`];
 //! - `daned fixture` (a DANE test domain with faults on demand) is [`fixture`], `daned doctor`
 //!   (a domain as a DANE sender sees it) is [`doctor`].
@@ -21,6 +23,8 @@ pub mod daemon;
 pub mod dane;
 pub mod doctor;
 pub mod fixture;
+pub mod logging;
 pub mod mailrec;
+pub mod metrics;
 pub mod net;
 pub mod xfr;

@@ -11,7 +11,11 @@ use daned::cli::{
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
+    let format = match &cli.command {
+        Some(Command::Serve(args)) => args.log_format(),
+        _ => daned::config::LogFormat::Text,
+    };
+    daned::logging::init(format);
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -37,15 +41,4 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Dkim(args)) => dkim::execute(args),
         None => demo::execute(cli.listen),
     }
-}
-
-/// Structured logs to stderr, filtered by RUST_LOG (default `info`).
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
 }

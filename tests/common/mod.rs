@@ -28,6 +28,7 @@ fn package_of(tool: &str) -> &'static str {
         "posttls-finger" => "postfix",
         "unshare" | "nsenter" => "util-linux",
         "ip" => "iproute2",
+        "promtool" => "prometheus",
         _ => "the package that provides it",
     }
 }

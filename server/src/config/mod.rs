@@ -25,7 +25,7 @@ use serde::Deserialize;
 pub use crate::config::duration::{DurationError, parse_duration};
 use crate::config::policy::Policy;
 pub use crate::config::policy::PolicyConfig;
-pub use crate::config::server::ServerConfig;
+pub use crate::config::server::{LogFormat, ServerConfig};
 use crate::config::server::{RawServer, parse_server};
 use crate::config::tsig_key::{RawTsigKey, parse_tsig_key};
 pub use crate::config::zone::{NotifyTarget, ZoneConfig};

@@ -31,6 +31,21 @@ pub struct ServerConfig {
     pub tcp_query_timeout: Duration,
     /// How long a TCP client may take to accept a response or transfer message.
     pub tcp_write_timeout: Duration,
+    /// Where `/metrics` is served (`None`: not served, and the query path counts nothing).
+    pub metrics: Option<SocketAddr>,
+    /// How log lines are written.
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written (`[server] log_format`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// One human-readable line per event (the default).
+    #[default]
+    Text,
+    /// One JSON object per line, with stable field names.
+    Json,
 }
 
 impl ServerConfig {
@@ -76,6 +91,12 @@ pub(super) struct RawServer {
     /// TCP write timeout.
     #[serde(default = "default_tcp_write_timeout")]
     tcp_write_timeout: String,
+    /// The `/metrics` address.
+    #[serde(default)]
+    metrics: Option<String>,
+    /// The log format.
+    #[serde(default)]
+    log_format: LogFormat,
 }
 
 impl Default for RawServer {
@@ -89,6 +110,8 @@ impl Default for RawServer {
             tcp_max_per_source: default_tcp_max_per_source(),
             tcp_query_timeout: default_tcp_query_timeout(),
             tcp_write_timeout: default_tcp_write_timeout(),
+            metrics: None,
+            log_format: LogFormat::Text,
         }
     }
 }
@@ -168,6 +191,15 @@ pub(super) fn parse_server(raw: &RawServer, base: &Path) -> Result<ServerConfig,
     }
     let tcp_query_timeout = positive_duration("server.tcp_query_timeout", &raw.tcp_query_timeout)?;
     let tcp_write_timeout = positive_duration("server.tcp_write_timeout", &raw.tcp_write_timeout)?;
+    let metrics = match &raw.metrics {
+        None => None,
+        Some(addr) => Some(addr.parse::<SocketAddr>().map_err(|e| {
+            Invalid::new(
+                "server.metrics",
+                format!("{addr:?}: {e} (want ADDRESS:PORT)"),
+            )
+        })?),
+    };
     Ok(ServerConfig {
         listen,
         state_dir: base.join(&raw.state_dir),
@@ -177,6 +209,8 @@ pub(super) fn parse_server(raw: &RawServer, base: &Path) -> Result<ServerConfig,
         tcp_max_per_source: raw.tcp_max_per_source,
         tcp_query_timeout,
         tcp_write_timeout,
+        metrics,
+        log_format: raw.log_format,
     })
 }
 

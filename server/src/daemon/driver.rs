@@ -83,6 +83,24 @@ pub struct Wants {
     pub parent_ds: bool,
 }
 
+/// How a reload of the zone file ended (what `/metrics` and `daned status` show).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReloadResult {
+    /// Loaded, or unchanged.
+    Ok,
+    /// Not loaded: why (the previous version stays served).
+    Error(String),
+}
+
+/// The last reload of the zone file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LastReload {
+    /// When.
+    pub at: Timestamp,
+    /// How it ended.
+    pub result: ReloadResult,
+}
+
 //------------ KeySource -----------------------------------------------------
 
 /// The key rollover as a source of changes: the zone's keys (as last stored), what was
@@ -123,6 +141,10 @@ pub struct ZoneDriver {
     mail: MailManager,
     /// The key rollover (signed zones).
     keys: Option<KeySource>,
+    /// When the served version was published or loaded.
+    last_change: Option<Timestamp>,
+    /// The last reload of the zone file (`None`: a zone held in memory).
+    last_reload: Option<LastReload>,
 }
 
 impl ZoneDriver {
@@ -174,6 +196,11 @@ impl ZoneDriver {
             tlsa,
             mail,
             keys,
+            last_change: Some(now),
+            last_reload: Some(LastReload {
+                at: now,
+                result: ReloadResult::Ok,
+            }),
         };
         // A daemon stopped for longer than the refresh window re-signs what went stale
         // before it serves anything.
@@ -221,6 +248,8 @@ impl ZoneDriver {
             served,
             stamp: None,
             keys,
+            last_change: Some(now),
+            last_reload: None,
         })
     }
 
@@ -268,6 +297,21 @@ impl ZoneDriver {
     /// The DKIM records.
     pub fn mail(&self) -> &MailManager {
         &self.mail
+    }
+
+    /// The zone's keys as last stored (none for an unsigned zone).
+    pub fn keys(&self) -> &[StoredKey] {
+        self.keys.as_ref().map_or(&[], |k| &k.keys)
+    }
+
+    /// When the served version was published or loaded.
+    pub fn last_change(&self) -> Option<Timestamp> {
+        self.last_change
+    }
+
+    /// The last reload of the zone file.
+    pub fn last_reload(&self) -> Option<&LastReload> {
+        self.last_reload.as_ref()
     }
 
     /// What the rollover waits for now.
@@ -337,7 +381,7 @@ impl ZoneDriver {
             }
             Event::SecondariesSynced => self.observed(now, |seen| seen.synced_at = Some(now)),
             Event::ParentDs(ds) => {
-                tracing::info!(zone = %self.config.name, ds = ?ds, "parent DS checked");
+                tracing::info!(event = "parent-ds-checked", zone = %self.config.name, ds = ?ds, "parent DS checked");
                 self.observed(now, |seen| seen.parent_ds = ds);
             }
             Event::Tick => {
@@ -372,8 +416,14 @@ impl ZoneDriver {
         let kind = change.kind();
         self.served
             .publish(&self.config, keys, change, now)
+            .map(|done| {
+                if done.is_some() {
+                    self.last_change = Some(now);
+                }
+                done
+            })
             .map_err(|e| {
-                tracing::error!(zone = %self.config.name, change = kind, error = %e, "cannot publish the change; the previous version stays served");
+                tracing::error!(event = "publish-failed", zone = %self.config.name, change = kind, error = %e, "cannot publish the change; the previous version stays served");
             })
     }
 
@@ -383,12 +433,14 @@ impl ZoneDriver {
         let stamp = match FileStamp::of(&self.config.file) {
             Ok(s) => s,
             Err(e) => {
-                tracing::error!(zone = %self.config.name, file = %self.config.file.display(), error = %e, "zone file unreadable, keeping the loaded version");
+                tracing::error!(event = "zone-reload-failed", zone = %self.config.name, file = %self.config.file.display(), error = %e, "zone file unreadable, keeping the loaded version");
+                self.reloaded(now, ReloadResult::Error(e.to_string()));
                 return None;
             }
         };
         if stamp == old {
             tracing::debug!(zone = %self.config.name, "zone file unchanged");
+            self.reloaded(now, ReloadResult::Ok);
             return None;
         }
         self.stamp = Some(stamp);
@@ -413,8 +465,15 @@ impl ZoneDriver {
                 let Ok(done) = self.try_publish(Change::Content(unsigned), now, None) else {
                     // Not published (a full disk?): the next reload tries the file again.
                     self.stamp = Some(old);
+                    self.reloaded(
+                        now,
+                        ReloadResult::Error(
+                            "loaded, but the new version could not be published".into(),
+                        ),
+                    );
                     return None;
                 };
+                self.reloaded(now, ReloadResult::Ok);
                 match done {
                     Some(_) => {
                         self.tlsa.published(&self.served.zone, now.0);
@@ -427,10 +486,16 @@ impl ZoneDriver {
                 done
             }
             Err(e) => {
-                tracing::error!(zone = %self.config.name, error = %e, "zone reload failed, keeping the loaded version");
+                tracing::error!(event = "zone-reload-failed", zone = %self.config.name, error = %e, "zone reload failed, keeping the loaded version");
+                self.reloaded(now, ReloadResult::Error(e.to_string()));
                 None
             }
         }
+    }
+
+    /// Notes how a reload ended.
+    fn reloaded(&mut self, now: Timestamp, result: ReloadResult) {
+        self.last_reload = Some(LastReload { at: now, result });
     }
 
     /// Re-reads the certificate files and publishes the TLSA records they give, when they
@@ -442,7 +507,7 @@ impl ZoneDriver {
         let done = self.publish(change, now, None);
         if let Some(p) = done {
             self.tlsa.published(&self.served.zone, now.0);
-            tracing::info!(zone = %self.config.name, serial = p.serial, elapsed_ms = p.elapsed_ms, "TLSA change served");
+            tracing::info!(event = "tlsa-change-served", zone = %self.config.name, serial = p.serial, elapsed_ms = p.elapsed_ms, "TLSA change served");
         }
         done
     }
@@ -482,7 +547,7 @@ impl ZoneDriver {
         }
         let done = self.publish(Change::Refresh, now, None);
         if let Some(p) = done {
-            tracing::info!(zone = %self.config.name, serial = p.serial, elapsed_ms = p.elapsed_ms, "signatures refreshed");
+            tracing::info!(event = "signatures-refreshed", zone = %self.config.name, serial = p.serial, elapsed_ms = p.elapsed_ms, "signatures refreshed");
         }
         done
     }
@@ -520,7 +585,7 @@ impl ZoneDriver {
         let adv = match lifecycle::advance(&how, &self.config.name, max_ttl, now, obs) {
             Ok(adv) => adv,
             Err(e) => {
-                tracing::error!(zone = %self.config.name, error = %e, "key rollover step failed; retrying at the next check");
+                tracing::error!(event = "rollover-step-failed", zone = %self.config.name, error = %e, "key rollover step failed; retrying at the next check");
                 return None;
             }
         };
@@ -534,14 +599,14 @@ impl ZoneDriver {
         if adv.zone_changes {
             done = self.publish(Change::Keys, now, Some(&adv.keys));
             if done.is_none() {
-                tracing::error!(zone = %self.config.name, "signing for a key rollover step failed; retrying at the next check");
+                tracing::error!(event = "rollover-step-failed", zone = %self.config.name, "signing for a key rollover step failed; retrying at the next check");
                 return None;
             }
-            tracing::info!(zone = %self.config.name, serial = self.served.serial(), "zone re-signed for a key rollover step");
+            tracing::info!(event = "rollover-step-served", zone = %self.config.name, serial = self.served.serial(), "zone re-signed for a key rollover step");
         }
         // Stored only now that the zone showing the step is journalled and served.
         if let Err(e) = lifecycle::commit(&how, &self.config.name, &adv) {
-            tracing::error!(zone = %self.config.name, error = %e, "cannot store the key states; the step is repeated at the next check");
+            tracing::error!(event = "key-state-store-failed", zone = %self.config.name, error = %e, "cannot store the key states; the step is repeated at the next check");
         }
         if let Some(keys) = &mut self.keys {
             keys.applied.extend(adv.applied.iter().copied());

@@ -90,7 +90,7 @@ impl Host {
                     options.tcp.max_connections,
                     options.tcp.max_per_source,
                 )),
-                respond: crate::answer::respond,
+                respond: crate::metrics::respond,
             }),
             pid_file: None,
         };

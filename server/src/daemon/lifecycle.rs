@@ -181,7 +181,7 @@ pub fn confirm_ds(
         DsState::Gone(now)
     };
     store.save_metadata(key).map_err(KeysError::from)?;
-    tracing::info!(zone = %zone, tag, seen, "DS change confirmed by the operator");
+    tracing::info!(event = "ds-confirmed", zone = %zone, tag, seen, "DS change confirmed by the operator");
     Ok(())
 }
 

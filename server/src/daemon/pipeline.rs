@@ -111,7 +111,7 @@ impl Versions {
                     for diff in &chain {
                         diff.apply(&mut zone);
                     }
-                    tracing::info!(zone = %origin, from = serial.0, to = serial_of(&zone).0, diffs = chain.len(), "journal replayed over the saved version");
+                    tracing::info!(event = "journal-replayed", zone = %origin, from = serial.0, to = serial_of(&zone).0, diffs = chain.len(), "journal replayed over the saved version");
                 }
                 None => {
                     tracing::warn!(zone = %origin, serial = serial.0, "the journal does not continue the saved version; starting from it")

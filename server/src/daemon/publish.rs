@@ -260,7 +260,7 @@ impl Served {
             serial: self.serial(),
             elapsed_ms: started.elapsed().as_millis() as u64,
         };
-        tracing::info!(
+        tracing::info!(event = "version-published",
             zone = %self.origin,
             change = kind,
             serial = published.serial,
@@ -337,7 +337,7 @@ impl Served {
         let zone = match &config.signing {
             Some(how) => {
                 let signed = signing::sign_with(&unsigned, saved, keys, how, now)?;
-                tracing::info!(
+                tracing::info!(event = "zone-signed",
                     zone = %config.name,
                     policy = %how.policy_name,
                     records = signed.len(),

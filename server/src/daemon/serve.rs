@@ -91,6 +91,16 @@ fn serve_with(
 ) -> Result<(), DaemonError> {
     let catalog = Arc::new(ArcSwap::from_pointee(build_catalog(&drivers)));
     release_free_memory();
+    let metrics = server
+        .metrics
+        .map(|addr| {
+            crate::metrics::Endpoint::bind(addr).map_err(|error| DaemonError::Bind {
+                addr,
+                proto: "metrics",
+                error,
+            })
+        })
+        .transpose()?;
     let host = Host::bind(
         &HostOptions {
             listen: server.listen.clone(),
@@ -110,6 +120,8 @@ fn serve_with(
         config_path,
         server: server.clone(),
         probing: ProbeSchedule::default(),
+        states: metrics.as_ref().map(crate::metrics::Endpoint::states),
+        metrics,
     };
     let result = host.run(control.run());
     tracing::info!("stopped");
@@ -162,12 +174,20 @@ struct Control {
     server: ServerConfig,
     /// When each MTA is probed.
     probing: ProbeSchedule,
+    /// The `/metrics` endpoint, until the loop starts serving it.
+    metrics: Option<crate::metrics::Endpoint>,
+    /// What `/metrics` reads of the zones (refreshed after every event).
+    states: Option<crate::metrics::ZoneStates>,
 }
 
 impl Control {
     /// Runs until SIGTERM/SIGINT.
     async fn run(mut self) -> Result<(), DaemonError> {
         let mut signals = Signals::install()?;
+        if let Some(endpoint) = self.metrics.take() {
+            endpoint.spawn();
+        }
+        self.refresh_states();
         // Secondaries may have missed changes while the daemon was down.
         let zero = vec![0; self.drivers.len()];
         self.notify_changed(&self.names(), &zero);
@@ -201,7 +221,7 @@ impl Control {
                     let started = Instant::now();
                     let changed = self.reload().await;
                     watcher = self.watch(&wake_tx);
-                    tracing::info!(
+                    tracing::info!(event = "reload-done",
                         changed,
                         zones = self.drivers.len(),
                         elapsed_ms = started.elapsed().as_millis() as u64,
@@ -234,6 +254,7 @@ impl Control {
                 _ = signals.int.recv() => { tracing::info!("SIGINT: exiting"); break; }
             }
             let _ = &watcher;
+            self.refresh_states();
         }
         for d in &self.drivers {
             d.served().flush(true);
@@ -261,6 +282,13 @@ impl Control {
                 tokio::time::sleep(Duration::from_secs(wait)).await;
             }
             _ => std::future::pending().await,
+        }
+    }
+
+    /// Rebuilds what `/metrics` reads of the zones, when it is served.
+    fn refresh_states(&self) {
+        if let Some(states) = &self.states {
+            crate::metrics::refresh(states, &self.drivers, crate::clock::now());
         }
     }
 
@@ -419,12 +447,12 @@ impl Control {
                     previous => match ZoneDriver::load(zc.clone(), &state_dir, now) {
                         Ok(d) => {
                             let what = if previous.is_some() { "zone configuration changed, zone reloaded" } else { "zone added" };
-                            tracing::info!(zone = %zc.name, serial = d.served().serial(), "{what}");
+                            tracing::info!(event = "zone-loaded", zone = %zc.name, serial = d.served().serial(), "{what}");
                             changed += 1;
                             out.push(d);
                         }
                         Err(e) => {
-                            tracing::error!(zone = %zc.name, error = %e, "zone not loaded");
+                            tracing::error!(event = "zone-load-failed", zone = %zc.name, error = %e, "zone not loaded");
                             if let Some(d) = previous {
                                 tracing::warn!(zone = %zc.name, "keeping the zone as it was served");
                                 out.push(d);
@@ -434,7 +462,7 @@ impl Control {
                 }
             }
             for name in old.keys() {
-                tracing::info!(zone = %name, "zone removed from the configuration; no longer served");
+                tracing::info!(event = "zone-removed", zone = %name, "zone removed from the configuration; no longer served");
                 changed += 1;
             }
             (out, changed)

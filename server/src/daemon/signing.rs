@@ -155,7 +155,7 @@ pub fn ensure_keys(
         let mut key = store.generate(zone, policy.algorithm, role, now)?;
         make_initial(&mut key, now);
         store.save_metadata(&key)?;
-        tracing::info!(zone = %zone, tag = key.tag, role = role.as_str(), "generated key");
+        tracing::info!(event = "key-generated", zone = %zone, tag = key.tag, role = role.as_str(), "generated key");
         out.push(key);
     }
     Ok(out)

@@ -38,7 +38,7 @@ pub fn load(config: &ZoneConfig) -> Result<Zone, LoadError> {
         tracing::warn!(zone = %config.name, "{w}");
     }
     let zone = loaded.zone;
-    tracing::info!(
+    tracing::info!(event = "zone-file-loaded",
         zone = %config.name,
         serial = zone.serial().map_or(0, |s| s.0),
         records = zone.len(),

@@ -32,7 +32,7 @@ pub fn bind_dns(
     workers: usize,
     catalog: Arc<ArcSwap<Catalog>>,
 ) -> Result<(udp::UdpServer, std::net::TcpListener), (&'static str, std::io::Error)> {
-    let udp = udp::UdpServer::start(addr, workers, catalog, crate::answer::respond)
+    let udp = udp::UdpServer::start(addr, workers, catalog, crate::metrics::respond)
         .map_err(|e| ("udp", e))?;
     match bind_tcp(udp.local_addr) {
         Ok(tcp) => Ok((udp, tcp)),

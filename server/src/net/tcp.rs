@@ -15,6 +15,7 @@ use zones::Name;
 use zones::snapshot::Catalog;
 
 use crate::answer::{Outcome, Transport};
+use crate::metrics::event_counters::{self as metrics, Transfer};
 use crate::net::acl::Acl;
 use crate::net::tcp_pool::{ConnectionPool, Slot, TcpLimits};
 use crate::net::tsig::ResponseSigner;
@@ -73,11 +74,14 @@ pub async fn serve(listener: TcpListener, shared: Arc<TcpShared>) {
             }
             Err(full) => {
                 tracing::debug!(%peer, ?full, "TCP connection limit reached, no idle connection, closing");
+                metrics::TCP_REFUSED.inc();
                 continue;
             }
         };
         let shared = Arc::clone(&shared);
+        let open = metrics::tcp_opened();
         tokio::spawn(async move {
+            let _open = open;
             if let Err(e) = connection(stream, peer, &shared, &slot).await {
                 tracing::debug!(%peer, error = %e, "TCP connection ended");
             }
@@ -172,8 +176,9 @@ async fn connection(
                     .is_some_and(|acl| acl.allows(peer.ip(), key_name));
                 if !allowed {
                     if let Some(suppressed) = TRANSFER_REFUSED.allow_now() {
-                        tracing::warn!(%peer, zone = %zone.origin, key = key_name.unwrap_or("-"), suppressed, "transfer refused by allow_transfer");
+                        tracing::warn!(event = "transfer-refused", %peer, zone = %zone.origin, key = key_name.unwrap_or("-"), suppressed, "transfer refused by allow_transfer");
                     }
+                    metrics::transfer(Transfer::Refused);
                     if write_error_reply(&query, RCODE_REFUSED, &mut out) {
                         if let Some(s) = signer.as_mut() {
                             s.sign(&mut out);
@@ -194,7 +199,10 @@ async fn connection(
                     )
                     .await;
                     match sent {
-                        Ok((kind, messages)) => tracing::info!(
+                        Ok((kind, messages)) => {
+                            metrics::transfer(Transfer::IxfrSent);
+                            tracing::info!(
+                            event = "ixfr-sent",
                             %peer,
                             zone = %zone.origin,
                             from = client,
@@ -203,10 +211,12 @@ async fn connection(
                             messages,
                             elapsed_ms = started.elapsed().as_millis() as u64,
                             "IXFR sent"
-                        ),
+                            )
+                        }
                         Err(e) => {
+                            metrics::transfer(Transfer::Failed);
                             if let Some(suppressed) = TRANSFER_FAILED.allow_now() {
-                                tracing::warn!(%peer, zone = %zone.origin, error = %e, suppressed, "IXFR failed");
+                                tracing::warn!(event = "transfer-failed", %peer, zone = %zone.origin, error = %e, suppressed, "IXFR failed");
                             }
                             return Ok(());
                         }
@@ -222,17 +232,22 @@ async fn connection(
                 )
                 .await
                 {
-                    Ok(messages) => tracing::info!(
+                    Ok(messages) => {
+                        metrics::transfer(Transfer::AxfrSent);
+                        tracing::info!(
+                        event = "axfr-sent",
                         %peer,
                         zone = %zone.origin,
                         records = zone.len(),
                         messages,
                         elapsed_ms = started.elapsed().as_millis() as u64,
                         "AXFR sent"
-                    ),
+                        )
+                    }
                     Err(e) => {
+                        metrics::transfer(Transfer::Failed);
                         if let Some(suppressed) = TRANSFER_FAILED.allow_now() {
-                            tracing::warn!(%peer, zone = %zone.origin, error = %e, suppressed, "AXFR failed");
+                            tracing::warn!(event = "transfer-failed", %peer, zone = %zone.origin, error = %e, suppressed, "AXFR failed");
                         }
                         return Ok(());
                     }

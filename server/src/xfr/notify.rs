@@ -9,6 +9,7 @@ use hickory_proto::op::ResponseCode;
 use zones::Name;
 
 use crate::config::NotifyTarget;
+use crate::metrics::event_counters::{self as metrics, Notify};
 use crate::net::client::{Client, ClientError, Request};
 use crate::net::tsig::TsigKey;
 
@@ -27,20 +28,23 @@ pub fn spawn(zone: Name, serial: u32, targets: Vec<NotifyTarget>, keys: &[TsigKe
             None => None,
             Some((_, Some(key))) => Some(key.clone()),
             Some((name, None)) => {
-                tracing::warn!(zone = %zone, serial, %target, key = name, "NOTIFY not sent: no such TSIG key");
+                tracing::warn!(event = "notify-failed", zone = %zone, serial, secondary = %target, key = name, "NOTIFY not sent: no such TSIG key");
                 continue;
             }
         };
         tokio::spawn(async move {
             match notify_one(&zone, target, key).await {
                 Ok((attempt, ResponseCode::NoError)) => {
-                    tracing::info!(zone = %zone, serial, %target, attempt, rcode = %ResponseCode::NoError, "NOTIFY acknowledged")
+                    metrics::notify(Notify::Acknowledged);
+                    tracing::info!(event = "notify-acknowledged", zone = %zone, serial, secondary = %target, attempt, rcode = %ResponseCode::NoError, "NOTIFY acknowledged")
                 }
                 Ok((attempt, rcode)) => {
-                    tracing::warn!(zone = %zone, serial, %target, attempt, %rcode, "NOTIFY acknowledged with an error")
+                    metrics::notify(Notify::Failed);
+                    tracing::warn!(event = "notify-failed", zone = %zone, serial, secondary = %target, attempt, %rcode, "NOTIFY acknowledged with an error")
                 }
                 Err(e) => {
-                    tracing::warn!(zone = %zone, serial, %target, error = %e, "NOTIFY not acknowledged")
+                    metrics::notify(Notify::Failed);
+                    tracing::warn!(event = "notify-failed", zone = %zone, serial, secondary = %target, error = %e, "NOTIFY not acknowledged")
                 }
             }
         });
@@ -69,11 +73,12 @@ async fn notify_one(
             // RFC 8945: a NOTIFY to a secondary that expects a key is signed with it.
             client = client.with_tsig(key.clone());
         }
+        metrics::notify(Notify::Sent);
         match client.ask(&request).await {
             Ok(response) => return Ok((attempt, response.message.metadata.response_code)),
             Err(e) if attempt == ATTEMPTS => return Err(e),
             Err(e) => {
-                tracing::debug!(zone = %zone, %target, attempt, error = %e, "NOTIFY unanswered, again")
+                tracing::debug!(zone = %zone, secondary = %target, attempt, error = %e, "NOTIFY unanswered, again")
             }
         }
         attempt += 1;

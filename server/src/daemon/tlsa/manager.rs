@@ -128,7 +128,7 @@ impl TlsaManager {
                     (binding.clone(), records)
                 }
                 Err(e) => {
-                    tracing::error!(zone = %self.zone, error = %e, "TLSA files unusable; keeping the TLSA records published so far");
+                    tracing::error!(event = "tlsa-files-unusable", zone = %self.zone, error = %e, "TLSA files unusable; keeping the TLSA records published so far");
                     let kept = served
                         .map(|z| publish::published(z, &binding.names[0]))
                         .unwrap_or_default();
@@ -256,7 +256,7 @@ impl TlsaManager {
         for (binding, rdatas) in &records {
             for name in &binding.names {
                 let text: Vec<String> = rdatas.iter().map(|r| derive::rdata_to_text(r)).collect();
-                tracing::info!(zone = %self.zone, name = %name, records = ?text, "TLSA published");
+                tracing::info!(event = "tlsa-published", zone = %self.zone, name = %name, records = ?text, "TLSA published");
             }
         }
         Some(Change::Records { removed, added })
@@ -312,7 +312,7 @@ impl TlsaManager {
                     let safe_from = state::ready_at(first, binding, self.propagation);
                     if safe_from > now {
                         self.state.unsafe_until.insert(key, safe_from);
-                        tracing::error!(
+                        tracing::error!(event = "tlsa-unsafe-rollover",
                             zone = %self.zone,
                             name = %name,
                             record = %derive::rdata_to_text(rdata),
@@ -342,9 +342,9 @@ impl TlsaManager {
                         let published = publish::published(served, name);
                         let verdict = presented.verify(&published, &name.to_string(), seen.at);
                         if verdict.is_match() {
-                            tracing::debug!(zone = %self.zone, probe = addr, name = %name, "the MTA presents a key a published TLSA record matches");
+                            tracing::debug!(event = "tlsa-probe-matched", zone = %self.zone, probe = addr, name = %name, "the MTA presents a key a published TLSA record matches");
                         } else {
-                            tracing::error!(
+                            tracing::error!(event = "tlsa-probe-mismatch",
                                 zone = %self.zone,
                                 probe = addr,
                                 name = %name,
@@ -356,7 +356,7 @@ impl TlsaManager {
                     }
                 }
                 Err(e) => {
-                    tracing::warn!(zone = %self.zone, probe = addr, error = %e, "STARTTLS probe failed; retiring TLSA records stay until it succeeds");
+                    tracing::warn!(event = "tlsa-probe-failed", zone = %self.zone, probe = addr, error = %e, "STARTTLS probe failed; retiring TLSA records stay until it succeeds");
                 }
             }
         }
@@ -370,9 +370,9 @@ impl TlsaManager {
         for (file, at) in publish::expiring(binding, now) {
             let date = zones::serial::yyyymmdd(at.max(0) as u64);
             if at <= now as i64 {
-                tracing::warn!(zone = %self.zone, file = %file.display(), expired = date, "certificate has expired: senders report 5.7.322 certificate-expired");
+                tracing::warn!(event = "certificate-expired", zone = %self.zone, file = %file.display(), expired = date, "certificate has expired: senders report 5.7.322 certificate-expired");
             } else {
-                tracing::warn!(zone = %self.zone, file = %file.display(), expires = date, "certificate expires soon");
+                tracing::warn!(event = "certificate-expiring", zone = %self.zone, file = %file.display(), expires = date, "certificate expires soon");
             }
         }
     }
@@ -393,7 +393,7 @@ impl TlsaManager {
             .collect();
         self.state.unsafe_until.retain(|_, until| *until > now);
         if let Err(e) = self.state.store_if_changed(path) {
-            tracing::error!(zone = %self.zone, file = %path.display(), error = %e, "cannot record the TLSA state");
+            tracing::error!(event = "tlsa-state-store-failed", zone = %self.zone, file = %path.display(), error = %e, "cannot record the TLSA state");
         }
     }
 

@@ -26,6 +26,9 @@ pub struct NameStatus {
     pub next_key: Option<NextKeyStatus>,
     /// The binding's `probe` address and its last probe, if any.
     pub probe: Option<(String, Option<ProbeStatus>)>,
+    /// The earliest notAfter of the binding's leaf certificates (seconds since the epoch),
+    /// when one can be read.
+    pub cert_expiry: Option<i64>,
 }
 
 /// One published TLSA record.
@@ -127,6 +130,13 @@ impl TlsaManager {
             let derived = publish::derive_records(binding);
             let files_error = derived.as_ref().err().map(ToString::to_string);
             let derived = derived.unwrap_or_default();
+            let cert_expiry = binding
+                .certs
+                .iter()
+                .filter_map(|path| file::read(path).ok())
+                .filter_map(|bytes| derive::certificates(&bytes).ok())
+                .filter_map(|chain| derive::not_after(chain.first()?).ok())
+                .min();
             for name in &binding.names {
                 let published = served
                     .map(|z| publish::published(z, name))
@@ -185,6 +195,7 @@ impl TlsaManager {
                     files_error: files_error.clone(),
                     next_key,
                     probe,
+                    cert_expiry,
                 });
             }
         }
