@@ -5,6 +5,7 @@
 
 pub mod acl;
 pub mod client;
+pub mod rrl;
 pub mod tcp;
 pub mod tcp_pool;
 pub mod tsig;
