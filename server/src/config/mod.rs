@@ -9,6 +9,7 @@
 pub mod choice;
 pub mod duration;
 pub mod policy;
+mod rrl;
 mod server;
 mod tlsa;
 mod tsig_key;

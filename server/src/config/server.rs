@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use crate::config::Invalid;
 use crate::config::duration::parse_duration;
+use crate::config::rrl::{RawRrl, parse_rrl};
 use crate::net::tcp_pool::TcpLimits;
 
 //------------ ServerConfig ---------------------------------------------------
@@ -31,6 +32,8 @@ pub struct ServerConfig {
     pub tcp_query_timeout: Duration,
     /// How long a TCP client may take to accept a response or transfer message.
     pub tcp_write_timeout: Duration,
+    /// Response rate limiting on UDP (`[server.rrl]`); `None`: off.
+    pub rrl: Option<crate::net::rrl::Settings>,
 }
 
 impl ServerConfig {
@@ -76,6 +79,9 @@ pub(super) struct RawServer {
     /// TCP write timeout.
     #[serde(default = "default_tcp_write_timeout")]
     tcp_write_timeout: String,
+    /// `[server.rrl]`.
+    #[serde(default)]
+    rrl: Option<RawRrl>,
 }
 
 impl Default for RawServer {
@@ -89,6 +95,7 @@ impl Default for RawServer {
             tcp_max_per_source: default_tcp_max_per_source(),
             tcp_query_timeout: default_tcp_query_timeout(),
             tcp_write_timeout: default_tcp_write_timeout(),
+            rrl: None,
         }
     }
 }
@@ -177,6 +184,7 @@ pub(super) fn parse_server(raw: &RawServer, base: &Path) -> Result<ServerConfig,
         tcp_max_per_source: raw.tcp_max_per_source,
         tcp_query_timeout,
         tcp_write_timeout,
+        rrl: raw.rrl.as_ref().map(parse_rrl).transpose()?,
     })
 }
 

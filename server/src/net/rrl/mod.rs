@@ -207,7 +207,7 @@ impl Rrl {
         };
         tracing::warn!(
             source = %format_args!("{prefix}/{len}"),
-            class = key.class.as_str(),
+            class = %key.class.as_str(),
             name = %name,
             qtype = key.qtype,
             rate = self.settings.rate,

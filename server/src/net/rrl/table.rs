@@ -96,7 +96,7 @@ impl Table {
                 .compare_exchange_weak(old, new, Ordering::Relaxed, Ordering::Relaxed)
                 .is_ok()
             {
-                return if before - 1 >= 0 {
+                return if before > 0 {
                     Verdict::Within
                 } else {
                     // Balance 0 before this debit: the account was within its rate until now.
