@@ -12,7 +12,8 @@
 #   --seconds S   dnsperf run per round and server (default 10)
 #   --rounds R    off/on pairs (default 3)
 #   --sources K   loopback source addresses, one dnsperf each (default 4)
-# Prints qps per round, the medians, and last the line "rrl on/off qps ratio R (cost C%)".
+# Prints qps and server CPU per query per round, the medians, and last the line
+# "rrl on/off qps ratio R (cost C%)".
 # Needs: dnsperf, kdig, python3, bc, taskset (scripts/install-test-deps.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -65,30 +66,39 @@ start off ""
 # rate 20 per /32 source: the sources below are separate prefixes, as separate resolvers are.
 start on '[server.rrl]\nrate = 20\nslip = 2\nwindow = "15s"\nipv4_prefix = 32'
 
-run() {  # PORT -> total qps and lost queries over all sources
-  local port=$1 i outs=()
+cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
+run() {  # PORT PID -> total qps, lost and sent queries over all sources, server CPU µs per query
+  local port=$1 pid=$2 i outs=() c0 c1
+  rm -f "$W"/perf.*
+  c0=$(cpu_ticks "$pid")
   for i in $(seq 2 $((SOURCES + 1))); do
     taskset -c 1 dnsperf -s 127.0.0.1 -p "$port" -a "127.0.0.$i" -d "$W/queries" -l "$SECONDS_RUN" \
       -c 2 -q 50 >"$W/perf.$i" 2>&1 &
     outs+=($!)
   done
   wait "${outs[@]}"
-  cat "$W"/perf.* | awk '/Queries per second/{q+=$4} /Queries lost/{l+=$3} /Queries sent/{s+=$3} END{printf "%.0f %d %d\n", q, l, s}'
-  rm -f "$W"/perf.*
+  c1=$(cpu_ticks "$pid")
+  cat "$W"/perf.* | awk -v t=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" \
+    '/Queries per second/{q+=$4} /Queries lost/{l+=$3} /Queries sent/{s+=$3} /Queries completed/{c+=$3}
+     END{printf "%.0f %d %d %.2f\n", q, l, s, (c ? t * 1000000 / hz / c : 0)}'
 }
 
-declare -a OFF ON
+declare -a OFF ON CPU_OFF CPU_ON
 for r in $(seq 1 "$ROUNDS"); do
-  read -r q_off l_off s_off < <(run "$PORT_off")
-  read -r q_on l_on s_on < <(run "$PORT_on")
-  OFF+=("$q_off"); ON+=("$q_on")
-  echo "round $r: rrl off $q_off qps (lost $l_off of $s_off)   rrl on $q_on qps (lost $l_on of $s_on)"
+  # Not read from a process substitution: bash would not wait for it to end.
+  run "$PORT_off" "$PID_off" >"$W/round"; read -r q_off l_off s_off u_off <"$W/round"
+  run "$PORT_on" "$PID_on" >"$W/round"; read -r q_on l_on s_on u_on <"$W/round"
+  OFF+=("$q_off"); ON+=("$q_on"); CPU_OFF+=("$u_off"); CPU_ON+=("$u_on")
+  echo "round $r: rrl off $q_off qps, $u_off µs CPU/query (lost $l_off of $s_off)   rrl on $q_on qps, $u_on µs CPU/query (lost $l_on of $s_on)"
 done
 limited=$(grep -c "rate limiting started" "$W/on/log" || true)
 echo "rrl on: accounts that started limiting: $limited (0 expected: legitimate traffic)"
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END{print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 m_off=$(median "${OFF[@]}"); m_on=$(median "${ON[@]}")
+u_off=$(median "${CPU_OFF[@]}"); u_on=$(median "${CPU_ON[@]}")
 echo "median qps: rrl off $m_off, rrl on $m_on ($SOURCES sources, $NAMES names, ${SECONDS_RUN}s x $ROUNDS rounds)"
+# Server CPU per answered query drifts less than qps on a busy shared machine.
+echo "median server CPU per query: rrl off $u_off µs, rrl on $u_on µs (on/off $(echo "scale=4; $u_on / $u_off" | bc))"
 ratio=$(echo "scale=4; $m_on / $m_off" | bc)
 cost=$(echo "scale=2; (1 - $ratio) * 100" | bc)
 echo "rrl on/off qps ratio $ratio (cost $cost%)"
