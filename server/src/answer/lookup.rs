@@ -47,6 +47,9 @@ pub struct Verdict {
     pub authoritative: bool,
     /// The rcode.
     pub rcode: u16,
+    /// The wildcard node the answer was synthesised from (RFC 4592), if any: response rate
+    /// limiting accounts wildcard answers by the wildcard's name, not by the query name.
+    pub wildcard: Option<NodeId>,
 }
 
 /// A name being looked up: lowercase wire plus label offsets.
@@ -176,6 +179,7 @@ pub fn resolve(
     let mut verdict = Verdict {
         authoritative: true,
         rcode: rcode::NOERROR,
+        wildcard: None,
     };
     let qtype = q.qtype;
 
@@ -240,6 +244,7 @@ pub fn resolve(
                 // RFC 4035 section 3.1.3.3: a wildcard answer proves that no closer match
                 // exists; RFC 5155 section 7.2.6: by covering the next closer name.
                 a.prove_no_closer(cur.get(), ce);
+                verdict.wildcard = Some(wild);
                 match a.answer_at(zone.node(wild), cur.get(), qtype, transport) {
                     Step::Done => break,
                     Step::Follow(target) => {

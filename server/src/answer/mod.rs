@@ -96,6 +96,37 @@ pub fn respond_with(
     settings: &Settings,
     out: &mut Vec<u8>,
 ) -> Outcome {
+    respond_with_facts(
+        catalog,
+        packet,
+        transport,
+        settings,
+        &mut Facts::default(),
+        out,
+    )
+}
+
+/// What the answer path learnt about a response beyond its wire form: which zone answered and
+/// whether a wildcard did. Response rate limiting (`net::rrl`) accounts NXDOMAIN and NODATA
+/// per zone and wildcard answers per wildcard, which the response itself does not tell.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Facts {
+    /// Catalog index of the zone that answered.
+    pub zone: Option<usize>,
+    /// The wildcard node of that zone the answer came from.
+    pub wildcard: Option<zones::snapshot::NodeId>,
+}
+
+/// [`respond_with`], also recording in `facts` (reset first) what the response came from.
+pub fn respond_with_facts(
+    catalog: &Catalog,
+    packet: &[u8],
+    transport: Transport,
+    settings: &Settings,
+    facts: &mut Facts,
+    out: &mut Vec<u8>,
+) -> Outcome {
+    *facts = Facts::default();
     let q = match query::parse(packet) {
         Ok(q) => q,
         Err(QueryError::Ignore) => return Outcome::Drop,
@@ -172,9 +203,11 @@ pub fn respond_with(
         error_reply(out, packet, q.question_end, rcode::REFUSED, edns);
         return Outcome::Reply;
     };
+    facts.zone = Some(zone);
     let zone = &catalog.zones()[zone];
     let mut w = Writer::new(out, &q, limit);
     let verdict = lookup::resolve(zone, &q, transport, &mut w);
+    facts.wildcard = verdict.wildcard;
     w.finish(verdict.authoritative, verdict.rcode, edns);
     Outcome::Reply
 }

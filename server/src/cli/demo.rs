@@ -257,6 +257,10 @@ mod tests {
         );
         assert_eq!(c.server.state_dir, state_dir);
         assert_eq!(c.server.udp_workers, 0);
+        assert_eq!(
+            c.server.rrl, None,
+            "response rate limiting is off in the demo"
+        );
         assert_eq!(c.server.tcp_idle_timeout, Duration::from_secs(10));
         assert_eq!(c.server.tcp_max_connections, 256);
         assert_eq!(c.server.tcp_max_per_source, 16);

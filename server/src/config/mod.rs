@@ -11,6 +11,7 @@ mod dkim;
 pub mod duration;
 pub mod mail;
 pub mod policy;
+mod rrl;
 mod server;
 mod tlsa;
 mod tsig_key;

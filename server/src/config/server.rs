@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use crate::config::Invalid;
 use crate::config::duration::parse_duration;
+use crate::config::rrl::{RawRrl, parse_rrl};
 use crate::net::tcp_pool::TcpLimits;
 
 //------------ ServerConfig ---------------------------------------------------
@@ -31,6 +32,8 @@ pub struct ServerConfig {
     pub tcp_query_timeout: Duration,
     /// How long a TCP client may take to accept a response or transfer message.
     pub tcp_write_timeout: Duration,
+    /// Response rate limiting on UDP (`[server.rrl]`); `None`: off.
+    pub rrl: Option<crate::net::rrl::Settings>,
     /// Where `/metrics` is served (`None`: not served, and the query path counts nothing).
     pub metrics: Option<SocketAddr>,
     /// How log lines are written.
@@ -97,6 +100,9 @@ pub(super) struct RawServer {
     /// The log format.
     #[serde(default)]
     log_format: LogFormat,
+    /// `[server.rrl]`.
+    #[serde(default)]
+    rrl: Option<RawRrl>,
 }
 
 impl Default for RawServer {
@@ -112,6 +118,7 @@ impl Default for RawServer {
             tcp_write_timeout: default_tcp_write_timeout(),
             metrics: None,
             log_format: LogFormat::Text,
+            rrl: None,
         }
     }
 }
@@ -211,6 +218,7 @@ pub(super) fn parse_server(raw: &RawServer, base: &Path) -> Result<ServerConfig,
         tcp_write_timeout,
         metrics,
         log_format: raw.log_format,
+        rrl: raw.rrl.as_ref().map(parse_rrl).transpose()?,
     })
 }
 

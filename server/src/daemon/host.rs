@@ -32,6 +32,8 @@ pub struct HostOptions {
     pub udp_workers: usize,
     /// TCP connection limits and timeouts.
     pub tcp: TcpLimits,
+    /// Response rate limiting of the UDP answers (one table for every address); `None`: off.
+    pub rrl: Option<crate::net::rrl::Settings>,
     /// Carry on when some (not all) addresses cannot be bound (the demo: no IPv6).
     pub tolerate_bind_failures: bool,
     /// The pid file to write (and remove on exit), refusing to start while a live daemon
@@ -95,8 +97,22 @@ impl Host {
             pid_file: None,
         };
         let mut last_error = None;
+        let rrl = options
+            .rrl
+            .clone()
+            .map(|s| Arc::new(crate::net::rrl::Rrl::new(s)));
+        if let Some(rrl) = &rrl {
+            let s = rrl.settings();
+            tracing::info!(
+                rate = s.rate,
+                slip = s.slip,
+                window_s = s.window,
+                log_only = s.mode == crate::net::rrl::Mode::LogOnly,
+                "response rate limiting on UDP"
+            );
+        }
         for &addr in &options.listen {
-            match crate::net::bind_dns(addr, workers, Arc::clone(&catalog)) {
+            match crate::net::bind_dns(addr, workers, Arc::clone(&catalog), rrl.clone()) {
                 Ok((u, t)) => {
                     tracing::info!(addr = %u.local_addr, udp_workers = workers, "listening (UDP and TCP)");
                     host.addrs.push(u.local_addr);

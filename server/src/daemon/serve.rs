@@ -106,6 +106,7 @@ fn serve_with(
             listen: server.listen.clone(),
             udp_workers: server.udp_workers,
             tcp: server.tcp_limits(),
+            rrl: server.rrl.clone(),
             tolerate_bind_failures: options.tolerate_bind_failures,
             pid_file: options.pid_file.then(|| server.state_dir.join(PID_FILE)),
         },
@@ -419,9 +420,10 @@ impl Control {
         if config.server.listen != self.server.listen
             || config.server.state_dir != self.server.state_dir
             || config.server.udp_workers != self.server.udp_workers
+            || config.server.rrl != self.server.rrl
         {
             tracing::warn!(
-                "[server] listen, state_dir and udp_workers take effect at the next start"
+                "[server] listen, state_dir, udp_workers and rrl take effect at the next start"
             );
         }
         crate::net::tsig::install_keys(config.tsig_keys.clone());

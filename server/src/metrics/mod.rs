@@ -85,15 +85,31 @@ pub fn respond(
     transport: Transport,
     out: &mut Vec<u8>,
 ) -> Outcome {
-    let mut outcome = crate::answer::respond(catalog, query, transport, out);
+    let outcome = crate::answer::respond(catalog, query, transport, out);
+    let outcome = refuse_udp_transfer(query, transport, outcome, out);
+    count(transport, query, outcome, out)
+}
+
+/// A transfer asked over UDP is answered REFUSED (and counted as a refused transfer).
+pub fn refuse_udp_transfer(
+    query: &[u8],
+    transport: Transport,
+    outcome: Outcome,
+    out: &mut Vec<u8>,
+) -> Outcome {
     if transport == Transport::Udp && matches!(outcome, Outcome::Transfer { .. }) {
-        outcome = if write_error_reply(query, RCODE_REFUSED, out) {
+        event_counters::transfer(Transfer::Refused);
+        return if write_error_reply(query, RCODE_REFUSED, out) {
             Outcome::Reply
         } else {
             Outcome::Drop
         };
-        event_counters::transfer(Transfer::Refused);
     }
+    outcome
+}
+
+/// Counts what was finally done with a query (after rate limiting, when it is on).
+pub fn count(transport: Transport, query: &[u8], outcome: Outcome, out: &[u8]) -> Outcome {
     if query_counters::enabled() {
         match outcome {
             Outcome::Reply => query_counters::count_reply(transport, query, out),

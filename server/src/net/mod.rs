@@ -5,6 +5,7 @@
 
 pub mod acl;
 pub mod client;
+pub mod rrl;
 pub mod tcp;
 pub mod tcp_pool;
 pub mod tsig;
@@ -24,15 +25,17 @@ use zones::snapshot::Catalog;
 
 use crate::answer::{Outcome, Transport};
 
-/// Binds the DNS listeners of one address: daned's UDP workers, then a TCP listener on the
+/// Binds the DNS listeners of one address: daned's UDP workers (rate-limited by `rrl`, which
+/// TCP never is), then a TCP listener on the
 /// UDP socket's address (so that port 0 picks one free port for both). On a TCP failure the
 /// UDP workers are stopped again. The error names the protocol that failed.
 pub fn bind_dns(
     addr: SocketAddr,
     workers: usize,
     catalog: Arc<ArcSwap<Catalog>>,
+    rrl: Option<Arc<rrl::Rrl>>,
 ) -> Result<(udp::UdpServer, std::net::TcpListener), (&'static str, std::io::Error)> {
-    let udp = udp::UdpServer::start(addr, workers, catalog, crate::metrics::respond)
+    let udp = udp::UdpServer::start(addr, workers, catalog, crate::metrics::respond, rrl)
         .map_err(|e| ("udp", e))?;
     match bind_tcp(udp.local_addr) {
         Ok(tcp) => Ok((udp, tcp)),

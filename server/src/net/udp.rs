@@ -7,7 +7,7 @@
 //! packet-info helpers beneath them.
 
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::os::fd::{AsRawFd, RawFd};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,7 +18,8 @@ use arc_swap::{ArcSwap, Cache};
 use socket2::{Domain, Protocol, Socket, Type};
 use zones::snapshot::Catalog;
 
-use crate::answer::{Outcome, Transport};
+use crate::answer::{Facts, Outcome, Settings, Transport};
+use crate::net::rrl::{Rrl, SlipCounter};
 use crate::net::{RCODE_REFUSED, RespondFn, write_error_reply};
 
 /// Datagrams per `recvmmsg`/`sendmmsg` call.
@@ -48,19 +49,46 @@ pub struct UdpServer {
 
 impl UdpServer {
     /// Binds `workers` sockets (at least one) to `addr` and starts one thread per socket,
-    /// answering from `catalog` with `respond`.
+    /// answering from `catalog` with `respond`, or, with response rate limiting (`rrl`),
+    /// with [`crate::answer::respond_with_facts`] and the limiter's decision.
     pub fn start(
         addr: SocketAddr,
         workers: usize,
         catalog: Arc<ArcSwap<Catalog>>,
         respond: RespondFn,
+        rrl: Option<Arc<Rrl>>,
     ) -> io::Result<Self> {
         Self::start_with(addr, workers, move || {
             // A per-worker cache: one atomic read to see that the catalog is unchanged, no
             // reference-count traffic shared between workers.
             let mut catalog = Cache::new(Arc::clone(&catalog));
-            move |query: &[u8], out: &mut Vec<u8>| {
-                respond(catalog.load(), query, Transport::Udp, out)
+            let rrl = rrl.clone();
+            let mut slips = SlipCounter::default();
+            let settings = Settings::default();
+            move |query: &[u8], peer: IpAddr, out: &mut Vec<u8>| {
+                let Some(rrl) = &rrl else {
+                    return respond(catalog.load(), query, Transport::Udp, out);
+                };
+                let catalog = catalog.load();
+                let mut facts = Facts::default();
+                let outcome = crate::answer::respond_with_facts(
+                    catalog,
+                    query,
+                    Transport::Udp,
+                    &settings,
+                    &mut facts,
+                    out,
+                );
+                let outcome =
+                    crate::metrics::refuse_udp_transfer(query, Transport::Udp, outcome, out);
+                let outcome = if outcome == Outcome::Reply
+                    && !rrl.apply(peer, catalog, &facts, out, &mut slips)
+                {
+                    Outcome::Drop
+                } else {
+                    outcome
+                };
+                crate::metrics::count(Transport::Udp, query, outcome, out)
             }
         })
     }
@@ -70,7 +98,7 @@ impl UdpServer {
     pub fn start_with<F, H>(addr: SocketAddr, workers: usize, make_handler: F) -> io::Result<Self>
     where
         F: Fn() -> H,
-        H: FnMut(&[u8], &mut Vec<u8>) -> Outcome + Send + 'static,
+        H: FnMut(&[u8], IpAddr, &mut Vec<u8>) -> Outcome + Send + 'static,
     {
         let first = bind_reuseport(addr)?;
         let local_addr = first.local_addr()?.as_socket().unwrap_or(addr);
@@ -127,7 +155,7 @@ fn bind_reuseport(addr: SocketAddr) -> io::Result<Socket> {
 /// One worker's loop: receive a batch, answer each, send the answers as a batch.
 fn worker<H>(socket: Socket, mut handler: H, stop: &AtomicBool)
 where
-    H: FnMut(&[u8], &mut Vec<u8>) -> Outcome,
+    H: FnMut(&[u8], IpAddr, &mut Vec<u8>) -> Outcome,
 {
     let fd = socket.as_raw_fd();
     let mut batch = Batch::new();
@@ -152,9 +180,9 @@ where
         };
         batch.replies.clear();
         for i in 0..n {
-            let (query, out) = batch.slot(i);
+            let (query, peer, out) = batch.slot(i);
             let Some(query) = query else { continue };
-            let send = match handler(query, out) {
+            let send = match handler(query, peer, out) {
                 Outcome::Reply => true,
                 Outcome::Drop => false,
                 // Transfers need TCP (RFC 5936 section 4.2).
@@ -223,11 +251,17 @@ impl Batch {
         }
     }
 
-    /// The query in slot `i` (`None` when it was truncated) and its reply buffer.
-    fn slot(&mut self, i: usize) -> (Option<&[u8]>, &mut Vec<u8>) {
+    /// The query in slot `i` (`None` when it was truncated), its sender's address and its
+    /// reply buffer.
+    fn slot(&mut self, i: usize) -> (Option<&[u8]>, IpAddr, &mut Vec<u8>) {
         let (len, truncated) = self.recv_lens[i];
         let buf = &self.recv_bufs[i * RECV_SIZE..i * RECV_SIZE + len];
-        (if truncated { None } else { Some(buf) }, &mut self.outs[i])
+        let peer = peer_ip(&self.addrs[i]);
+        (
+            if truncated { None } else { Some(buf) },
+            peer,
+            &mut self.outs[i],
+        )
     }
 
     /// Receives up to `BATCH` datagrams on `fd` (blocking for the first, `MSG_WAITFORONE`),
@@ -336,6 +370,26 @@ impl Batch {
     }
 }
 
+/// The IP address in a peer address the kernel wrote (unspecified for other families).
+fn peer_ip(addr: &libc::sockaddr_storage) -> IpAddr {
+    match i32::from(addr.ss_family) {
+        libc::AF_INET => {
+            // SAFETY: the family says the storage holds a sockaddr_in; sockaddr_storage is
+            // large enough and aligned for every socket address type.
+            let sin =
+                unsafe { &*(addr as *const libc::sockaddr_storage).cast::<libc::sockaddr_in>() };
+            IpAddr::V4(Ipv4Addr::from(u32::from_be(sin.sin_addr.s_addr)))
+        }
+        libc::AF_INET6 => {
+            // SAFETY: as above, for sockaddr_in6.
+            let sin6 =
+                unsafe { &*(addr as *const libc::sockaddr_storage).cast::<libc::sockaddr_in6>() };
+            IpAddr::V6(Ipv6Addr::from(sin6.sin6_addr.s6_addr))
+        }
+        _ => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+    }
+}
+
 /// A `msghdr` with one iovec, a peer address and optional control data.
 fn msghdr(
     name: *mut libc::c_void,
@@ -410,7 +464,7 @@ mod tests {
     fn workers_answer_each_datagram_through_the_batch_path() {
         // Handler: echo the query with QR set; drop queries whose first octet is 0xff.
         let server = UdpServer::start_with("127.0.0.1:0".parse().unwrap(), 2, || {
-            |q: &[u8], out: &mut Vec<u8>| {
+            |q: &[u8], _: IpAddr, out: &mut Vec<u8>| {
                 if q.first() == Some(&0xff) {
                     return Outcome::Drop;
                 }
@@ -452,7 +506,7 @@ mod tests {
     #[test]
     fn transfers_over_udp_are_refused() {
         let server = UdpServer::start_with("127.0.0.1:0".parse().unwrap(), 1, || {
-            |_: &[u8], _: &mut Vec<u8>| Outcome::Transfer {
+            |_: &[u8], _: IpAddr, _: &mut Vec<u8>| Outcome::Transfer {
                 zone: 0,
                 ixfr_serial: None,
                 auth: None,
@@ -478,7 +532,7 @@ mod tests {
         // 127.0.0.2: without packet info the kernel would answer from 127.0.0.1.
         for (any, dst) in [("0.0.0.0:0", "127.0.0.2"), ("[::]:0", "::1")] {
             let Ok(server) = UdpServer::start_with(any.parse().unwrap(), 1, || {
-                |q: &[u8], out: &mut Vec<u8>| {
+                |q: &[u8], _: IpAddr, out: &mut Vec<u8>| {
                     out.clear();
                     out.extend_from_slice(q);
                     Outcome::Reply
