@@ -1,5 +1,5 @@
 //! The daemon's configuration file (TOML): `[server]`, `[[tsig_key]]`, `[[zone]]` with its
-//! `[[zone.tlsa]]`, and `[policy.NAME]`.
+//! `[[zone.tlsa]]`, `[[template]]`, `[[zone_dir]]` and `[policy.NAME]`.
 //!
 //! Each table has its own module with its serde form and one function that checks it;
 //! [`Config::parse`] only composes them. Every table rejects unknown keys, so a typo is an
@@ -10,9 +10,11 @@ pub mod choice;
 pub mod duration;
 pub mod policy;
 mod server;
+pub mod template;
 mod tlsa;
 mod tsig_key;
 mod zone;
+mod zone_dir;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -25,9 +27,11 @@ use crate::config::policy::Policy;
 pub use crate::config::policy::PolicyConfig;
 pub use crate::config::server::ServerConfig;
 use crate::config::server::{RawServer, parse_server};
+use crate::config::template::Templates;
 use crate::config::tsig_key::{RawTsigKey, parse_tsig_key};
 pub use crate::config::zone::{NotifyTarget, ZoneConfig};
 use crate::config::zone::{RawZone, ZoneContext, parse_zone};
+use crate::config::zone_dir::{RawZoneDir, read_zone_dirs};
 use crate::net::tsig::TsigKey;
 
 //------------ Config --------------------------------------------------------
@@ -42,12 +46,15 @@ pub struct Config {
     pub path: PathBuf,
     /// `[server]`.
     pub server: ServerConfig,
-    /// Every `[[zone]]`, in file order.
+    /// Every `[[zone]]`, in file order, then the zones of every `[[zone_dir]]`.
     pub zones: Vec<ZoneConfig>,
     /// Every `[policy.NAME]`.
     pub policies: BTreeMap<String, PolicyConfig>,
     /// Every `[[tsig_key]]`.
     pub tsig_keys: Vec<TsigKey>,
+    /// What was skipped without failing the configuration (a file in a zone folder whose name
+    /// is no domain name, a zone found twice), for the daemon to log and `daned check` to print.
+    pub warnings: Vec<String>,
 }
 
 //------------ ConfigError ---------------------------------------------------
@@ -125,9 +132,15 @@ struct RawConfig {
     /// `[server]`.
     #[serde(default)]
     server: RawServer,
-    /// `[[zone]]`.
+    /// `[[zone]]`, kept as tables until its template is filled in.
     #[serde(default)]
-    zone: Vec<RawZone>,
+    zone: Vec<toml::Spanned<toml::Table>>,
+    /// `[[template]]`.
+    #[serde(default)]
+    template: Vec<toml::Table>,
+    /// `[[zone_dir]]`.
+    #[serde(default)]
+    zone_dir: Vec<RawZoneDir>,
     /// `[policy.NAME]`.
     #[serde(default)]
     policy: BTreeMap<String, PolicyConfig>,
@@ -176,10 +189,43 @@ impl Config {
             policies: &policies,
             tsig_keys: &tsig_keys,
         };
+        let templates = Templates::parse(&raw.template).map_err(in_file)?;
         let mut zones: Vec<ZoneConfig> = Vec::new();
         for z in &raw.zone {
-            let zone = parse_zone(z, &zones, &context).map_err(in_file)?;
+            let table = templates.apply(z.get_ref()).map_err(in_file)?;
+            let zone = zone_from_table(table, text, z.span().start, path)?;
+            let zone = parse_zone(&zone, &zones, &context).map_err(in_file)?;
             zones.push(zone);
+        }
+        let folders =
+            read_zone_dirs(&raw.zone_dir, base, |t| templates.contains(t)).map_err(in_file)?;
+        let mut warnings = folders.warnings;
+        let listed = zones.len();
+        for table in folders.tables {
+            let file = table
+                .get("file")
+                .and_then(toml::Value::as_str)
+                .unwrap_or("")
+                .to_owned();
+            let table = templates.apply(&table).map_err(in_file)?;
+            let raw_zone: RawZone = table.try_into().map_err(|e: toml::de::Error| {
+                Invalid::new(&format!("zone_dir file {file:?}"), e.message()).in_file(path)
+            })?;
+            // A zone listed in a [[zone]] table keeps its own settings; a zone in two folders
+            // is served from the first.
+            if let Some(i) = zones.iter().position(|z| raw_zone.names(&z.name)) {
+                let by = if i < listed {
+                    "a [[zone]] table"
+                } else {
+                    "an earlier file"
+                };
+                warnings.push(format!(
+                    "{file}: zone {:?} is already configured by {by}; file skipped",
+                    raw_zone.name()
+                ));
+                continue;
+            }
+            zones.push(parse_zone(&raw_zone, &zones, &context).map_err(in_file)?);
         }
 
         Ok(Self {
@@ -188,8 +234,32 @@ impl Config {
             zones,
             policies: raw.policy,
             tsig_keys,
+            warnings,
         })
     }
+}
+
+/// Reads one `[[zone]]` table (its template filled in) as a zone; an error names the table and
+/// the line it starts on, since the merged table has no place in the file of its own.
+fn zone_from_table(
+    table: toml::Table,
+    text: &str,
+    start: usize,
+    path: &Path,
+) -> Result<RawZone, ConfigError> {
+    let name = table
+        .get("name")
+        .and_then(toml::Value::as_str)
+        .map(|n| format!("zone {n:?}: "))
+        .unwrap_or_default();
+    table.try_into().map_err(|e: toml::de::Error| {
+        let line = text.get(..start).map_or(0, |t| t.lines().count()) + 1;
+        ConfigError::Syntax {
+            path: path.to_owned(),
+            table: Some("[[zone]]".into()),
+            message: format!("table at line {line}: {name}{}", e.message().trim_end()),
+        }
+    })
 }
 
 /// The header (`[server]`, `[[zone]]`, `[policy.strict]`) of the table that byte `offset` of

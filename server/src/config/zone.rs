@@ -94,6 +94,21 @@ pub(super) struct RawZone {
     tlsa: Vec<RawTlsa>,
 }
 
+impl RawZone {
+    /// The apex as written.
+    pub(super) fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Whether the apex as written is `name`.
+    pub(super) fn names(&self, name: &Name) -> bool {
+        Name::from_ascii(&self.name).is_ok_and(|mut n| {
+            n.set_fqdn(true);
+            &n == name
+        })
+    }
+}
+
 /// Zones are signed unless they opt out.
 fn default_true() -> bool {
     true
