@@ -12,6 +12,7 @@ pub mod driver;
 pub mod error;
 pub mod host;
 pub mod lifecycle;
+pub mod loader;
 pub mod observe;
 pub mod pipeline;
 pub mod publish;
