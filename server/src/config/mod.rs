@@ -6,6 +6,7 @@
 //! error rather than a silently ignored setting. Relative paths are resolved against the
 //! folder of the configuration file. The README's configuration section documents every key.
 
+mod catalog;
 pub mod choice;
 pub mod duration;
 pub mod policy;
@@ -22,6 +23,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::config::catalog::{RawCatalog, parse_catalog};
 pub use crate::config::duration::{DurationError, parse_duration};
 use crate::config::policy::Policy;
 pub use crate::config::policy::PolicyConfig;
@@ -52,6 +54,9 @@ pub struct Config {
     pub policies: BTreeMap<String, PolicyConfig>,
     /// Every `[[tsig_key]]`.
     pub tsig_keys: Vec<TsigKey>,
+    /// `[catalog]`: the catalog zone listing every zone served, as an unsigned zone whose file
+    /// the daemon writes.
+    pub catalog: Option<ZoneConfig>,
     /// What was skipped without failing the configuration (a file in a zone folder whose name
     /// is no domain name, a zone found twice), for the daemon to log and `daned check` to print.
     pub warnings: Vec<String>,
@@ -141,6 +146,8 @@ struct RawConfig {
     /// `[[zone_dir]]`.
     #[serde(default)]
     zone_dir: Vec<RawZoneDir>,
+    /// `[catalog]`.
+    catalog: Option<RawCatalog>,
     /// `[policy.NAME]`.
     #[serde(default)]
     policy: BTreeMap<String, PolicyConfig>,
@@ -228,7 +235,15 @@ impl Config {
             zones.push(parse_zone(&raw_zone, &zones, &context).map_err(in_file)?);
         }
 
+        let catalog = raw
+            .catalog
+            .as_ref()
+            .map(|c| parse_catalog(c, &zones, &context))
+            .transpose()
+            .map_err(in_file)?;
+
         Ok(Self {
+            catalog,
             path: path.to_owned(),
             server,
             zones,

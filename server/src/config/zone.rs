@@ -48,6 +48,8 @@ pub struct ZoneConfig {
     pub ds_check_interval: Duration,
     /// TLSA records derived from certificate files (`[[zone.tlsa]]`).
     pub tlsa: Vec<TlsaBinding>,
+    /// The `group` property of the zone's entry in the catalog zone (RFC 9432 4.4.2).
+    pub catalog_group: Option<String>,
 }
 
 /// One `notify` entry: where, and with which TSIG key (if any) the NOTIFY is signed.
@@ -92,6 +94,8 @@ pub(super) struct RawZone {
     /// `[[zone.tlsa]]`: TLSA records daned derives from certificate files.
     #[serde(default)]
     tlsa: Vec<RawTlsa>,
+    /// The group of the zone in the catalog zone.
+    catalog_group: Option<String>,
 }
 
 impl RawZone {
@@ -202,7 +206,16 @@ pub(super) fn parse_zone(
     for t in &raw.tlsa {
         tlsa.push(parse_tlsa(t, &name, &what, ctx.base)?);
     }
+    if let Some(g) = &raw.catalog_group
+        && (g.is_empty() || g.len() > 255)
+    {
+        return Err(Invalid::new(
+            &format!("{what}: catalog_group"),
+            "want 1 to 255 octets (one TXT string)",
+        ));
+    }
     Ok(ZoneConfig {
+        catalog_group: raw.catalog_group.clone(),
         tlsa,
         name,
         file: ctx.base.join(&raw.file),

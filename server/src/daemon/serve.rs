@@ -65,7 +65,7 @@ pub fn run(config: &Config) -> Result<(), DaemonError> {
     serve_with(
         &config.server,
         Vec::new(),
-        config.zones.clone(),
+        Zones::of(config),
         ServeOptions {
             pid_file: true,
             tolerate_bind_failures: false,
@@ -81,15 +81,44 @@ pub fn serve(
     drivers: Vec<ZoneDriver>,
     options: ServeOptions,
 ) -> Result<(), DaemonError> {
-    serve_with(server, drivers, Vec::new(), options, None)
+    serve_with(server, drivers, Zones::default(), options, None)
 }
 
-/// [`serve`], loading the zones of `pending` in the background, and reloading the
+/// The zones a configuration asks for.
+#[derive(Default)]
+struct Zones {
+    /// Every zone to load, the catalog zone first.
+    pending: Vec<ZoneConfig>,
+    /// The catalog zone.
+    catalog: Option<ZoneConfig>,
+}
+
+impl Zones {
+    /// The zones of `config`; the catalog zone's file is made if missing.
+    fn of(config: &Config) -> Self {
+        if let Some(c) = &config.catalog
+            && let Err(e) = crate::daemon::catalog_zone::ensure(c)
+        {
+            tracing::error!(file = %c.file.display(), error = %e, "cannot write the catalog zone");
+        }
+        Self {
+            pending: config
+                .catalog
+                .iter()
+                .chain(&config.zones)
+                .cloned()
+                .collect(),
+            catalog: config.catalog.clone(),
+        }
+    }
+}
+
+/// [`serve`], loading the zones of `zones` in the background, and reloading the
 /// configuration at `config_path` on SIGHUP when given.
 fn serve_with(
     server: &ServerConfig,
     drivers: Vec<ZoneDriver>,
-    pending: Vec<ZoneConfig>,
+    zones: Zones,
     options: ServeOptions,
     config_path: Option<PathBuf>,
 ) -> Result<(), DaemonError> {
@@ -116,7 +145,8 @@ fn serve_with(
         probing: ProbeSchedule::default(),
         parked: HashMap::new(),
         loader: None,
-        pending,
+        pending: zones.pending,
+        catalog_zone: zones.catalog,
     };
     let result = host.run(control.run());
     tracing::info!("stopped");
@@ -155,6 +185,7 @@ fn release_free_memory() {
 
 //------------ Control -------------------------------------------------------
 
+mod catalog;
 mod zone_set;
 
 /// The control loop's state.
@@ -178,6 +209,8 @@ struct Control {
     loader: Option<Loader>,
     /// The zones to load when the loop starts.
     pending: Vec<ZoneConfig>,
+    /// The catalog zone (`[catalog]`), rewritten when the zones served change.
+    catalog_zone: Option<ZoneConfig>,
 }
 
 impl Control {
@@ -220,6 +253,7 @@ impl Control {
                     let started = Instant::now();
                     let changed = self.reload(&mut loaded_rx, &loaded_tx).await;
                     self.finish_loading(&mut loaded_rx).await;
+                    self.update_catalog_zone();
                     watcher = self.watch(&wake_tx);
                     tracing::info!(
                         changed,

@@ -39,6 +39,7 @@ impl Control {
         self.accept(batch);
         if self.loader.as_ref().is_some_and(Loader::is_finished) && loaded_rx.is_empty() {
             self.loader = None;
+            self.update_catalog_zone();
             release_free_memory();
         }
     }
@@ -54,6 +55,7 @@ impl Control {
             } else if self.loader.as_ref().is_some_and(Loader::is_finished) && loaded_rx.is_empty()
             {
                 self.loader = None;
+                self.update_catalog_zone();
             }
         }
     }
@@ -138,6 +140,12 @@ impl Control {
             );
         }
         crate::net::tsig::install_keys(config.tsig_keys.clone());
+        if let Some(c) = &config.catalog
+            && let Err(e) = crate::daemon::catalog_zone::ensure(c)
+        {
+            tracing::error!(file = %c.file.display(), error = %e, "cannot write the catalog zone");
+        }
+        self.catalog_zone = config.catalog.clone();
         // A zone is never loaded twice at once: what is loading finishes first.
         if let Some(loader) = self.loader.take() {
             loader.stop().await;
@@ -153,8 +161,9 @@ impl Control {
         let names = self.names();
         let before = self.serials();
         let mut wanted: HashMap<Name, ZoneConfig> = config
-            .zones
+            .catalog
             .iter()
+            .chain(&config.zones)
             .map(|z| (z.name.clone(), z.clone()))
             .collect();
         let old = std::mem::take(&mut self.drivers);
