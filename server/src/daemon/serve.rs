@@ -247,6 +247,10 @@ impl Control {
                 }
                 Some(first) = loaded_rx.recv() => {
                     self.accept_batch(first, &mut loaded_rx).await;
+                    if self.loader.is_none() {
+                        // Every zone is in: watch their certificate files.
+                        watcher = self.watch(&wake_tx);
+                    }
                 }
                 _ = signals.hup.recv() => {
                     tracing::info!("SIGHUP: reloading");
