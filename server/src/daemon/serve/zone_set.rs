@@ -78,10 +78,9 @@ impl Control {
                         "zone served"
                     };
                     tracing::info!(zone = %name, serial = d.served().serial(), "{what}");
-                    match self.drivers.iter().position(|o| o.config().name == name) {
-                        Some(i) => self.drivers[i] = d,
-                        None => self.drivers.push(d),
-                    }
+                    // The loader is only given zones not among the drivers (a zone being
+                    // replaced is parked, not a driver), so this never adds a zone twice.
+                    self.drivers.push(d);
                 }
                 Err((config, error)) => {
                     tracing::error!(
