@@ -59,3 +59,6 @@ fn catalog_file(state_dir: &Path, name: &zones::Name) -> std::path::PathBuf {
         .join("catalog")
         .join(format!("{}.zone", zones::file_stem(name)))
 }
+
+#[cfg(test)]
+mod tests;
