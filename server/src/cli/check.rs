@@ -35,6 +35,9 @@ pub fn execute(args: CheckArgs) -> anyhow::Result<ExitCode> {
 /// message`) and one summary line per good zone to `w`. Returns the number of errors.
 pub fn check(config: &Config, w: &mut impl Write) -> std::io::Result<usize> {
     let mut errors = 0;
+    for warning in &config.warnings {
+        writeln!(w, "warning: {warning}")?;
+    }
     for zone in &config.zones {
         for binding in &zone.tlsa {
             if let Err(e) = publish::derive_records(binding) {

@@ -1,11 +1,12 @@
 //! The daemon's configuration file (TOML): `[server]`, `[[tsig_key]]`, `[[zone]]` with its
-//! `[[zone.tlsa]]`, and `[policy.NAME]`.
+//! `[[zone.tlsa]]`, `[[template]]`, `[[zone_dir]]` and `[policy.NAME]`.
 //!
 //! Each table has its own module with its serde form and one function that checks it;
 //! [`Config::parse`] only composes them. Every table rejects unknown keys, so a typo is an
 //! error rather than a silently ignored setting. Relative paths are resolved against the
 //! folder of the configuration file. The README's configuration section documents every key.
 
+mod catalog;
 pub mod choice;
 mod dkim;
 pub mod duration;
@@ -13,9 +14,11 @@ pub mod mail;
 pub mod policy;
 mod rrl;
 mod server;
+pub mod template;
 mod tlsa;
 mod tsig_key;
 mod zone;
+mod zone_dir;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -23,14 +26,17 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::config::catalog::{RawCatalog, parse_catalog};
 pub use crate::config::duration::{DurationError, parse_duration};
 use crate::config::policy::Policy;
 pub use crate::config::policy::PolicyConfig;
 pub use crate::config::server::{LogFormat, ServerConfig};
 use crate::config::server::{RawServer, parse_server};
+use crate::config::template::Templates;
 use crate::config::tsig_key::{RawTsigKey, parse_tsig_key};
 pub use crate::config::zone::{NotifyTarget, ZoneConfig};
 use crate::config::zone::{RawZone, ZoneContext, parse_zone};
+use crate::config::zone_dir::{RawZoneDir, read_zone_dirs};
 use crate::net::tsig::TsigKey;
 
 //------------ Config --------------------------------------------------------
@@ -45,12 +51,18 @@ pub struct Config {
     pub path: PathBuf,
     /// `[server]`.
     pub server: ServerConfig,
-    /// Every `[[zone]]`, in file order.
+    /// Every `[[zone]]`, in file order, then the zones of every `[[zone_dir]]`.
     pub zones: Vec<ZoneConfig>,
     /// Every `[policy.NAME]`.
     pub policies: BTreeMap<String, PolicyConfig>,
     /// Every `[[tsig_key]]`.
     pub tsig_keys: Vec<TsigKey>,
+    /// `[catalog]`: the catalog zone listing every zone served, as an unsigned zone whose file
+    /// the daemon writes.
+    pub catalog: Option<ZoneConfig>,
+    /// What was skipped without failing the configuration (a file in a zone folder whose name
+    /// is no domain name, a zone found twice), for the daemon to log and `daned check` to print.
+    pub warnings: Vec<String>,
 }
 
 //------------ ConfigError ---------------------------------------------------
@@ -128,9 +140,17 @@ struct RawConfig {
     /// `[server]`.
     #[serde(default)]
     server: RawServer,
-    /// `[[zone]]`.
+    /// `[[zone]]`, kept as tables until its template is filled in.
     #[serde(default)]
-    zone: Vec<RawZone>,
+    zone: Vec<toml::Spanned<toml::Table>>,
+    /// `[[template]]`.
+    #[serde(default)]
+    template: Vec<toml::Table>,
+    /// `[[zone_dir]]`.
+    #[serde(default)]
+    zone_dir: Vec<RawZoneDir>,
+    /// `[catalog]`.
+    catalog: Option<RawCatalog>,
     /// `[policy.NAME]`.
     #[serde(default)]
     policy: BTreeMap<String, PolicyConfig>,
@@ -179,20 +199,85 @@ impl Config {
             policies: &policies,
             tsig_keys: &tsig_keys,
         };
+        let templates = Templates::parse(&raw.template).map_err(in_file)?;
         let mut zones: Vec<ZoneConfig> = Vec::new();
         for z in &raw.zone {
-            let zone = parse_zone(z, &zones, &context).map_err(in_file)?;
+            let table = templates.apply(z.get_ref()).map_err(in_file)?;
+            let zone = zone_from_table(table, text, z.span().start, path)?;
+            let zone = parse_zone(&zone, &zones, &context).map_err(in_file)?;
             zones.push(zone);
         }
+        let folders =
+            read_zone_dirs(&raw.zone_dir, base, |t| templates.contains(t)).map_err(in_file)?;
+        let mut warnings = folders.warnings;
+        let listed = zones.len();
+        for table in folders.tables {
+            let file = table
+                .get("file")
+                .and_then(toml::Value::as_str)
+                .unwrap_or("")
+                .to_owned();
+            let table = templates.apply(&table).map_err(in_file)?;
+            let raw_zone: RawZone = table.try_into().map_err(|e: toml::de::Error| {
+                Invalid::new(&format!("zone_dir file {file:?}"), e.message()).in_file(path)
+            })?;
+            // A zone listed in a [[zone]] table keeps its own settings; a zone in two folders
+            // is served from the first.
+            if let Some(i) = zones.iter().position(|z| raw_zone.names(&z.name)) {
+                let by = if i < listed {
+                    "a [[zone]] table"
+                } else {
+                    "an earlier file"
+                };
+                warnings.push(format!(
+                    "{file}: zone {:?} is already configured by {by}; file skipped",
+                    raw_zone.name()
+                ));
+                continue;
+            }
+            zones.push(parse_zone(&raw_zone, &zones, &context).map_err(in_file)?);
+        }
+
+        let catalog = raw
+            .catalog
+            .as_ref()
+            .map(|c| parse_catalog(c, &zones, &context))
+            .transpose()
+            .map_err(in_file)?;
 
         Ok(Self {
+            catalog,
             path: path.to_owned(),
             server,
             zones,
             policies: raw.policy,
             tsig_keys,
+            warnings,
         })
     }
+}
+
+/// Reads one `[[zone]]` table (its template filled in) as a zone; an error names the table and
+/// the line it starts on, since the merged table has no place in the file of its own.
+fn zone_from_table(
+    table: toml::Table,
+    text: &str,
+    start: usize,
+    path: &Path,
+) -> Result<RawZone, ConfigError> {
+    let name = table
+        .get("name")
+        .and_then(toml::Value::as_str)
+        .map(|n| format!("zone {n:?}: "))
+        .unwrap_or_default();
+    table.try_into().map_err(|e: toml::de::Error| {
+        let line = text.get(..start).map_or(0, |t| t.lines().count()) + 1;
+        ConfigError::Syntax {
+            path: path.to_owned(),
+            table: Some("[[zone]]".into()),
+            message: format!("table at line {line}: {name}{}", e.message().trim_end()),
+        }
+    })
 }
 
 /// The header (`[server]`, `[[zone]]`, `[policy.strict]`) of the table that byte `offset` of

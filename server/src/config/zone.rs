@@ -56,6 +56,8 @@ pub struct ZoneConfig {
     pub mta_sts: Option<crate::mailrec::mta_sts::source::MtaStsConfig>,
     /// The TLS-RPT record (`[zone.tls_rpt]`).
     pub tls_rpt: Option<TlsRptConfig>,
+    /// The `group` property of the zone's entry in the catalog zone (RFC 9432 4.4.2).
+    pub catalog_group: Option<String>,
 }
 
 /// One `notify` entry: where, and with which TSIG key (if any) the NOTIFY is signed.
@@ -107,6 +109,23 @@ pub(super) struct RawZone {
     mta_sts: Option<RawMtaSts>,
     /// `[zone.tls_rpt]`: the TLS-RPT record.
     tls_rpt: Option<RawTlsRpt>,
+    /// The group of the zone in the catalog zone.
+    catalog_group: Option<String>,
+}
+
+impl RawZone {
+    /// The apex as written.
+    pub(super) fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Whether the apex as written is `name`.
+    pub(super) fn names(&self, name: &Name) -> bool {
+        Name::from_ascii(&self.name).is_ok_and(|mut n| {
+            n.set_fqdn(true);
+            &n == name
+        })
+    }
 }
 
 /// Zones are signed unless they opt out.
@@ -217,7 +236,16 @@ pub(super) fn parse_zone(
         .as_ref()
         .map(|t| parse_tls_rpt(t, &what))
         .transpose()?;
+    if let Some(g) = &raw.catalog_group
+        && (g.is_empty() || g.len() > 255)
+    {
+        return Err(Invalid::new(
+            &format!("{what}: catalog_group"),
+            "want 1 to 255 octets (one TXT string)",
+        ));
+    }
     Ok(ZoneConfig {
+        catalog_group: raw.catalog_group.clone(),
         tlsa,
         dkim,
         mta_sts,

@@ -8,10 +8,12 @@
 //! drivers events and swaps the catalog the query path reads; [`host`] is the runtime, the
 //! listeners, the pid file and the signals, shared with `daned fixture`.
 
+pub mod catalog_zone;
 pub mod driver;
 pub mod error;
 pub mod host;
 pub mod lifecycle;
+pub mod loader;
 pub mod observe;
 pub mod pipeline;
 pub mod publish;

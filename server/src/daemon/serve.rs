@@ -18,10 +18,11 @@ use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 use zones::Name;
 use zones::snapshot::Catalog;
 
-use crate::config::{Config, ServerConfig};
+use crate::config::{Config, ServerConfig, ZoneConfig};
 use crate::daemon::driver::{Event, ZoneDriver};
 use crate::daemon::error::DaemonError;
 use crate::daemon::host::{Host, HostOptions, PID_FILE, Signals};
+use crate::daemon::loader::{Loaded, Loader};
 use crate::daemon::observe;
 use crate::daemon::sts_probe;
 use crate::daemon::tlsa::watch::{self, FileWatcher};
@@ -55,15 +56,19 @@ pub fn load_zones(config: &Config, now: Timestamp) -> Result<Vec<ZoneDriver>, Da
         .collect()
 }
 
-/// Loads the configuration's zones and serves them until SIGTERM/SIGINT; SIGHUP reloads the
+/// Serves the configuration's zones until SIGTERM/SIGINT, each as soon as it is loaded and
+/// signed (a zone that does not load is logged and skipped); SIGHUP reloads the
 /// configuration and the zone files.
 pub fn run(config: &Config) -> Result<(), DaemonError> {
     crate::net::tsig::install_keys(config.tsig_keys.clone());
     crate::daemon::state_dir::check_writable(&config.server.state_dir)?;
-    let drivers = load_zones(config, crate::clock::now())?;
+    for w in &config.warnings {
+        tracing::warn!(file = %config.path.display(), "{w}");
+    }
     serve_with(
         &config.server,
-        drivers,
+        Vec::new(),
+        Zones::of(config),
         ServeOptions {
             pid_file: true,
             tolerate_bind_failures: false,
@@ -79,13 +84,44 @@ pub fn serve(
     drivers: Vec<ZoneDriver>,
     options: ServeOptions,
 ) -> Result<(), DaemonError> {
-    serve_with(server, drivers, options, None)
+    serve_with(server, drivers, Zones::default(), options, None)
 }
 
-/// [`serve`], reloading the configuration at `config_path` on SIGHUP when given.
+/// The zones a configuration asks for.
+#[derive(Default)]
+struct Zones {
+    /// Every zone to load, the catalog zone first.
+    pending: Vec<ZoneConfig>,
+    /// The catalog zone.
+    catalog: Option<ZoneConfig>,
+}
+
+impl Zones {
+    /// The zones of `config`; the catalog zone's file is made if missing.
+    fn of(config: &Config) -> Self {
+        if let Some(c) = &config.catalog
+            && let Err(e) = crate::daemon::catalog_zone::ensure(c)
+        {
+            tracing::error!(file = %c.file.display(), error = %e, "cannot write the catalog zone");
+        }
+        Self {
+            pending: config
+                .catalog
+                .iter()
+                .chain(&config.zones)
+                .cloned()
+                .collect(),
+            catalog: config.catalog.clone(),
+        }
+    }
+}
+
+/// [`serve`], loading the zones of `zones` in the background, and reloading the
+/// configuration at `config_path` on SIGHUP when given.
 fn serve_with(
     server: &ServerConfig,
     drivers: Vec<ZoneDriver>,
+    zones: Zones,
     options: ServeOptions,
     config_path: Option<PathBuf>,
 ) -> Result<(), DaemonError> {
@@ -123,6 +159,10 @@ fn serve_with(
         probing: ProbeSchedule::default(),
         states: metrics.as_ref().map(crate::metrics::Endpoint::states),
         metrics,
+        parked: HashMap::new(),
+        loader: None,
+        pending: zones.pending,
+        catalog_zone: zones.catalog,
     };
     let result = host.run(control.run());
     tracing::info!("stopped");
@@ -130,19 +170,19 @@ fn serve_with(
 }
 
 /// The transfer ACL of every zone.
-fn acls(drivers: &[ZoneDriver]) -> Vec<(Name, Acl)> {
+fn acls<'a>(drivers: impl IntoIterator<Item = &'a ZoneDriver>) -> Vec<(Name, Acl)> {
     drivers
-        .iter()
+        .into_iter()
         .map(|d| (d.config().name.clone(), d.config().allow_transfer.clone()))
         .collect()
 }
 
 /// Builds a catalog from the drivers' served snapshots, in configuration order: a vector of
 /// pointers and an index of origins, nothing per record.
-fn build_catalog(drivers: &[ZoneDriver]) -> Catalog {
+fn build_catalog<'a>(drivers: impl IntoIterator<Item = &'a ZoneDriver>) -> Catalog {
     Catalog::from_snapshots(
         drivers
-            .iter()
+            .into_iter()
             .map(|d| Arc::clone(&d.served().snapshot))
             .collect(),
     )
@@ -160,6 +200,9 @@ fn release_free_memory() {
 }
 
 //------------ Control -------------------------------------------------------
+
+mod catalog;
+mod zone_set;
 
 /// The control loop's state.
 struct Control {
@@ -179,6 +222,15 @@ struct Control {
     metrics: Option<crate::metrics::Endpoint>,
     /// What `/metrics` reads of the zones (refreshed after every event).
     states: Option<crate::metrics::ZoneStates>,
+    /// Zones whose new configuration is being loaded: still served as they were, no longer
+    /// stepped (their replacement writes the same state files).
+    parked: HashMap<Name, ZoneDriver>,
+    /// The zones loading in the background.
+    loader: Option<Loader>,
+    /// The zones to load when the loop starts.
+    pending: Vec<ZoneConfig>,
+    /// The catalog zone (`[catalog]`), rewritten when the zones served change.
+    catalog_zone: Option<ZoneConfig>,
 }
 
 impl Control {
@@ -192,6 +244,12 @@ impl Control {
         // Secondaries may have missed changes while the daemon was down.
         let zero = vec![0; self.drivers.len()];
         self.notify_changed(&self.names(), &zero);
+        let (loaded_tx, mut loaded_rx) = unbounded_channel::<Loaded>();
+        let pending = std::mem::take(&mut self.pending);
+        if !pending.is_empty() {
+            let dir = self.server.state_dir.clone();
+            self.loader = Some(Loader::start(pending, dir, loaded_tx.clone()));
+        }
         let (wake_tx, mut wake_rx) = unbounded_channel::<()>();
         let mut watcher = self.watch(&wake_tx);
         // Timers are checked every minute: far more often than any refresh window. On a
@@ -217,10 +275,19 @@ impl Control {
                     )
                     .await;
                 }
+                Some(first) = loaded_rx.recv() => {
+                    self.accept_batch(first, &mut loaded_rx).await;
+                    if self.loader.is_none() {
+                        // Every zone is in: watch their certificate files.
+                        watcher = self.watch(&wake_tx);
+                    }
+                }
                 _ = signals.hup.recv() => {
                     tracing::info!("SIGHUP: reloading");
                     let started = Instant::now();
-                    let changed = self.reload().await;
+                    let changed = self.reload(&mut loaded_rx, &loaded_tx).await;
+                    self.finish_loading(&mut loaded_rx).await;
+                    self.update_catalog_zone();
                     watcher = self.watch(&wake_tx);
                     tracing::info!(event = "reload-done",
                         changed,
@@ -257,7 +324,13 @@ impl Control {
             let _ = &watcher;
             self.refresh_states();
         }
-        for d in &self.drivers {
+        if let Some(loader) = self.loader.take() {
+            loader.stop().await;
+        }
+        while let Ok(Ok(d)) = loaded_rx.try_recv() {
+            d.served().flush(true);
+        }
+        for d in self.drivers.iter().chain(self.parked.values()) {
             d.served().flush(true);
         }
         Ok(())
@@ -349,7 +422,7 @@ impl Control {
             Ok((back, changed)) => {
                 self.drivers = back;
                 if changed > 0 {
-                    self.catalog.store(Arc::new(build_catalog(&self.drivers)));
+                    self.publish_catalog();
                     self.notify_changed(&names, &before);
                 }
                 changed
@@ -400,87 +473,6 @@ impl Control {
                 d.step(now, Event::ParentDs(ds));
             }
         }
-    }
-
-    /// Re-reads the configuration (keeping the running one when it does not load), then
-    /// reloads every zone: a zone whose configuration changed, or that is new, is loaded
-    /// afresh (its journal and keys continue), a removed zone stops being served, and the
-    /// others re-read their zone files. Returns how many zones changed.
-    async fn reload(&mut self) -> usize {
-        let Some(path) = self.config_path.clone() else {
-            return self.step_all(|_| true, |_| Event::Reload).await;
-        };
-        let config = match Config::load(&path) {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::error!(file = %path.display(), error = %e, "configuration not reloaded, keeping the running one");
-                return self.step_all(|_| true, |_| Event::Reload).await;
-            }
-        };
-        if config.server.listen != self.server.listen
-            || config.server.state_dir != self.server.state_dir
-            || config.server.udp_workers != self.server.udp_workers
-            || config.server.rrl != self.server.rrl
-        {
-            tracing::warn!(
-                "[server] listen, state_dir, udp_workers and rrl take effect at the next start"
-            );
-        }
-        crate::net::tsig::install_keys(config.tsig_keys.clone());
-        let names = self.names();
-        let before = self.serials();
-        let old = std::mem::take(&mut self.drivers);
-        let state_dir = self.server.state_dir.clone();
-        let wanted = config.zones.clone();
-        let done = tokio::task::spawn_blocking(move || {
-            let now = crate::clock::now();
-            let mut old: HashMap<Name, ZoneDriver> =
-                old.into_iter().map(|d| (d.config().name.clone(), d)).collect();
-            let mut out = Vec::new();
-            let mut changed = 0;
-            for zc in wanted {
-                match old.remove(&zc.name) {
-                    Some(mut d) if d.config() == &zc => {
-                        if !d.step(now, Event::Reload).is_empty() {
-                            changed += 1;
-                        }
-                        out.push(d);
-                    }
-                    previous => match ZoneDriver::load(zc.clone(), &state_dir, now) {
-                        Ok(d) => {
-                            let what = if previous.is_some() { "zone configuration changed, zone reloaded" } else { "zone added" };
-                            tracing::info!(event = "zone-loaded", zone = %zc.name, serial = d.served().serial(), "{what}");
-                            changed += 1;
-                            out.push(d);
-                        }
-                        Err(e) => {
-                            tracing::error!(event = "zone-load-failed", zone = %zc.name, error = %e, "zone not loaded");
-                            if let Some(d) = previous {
-                                tracing::warn!(zone = %zc.name, "keeping the zone as it was served");
-                                out.push(d);
-                            }
-                        }
-                    },
-                }
-            }
-            for name in old.keys() {
-                tracing::info!(event = "zone-removed", zone = %name, "zone removed from the configuration; no longer served");
-                changed += 1;
-            }
-            (out, changed)
-        })
-        .await;
-        let Ok((drivers, changed)) = done else {
-            tracing::error!("reload task failed; exiting");
-            std::process::exit(70);
-        };
-        self.drivers = drivers;
-        self.server = config.server;
-        self.shared.acls.store(Arc::new(acls(&self.drivers)));
-        self.catalog.store(Arc::new(build_catalog(&self.drivers)));
-        release_free_memory();
-        self.notify_changed(&names, &before);
-        changed
     }
 }
 

@@ -50,6 +50,7 @@ fn config(dir: &Path, policy: Policy) -> ZoneConfig {
         dkim: Vec::new(),
         mta_sts: None,
         tls_rpt: None,
+        catalog_group: None,
     }
 }
 

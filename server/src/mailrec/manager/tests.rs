@@ -53,6 +53,7 @@ fn config(dir: &Path, selector: &str, next: Option<&str>) -> ZoneConfig {
         parent_servers: Vec::new(),
         ds_check_interval: Duration::from_secs(3600),
         tlsa: Vec::new(),
+        catalog_group: None,
         dkim: vec![DkimBinding {
             selector: selector.into(),
             key: dir.join(format!("{selector}.key")),
