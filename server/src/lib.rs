@@ -22,4 +22,5 @@ pub mod dane;
 pub mod doctor;
 pub mod fixture;
 pub mod net;
+pub mod update;
 pub mod xfr;

@@ -84,6 +84,7 @@ pub fn run(config: &Config, sim: &Simulation, clock: &ManualClock) -> anyhow::Re
         notify: Vec::new(),
         parent_servers: Vec::new(),
         tlsa: Vec::new(),
+        update: Vec::new(),
         ..zc.clone()
     };
     let start = clock.now();

@@ -12,6 +12,7 @@ pub mod policy;
 mod server;
 mod tlsa;
 mod tsig_key;
+mod update;
 mod zone;
 
 use std::collections::BTreeMap;

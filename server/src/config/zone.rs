@@ -15,10 +15,12 @@ use crate::config::choice::SerialPolicyChoice;
 use crate::config::duration::parse_duration;
 use crate::config::policy::Policy;
 use crate::config::tlsa::{RawTlsa, parse_tlsa};
+use crate::config::update::{RawGrant, parse_grant};
 use crate::daemon::signing::ZoneSigning;
 use crate::daemon::tlsa::publish::TlsaBinding;
 use crate::net::acl::{Acl, AclError};
 use crate::net::tsig::TsigKey;
+use crate::update::grant::UpdateGrant;
 
 //------------ ZoneConfig -----------------------------------------------------
 
@@ -48,6 +50,8 @@ pub struct ZoneConfig {
     pub ds_check_interval: Duration,
     /// TLSA records derived from certificate files (`[[zone.tlsa]]`).
     pub tlsa: Vec<TlsaBinding>,
+    /// Who may change what with DNS UPDATE (`[[zone.update]]`); empty: nobody.
+    pub update: Vec<UpdateGrant>,
 }
 
 /// One `notify` entry: where, and with which TSIG key (if any) the NOTIFY is signed.
@@ -92,6 +96,9 @@ pub(super) struct RawZone {
     /// `[[zone.tlsa]]`: TLSA records daned derives from certificate files.
     #[serde(default)]
     tlsa: Vec<RawTlsa>,
+    /// `[[zone.update]]`: DNS UPDATE grants.
+    #[serde(default)]
+    update: Vec<RawGrant>,
 }
 
 /// Zones are signed unless they opt out.
@@ -187,8 +194,13 @@ pub(super) fn parse_zone(
     for t in &raw.tlsa {
         tlsa.push(parse_tlsa(t, &name, &what, ctx.base)?);
     }
+    let mut update = Vec::new();
+    for g in &raw.update {
+        update.push(parse_grant(g, &name, &what, |k| ctx.knows_key(k))?);
+    }
     Ok(ZoneConfig {
         tlsa,
+        update,
         name,
         file: ctx.base.join(&raw.file),
         allow_transfer,

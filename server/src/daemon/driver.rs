@@ -116,6 +116,9 @@ pub struct ZoneDriver {
     tlsa: TlsaManager,
     /// The key rollover (signed zones).
     keys: Option<KeySource>,
+    /// The records DNS UPDATE added and deleted, and the `state_dir` they are kept in
+    /// (`None`: a zone held in memory only, which takes no updates).
+    updates: Option<update::Updates>,
 }
 
 impl ZoneDriver {
@@ -131,7 +134,8 @@ impl ZoneDriver {
         let saved = versions.load_saved(&config.name);
         let mut tlsa = TlsaManager::load(&config, Some(state_dir));
         let keys = Self::key_source(&config, now, KeyEvaluation::EveryTick)?;
-        let unsigned = zonefile::load(&config)?;
+        let updates = update::Updates::load(state_dir, &config.name)?;
+        let unsigned = updates.layer.apply_to(zonefile::load(&config)?);
         let unsigned = tlsa.with_managed(&config.file, unsigned, saved.as_ref(), now.0)?;
         let signing_keys = keys.as_ref().map_or(&[][..], |k| &k.keys[..]);
         let served = match Served::first(
@@ -163,6 +167,7 @@ impl ZoneDriver {
             stamp: Some(stamp),
             tlsa,
             keys,
+            updates: Some(updates),
         };
         // A daemon stopped for longer than the refresh window re-signs what went stale
         // before it serves anything.
@@ -209,6 +214,7 @@ impl ZoneDriver {
             served,
             stamp: None,
             keys,
+            updates: None,
         })
     }
 
@@ -355,13 +361,14 @@ impl ZoneDriver {
                 return None;
             }
         };
-        if stamp == old {
+        if stamp == old && !self.layer_changed() {
             tracing::debug!(zone = %self.config.name, "zone file unchanged");
             return None;
         }
         self.stamp = Some(stamp);
         let content = zonefile::load(&self.config)
             .map_err(ZoneError::from)
+            .and_then(|unsigned| self.with_layer(unsigned))
             .and_then(|unsigned| {
                 Ok(self.tlsa.with_managed(
                     &self.config.file,
@@ -503,3 +510,4 @@ fn managed_tlsa(config: &ZoneConfig, zone: &Zone) -> Vec<Vec<Vec<u8>>> {
 
 #[cfg(test)]
 mod tests;
+mod update;

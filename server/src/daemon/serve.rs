@@ -176,8 +176,10 @@ impl Control {
         let mut tick = tokio::time::interval(Duration::from_secs(period));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let (probe_tx, mut probe_rx) = unbounded_channel::<(String, ProbeSeen)>();
+        let mut updates = crate::update::inbox::install();
         loop {
             tokio::select! {
+                Some(job) = updates.recv() => self.update(job).await,
                 Some((addr, seen)) = probe_rx.recv() => {
                     self.probing.done(&addr);
                     let which = addr.clone();
@@ -315,6 +317,40 @@ impl Control {
                 std::process::exit(70);
             }
         }
+    }
+
+    /// Applies a verified UPDATE through its zone's driver, off the runtime's threads, then
+    /// serves what it published; the RCODE goes back to the waiting UDP worker or TCP task
+    /// only after the new version is in the catalog (and NOTIFY is on its way).
+    async fn update(&mut self, job: crate::update::inbox::UpdateJob) {
+        let Some(index) = self
+            .drivers
+            .iter()
+            .position(|d| d.config().name == job.message.zone)
+        else {
+            let _ = job.reply.send(crate::update::Rcode::NotAuth);
+            return;
+        };
+        let names = self.names();
+        let before = self.serials();
+        let mut work = std::mem::take(&mut self.drivers);
+        let message = job.message;
+        let key = job.key;
+        let done = tokio::task::spawn_blocking(move || {
+            let rcode = work[index].update(crate::clock::now(), &message, &key);
+            (work, rcode)
+        })
+        .await;
+        let Ok((back, rcode)) = done else {
+            tracing::error!("a zone task failed; exiting");
+            std::process::exit(70);
+        };
+        self.drivers = back;
+        if self.serials() != before {
+            self.catalog.store(Arc::new(build_catalog(&self.drivers)));
+            self.notify_changed(&names, &before);
+        }
+        let _ = job.reply.send(rcode);
     }
 
     /// The served serial of each zone.

@@ -17,6 +17,8 @@ pub const WARN_INTERVAL: Duration = Duration::from_secs(10);
 pub static TSIG_FAILED: WarnLimit = WarnLimit::new(WARN_INTERVAL);
 /// Transfers refused by `allow_transfer`.
 pub static TRANSFER_REFUSED: WarnLimit = WarnLimit::new(WARN_INTERVAL);
+/// UPDATE requests refused (no TSIG, a failed check, outside the grants).
+pub static UPDATE_REFUSED: WarnLimit = WarnLimit::new(WARN_INTERVAL);
 /// Transfers that failed while sending (the peer stopped reading or closed).
 pub static TRANSFER_FAILED: WarnLimit = WarnLimit::new(WARN_INTERVAL);
 

@@ -47,6 +47,7 @@ fn config(dir: &Path, policy: Policy) -> ZoneConfig {
         parent_servers: Vec::new(),
         ds_check_interval: Duration::from_secs(3600),
         tlsa: Vec::new(),
+        update: Vec::new(),
     }
 }
 
