@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use daned::cli::args::{Cli, Command};
 use daned::cli::{
-    check, demo, doctor, ds, fixture, keys, reload, serve, simulate, tlsa, tsig_keygen,
+    check, demo, doctor, ds, fixture, keys, reload, serve, simulate, tlsa, tsig_keygen, update,
 };
 
 fn main() -> ExitCode {
@@ -34,6 +34,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Doctor(args)) => doctor::execute(args),
         Some(Command::TsigKeygen(args)) => tsig_keygen::execute(args),
         Some(Command::Tlsa(args)) => tlsa::execute(args),
+        Some(Command::Update(args)) => update::execute(args),
         None => demo::execute(cli.listen),
     }
 }

@@ -15,6 +15,7 @@ use crate::cli::serve::ServeArgs;
 use crate::cli::simulate::SimulateArgs;
 use crate::cli::tlsa::TlsaArgs;
 use crate::cli::tsig_keygen::TsigKeygenArgs;
+use crate::cli::update::UpdateArgs;
 
 /// Authoritative DNS server for mail domains.
 #[derive(Parser)]
@@ -56,6 +57,8 @@ pub enum Command {
     /// Print TLSA record data for a certificate (PEM or DER), like hash-slinger's `tlsa`.
     #[command(args_conflicts_with_subcommands = true)]
     Tlsa(TlsaArgs),
+    /// List or clear the records DNS UPDATE added to and deleted from a zone.
+    Update(UpdateArgs),
 }
 
 #[cfg(test)]
