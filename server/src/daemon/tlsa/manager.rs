@@ -128,7 +128,10 @@ impl TlsaManager {
                     (binding.clone(), records)
                 }
                 Err(e) => {
-                    tracing::error!(zone = %self.zone, error = %e, "TLSA files unusable; keeping the TLSA records published so far");
+                    match publish::not_issued_yet(binding) {
+                        Some(path) => tracing::info!(zone = %self.zone, file = %path.display(), "TLSA certificate not issued yet; published when the file appears"),
+                        None => tracing::error!(zone = %self.zone, error = %e, "TLSA files unusable; keeping the TLSA records published so far"),
+                    }
                     let kept = served
                         .map(|z| publish::published(z, &binding.names[0]))
                         .unwrap_or_default();
