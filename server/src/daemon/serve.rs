@@ -207,6 +207,8 @@ impl Control {
                     tokio::time::sleep(Duration::from_millis(250)).await;
                     while wake_rx.try_recv().is_ok() {}
                     self.step_all(|d| !d.tlsa().is_empty(), |_| Event::Certificates).await;
+                    // A folder that just appeared (a first issuance) is watched from now on.
+                    watcher = self.watch(&wake_tx);
                     // A record that just started retiring waits on what the MTA presents:
                     // ask it now rather than at the next tick.
                     self.probing.start_due(&self.drivers, &probe_tx);
