@@ -150,3 +150,6 @@ impl ZoneDriver {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
