@@ -74,3 +74,6 @@ pub(super) fn parse_grant(
     }
     Ok(UpdateGrant { key, names, types })
 }
+
+#[cfg(test)]
+mod tests;
