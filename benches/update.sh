@@ -6,6 +6,8 @@
 #            time until it is gone (NXDOMAIN). Medians over --rounds.
 #   sequential: --updates updates (alternately add and delete a TXT) sent one after another
 #            by one nsupdate process (each waits for its reply); updates per second.
+# Knot keeps its changes in its journal and never rewrites the zone file (zonefile-sync: -1),
+# as daned keeps its in the journal and rewrites its saved version in the background.
 # Ratios are printed last (latency: daned / Knot, lower is better; sequential: daned / Knot,
 # higher is better).
 #
@@ -161,6 +163,7 @@ template:
     storage: "$K/storage"
     file: "%s.zone"
     journal-content: changes
+    zonefile-sync: -1
 zone:
   - domain: example.com
     dnssec-signing: on
