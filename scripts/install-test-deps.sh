@@ -25,6 +25,10 @@ packages=(
   opendkim-tools  # opendkim-testkey: DKIM records checked by OpenDKIM
   prometheus      # promtool check metrics: the /metrics scrape (tests/metrics.rs)
   curl            # benches/metrics.sh scrapes /metrics
+  pebble          # ACME test CA: DNS-01 through daned's UPDATE (tests/update_acme.rs)
+  certbot         # ACME client, with its RFC 2136 plugin below
+  python3-certbot-dns-rfc2136
+  lego            # ACME client, rfc2136 provider
 )
 # postfix asks how to configure the local mail system; the tests need only posttls-finger.
 echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections 2>/dev/null || true

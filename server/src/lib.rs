@@ -27,4 +27,5 @@ pub mod logging;
 pub mod mailrec;
 pub mod metrics;
 pub mod net;
+pub mod update;
 pub mod xfr;

@@ -7,6 +7,7 @@ use clap::Parser;
 use daned::cli::args::{Cli, Command};
 use daned::cli::{
     check, demo, dkim, doctor, ds, fixture, keys, reload, serve, simulate, tlsa, tsig_keygen,
+    update,
 };
 
 fn main() -> ExitCode {
@@ -39,6 +40,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::TsigKeygen(args)) => tsig_keygen::execute(args),
         Some(Command::Tlsa(args)) => tlsa::execute(args),
         Some(Command::Dkim(args)) => dkim::execute(args),
+        Some(Command::Update(args)) => update::execute(args),
         None => demo::execute(cli.listen),
     }
 }

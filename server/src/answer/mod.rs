@@ -51,6 +51,9 @@ pub enum Outcome {
         /// The TSIG key the request was signed with, and what signing the response needs.
         auth: Option<signed::TransferAuth>,
     },
+    /// The message is an UPDATE (RFC 2136): the transport hands it to
+    /// `crate::update::front`, which verifies it and waits for the zone's control loop.
+    Update,
 }
 
 /// Tunables of the answer path.
@@ -139,6 +142,8 @@ pub fn respond_with_facts(
             error_reply(out, packet, end, rcode::NOTIMP, None);
             return Outcome::Reply;
         }
+        // RFC 2136: the transport hands the whole message to `crate::update`.
+        Err(QueryError::Update) => return Outcome::Update,
         Err(QueryError::Notify) => {
             // RFC 1996 NOTIFY is for secondaries; daned serves only as primary.
             let end = question_end(packet);

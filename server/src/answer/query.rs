@@ -14,6 +14,8 @@ pub enum QueryError {
     NotImp,
     /// A NOTIFY: daned is a primary, secondaries' NOTIFYs are not for it (REFUSED).
     Notify,
+    /// An UPDATE (RFC 2136): handed whole to `crate::update`.
+    Update,
 }
 
 /// The EDNS facts of a query (RFC 6891 section 6.1.3).
@@ -110,6 +112,9 @@ pub fn parse(packet: &[u8]) -> Result<Query<'_>, QueryError> {
         ixfr_serial: None,
         tsig: false,
     };
+    if opcode == 5 {
+        return Err(QueryError::Update);
+    }
     let qdcount = u16_at(packet, 4).unwrap_or(0);
     let ancount = u16_at(packet, 6).unwrap_or(0);
     let nscount = u16_at(packet, 8).unwrap_or(0);

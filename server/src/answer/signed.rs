@@ -96,6 +96,7 @@ pub fn respond_signed(
                     }),
                 },
                 Outcome::Drop => Outcome::Drop,
+                Outcome::Update => Outcome::Update,
             }
         }
     }

@@ -16,6 +16,7 @@ use crate::cli::serve::ServeArgs;
 use crate::cli::simulate::SimulateArgs;
 use crate::cli::tlsa::TlsaArgs;
 use crate::cli::tsig_keygen::TsigKeygenArgs;
+use crate::cli::update::UpdateArgs;
 
 /// Authoritative DNS server for mail domains.
 #[derive(Parser)]
@@ -59,6 +60,8 @@ pub enum Command {
     Tlsa(TlsaArgs),
     /// The DKIM selectors of `[[zone.dkim]]`: `status`, and `ready` for a signer's switch.
     Dkim(DkimArgs),
+    /// List or clear the records DNS UPDATE added to and deleted from a zone.
+    Update(UpdateArgs),
 }
 
 #[cfg(test)]

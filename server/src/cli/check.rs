@@ -40,7 +40,20 @@ pub fn check(config: &Config, w: &mut impl Write) -> std::io::Result<usize> {
     }
     for zone in &config.zones {
         for binding in &zone.tlsa {
-            if let Err(e) = publish::derive_records(binding) {
+            if let Some(path) = publish::not_issued_yet(binding) {
+                writeln!(
+                    w,
+                    "warning: zone {}: tlsa: {} does not exist yet (not issued): no TLSA record at {} until it appears",
+                    zone.name,
+                    path.display(),
+                    binding
+                        .names
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )?;
+            } else if let Err(e) = publish::derive_records(binding) {
                 errors += 1;
                 writeln!(w, "error: zone {}: tlsa: {e}", zone.name)?;
             }

@@ -15,4 +15,5 @@ pub mod serve;
 pub mod simulate;
 pub mod tlsa;
 pub mod tsig_keygen;
+pub mod update;
 mod zone_arg;

@@ -87,6 +87,7 @@ pub fn run(config: &Config, sim: &Simulation, clock: &ManualClock) -> anyhow::Re
         dkim: Vec::new(),
         mta_sts: None,
         tls_rpt: None,
+        update: Vec::new(),
         ..zc.clone()
     };
     let start = clock.now();

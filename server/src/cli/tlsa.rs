@@ -201,8 +201,10 @@ fn print_status(status: &NameStatus, now: u64) {
             );
         }
     }
-    if let Some(e) = &status.files_error {
-        println!("  files unusable, the records above are kept: {e}");
+    match &status.files_error {
+        Some(e) if e.starts_with("not issued yet") => println!("  {e}"),
+        Some(e) => println!("  files unusable, the records above are kept: {e}"),
+        None => {}
     }
     if let Some((addr, seen)) = &status.probe {
         match seen {

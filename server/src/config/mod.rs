@@ -17,6 +17,7 @@ mod server;
 pub mod template;
 mod tlsa;
 mod tsig_key;
+mod update;
 mod zone;
 mod zone_dir;
 

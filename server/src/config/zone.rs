@@ -17,10 +17,12 @@ use crate::config::duration::parse_duration;
 use crate::config::mail::{RawMtaSts, RawTlsRpt, TlsRptConfig, parse_mta_sts, parse_tls_rpt};
 use crate::config::policy::Policy;
 use crate::config::tlsa::{RawTlsa, parse_tlsa};
+use crate::config::update::{RawGrant, parse_grant};
 use crate::daemon::signing::ZoneSigning;
 use crate::daemon::tlsa::publish::TlsaBinding;
 use crate::net::acl::{Acl, AclError};
 use crate::net::tsig::TsigKey;
+use crate::update::grant::UpdateGrant;
 
 //------------ ZoneConfig -----------------------------------------------------
 
@@ -58,6 +60,8 @@ pub struct ZoneConfig {
     pub tls_rpt: Option<TlsRptConfig>,
     /// The `group` property of the zone's entry in the catalog zone (RFC 9432 4.4.2).
     pub catalog_group: Option<String>,
+    /// Who may change what with DNS UPDATE (`[[zone.update]]`); empty: nobody.
+    pub update: Vec<UpdateGrant>,
 }
 
 /// One `notify` entry: where, and with which TSIG key (if any) the NOTIFY is signed.
@@ -102,6 +106,9 @@ pub(super) struct RawZone {
     /// `[[zone.tlsa]]`: TLSA records daned derives from certificate files.
     #[serde(default)]
     tlsa: Vec<RawTlsa>,
+    /// `[[zone.update]]`: DNS UPDATE grants.
+    #[serde(default)]
+    update: Vec<RawGrant>,
     /// `[[zone.dkim]]`: DKIM keys daned publishes from key files.
     #[serde(default)]
     dkim: Vec<RawDkim>,
@@ -244,12 +251,17 @@ pub(super) fn parse_zone(
             "want 1 to 255 octets (one TXT string)",
         ));
     }
+    let mut update = Vec::new();
+    for g in &raw.update {
+        update.push(parse_grant(g, &name, &what, |k| ctx.knows_key(k))?);
+    }
     Ok(ZoneConfig {
         catalog_group: raw.catalog_group.clone(),
         tlsa,
         dkim,
         mta_sts,
         tls_rpt,
+        update,
         name,
         file: ctx.base.join(&raw.file),
         allow_transfer,

@@ -145,6 +145,9 @@ pub struct ZoneDriver {
     last_change: Option<Timestamp>,
     /// The last reload of the zone file (`None`: a zone held in memory).
     last_reload: Option<LastReload>,
+    /// The records DNS UPDATE added and deleted, and the `state_dir` they are kept in
+    /// (`None`: a zone held in memory only, which takes no updates).
+    updates: Option<update::Updates>,
 }
 
 impl ZoneDriver {
@@ -160,7 +163,8 @@ impl ZoneDriver {
         let saved = versions.load_saved(&config.name);
         let mut tlsa = TlsaManager::load(&config, Some(state_dir));
         let keys = Self::key_source(&config, now, KeyEvaluation::EveryTick)?;
-        let unsigned = zonefile::load(&config)?;
+        let updates = update::Updates::load(state_dir, &config.name)?;
+        let unsigned = updates.layer.apply_to(zonefile::load(&config)?);
         let unsigned = tlsa.with_managed(&config.file, unsigned, saved.as_ref(), now.0)?;
         let mut mail = MailManager::load(&config, Some(state_dir));
         let unsigned = mail.with_managed(&config.file, unsigned, saved.as_ref(), now.0)?;
@@ -201,6 +205,7 @@ impl ZoneDriver {
                 at: now,
                 result: ReloadResult::Ok,
             }),
+            updates: Some(updates),
         };
         // A daemon stopped for longer than the refresh window re-signs what went stale
         // before it serves anything.
@@ -250,6 +255,7 @@ impl ZoneDriver {
             keys,
             last_change: Some(now),
             last_reload: None,
+            updates: None,
         })
     }
 
@@ -438,7 +444,7 @@ impl ZoneDriver {
                 return None;
             }
         };
-        if stamp == old {
+        if stamp == old && !self.layer_changed() {
             tracing::debug!(zone = %self.config.name, "zone file unchanged");
             self.reloaded(now, ReloadResult::Ok);
             return None;
@@ -446,6 +452,7 @@ impl ZoneDriver {
         self.stamp = Some(stamp);
         let content = zonefile::load(&self.config)
             .map_err(ZoneError::from)
+            .and_then(|unsigned| self.with_layer(unsigned))
             .and_then(|unsigned| {
                 let unsigned = self.tlsa.with_managed(
                     &self.config.file,
@@ -638,3 +645,4 @@ mod clock_jump;
 
 #[cfg(test)]
 mod tests;
+mod update;

@@ -40,6 +40,9 @@ pub enum ZoneError {
     /// Neither the zone file nor a saved version gives a version to serve.
     #[error("no version to serve")]
     NoVersion,
+    /// The UPDATE layer in `state_dir` could not be read.
+    #[error("UPDATE layer: {0}")]
+    Layer(#[from] crate::update::layer::LayerError),
     /// The first version could not be published.
     #[error(transparent)]
     Publish(#[from] PublishError),

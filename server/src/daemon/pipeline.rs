@@ -73,6 +73,8 @@ pub struct Versions {
     saved: PathBuf,
     /// The daemon's state folder.
     state_dir: PathBuf,
+    /// A background rewrite of the saved version is under way.
+    saving: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Versions {
@@ -91,6 +93,7 @@ impl Versions {
             unsaved: Mutex::new((0, None)),
             saved: state_dir.join("zones").join(format!("{stem}.saved")),
             state_dir: state_dir.to_path_buf(),
+            saving: Arc::default(),
         })
     }
 
@@ -155,7 +158,21 @@ impl Versions {
         if small && unsaved.0 < MAX_UNSAVED {
             unsaved.0 += 1;
             unsaved.1.get_or_insert_with(std::time::Instant::now);
-        } else if let Err(e) = self.save(next) {
+        } else if small {
+            // Many small diffs piled up (a stream of UPDATEs): the whole zone is rewritten
+            // off the publication path, so no single small change waits for it. The journal
+            // holds every diff meanwhile, and a restart replays it over whichever saved
+            // version is on disk.
+            if self.save_in_background(next) {
+                *unsaved = (0, None);
+            } else {
+                unsaved.0 += 1;
+            }
+        } else if let Err(e) = {
+            // A background write of an older version must not land after this one.
+            self.wait_for_background_save();
+            self.save(next)
+        } {
             // The change is journalled (a restart replays it over the older saved copy), so
             // it is published; the save is tried again at the next flush. Refusing here would
             // leave a journalled version unserved and the next one with the same serial.
@@ -168,14 +185,51 @@ impl Versions {
         Ok(journal.entries())
     }
 
+    /// Starts writing `zone` as the saved version in a thread of its own; false when one is
+    /// still writing (or no thread could be started): the caller keeps counting.
+    fn save_in_background(&self, zone: &Zone) -> bool {
+        use std::sync::atomic::Ordering;
+        if self.saving.swap(true, Ordering::AcqRel) {
+            return false;
+        }
+        let (zone, path, saving) = (zone.clone(), self.saved.clone(), Arc::clone(&self.saving));
+        let started = std::thread::Builder::new()
+            .name("save-zone".into())
+            .spawn(move || {
+                if let Err(e) = save_to(&path, &zone) {
+                    tracing::warn!(file = %path.display(), error = %e, "cannot write the saved version; the journal keeps the changes");
+                }
+                saving.store(false, Ordering::Release);
+            });
+        if started.is_err() {
+            self.saving.store(false, Ordering::Release);
+        }
+        started.is_ok()
+    }
+
+    /// Waits (at most 30 s) for a background write of the saved version to end.
+    fn wait_for_background_save(&self) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while self.saving.load(std::sync::atomic::Ordering::Acquire)
+            && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+
     /// Writes the saved version when diffs since the last write have waited long enough
     /// (`force`: whenever any wait, e.g. at exit).
     pub fn flush(&self, zone: &Zone, force: bool) -> Result<(), PipelineError> {
+        if force {
+            // At exit: a background write of an older version must not land after this one.
+            self.wait_for_background_save();
+        }
         let mut unsaved = self.unsaved.lock().unwrap_or_else(|e| e.into_inner());
         let due = unsaved
             .1
             .is_some_and(|since| force || since.elapsed() >= SAVE_AFTER);
         if due {
+            self.wait_for_background_save();
             self.save(zone)?;
             *unsaved = (0, None);
         }
@@ -184,14 +238,7 @@ impl Versions {
 
     /// Writes `zone` as the saved version, atomically.
     fn save(&self, zone: &Zone) -> Result<(), PipelineError> {
-        let bytes = zones::saved::encode(zone);
-        if let Some(dir) = self.saved.parent() {
-            std::fs::create_dir_all(dir).map_err(|source| PipelineError::Folder {
-                path: dir.to_path_buf(),
-                source,
-            })?;
-        }
-        Ok(zones::fs::write_atomic(&self.saved, &bytes, 0o644)?)
+        save_to(&self.saved, zone)
     }
 
     /// The daemon's state folder.
@@ -206,6 +253,18 @@ impl Versions {
             .unwrap_or_else(|e| e.into_inner())
             .entries()
     }
+}
+
+/// Writes `zone` to `path` (the saved version), atomically.
+fn save_to(path: &Path, zone: &Zone) -> Result<(), PipelineError> {
+    let bytes = zones::saved::encode(zone);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|source| PipelineError::Folder {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+    }
+    Ok(zones::fs::write_atomic(path, &bytes, 0o644)?)
 }
 
 /// True when `a` and `b` hold the same records apart from the SOA and what the signer makes.

@@ -260,8 +260,10 @@ impl Control {
         let (probe_tx, mut probe_rx) = unbounded_channel::<(String, ProbeSeen)>();
         let (sts_tx, mut sts_rx) = unbounded_channel::<(Name, Probed)>();
         let mut sts_running = HashSet::new();
+        let mut updates = crate::update::inbox::install();
         loop {
             tokio::select! {
+                Some(job) = updates.recv() => self.update(job).await,
                 Some((zone, probed)) = sts_rx.recv() => {
                     sts_running.remove(&zone);
                     self.step_all(move |d| d.config().name == zone, move |_| Event::StsProbe(probed.clone())).await;
@@ -304,6 +306,8 @@ impl Control {
                     self.step_all(|d| !d.tlsa().is_empty(), |_| Event::Certificates).await;
                     self.step_all(|d| !d.mail().is_empty(), |_| Event::MailFiles).await;
                     sts_probe::start(&self.drivers, &mut sts_running, &sts_tx);
+                    // A folder that just appeared (a first issuance) is watched from now on.
+                    watcher = self.watch(&wake_tx);
                     // A record that just started retiring waits on what the MTA presents:
                     // ask it now rather than at the next tick.
                     self.probing.start_due(&self.drivers, &probe_tx);
@@ -433,6 +437,40 @@ impl Control {
                 std::process::exit(70);
             }
         }
+    }
+
+    /// Applies a verified UPDATE through its zone's driver, off the runtime's threads, then
+    /// serves what it published; the RCODE goes back to the waiting UDP worker or TCP task
+    /// only after the new version is in the catalog (and NOTIFY is on its way).
+    async fn update(&mut self, job: crate::update::inbox::UpdateJob) {
+        let Some(index) = self
+            .drivers
+            .iter()
+            .position(|d| d.config().name == job.message.zone)
+        else {
+            let _ = job.reply.send(crate::update::Rcode::NotAuth);
+            return;
+        };
+        let names = self.names();
+        let before = self.serials();
+        let mut work = std::mem::take(&mut self.drivers);
+        let message = job.message;
+        let key = job.key;
+        let done = tokio::task::spawn_blocking(move || {
+            let rcode = work[index].update(crate::clock::now(), &message, &key);
+            (work, rcode)
+        })
+        .await;
+        let Ok((back, rcode)) = done else {
+            tracing::error!("a zone task failed; exiting");
+            std::process::exit(70);
+        };
+        self.drivers = back;
+        if self.serials() != before {
+            self.publish_catalog();
+            self.notify_changed(&names, &before);
+        }
+        let _ = job.reply.send(rcode);
     }
 
     /// The served serial of each zone.

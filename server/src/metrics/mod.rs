@@ -116,6 +116,8 @@ pub fn count(transport: Transport, query: &[u8], outcome: Outcome, out: &[u8]) -
             Outcome::Drop => query_counters::count_dropped(transport),
             // Counted by the transfer's end (daned_transfers_out_total).
             Outcome::Transfer { .. } => {}
+            // Counted when answered (daned_updates_total).
+            Outcome::Update => {}
         }
     }
     outcome

@@ -145,6 +145,11 @@ async fn connection(
         match (shared.respond)(&catalog, &query, Transport::Tcp, &mut out) {
             Outcome::Reply => {}
             Outcome::Drop => continue,
+            Outcome::Update => {
+                if !crate::update::front::handle(&query, &mut out).await {
+                    continue;
+                }
+            }
             Outcome::Transfer {
                 zone: index,
                 ixfr_serial,

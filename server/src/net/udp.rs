@@ -187,6 +187,8 @@ where
                 Outcome::Drop => false,
                 // Transfers need TCP (RFC 5936 section 4.2).
                 Outcome::Transfer { .. } => write_error_reply(query, RCODE_REFUSED, out),
+                // Waits in this thread for the publication (off the query path: UPDATEs only).
+                Outcome::Update => crate::update::front::handle_blocking(query, out),
             };
             if send && !out.is_empty() {
                 batch.replies.push(i);

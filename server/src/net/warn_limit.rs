@@ -19,6 +19,8 @@ pub static TSIG_FAILED: WarnLimit = WarnLimit::new(WARN_INTERVAL);
 pub static TRANSFER_REFUSED: WarnLimit = WarnLimit::new(WARN_INTERVAL);
 /// Response rate limiting starting for an account (`net::rrl`).
 pub static RRL_STARTED: WarnLimit = WarnLimit::new(WARN_INTERVAL);
+/// UPDATE requests refused (no TSIG, a failed check, outside the grants).
+pub static UPDATE_REFUSED: WarnLimit = WarnLimit::new(WARN_INTERVAL);
 /// Transfers that failed while sending (the peer stopped reading or closed).
 pub static TRANSFER_FAILED: WarnLimit = WarnLimit::new(WARN_INTERVAL);
 

@@ -486,10 +486,17 @@ fn format_errors_and_unknown_opcodes_are_answered() {
     let m = Message::from_vec(&ask_bytes(&p, Transport::Udp).unwrap()).unwrap();
     assert_eq!(m.metadata.response_code, ResponseCode::FormErr);
     let mut p = query_bytes("www.example.com.", 1, None);
-    p[2] = 0x28; // opcode 5 (UPDATE)
+    p[2] = 0x18; // opcode 3 (unassigned); UPDATE (5) is crate::update's
     let m = Message::from_vec(&ask_bytes(&p, Transport::Udp).unwrap()).unwrap();
     assert_eq!(m.metadata.response_code, ResponseCode::NotImp);
     assert_eq!(m.metadata.id, 0xbeef);
+    let mut p = query_bytes("example.com.", 6, None);
+    p[2] = 0x28; // opcode 5 (UPDATE): handed to the UPDATE front, not answered here
+    let mut out = Vec::new();
+    assert_eq!(
+        respond(&catalog(), &p, Transport::Udp, &mut out),
+        Outcome::Update
+    );
 }
 
 #[test]

@@ -51,6 +51,7 @@ fn config(dir: &Path, policy: Policy) -> ZoneConfig {
         mta_sts: None,
         tls_rpt: None,
         catalog_group: None,
+        update: Vec::new(),
     }
 }
 

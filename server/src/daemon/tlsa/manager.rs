@@ -128,7 +128,20 @@ impl TlsaManager {
                     (binding.clone(), records)
                 }
                 Err(e) => {
-                    tracing::error!(event = "tlsa-files-unusable", zone = %self.zone, error = %e, "TLSA files unusable; keeping the TLSA records published so far");
+                    if let Some(path) = publish::not_issued_yet(binding) {
+                        tracing::info!(event = "tlsa-not-issued", zone = %self.zone, file = %path.display(), "TLSA certificate not issued yet; published when the file appears");
+                        // Before the first issuance only the next key (if any) is published.
+                        let next_only = TlsaBinding {
+                            certs: Vec::new(),
+                            keys: Vec::new(),
+                            ..binding.clone()
+                        };
+                        if let Ok(records) = publish::derive_records(&next_only) {
+                            return (binding.clone(), records);
+                        }
+                    } else {
+                        tracing::error!(event = "tlsa-files-unusable", zone = %self.zone, error = %e, "TLSA files unusable; keeping the TLSA records published so far");
+                    }
                     let kept = served
                         .map(|z| publish::published(z, &binding.names[0]))
                         .unwrap_or_default();

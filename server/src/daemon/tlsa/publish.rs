@@ -88,6 +88,17 @@ pub enum PublishError {
     },
 }
 
+/// The first certificate file of `binding` that does not exist yet: the certificate was never
+/// issued (an ACME client will write it). That is not an error: nothing is published for the
+/// binding until the file appears, then its record is (the files are watched).
+pub fn not_issued_yet(binding: &TlsaBinding) -> Option<&Path> {
+    binding
+        .certs
+        .iter()
+        .find(|p| !p.exists())
+        .map(PathBuf::as_path)
+}
+
 /// The TLSA rdatas a binding's files give now: `3 1 1` for each certificate's leaf and for
 /// the next key, `2 1 1` for each issuer when asked. Sorted, without duplicates.
 pub fn derive_records(binding: &TlsaBinding) -> Result<Vec<Vec<u8>>, PublishError> {

@@ -128,7 +128,13 @@ impl TlsaManager {
             })
             .unwrap_or_default();
             let derived = publish::derive_records(binding);
-            let files_error = derived.as_ref().err().map(ToString::to_string);
+            let files_error = derived.as_ref().err().map(|e| match publish::not_issued_yet(binding) {
+                Some(path) => format!(
+                    "not issued yet: {} does not exist; the record is published when it appears",
+                    path.display()
+                ),
+                None => e.to_string(),
+            });
             let derived = derived.unwrap_or_default();
             let cert_expiry = binding
                 .certs

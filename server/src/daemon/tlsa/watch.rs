@@ -44,6 +44,17 @@ pub fn watch(
             }
         }
     }
+    // A folder that does not exist yet (certbot makes `live/NAME/` at the first issuance):
+    // its nearest existing ancestor is watched for the folder on the way to it, and the
+    // daemon, woken, watches afresh.
+    let mut ancestors = BTreeSet::new();
+    for dir in &folders {
+        if let Some((ancestor, child)) = nearest_existing(dir) {
+            names.insert(child);
+            tracing::info!(folder = %dir.display(), watching = %ancestor.display(), "TLSA binding folder does not exist yet; watching for it");
+            ancestors.insert(ancestor);
+        }
+    }
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         let concerns = |e: &notify::Event| {
             e.paths.is_empty()
@@ -55,10 +66,29 @@ pub fn watch(
             wake();
         }
     })?;
-    for dir in &folders {
+    for dir in folders.iter().chain(&ancestors) {
         watch_existing(&mut watcher, dir)?;
     }
     Ok(FileWatcher { _watcher: watcher })
+}
+
+/// For a folder that does not exist: its nearest existing ancestor and the name of the
+/// ancestor's entry on the way to it. `None` when `dir` exists (or nothing above it does).
+fn nearest_existing(dir: &Path) -> Option<(PathBuf, std::ffi::OsString)> {
+    let mut child = dir;
+    while !child.as_os_str().is_empty() && !child.is_dir() {
+        let parent = child.parent()?;
+        let parent_dir = if parent.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            parent
+        };
+        if parent_dir.is_dir() {
+            return Some((parent_dir.to_path_buf(), child.file_name()?.to_owned()));
+        }
+        child = parent;
+    }
+    None
 }
 
 /// Whether an event can mean new content. Opening or reading a file cannot: the daemon's own
@@ -73,13 +103,13 @@ fn changes_content(kind: &notify::EventKind) -> bool {
     }
 }
 
-/// Watches `dir` if it exists (a binding whose folder appears later is caught by the periodic
-/// re-check).
+/// Watches `dir` if it exists (a binding whose folder appears later is caught through its
+/// ancestor, and by the periodic re-check).
 fn watch_existing(watcher: &mut notify::RecommendedWatcher, dir: &Path) -> notify::Result<()> {
     if dir.is_dir() {
         watcher.watch(dir, RecursiveMode::NonRecursive)?;
     } else {
-        tracing::warn!(folder = %dir.display(), "TLSA binding folder does not exist yet; re-checked every minute");
+        tracing::debug!(folder = %dir.display(), "TLSA binding folder does not exist yet; re-checked every minute");
     }
     Ok(())
 }

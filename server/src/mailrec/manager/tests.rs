@@ -54,6 +54,7 @@ fn config(dir: &Path, selector: &str, next: Option<&str>) -> ZoneConfig {
         ds_check_interval: Duration::from_secs(3600),
         tlsa: Vec::new(),
         catalog_group: None,
+        update: Vec::new(),
         dkim: vec![DkimBinding {
             selector: selector.into(),
             key: dir.join(format!("{selector}.key")),
