@@ -32,6 +32,10 @@ use crate::daemon::tlsa::manager::TlsaManager;
 use crate::daemon::zonefile::{self, FileStamp};
 use crate::dane::probe::ProbeSeen;
 
+pub mod history;
+
+pub use history::{History, ReloadOutcome, SecondarySeen};
+
 //------------ Event ---------------------------------------------------------
 
 /// What happened.
@@ -57,6 +61,8 @@ pub enum Event {
     /// The clock moved: signature refresh, rollover steps, the periodic re-read of the
     /// certificate files.
     Tick,
+    /// The serial each secondary served when asked (reported by status and metrics only).
+    SecondarySerials(Vec<(std::net::SocketAddr, Option<u32>)>),
 }
 
 /// When the rollover machine is asked what to do.
@@ -116,6 +122,8 @@ pub struct ZoneDriver {
     tlsa: TlsaManager,
     /// The key rollover (signed zones).
     keys: Option<KeySource>,
+    /// What status, metrics and the timeline report of the zone's recent past.
+    history: History,
 }
 
 impl ZoneDriver {
@@ -163,6 +171,10 @@ impl ZoneDriver {
             stamp: Some(stamp),
             tlsa,
             keys,
+            history: History {
+                last_change: Some(now),
+                ..History::default()
+            },
         };
         // A daemon stopped for longer than the refresh window re-signs what went stale
         // before it serves anything.
@@ -209,6 +221,10 @@ impl ZoneDriver {
             served,
             stamp: None,
             keys,
+            history: History {
+                last_change: Some(now),
+                ..History::default()
+            },
         })
     }
 
@@ -251,6 +267,21 @@ impl ZoneDriver {
     /// The TLSA manager.
     pub fn tlsa(&self) -> &TlsaManager {
         &self.tlsa
+    }
+
+    /// The keys the zone is signed with, as last stored (`None`: an unsigned zone).
+    pub fn keys(&self) -> Option<&[StoredKey]> {
+        self.keys.as_ref().map(|k| &k.keys[..])
+    }
+
+    /// What the rollover observed outside (`None`: an unsigned zone).
+    pub fn observations(&self) -> Option<&lifecycle::Observed> {
+        self.keys.as_ref().map(|k| &k.seen)
+    }
+
+    /// The zone's recent past: last change, last reload, secondaries as last seen.
+    pub fn history(&self) -> &History {
+        &self.history
     }
 
     /// What the rollover waits for now.
@@ -323,6 +354,19 @@ impl ZoneDriver {
                 published.extend(self.refresh(now));
                 self.served.flush(false);
             }
+            Event::SecondarySerials(seen) => {
+                self.history.secondaries = seen
+                    .into_iter()
+                    .map(|(addr, serial)| SecondarySeen {
+                        addr,
+                        serial,
+                        at: now,
+                    })
+                    .collect();
+            }
+        }
+        if !published.is_empty() {
+            self.history.last_change = Some(now);
         }
         published
     }
@@ -352,11 +396,13 @@ impl ZoneDriver {
             Ok(s) => s,
             Err(e) => {
                 tracing::error!(zone = %self.config.name, file = %self.config.file.display(), error = %e, "zone file unreadable, keeping the loaded version");
+                self.history.last_reload = Some(ReloadOutcome::Failed(now, e.to_string()));
                 return None;
             }
         };
         if stamp == old {
             tracing::debug!(zone = %self.config.name, "zone file unchanged");
+            self.history.last_reload = Some(ReloadOutcome::Loaded(now));
             return None;
         }
         self.stamp = Some(stamp);
@@ -370,6 +416,10 @@ impl ZoneDriver {
                     now.0,
                 )?)
             });
+        self.history.last_reload = Some(match &content {
+            Ok(_) => ReloadOutcome::Loaded(now),
+            Err(e) => ReloadOutcome::Failed(now, e.to_string()),
+        });
         match content {
             Ok(unsigned) => {
                 let done = self.publish(Change::Content(unsigned), now, None);

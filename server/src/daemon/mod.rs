@@ -17,6 +17,7 @@ pub mod pipeline;
 pub mod publish;
 pub mod serve;
 pub mod signing;
+pub mod state_view;
 pub mod tlsa;
 pub mod zonefile;
 

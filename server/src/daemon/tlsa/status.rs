@@ -26,6 +26,9 @@ pub struct NameStatus {
     pub next_key: Option<NextKeyStatus>,
     /// The binding's `probe` address and its last probe, if any.
     pub probe: Option<(String, Option<ProbeStatus>)>,
+    /// The earliest notAfter of the binding's certificates (seconds since the epoch), when
+    /// they can be read.
+    pub cert_not_after: Option<i64>,
 }
 
 /// One published TLSA record.
@@ -126,6 +129,7 @@ impl TlsaManager {
             .unwrap_or_default();
             let derived = publish::derive_records(binding);
             let files_error = derived.as_ref().err().map(ToString::to_string);
+            let cert_not_after = cert_not_after(binding);
             let derived = derived.unwrap_or_default();
             for name in &binding.names {
                 let published = served
@@ -185,9 +189,21 @@ impl TlsaManager {
                     files_error: files_error.clone(),
                     next_key,
                     probe,
+                    cert_not_after,
                 });
             }
         }
         out
     }
+}
+
+/// The earliest notAfter among the leaf certificates of `binding` (unreadable files skipped).
+fn cert_not_after(binding: &TlsaBinding) -> Option<i64> {
+    binding
+        .certs
+        .iter()
+        .filter_map(|path| file::read(path).ok())
+        .filter_map(|bytes| derive::certificates(&bytes).ok())
+        .filter_map(|chain| chain.first().and_then(|c| derive::not_after(c).ok()))
+        .min()
 }
