@@ -17,6 +17,7 @@ pub mod answer;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod control;
 pub mod daemon;
 pub mod dane;
 pub mod doctor;

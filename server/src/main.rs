@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use daned::cli::args::{Cli, Command};
 use daned::cli::{
-    check, demo, doctor, ds, fixture, keys, reload, serve, simulate, tlsa, tsig_keygen,
+    check, demo, doctor, ds, fixture, keys, reload, serve, simulate, status, tlsa, tsig_keygen,
 };
 
 fn main() -> ExitCode {
@@ -27,6 +27,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Serve(args)) => serve::execute(args),
         Some(Command::Check(args)) => check::execute(args),
         Some(Command::Reload(args)) => reload::execute(args),
+        Some(Command::Status(args)) => status::execute(args),
         Some(Command::Ds(args)) => ds::execute(args),
         Some(Command::Keys(args)) => keys::execute(args),
         Some(Command::Simulate(args)) => simulate::execute(args),

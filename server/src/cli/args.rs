@@ -13,6 +13,7 @@ use crate::cli::keys::KeysArgs;
 use crate::cli::reload::ReloadArgs;
 use crate::cli::serve::ServeArgs;
 use crate::cli::simulate::SimulateArgs;
+use crate::cli::status::StatusArgs;
 use crate::cli::tlsa::TlsaArgs;
 use crate::cli::tsig_keygen::TsigKeygenArgs;
 
@@ -35,8 +36,10 @@ pub enum Command {
     Serve(ServeArgs),
     /// Load the configuration and every zone, report errors and warnings.
     Check(CheckArgs),
-    /// Ask the running daemon to reload changed zone files (SIGHUP).
+    /// Ask the running daemon to reload changed zone files (control socket; SIGHUP fallback).
     Reload(ReloadArgs),
+    /// Where every zone of the running daemon stands (serial, keys, TLSA, secondaries).
+    Status(StatusArgs),
     /// Print the DS records to give the parent for a signed zone (its active KSK/CSK).
     Ds(DsArgs),
     /// List a zone's keys (algorithm, tag, role, state), or import BIND key files.

@@ -12,6 +12,7 @@ pub mod keys;
 pub mod reload;
 pub mod serve;
 pub mod simulate;
+pub mod status;
 pub mod tlsa;
 pub mod tsig_keygen;
 mod zone_arg;

@@ -28,6 +28,9 @@ use crate::dane::probe::{self, ProbeSeen};
 use crate::net::acl::Acl;
 use crate::xfr::notify;
 
+mod requests;
+mod secondaries;
+
 /// How [`serve`] behaves beyond the configuration.
 #[derive(Clone, Copy, Debug)]
 pub struct ServeOptions {
@@ -107,6 +110,11 @@ fn serve_with(
         config_path,
         server: server.clone(),
         probing: ProbeSchedule::default(),
+        secondaries: secondaries::SecondaryPoll::default(),
+        config_error: None,
+        control_socket: options
+            .pid_file
+            .then(|| server.state_dir.join(crate::control::SOCKET_FILE)),
     };
     let result = host.run(control.run());
     tracing::info!("stopped");
@@ -159,6 +167,12 @@ struct Control {
     server: ServerConfig,
     /// When each MTA is probed.
     probing: ProbeSchedule,
+    /// The secondaries' serials being asked.
+    secondaries: secondaries::SecondaryPoll,
+    /// Why the last configuration reload was refused (reported by `daned status`).
+    config_error: Option<String>,
+    /// Where the control socket is bound (`None`: the demo, which has none).
+    control_socket: Option<PathBuf>,
 }
 
 impl Control {
@@ -176,8 +190,21 @@ impl Control {
         let mut tick = tokio::time::interval(Duration::from_secs(period));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let (probe_tx, mut probe_rx) = unbounded_channel::<(String, ProbeSeen)>();
+        let (seen_tx, mut seen_rx) = unbounded_channel::<secondaries::Round>();
+        let (request_tx, mut request_rx) = unbounded_channel::<crate::control::socket::Pending>();
+        let _socket = self.bind_control_socket(request_tx);
         loop {
             tokio::select! {
+                Some((request, reply)) = request_rx.recv() => {
+                    let _ = reply.send(self.answer(request).await);
+                }
+                Some((zone, seen)) = seen_rx.recv() => {
+                    self.secondaries.done(&zone);
+                    let now = crate::clock::now();
+                    if let Some(d) = self.drivers.iter_mut().find(|d| d.config().name == zone) {
+                        d.step(now, Event::SecondarySerials(seen));
+                    }
+                }
                 Some((addr, seen)) = probe_rx.recv() => {
                     self.probing.done(&addr);
                     let which = addr.clone();
@@ -215,6 +242,7 @@ impl Control {
                 _ = tick.tick() => {
                     self.observe().await;
                     self.probing.start_due(&self.drivers, &probe_tx);
+                    self.secondaries.start_due(&self.drivers, &seen_tx);
                     self.step_all(|_| true, |_| Event::Tick).await;
                     release_free_memory();
                 }
@@ -227,6 +255,26 @@ impl Control {
             d.served().flush(true);
         }
         Ok(())
+    }
+
+    /// Binds the control socket and hands its requests to `to`; `None` (logged) when there
+    /// is none or it cannot be bound: signals still work.
+    fn bind_control_socket(
+        &self,
+        to: UnboundedSender<crate::control::socket::Pending>,
+    ) -> Option<crate::control::socket::ControlSocket> {
+        let path = self.control_socket.as_ref()?;
+        match crate::control::socket::ControlSocket::bind(path) {
+            Ok(mut socket) => {
+                socket.serve(to);
+                tracing::info!(path = %path.display(), "control socket ready");
+                Some(socket)
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "no control socket; daned reload falls back to SIGHUP");
+                None
+            }
+        }
     }
 
     /// Sleeps until the earliest timer of any zone ends (a TLSA record's retirement, a
@@ -369,6 +417,7 @@ impl Control {
             Ok(c) => c,
             Err(e) => {
                 tracing::error!(file = %path.display(), error = %e, "configuration not reloaded, keeping the running one");
+                self.config_error = Some(e.to_string());
                 return self.step_all(|_| true, |_| Event::Reload).await;
             }
         };
@@ -380,6 +429,7 @@ impl Control {
                 "[server] listen, state_dir and udp_workers take effect at the next start"
             );
         }
+        self.config_error = None;
         crate::net::tsig::install_keys(config.tsig_keys.clone());
         let names = self.names();
         let before = self.serials();
