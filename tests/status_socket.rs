@@ -177,3 +177,65 @@ fn status_without_a_daemon_says_so() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("is daned running"), "{stderr}");
 }
+
+#[test]
+fn a_fixture_switches_its_fault_through_its_control_socket() {
+    require_tool("kdig");
+    let dir = tempfile::tempdir().unwrap();
+    let fx = dir.path().join("fx");
+    let (dns, smtp, resolver) = (free_port(), free_port(), free_port());
+    let log = dir.path().join("fixture.log");
+    let mut proc = common::Proc::spawn(
+        std::process::Command::new(common::daned_bin())
+            .args(["fixture", "--dir"])
+            .arg(&fx)
+            .args(["--dns", &format!("127.0.0.1:{dns}")])
+            .args(["--smtp", &format!("127.0.0.1:{smtp}")])
+            .args(["--resolver", &format!("127.0.0.1:{resolver}")]),
+        &log,
+    );
+    common::wait_for_soa(dns, "example.test", &mut proc, &log);
+    let socket = fx.join("daned.sock");
+    let started = Instant::now();
+    while !socket.exists() {
+        assert!(started.elapsed() < Duration::from_secs(10), "no socket");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mode = fs::metadata(&socket).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    // Without its pid file the fixture cannot be signalled: only the socket can switch it.
+    fs::remove_file(fx.join("fixture.pid")).unwrap();
+    let out = std::process::Command::new(common::daned_bin())
+        .args(["fixture", "fault"])
+        .arg(&fx)
+        .arg("tlsa-mismatch")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let serial: u32 = stdout
+        .trim()
+        .rsplit_once("serial ")
+        .and_then(|(_, s)| s.trim_end_matches(')').parse().ok())
+        .unwrap_or_else(|| panic!("no serial in {stdout:?}"));
+    assert_eq!(serial_at(dns, "example.test"), Some(serial));
+    assert!(
+        fs::read_to_string(fx.join("fault"))
+            .unwrap()
+            .contains("tlsa-mismatch")
+    );
+    // An unknown fault is refused with the reason.
+    let bad = std::process::Command::new(common::daned_bin())
+        .args(["fixture", "fault"])
+        .arg(&fx)
+        .arg("no-such-fault")
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    proc.stop();
+    assert!(!socket.exists(), "the socket goes with the fixture");
+}
