@@ -193,6 +193,8 @@ impl Control {
         let (seen_tx, mut seen_rx) = unbounded_channel::<secondaries::Round>();
         let (request_tx, mut request_rx) = unbounded_channel::<crate::control::socket::Pending>();
         let _socket = self.bind_control_socket(request_tx);
+        // Every zone is in the catalog the bound listeners answer from.
+        crate::daemon::service::ready(self.drivers.len());
         loop {
             tokio::select! {
                 Some((request, reply)) = request_rx.recv() => {
@@ -251,6 +253,7 @@ impl Control {
             }
             let _ = &watcher;
         }
+        crate::daemon::service::stopping();
         for d in &self.drivers {
             d.served().flush(true);
         }
