@@ -198,7 +198,11 @@ impl Control {
         loop {
             tokio::select! {
                 Some((request, reply)) = request_rx.recv() => {
+                    let full_reload = matches!(request, crate::control::protocol::Request::Reload { zone: None });
                     let _ = reply.send(self.answer(request).await);
+                    if full_reload {
+                        watcher = self.watch(&wake_tx);
+                    }
                 }
                 Some((zone, seen)) = seen_rx.recv() => {
                     self.secondaries.done(&zone);
@@ -218,15 +222,8 @@ impl Control {
                 }
                 _ = signals.hup.recv() => {
                     tracing::info!("SIGHUP: reloading");
-                    let started = Instant::now();
-                    let changed = self.reload().await;
+                    self.reload_logged().await;
                     watcher = self.watch(&wake_tx);
-                    tracing::info!(
-                        changed,
-                        zones = self.drivers.len(),
-                        elapsed_ms = started.elapsed().as_millis() as u64,
-                        "reload done"
-                    );
                 }
                 Some(()) = wake_rx.recv() => {
                     // Debounce: a certificate written in several steps, or a symlink swap,
@@ -406,6 +403,20 @@ impl Control {
                 d.step(now, Event::ParentDs(ds));
             }
         }
+    }
+
+    /// [`Control::reload`], logged with how long it took (the line tests and operators wait
+    /// for).
+    async fn reload_logged(&mut self) -> usize {
+        let started = Instant::now();
+        let changed = self.reload().await;
+        tracing::info!(
+            changed,
+            zones = self.drivers.len(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "reload done"
+        );
+        changed
     }
 
     /// Re-reads the configuration (keeping the running one when it does not load), then

@@ -28,7 +28,7 @@ impl Control {
             }
             Request::Reload { zone: None } => {
                 tracing::info!("reload asked on the control socket");
-                let changed = self.reload().await;
+                let changed = self.reload_logged().await;
                 match &self.config_error {
                     Some(e) => Reply::Error {
                         message: format!(
