@@ -23,4 +23,5 @@ pub mod dane;
 pub mod doctor;
 pub mod fixture;
 pub mod net;
+pub mod timeline;
 pub mod xfr;

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use clap::Parser;
 use daned::cli::args::{Cli, Command};
 use daned::cli::{
-    check, demo, doctor, ds, fixture, keys, reload, serve, simulate, status, tlsa, tsig_keygen,
+    check, demo, doctor, ds, fixture, keys, reload, serve, simulate, status, timeline, tlsa,
+    tsig_keygen,
 };
 
 fn main() -> ExitCode {
@@ -31,6 +32,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Ds(args)) => ds::execute(args),
         Some(Command::Keys(args)) => keys::execute(args),
         Some(Command::Simulate(args)) => simulate::execute(args),
+        Some(Command::Timeline(args)) => timeline::execute(args),
         Some(Command::Fixture(args)) => fixture::execute(args),
         Some(Command::Doctor(args)) => doctor::execute(args),
         Some(Command::TsigKeygen(args)) => tsig_keygen::execute(args),

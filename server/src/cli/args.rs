@@ -14,6 +14,7 @@ use crate::cli::reload::ReloadArgs;
 use crate::cli::serve::ServeArgs;
 use crate::cli::simulate::SimulateArgs;
 use crate::cli::status::StatusArgs;
+use crate::cli::timeline::TimelineArgs;
 use crate::cli::tlsa::TlsaArgs;
 use crate::cli::tsig_keygen::TsigKeygenArgs;
 
@@ -48,6 +49,9 @@ pub enum Command {
     /// moment something changed, the signed zone (DIR/<YYYYMMDDhhmmss>.zone) and the parent's
     /// DS RRset (DIR/<same>.ds), the parent following CDS after --parent-delay.
     Simulate(SimulateArgs),
+    /// A zone's past and planned events (keys, DS, signatures, TLSA, certificates) as a
+    /// table, and as an SVG chart with --svg.
+    Timeline(TimelineArgs),
     /// Serve a DANE test fixture: a signed mail domain with MX, TLSA and a STARTTLS endpoint,
     /// its trust anchor and an unbound configuration, with faults on demand.
     #[command(args_conflicts_with_subcommands = true)]

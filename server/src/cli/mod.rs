@@ -13,6 +13,7 @@ pub mod reload;
 pub mod serve;
 pub mod simulate;
 pub mod status;
+pub mod timeline;
 pub mod tlsa;
 pub mod tsig_keygen;
 mod zone_arg;
