@@ -84,8 +84,13 @@ pub fn execute(args: TimelineArgs) -> anyhow::Result<ExitCode> {
                 how.state_dir = keys;
             }
         }
-        let mut driver = ZoneDriver::load(zc, &copy, now)?;
+        let driver = ZoneDriver::load(zc.clone(), &copy, now)?;
         let past = timeline::from_view(&ZoneStateView::of(&driver, now), now.as_secs());
+        drop(driver);
+        // The plan: the driver `daned simulate` runs (no journal to write at every step, the
+        // rollover asked when one of its timers ends), over the keys of the copy.
+        let unsigned = zones::master::load_zone_file(&zc.file, &zc.name)?.zone;
+        let mut driver = ZoneDriver::simulated(zc, unsigned, now)?;
         let planned = timeline::project(&mut driver, now, until);
         anyhow::Ok(Timeline::new(
             name.to_string(),

@@ -223,9 +223,9 @@ pub fn project(driver: &mut ZoneDriver, now: Timestamp, until: u64) -> Vec<Timel
         before = after;
         let next = match driver.next_wakeup() {
             Some(t) if t > at => t,
-            // A timer already past that the zone could not act on: the daemon retries at
-            // its next tick, a minute later.
-            _ => at.add_secs(60),
+            // A timer already past that the zone could not act on (a step waiting for an
+            // observation): look again an hour later, `daned simulate`'s default step.
+            _ => at.add_secs(3600),
         };
         if next.as_secs() > until {
             break;
