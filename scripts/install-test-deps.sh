@@ -17,7 +17,6 @@ packages=(
   openssl         # TLSA derivation cross-check
   postfix         # posttls-finger: a real DANE sender checks daned fixture
   iproute2        # ip: loopback in the sender test's network namespace
-  util-linux      # unshare, nsenter: that namespace
   mount           # mount, umount: the full and read-only tmpfs state_dir tests
   python3-dkim    # dkimsign, dkimverify: DKIM records checked by dkimpy (with python3-dnspython, python3-nacl)
   python3-dnspython # the MTA-STS client of tests/mta_sts.rs (with python3's http.server + ssl as the policy host)
@@ -29,6 +28,11 @@ packages=(
   certbot         # ACME client, with its RFC 2136 plugin below
   python3-certbot-dns-rfc2136
   lego            # ACME client, rfc2136 provider
+  util-linux      # unshare, nsenter: that namespace; setpriv: the package test
+  libxml2-utils   # xmllint: the timeline's SVG is well-formed
+  librsvg2-bin    # rsvg-convert: the timeline's SVG renders
+  systemd         # systemd-analyze verify: the unit
+  dpkg-dev        # the package test (cargo deb, dpkg -i)
 )
 # postfix asks how to configure the local mail system; the tests need only posttls-finger.
 echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections 2>/dev/null || true
@@ -41,6 +45,10 @@ if [ "${#missing[@]}" -gt 0 ]; then
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -q
   $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+# cargo-deb is not in Debian: the package test builds the .deb with it.
+if ! cargo deb --version >/dev/null 2>&1; then
+  cargo install cargo-deb --locked
 fi
 # The packaged daemons must not hold the ports or state the tests use.
 for svc in knot nsd unbound named postfix postfix-mta-sts-resolver prometheus; do

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use clap::Parser;
 use daned::cli::args::{Cli, Command};
 use daned::cli::{
-    check, demo, dkim, doctor, ds, fixture, keys, reload, serve, simulate, tlsa, tsig_keygen,
-    update,
+    check, demo, dkim, doctor, ds, fixture, keys, reload, serve, simulate, status, timeline, tlsa,
+    tsig_keygen, update,
 };
 
 fn main() -> ExitCode {
@@ -32,9 +32,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Serve(args)) => serve::execute(args),
         Some(Command::Check(args)) => check::execute(args),
         Some(Command::Reload(args)) => reload::execute(args),
+        Some(Command::Status(args)) => status::execute(args),
         Some(Command::Ds(args)) => ds::execute(args),
         Some(Command::Keys(args)) => keys::execute(args),
         Some(Command::Simulate(args)) => simulate::execute(args),
+        Some(Command::Timeline(args)) => timeline::execute(args),
         Some(Command::Fixture(args)) => fixture::execute(args),
         Some(Command::Doctor(args)) => doctor::execute(args),
         Some(Command::TsigKeygen(args)) => tsig_keygen::execute(args),

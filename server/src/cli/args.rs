@@ -14,6 +14,8 @@ use crate::cli::keys::KeysArgs;
 use crate::cli::reload::ReloadArgs;
 use crate::cli::serve::ServeArgs;
 use crate::cli::simulate::SimulateArgs;
+use crate::cli::status::StatusArgs;
+use crate::cli::timeline::TimelineArgs;
 use crate::cli::tlsa::TlsaArgs;
 use crate::cli::tsig_keygen::TsigKeygenArgs;
 use crate::cli::update::UpdateArgs;
@@ -37,8 +39,10 @@ pub enum Command {
     Serve(ServeArgs),
     /// Load the configuration and every zone, report errors and warnings.
     Check(CheckArgs),
-    /// Ask the running daemon to reload changed zone files (SIGHUP).
+    /// Ask the running daemon to reload changed zone files (control socket; SIGHUP fallback).
     Reload(ReloadArgs),
+    /// Where every zone of the running daemon stands (serial, keys, TLSA, secondaries).
+    Status(StatusArgs),
     /// Print the DS records to give the parent for a signed zone (its active KSK/CSK).
     Ds(DsArgs),
     /// List a zone's keys (algorithm, tag, role, state), or import BIND key files.
@@ -47,6 +51,9 @@ pub enum Command {
     /// moment something changed, the signed zone (DIR/<YYYYMMDDhhmmss>.zone) and the parent's
     /// DS RRset (DIR/<same>.ds), the parent following CDS after --parent-delay.
     Simulate(SimulateArgs),
+    /// A zone's past and planned events (keys, DS, signatures, TLSA, certificates) as a
+    /// table, and as an SVG chart with --svg.
+    Timeline(TimelineArgs),
     /// Serve a DANE test fixture: a signed mail domain with MX, TLSA and a STARTTLS endpoint,
     /// its trust anchor and an unbound configuration, with faults on demand.
     #[command(args_conflicts_with_subcommands = true)]

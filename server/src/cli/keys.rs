@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::Subcommand;
@@ -12,6 +13,8 @@ use signer::SigningKey;
 
 use crate::cli::zone_arg::{zone_name, zone_signing};
 use crate::config::Config;
+use crate::control::client::{self, ClientError};
+use crate::control::protocol::Request;
 use crate::daemon::{self, lifecycle, signing};
 
 /// The arguments of `daned keys`.
@@ -155,6 +158,20 @@ fn roll(config: &Config, zone: &str, role: &str) -> anyhow::Result<()> {
             role.as_str(),
             how.policy_name
         );
+    }
+    // A running daemon records the request and starts the rollover at once.
+    let socket = config.server.state_dir.join(crate::control::SOCKET_FILE);
+    let request = Request::KeysRoll {
+        zone: name.to_string(),
+        role: role.as_str().to_string(),
+    };
+    match client::ask(&socket, &request, Duration::from_secs(300)) {
+        Ok(reply) => {
+            crate::cli::reload::done(reply)?;
+            return Ok(());
+        }
+        Err(ClientError::NotRunning { .. }) => {}
+        Err(e) => return Err(e.into()),
     }
     lifecycle::request_roll(&config.server.state_dir, &name, role)?;
     println!("{} rollover of {name} requested", role.as_str());

@@ -13,6 +13,8 @@ pub mod keys;
 pub mod reload;
 pub mod serve;
 pub mod simulate;
+pub mod status;
+pub mod timeline;
 pub mod tlsa;
 pub mod tsig_keygen;
 pub mod update;

@@ -33,6 +33,10 @@ use crate::daemon::zonefile::{self, FileStamp};
 use crate::dane::probe::ProbeSeen;
 use crate::mailrec::manager::MailManager;
 
+pub mod history;
+
+pub use history::{History, ReloadOutcome, SecondarySeen};
+
 //------------ Event ---------------------------------------------------------
 
 /// What happened.
@@ -62,6 +66,8 @@ pub enum Event {
     /// The clock moved: signature refresh, rollover steps, the periodic re-read of the
     /// certificate files.
     Tick,
+    /// The serial each secondary served when asked (reported by status and metrics only).
+    SecondarySerials(Vec<(std::net::SocketAddr, Option<u32>)>),
 }
 
 /// When the rollover machine is asked what to do.
@@ -81,24 +87,6 @@ pub struct Wants {
     pub secondaries_serial: Option<u32>,
     /// The parent's DS set.
     pub parent_ds: bool,
-}
-
-/// How a reload of the zone file ended (what `/metrics` and `daned status` show).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ReloadResult {
-    /// Loaded, or unchanged.
-    Ok,
-    /// Not loaded: why (the previous version stays served).
-    Error(String),
-}
-
-/// The last reload of the zone file.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LastReload {
-    /// When.
-    pub at: Timestamp,
-    /// How it ended.
-    pub result: ReloadResult,
 }
 
 //------------ KeySource -----------------------------------------------------
@@ -141,10 +129,8 @@ pub struct ZoneDriver {
     mail: MailManager,
     /// The key rollover (signed zones).
     keys: Option<KeySource>,
-    /// When the served version was published or loaded.
-    last_change: Option<Timestamp>,
-    /// The last reload of the zone file (`None`: a zone held in memory).
-    last_reload: Option<LastReload>,
+    /// What status, metrics and the timeline report of the zone's recent past.
+    history: History,
     /// The records DNS UPDATE added and deleted, and the `state_dir` they are kept in
     /// (`None`: a zone held in memory only, which takes no updates).
     updates: Option<update::Updates>,
@@ -200,11 +186,10 @@ impl ZoneDriver {
             tlsa,
             mail,
             keys,
-            last_change: Some(now),
-            last_reload: Some(LastReload {
-                at: now,
-                result: ReloadResult::Ok,
-            }),
+            history: History {
+                last_change: Some(now),
+                ..History::default()
+            },
             updates: Some(updates),
         };
         // A daemon stopped for longer than the refresh window re-signs what went stale
@@ -253,8 +238,10 @@ impl ZoneDriver {
             served,
             stamp: None,
             keys,
-            last_change: Some(now),
-            last_reload: None,
+            history: History {
+                last_change: Some(now),
+                ..History::default()
+            },
             updates: None,
         })
     }
@@ -305,19 +292,19 @@ impl ZoneDriver {
         &self.mail
     }
 
-    /// The zone's keys as last stored (none for an unsigned zone).
-    pub fn keys(&self) -> &[StoredKey] {
-        self.keys.as_ref().map_or(&[], |k| &k.keys)
+    /// The keys the zone is signed with, as last stored (`None`: an unsigned zone).
+    pub fn keys(&self) -> Option<&[StoredKey]> {
+        self.keys.as_ref().map(|k| &k.keys[..])
     }
 
-    /// When the served version was published or loaded.
-    pub fn last_change(&self) -> Option<Timestamp> {
-        self.last_change
+    /// What the rollover observed outside (`None`: an unsigned zone).
+    pub fn observations(&self) -> Option<&lifecycle::Observed> {
+        self.keys.as_ref().map(|k| &k.seen)
     }
 
-    /// The last reload of the zone file.
-    pub fn last_reload(&self) -> Option<&LastReload> {
-        self.last_reload.as_ref()
+    /// The zone's recent past: last change, last reload, secondaries as last seen.
+    pub fn history(&self) -> &History {
+        &self.history
     }
 
     /// What the rollover waits for now.
@@ -397,6 +384,19 @@ impl ZoneDriver {
                 published.extend(self.refresh(now));
                 self.served.flush(false);
             }
+            Event::SecondarySerials(seen) => {
+                self.history.secondaries = seen
+                    .into_iter()
+                    .map(|(addr, serial)| SecondarySeen {
+                        addr,
+                        serial,
+                        at: now,
+                    })
+                    .collect();
+            }
+        }
+        if !published.is_empty() {
+            self.history.last_change = Some(now);
         }
         published
     }
@@ -422,11 +422,10 @@ impl ZoneDriver {
         let kind = change.kind();
         self.served
             .publish(&self.config, keys, change, now)
-            .map(|done| {
+            .inspect(|done| {
                 if done.is_some() {
-                    self.last_change = Some(now);
+                    self.history.last_change = Some(now);
                 }
-                done
             })
             .map_err(|e| {
                 tracing::error!(event = "publish-failed", zone = %self.config.name, change = kind, error = %e, "cannot publish the change; the previous version stays served");
@@ -440,13 +439,13 @@ impl ZoneDriver {
             Ok(s) => s,
             Err(e) => {
                 tracing::error!(event = "zone-reload-failed", zone = %self.config.name, file = %self.config.file.display(), error = %e, "zone file unreadable, keeping the loaded version");
-                self.reloaded(now, ReloadResult::Error(e.to_string()));
+                self.history.last_reload = Some(ReloadOutcome::Failed(now, e.to_string()));
                 return None;
             }
         };
         if stamp == old && !self.layer_changed() {
             tracing::debug!(zone = %self.config.name, "zone file unchanged");
-            self.reloaded(now, ReloadResult::Ok);
+            self.history.last_reload = Some(ReloadOutcome::Loaded(now));
             return None;
         }
         self.stamp = Some(stamp);
@@ -467,20 +466,21 @@ impl ZoneDriver {
                     now.0,
                 )?)
             });
+        self.history.last_reload = Some(match &content {
+            Ok(_) => ReloadOutcome::Loaded(now),
+            Err(e) => ReloadOutcome::Failed(now, e.to_string()),
+        });
         match content {
             Ok(unsigned) => {
                 let Ok(done) = self.try_publish(Change::Content(unsigned), now, None) else {
                     // Not published (a full disk?): the next reload tries the file again.
                     self.stamp = Some(old);
-                    self.reloaded(
+                    self.history.last_reload = Some(ReloadOutcome::Failed(
                         now,
-                        ReloadResult::Error(
-                            "loaded, but the new version could not be published".into(),
-                        ),
-                    );
+                        "loaded, but the new version could not be published".into(),
+                    ));
                     return None;
                 };
-                self.reloaded(now, ReloadResult::Ok);
                 match done {
                     Some(_) => {
                         self.tlsa.published(&self.served.zone, now.0);
@@ -494,15 +494,9 @@ impl ZoneDriver {
             }
             Err(e) => {
                 tracing::error!(event = "zone-reload-failed", zone = %self.config.name, error = %e, "zone reload failed, keeping the loaded version");
-                self.reloaded(now, ReloadResult::Error(e.to_string()));
                 None
             }
         }
-    }
-
-    /// Notes how a reload ended.
-    fn reloaded(&mut self, now: Timestamp, result: ReloadResult) {
-        self.last_reload = Some(LastReload { at: now, result });
     }
 
     /// Re-reads the certificate files and publishes the TLSA records they give, when they

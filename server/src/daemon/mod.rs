@@ -18,6 +18,7 @@ pub mod observe;
 pub mod pipeline;
 pub mod publish;
 pub mod serve;
+pub mod service;
 pub mod signing;
 pub mod state_dir;
 pub mod state_view;

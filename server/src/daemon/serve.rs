@@ -31,6 +31,9 @@ use crate::mailrec::mta_sts::source::Probed;
 use crate::net::acl::Acl;
 use crate::xfr::notify;
 
+mod requests;
+mod secondaries;
+
 /// How [`serve`] behaves beyond the configuration.
 #[derive(Clone, Copy, Debug)]
 pub struct ServeOptions {
@@ -163,6 +166,12 @@ fn serve_with(
         loader: None,
         pending: zones.pending,
         catalog_zone: zones.catalog,
+        secondaries: secondaries::SecondaryPoll::default(),
+        config_error: None,
+        control_socket: options
+            .pid_file
+            .then(|| server.state_dir.join(crate::control::SOCKET_FILE)),
+        ready_sent: false,
     };
     let result = host.run(control.run());
     tracing::info!("stopped");
@@ -231,6 +240,14 @@ struct Control {
     pending: Vec<ZoneConfig>,
     /// The catalog zone (`[catalog]`), rewritten when the zones served change.
     catalog_zone: Option<ZoneConfig>,
+    /// The secondaries' serials being asked.
+    secondaries: secondaries::SecondaryPoll,
+    /// Why the last configuration reload was refused (reported by `daned status`).
+    config_error: Option<String>,
+    /// Where the control socket is bound (`None`: the demo, which has none).
+    control_socket: Option<PathBuf>,
+    /// Whether the service manager was told that every zone is served (once, at start-up).
+    ready_sent: bool,
 }
 
 impl Control {
@@ -261,12 +278,33 @@ impl Control {
         let (sts_tx, mut sts_rx) = unbounded_channel::<(Name, Probed)>();
         let mut sts_running = HashSet::new();
         let mut updates = crate::update::inbox::install();
+        let (seen_tx, mut seen_rx) = unbounded_channel::<secondaries::Round>();
+        let (request_tx, mut request_rx) = unbounded_channel::<crate::control::socket::Pending>();
+        let _socket = self.bind_control_socket(request_tx);
+        if self.loader.is_none() {
+            // Nothing to load in the background: every zone is already served.
+            self.all_loaded();
+        }
         loop {
             tokio::select! {
                 Some(job) = updates.recv() => self.update(job).await,
                 Some((zone, probed)) = sts_rx.recv() => {
                     sts_running.remove(&zone);
                     self.step_all(move |d| d.config().name == zone, move |_| Event::StsProbe(probed.clone())).await;
+                }
+                Some((request, reply)) = request_rx.recv() => {
+                    let full_reload = matches!(request, crate::control::protocol::Request::Reload { zone: None });
+                    let _ = reply.send(self.answer(request, &mut loaded_rx, &loaded_tx).await);
+                    if full_reload {
+                        watcher = self.watch(&wake_tx);
+                    }
+                }
+                Some((zone, seen)) = seen_rx.recv() => {
+                    self.secondaries.done(&zone);
+                    let now = crate::clock::now();
+                    if let Some(d) = self.drivers.iter_mut().find(|d| d.config().name == zone) {
+                        d.step(now, Event::SecondarySerials(seen));
+                    }
                 }
                 Some((addr, seen)) = probe_rx.recv() => {
                     self.probing.done(&addr);
@@ -286,17 +324,8 @@ impl Control {
                 }
                 _ = signals.hup.recv() => {
                     tracing::info!("SIGHUP: reloading");
-                    let started = Instant::now();
-                    let changed = self.reload(&mut loaded_rx, &loaded_tx).await;
-                    self.finish_loading(&mut loaded_rx).await;
-                    self.update_catalog_zone();
+                    self.reload_logged(&mut loaded_rx, &loaded_tx).await;
                     watcher = self.watch(&wake_tx);
-                    tracing::info!(event = "reload-done",
-                        changed,
-                        zones = self.drivers.len(),
-                        elapsed_ms = started.elapsed().as_millis() as u64,
-                        "reload done"
-                    );
                 }
                 Some(()) = wake_rx.recv() => {
                     // Debounce: a certificate written in several steps, or a symlink swap,
@@ -318,6 +347,7 @@ impl Control {
                 _ = tick.tick() => {
                     self.observe().await;
                     self.probing.start_due(&self.drivers, &probe_tx);
+                    self.secondaries.start_due(&self.drivers, &seen_tx);
                     self.step_all(|_| true, |_| Event::Tick).await;
                     sts_probe::start(&self.drivers, &mut sts_running, &sts_tx);
                     release_free_memory();
@@ -328,6 +358,7 @@ impl Control {
             let _ = &watcher;
             self.refresh_states();
         }
+        crate::daemon::service::stopping();
         if let Some(loader) = self.loader.take() {
             loader.stop().await;
         }
@@ -338,6 +369,26 @@ impl Control {
             d.served().flush(true);
         }
         Ok(())
+    }
+
+    /// Binds the control socket and hands its requests to `to`; `None` (logged) when there
+    /// is none or it cannot be bound: signals still work.
+    fn bind_control_socket(
+        &self,
+        to: UnboundedSender<crate::control::socket::Pending>,
+    ) -> Option<crate::control::socket::ControlSocket> {
+        let path = self.control_socket.as_ref()?;
+        match crate::control::socket::ControlSocket::bind(path) {
+            Ok(mut socket) => {
+                socket.serve(to);
+                tracing::info!(path = %path.display(), "control socket ready");
+                Some(socket)
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "no control socket; daned reload falls back to SIGHUP");
+                None
+            }
+        }
     }
 
     /// Sleeps until the earliest timer of any zone ends (a TLSA record's retirement, a
@@ -510,6 +561,35 @@ impl Control {
                 let ds = observe::parent_ds(&d.config().parent_servers, &d.config().name).await;
                 d.step(now, Event::ParentDs(ds));
             }
+        }
+    }
+
+    /// [`Control::reload`], then the zones it loads in the background, logged with how long
+    /// it took (the line tests and operators wait for): SIGHUP and `daned reload` alike.
+    async fn reload_logged(
+        &mut self,
+        loaded_rx: &mut tokio::sync::mpsc::UnboundedReceiver<Loaded>,
+        loaded_tx: &UnboundedSender<Loaded>,
+    ) -> usize {
+        let started = Instant::now();
+        let changed = self.reload(loaded_rx, loaded_tx).await;
+        self.finish_loading(loaded_rx).await;
+        self.update_catalog_zone();
+        tracing::info!(
+            event = "reload-done",
+            changed,
+            zones = self.drivers.len(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "reload done"
+        );
+        changed
+    }
+
+    /// Every zone of the start-up is served (or failed): tells the service manager, once.
+    pub(super) fn all_loaded(&mut self) {
+        if !self.ready_sent {
+            self.ready_sent = true;
+            crate::daemon::service::ready(self.drivers.len());
         }
     }
 }

@@ -1,61 +1,65 @@
-//! One zone's state as the outside sees it: a plain, serialisable view built from a
-//! [`ZoneDriver`] at a moment. `/metrics` turns it into gauges and `daned status --json`
-//! prints it, so both say the same thing from the same place.
+//! One read-only view of a zone driver at a moment: what `daned status` prints, what the
+//! metrics export and what the timeline starts from. It is read from the driver's state (the
+//! version served, the keys as stored, the rollover's pending steps, the TLSA manager, the
+//! driver's history) and never recomputes a decision: whatever the driver will do next is
+//! what it already says it waits for.
+//!
+//! The view is plain data (serde), so the status socket sends it as JSON and the client reads
+//! it back as the same type. Fields are only ever added.
 
-use serde::Serialize;
-use signer::Timestamp;
-use signer::phase::KeyPhase;
+use serde::{Deserialize, Serialize};
+use signer::keystore::{DsState, KeyPhase};
 use signer::rollover::{Wait, WaitFor};
+use signer::{KeyRole, SigningKey, Timestamp};
 
-use crate::daemon::driver::{ReloadResult, ZoneDriver};
+use crate::daemon::driver::{ReloadOutcome, ZoneDriver};
+use crate::daemon::tlsa::state;
+use crate::daemon::tlsa::status::{NameStatus, NextKeyStatus, RecordRole};
 
-/// Where one zone stands.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+//------------ ZoneStateView -------------------------------------------------
+
+/// Where one zone stands. Times are seconds since the epoch.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ZoneStateView {
-    /// The zone's apex, without the final dot.
+    /// The zone's name (with the final dot).
     pub zone: String,
     /// The serial served.
     pub serial: u32,
-    /// Whether daned signs the zone.
-    pub signed: bool,
-    /// When the served version was published or loaded (seconds since the epoch).
+    /// Whether the zone is signed.
+    pub signing: Signing,
+    /// When a new version was last published.
     pub last_change: Option<u64>,
-    /// The earliest expiration of any signature served.
-    pub signature_expiry: Option<u64>,
-    /// The key rollover's next event.
-    pub next_key_event: Option<KeyEventView>,
-    /// What the rollover waits for now.
-    pub rollover_phase: RolloverPhase,
-    /// Whether the parent's DS set is what the rollover wants (`None`: unsigned zone).
-    pub ds_in_sync: Option<bool>,
-    /// The zone's keys.
+    /// The earliest expiration of any signature served (signed zones).
+    pub signatures_expire: Option<u64>,
+    /// When the next signature refresh is due (the policy's `rrsig_refresh` before that).
+    pub next_refresh: Option<u64>,
+    /// The zone's keys, as stored.
     pub keys: Vec<KeyView>,
+    /// The role whose rollover is under way, if any.
+    pub rollover: Option<String>,
+    /// What the rollover waits for now (the `/metrics` phase gauge).
+    #[serde(default)]
+    pub rollover_phase: RolloverPhase,
+    /// The earliest step the rollover waits for (dated steps first).
+    pub next_key_event: Option<KeyEventView>,
+    /// Every step the rollover waits for, earliest first.
+    pub key_events: Vec<KeyEventView>,
+    /// Whether the parent's DS set, as last observed, is the one the keys expect.
+    pub parent_ds: ParentDs,
     /// Each managed TLSA name.
     pub tlsa: Vec<TlsaNameView>,
-    /// How the last reload of the zone file ended.
-    pub last_reload: Option<ReloadView>,
-}
-
-/// The next step of a key.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct KeyEventView {
-    /// When it is due (`None`: when something outside is observed).
-    pub at: Option<u64>,
-    /// The phase the key moves to (`retired` at the end of its lifetime).
-    pub kind: &'static str,
-    /// The key's tag.
-    pub key_tag: u16,
-    /// The key's role (`ksk`, `zsk`, `csk`).
-    pub role: &'static str,
-    /// What it waits for.
-    pub waits_for: &'static str,
+    /// Each secondary's serial as last seen.
+    pub secondaries: Vec<SecondaryView>,
+    /// How the last reload of the zone file went.
+    pub last_reload: ReloadView,
 }
 
 /// What a zone's rollover waits for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RolloverPhase {
     /// The zone is not signed.
+    #[default]
     Unsigned,
     /// No rollover under way (keys wait only for the end of their lifetime).
     Steady,
@@ -110,187 +114,354 @@ impl RolloverPhase {
     }
 }
 
+/// Whether a zone is signed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Signing {
+    /// Served as the file says.
+    Unsigned,
+    /// Signed by daned.
+    Signed,
+}
+
 /// One key.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyView {
-    /// Its tag.
+    /// Its key tag.
+    pub tag: u16,
+    /// Its algorithm's mnemonic.
+    pub algorithm: String,
+    /// zsk, ksk or csk.
+    pub role: String,
+    /// Its lifecycle phase.
+    pub phase: String,
+    /// When it entered that phase.
+    pub since: u64,
+    /// Its DS at the parent: `not-seen`, `seen` or `gone` (`-` for a zsk).
+    pub ds: String,
+    /// When the DS state last changed.
+    pub ds_since: Option<u64>,
+}
+
+/// One step the rollover waits for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyEventView {
+    /// When it happens, if only time decides.
+    pub at: Option<u64>,
+    /// The key.
     pub tag: u16,
     /// Its role.
-    pub role: &'static str,
-    /// Its phase.
-    pub phase: &'static str,
-    /// Since when (seconds since the epoch).
-    pub since: u64,
+    pub role: String,
+    /// What it waits for: interval, secondaries, ds-published, ds-withdrawn, lifetime.
+    pub waits_for: String,
+    /// The phase the key moves to.
+    pub next_phase: String,
+    /// What happens, in words.
+    pub description: String,
+}
+
+/// The parent's DS against the keys.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "state")]
+pub enum ParentDs {
+    /// An unsigned zone: no DS expected.
+    NotSigned,
+    /// Not observed (no `parent_servers`, or they did not agree).
+    Unknown,
+    /// The parent serves the DS of exactly the keys seen there.
+    InSync,
+    /// The parent serves another set.
+    OutOfSync {
+        /// The key tags the parent serves.
+        parent: Vec<u16>,
+        /// The key tags the keys expect.
+        expected: Vec<u16>,
+    },
 }
 
 /// One managed TLSA name.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TlsaNameView {
-    /// The owner name, without the final dot.
+    /// The owner name.
     pub name: String,
-    /// TLSA records published at it.
-    pub records: usize,
-    /// Whether the MTA presented a key a published record matches (`None`: no probe yet,
-    /// or no `probe` configured).
-    pub probe_matched: Option<bool>,
-    /// When the MTA was last probed.
-    pub last_probe: Option<u64>,
-    /// The earliest notAfter of its certificates.
-    pub cert_expiry: Option<i64>,
-    /// Until when senders may defer mail after an unsafe rollover (the latest of its
-    /// records'), if one happened.
+    /// The published records.
+    pub records: Vec<TlsaRecordView>,
+    /// Why the binding's files cannot be used.
+    pub files_error: Option<String>,
+    /// The next key's record: `none` (no `next_key`), `not-published`, or published.
+    pub next_key: NextKeyView,
+    /// The last STARTTLS probe of the MTA.
+    pub probe: Option<ProbeView>,
+    /// The earliest notAfter of the binding's certificates.
+    pub cert_not_after: Option<i64>,
+    /// Until when an unsafe rollover may make senders defer mail (the latest of the records).
     pub unsafe_until: Option<u64>,
 }
 
-/// How a reload ended.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct ReloadView {
-    /// When.
-    pub at: u64,
-    /// `ok` or `error`.
-    pub result: &'static str,
-    /// Why it failed.
+/// One published TLSA record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TlsaRecordView {
+    /// Usage, selector, matching type and data, as in a zone file.
+    pub rdata: String,
+    /// current, current-and-next, next, kept, retiring.
+    pub role: String,
+    /// When it was first published.
+    pub published: Option<u64>,
+    /// When it is in every cache.
+    pub ready: Option<u64>,
+    /// When a retiring record may go from.
+    pub retiring_from: Option<u64>,
+}
+
+/// The next key's record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "state")]
+pub enum NextKeyView {
+    /// No `next_key` configured, or it cannot be read.
+    None,
+    /// Not published yet.
+    NotPublished,
+    /// Published; in every cache from `ready_at`.
+    Published {
+        /// When it is ready.
+        ready_at: u64,
+    },
+}
+
+/// The last probe of an MTA.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProbeView {
+    /// The probed address.
+    pub addr: String,
+    /// When it was last probed (`None`: not yet).
+    pub at: Option<u64>,
+    /// Whether a published record matches the key presented (`None`: no answer).
+    pub matched: Option<bool>,
+    /// Why the probe failed.
     pub error: Option<String>,
 }
 
+/// One secondary.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecondaryView {
+    /// Its address.
+    pub addr: String,
+    /// The serial it served (`None`: it did not answer).
+    pub serial: Option<u32>,
+    /// When it was asked.
+    pub at: u64,
+}
+
+/// How the last reload went.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "state")]
+pub enum ReloadView {
+    /// Not reloaded since the zone was loaded.
+    NotYet,
+    /// Read at `at`.
+    Loaded {
+        /// When.
+        at: u64,
+    },
+    /// Failed at `at`; the previous version stays served.
+    Failed {
+        /// When.
+        at: u64,
+        /// Why.
+        error: String,
+    },
+}
+
+//------------ Building ------------------------------------------------------
+
 impl ZoneStateView {
-    /// The view of `driver` at `now` (an unsafe-rollover window shows only while it lasts).
-    /// Reads the TLSA bindings' certificate files (for their expiry), nothing else outside
-    /// memory.
+    /// The view of `driver` at `now`.
     pub fn of(driver: &ZoneDriver, now: Timestamp) -> Self {
+        let config = driver.config();
         let served = driver.served();
-        let signed = driver.config().signing.is_some();
-        let pending = driver.pending();
-        let next = pending
+        let signed = config.signing.is_some();
+        let keys = driver.keys().unwrap_or(&[]);
+        let mut events: Vec<KeyEventView> = driver.pending().iter().map(key_event).collect();
+        events.sort_by_key(|e| (e.at.is_none(), e.at));
+        let rollover = keys
             .iter()
-            .filter(|w| w.at.is_some())
-            .min_by_key(|w| w.at)
-            .or_else(|| pending.first());
+            .find(|k| {
+                matches!(
+                    k.meta.phase,
+                    KeyPhase::Generated | KeyPhase::Published | KeyPhase::Ready | KeyPhase::Retired
+                )
+            })
+            .map(|k| k.meta.role.as_str().to_string());
+        let history = driver.history();
         Self {
-            zone: driver
-                .config()
-                .name
-                .to_string()
-                .trim_end_matches('.')
-                .to_string(),
+            zone: config.name.to_string(),
             serial: served.serial(),
-            signed,
-            last_change: driver.last_change().map(Timestamp::as_secs),
-            signature_expiry: served.next_refresh(0).map(Timestamp::as_secs),
-            next_key_event: next.map(|w| KeyEventView {
-                at: w.at.map(Timestamp::as_secs),
-                kind: w.next.as_str(),
-                key_tag: w.tag,
-                role: w.role.as_str(),
-                waits_for: wait_name(w.what),
-            }),
+            signing: if signed {
+                Signing::Signed
+            } else {
+                Signing::Unsigned
+            },
+            last_change: history.last_change.map(|t| t.as_secs()),
+            signatures_expire: served.next_refresh(0).map(|t| t.as_secs()),
+            next_refresh: config
+                .signing
+                .as_ref()
+                .and_then(|how| served.next_refresh(how.policy.rrsig_refresh.as_secs()))
+                .map(|t| t.as_secs()),
+            keys: keys.iter().map(key_view).collect(),
+            rollover,
             rollover_phase: if signed {
-                RolloverPhase::of(pending)
+                RolloverPhase::of(driver.pending())
             } else {
                 RolloverPhase::Unsigned
             },
-            ds_in_sync: signed.then(|| {
-                !pending
-                    .iter()
-                    .any(|w| matches!(w.what, WaitFor::DsPublished | WaitFor::DsWithdrawn))
-            }),
-            keys: driver
-                .keys()
+            next_key_event: events.first().cloned(),
+            key_events: events,
+            parent_ds: parent_ds(driver),
+            tlsa: driver
+                .tlsa()
+                .status(Some(&served.zone))
                 .iter()
-                .filter(|k| k.meta.phase != KeyPhase::Removed)
-                .map(|k| KeyView {
-                    tag: k.tag,
-                    role: k.meta.role.as_str(),
-                    phase: k.meta.phase.as_str(),
-                    since: k.meta.since.as_secs(),
+                .map(|n| tlsa_view(n, now))
+                .collect(),
+            secondaries: history
+                .secondaries
+                .iter()
+                .map(|s| SecondaryView {
+                    addr: s.addr.to_string(),
+                    serial: s.serial,
+                    at: s.at.as_secs(),
                 })
                 .collect(),
-            tlsa: tlsa_views(driver, now),
-            last_reload: driver.last_reload().map(|r| ReloadView {
-                at: r.at.as_secs(),
-                result: match r.result {
-                    ReloadResult::Ok => "ok",
-                    ReloadResult::Error(_) => "error",
+            last_reload: match &history.last_reload {
+                None => ReloadView::NotYet,
+                Some(ReloadOutcome::Loaded(at)) => ReloadView::Loaded { at: at.as_secs() },
+                Some(ReloadOutcome::Failed(at, error)) => ReloadView::Failed {
+                    at: at.as_secs(),
+                    error: error.clone(),
                 },
-                error: match &r.result {
-                    ReloadResult::Ok => None,
-                    ReloadResult::Error(e) => Some(e.clone()),
-                },
-            }),
+            },
         }
     }
 }
 
-/// The TLSA names of `driver`'s zone.
-fn tlsa_views(driver: &ZoneDriver, now: Timestamp) -> Vec<TlsaNameView> {
-    driver
-        .tlsa()
-        .status(Some(&driver.served().zone))
-        .into_iter()
-        .map(|n| {
-            let seen = n.probe.as_ref().and_then(|(_, seen)| seen.as_ref());
-            TlsaNameView {
-                name: n.name.to_string().trim_end_matches('.').to_string(),
-                records: n.records.len(),
-                probe_matched: seen.map(|s| matches!(s.outcome, Ok((_, true)))),
-                last_probe: seen.map(|s| s.at),
-                cert_expiry: n.cert_expiry,
-                unsafe_until: n
-                    .records
-                    .iter()
-                    .filter_map(|r| r.unsafe_until)
-                    .filter(|&until| until > now.as_secs())
-                    .max(),
-            }
-        })
-        .collect()
+/// One key as shown.
+fn key_view(k: &signer::keystore::StoredKey) -> KeyView {
+    let (ds, ds_since) = match (k.meta.role.signs_keys(), k.meta.ds) {
+        (false, _) => ("-", None),
+        (true, DsState::NotSeen) => ("not-seen", None),
+        (true, DsState::Seen(t)) => ("seen", Some(t.as_secs())),
+        (true, DsState::Gone(t)) => ("gone", Some(t.as_secs())),
+    };
+    KeyView {
+        tag: k.tag,
+        algorithm: k.key.algorithm().mnemonic(),
+        role: k.meta.role.as_str().to_string(),
+        phase: k.meta.phase.as_str().to_string(),
+        since: k.meta.since.as_secs(),
+        ds: ds.to_string(),
+        ds_since,
+    }
 }
 
-/// The name of what a key waits for.
-fn wait_name(what: WaitFor) -> &'static str {
+/// One pending step as shown.
+fn key_event(w: &Wait) -> KeyEventView {
+    KeyEventView {
+        at: w.at.map(|t| t.as_secs()),
+        tag: w.tag,
+        role: w.role.as_str().to_string(),
+        waits_for: waits_for(w.what).to_string(),
+        next_phase: w.next.as_str().to_string(),
+        description: w.to_string(),
+    }
+}
+
+/// The name of what a step waits for.
+pub fn waits_for(what: WaitFor) -> &'static str {
     match what {
         WaitFor::Interval => "interval",
         WaitFor::Secondaries => "secondaries",
-        WaitFor::DsPublished => "ds_published",
-        WaitFor::DsWithdrawn => "ds_withdrawn",
+        WaitFor::DsPublished => "ds-published",
+        WaitFor::DsWithdrawn => "ds-withdrawn",
         WaitFor::Lifetime => "lifetime",
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use signer::KeyRole;
-
-    use super::*;
-
-    fn wait(what: WaitFor) -> Wait {
-        Wait {
-            tag: 1,
-            role: KeyRole::Ksk,
-            what,
-            next: KeyPhase::Active,
-            at: None,
-        }
-    }
-
-    #[test]
-    fn a_ds_change_outranks_the_secondaries_which_outrank_an_interval() {
-        assert_eq!(RolloverPhase::of(&[]), RolloverPhase::Steady);
-        assert_eq!(
-            RolloverPhase::of(&[wait(WaitFor::Lifetime)]),
-            RolloverPhase::Steady
-        );
-        assert_eq!(
-            RolloverPhase::of(&[wait(WaitFor::Interval), wait(WaitFor::Secondaries)]),
-            RolloverPhase::WaitingSecondaries
-        );
-        assert_eq!(
-            RolloverPhase::of(&[wait(WaitFor::Secondaries), wait(WaitFor::DsWithdrawn)]),
-            RolloverPhase::WaitingDsWithdrawn
-        );
-        assert_eq!(
-            RolloverPhase::of(&[wait(WaitFor::DsWithdrawn), wait(WaitFor::DsPublished)]),
-            RolloverPhase::WaitingDsPublished
-        );
+/// The parent's DS as last observed, against the keys whose DS was seen there.
+fn parent_ds(driver: &ZoneDriver) -> ParentDs {
+    let (Some(keys), Some(seen)) = (driver.keys(), driver.observations()) else {
+        return ParentDs::NotSigned;
+    };
+    let Some(observed) = &seen.parent_ds else {
+        return ParentDs::Unknown;
+    };
+    let mut parent: Vec<u16> = observed.iter().map(|&(_, tag)| tag).collect();
+    parent.sort_unstable();
+    parent.dedup();
+    let mut expected: Vec<u16> = keys
+        .iter()
+        .filter(|k| matches!(k.meta.role, KeyRole::Ksk | KeyRole::Csk))
+        .filter(|k| matches!(k.meta.ds, DsState::Seen(_)))
+        .map(|k| k.tag)
+        .collect();
+    expected.sort_unstable();
+    if parent == expected {
+        ParentDs::InSync
+    } else {
+        ParentDs::OutOfSync { parent, expected }
     }
 }
+
+/// One TLSA name as shown.
+fn tlsa_view(n: &NameStatus, _now: Timestamp) -> TlsaNameView {
+    TlsaNameView {
+        name: n.name.to_string(),
+        records: n
+            .records
+            .iter()
+            .map(|r| TlsaRecordView {
+                rdata: rdata_text(&r.rdata),
+                role: match r.role {
+                    RecordRole::CurrentAndNext => "current-and-next",
+                    RecordRole::Current => "current",
+                    RecordRole::Next => "next",
+                    RecordRole::KeptWhileFilesUnusable => "kept",
+                    RecordRole::Retiring => "retiring",
+                }
+                .to_string(),
+                published: r.published.map(|(first, _)| first),
+                ready: r.published.map(|(_, ready)| ready),
+                retiring_from: r.retiring_from,
+            })
+            .collect(),
+        files_error: n.files_error.clone(),
+        next_key: match n.next_key {
+            None => NextKeyView::None,
+            Some(NextKeyStatus::NotPublished) => NextKeyView::NotPublished,
+            Some(NextKeyStatus::Published { ready_at }) => NextKeyView::Published { ready_at },
+        },
+        probe: n.probe.as_ref().map(|(addr, seen)| ProbeView {
+            addr: addr.clone(),
+            at: seen.as_ref().map(|s| s.at),
+            matched: seen
+                .as_ref()
+                .and_then(|s| s.outcome.as_ref().ok().map(|(_, m)| *m)),
+            error: seen
+                .as_ref()
+                .and_then(|s| s.outcome.as_ref().err().cloned()),
+        }),
+        cert_not_after: n.cert_not_after,
+        unsafe_until: n.records.iter().filter_map(|r| r.unsafe_until).max(),
+    }
+}
+
+/// TLSA rdata as `usage selector matching HEX`.
+fn rdata_text(rdata: &[u8]) -> String {
+    match rdata {
+        [u, s, m, data @ ..] => format!("{u} {s} {m} {}", state::hex(data)),
+        _ => state::hex(rdata),
+    }
+}
+
+#[cfg(test)]
+mod tests;

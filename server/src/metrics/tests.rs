@@ -1,34 +1,59 @@
 use std::sync::Arc;
 
 use super::*;
-use crate::daemon::state_view::{KeyEventView, RolloverPhase, TlsaNameView};
+use crate::daemon::state_view::{
+    KeyEventView, NextKeyView, ParentDs, ProbeView, ReloadView, RolloverPhase, Signing,
+    TlsaNameView, TlsaRecordView,
+};
+
+fn record(rdata: &str) -> TlsaRecordView {
+    TlsaRecordView {
+        rdata: rdata.into(),
+        role: "current".into(),
+        published: Some(1_700_000_000),
+        ready: Some(1_700_000_600),
+        retiring_from: None,
+    }
+}
 
 fn view() -> ZoneStateView {
+    let event = KeyEventView {
+        at: Some(1_700_100_000),
+        tag: 4242,
+        role: "zsk".into(),
+        waits_for: "interval".into(),
+        next_phase: "active".into(),
+        description: "zsk 4242 active after the interval".into(),
+    };
     ZoneStateView {
-        zone: "example.com".into(),
+        zone: "example.com.".into(),
         serial: 7,
-        signed: true,
+        signing: Signing::Signed,
         last_change: Some(1_700_000_000),
-        signature_expiry: Some(1_700_900_000),
-        next_key_event: Some(KeyEventView {
-            at: Some(1_700_100_000),
-            kind: "active",
-            key_tag: 4242,
-            role: "zsk",
-            waits_for: "interval",
-        }),
-        rollover_phase: RolloverPhase::WaitingInterval,
-        ds_in_sync: Some(true),
+        signatures_expire: Some(1_700_900_000),
+        next_refresh: Some(1_700_500_000),
         keys: Vec::new(),
+        rollover: Some("zsk".into()),
+        rollover_phase: RolloverPhase::WaitingInterval,
+        next_key_event: Some(event.clone()),
+        key_events: vec![event],
+        parent_ds: ParentDs::InSync,
         tlsa: vec![TlsaNameView {
             name: "_25._tcp.mx.example.com".into(),
-            records: 2,
-            probe_matched: Some(true),
-            last_probe: Some(1_700_000_100),
-            cert_expiry: Some(1_710_000_000),
+            records: vec![record("3 1 1 aa"), record("3 1 1 bb")],
+            files_error: None,
+            next_key: NextKeyView::None,
+            probe: Some(ProbeView {
+                addr: "192.0.2.25:25".into(),
+                at: Some(1_700_000_100),
+                matched: Some(true),
+                error: None,
+            }),
+            cert_not_after: Some(1_710_000_000),
             unsafe_until: None,
         }],
-        last_reload: None,
+        secondaries: Vec::new(),
+        last_reload: ReloadView::NotYet,
     }
 }
 
@@ -66,19 +91,18 @@ fn the_update_hook_moves_its_counter() {
 
 #[test]
 fn the_grafana_dashboard_uses_only_names_a_scrape_has() {
-    use crate::daemon::state_view::{KeyView, ReloadView};
+    use crate::daemon::state_view::KeyView;
     let mut full = view();
     full.keys.push(KeyView {
         tag: 1,
-        role: "csk",
-        phase: "active",
+        algorithm: "ECDSAP256SHA256".into(),
+        role: "csk".into(),
+        phase: "active".into(),
         since: 1,
+        ds: "seen".into(),
+        ds_since: Some(1),
     });
-    full.last_reload = Some(ReloadView {
-        at: 1,
-        result: "ok",
-        error: None,
-    });
+    full.last_reload = ReloadView::Loaded { at: 1 };
     full.tlsa[0].unsafe_until = Some(1);
     let text = render(Arc::new(vec![full]));
     let dashboard = include_str!("../../../contrib/grafana-dashboard.json");

@@ -4,7 +4,7 @@
 use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
 use prometheus_client::metrics::gauge::ConstGauge;
 
-use crate::daemon::state_view::{RolloverPhase, ZoneStateView};
+use crate::daemon::state_view::{ParentDs, ReloadView, RolloverPhase, ZoneStateView};
 
 /// One gauge family: its name, help, and the values of each label set.
 struct Family {
@@ -105,19 +105,19 @@ pub fn encode(zones: &[ZoneStateView], encoder: &mut DescriptorEncoder) -> std::
         "Until when senders may defer mail after an unsafe rollover",
     );
     for z in zones {
-        let zone = || vec![("zone", z.zone.clone())];
+        let zone = || vec![("zone", z.zone.trim_end_matches('.').to_string())];
         serial.add(zone(), i64::from(z.serial));
         if let Some(at) = z.last_change {
             changed.add(zone(), at as i64);
         }
-        if let Some(at) = z.signature_expiry {
+        if let Some(at) = z.signatures_expire {
             expiry.add(zone(), at as i64);
         }
         if let Some(e) = &z.next_key_event {
             let mut labels = zone();
-            labels.push(("kind", e.kind.to_string()));
+            labels.push(("kind", e.next_phase.clone()));
             labels.push(("role", e.role.to_string()));
-            labels.push(("key_tag", e.key_tag.to_string()));
+            labels.push(("key_tag", e.tag.to_string()));
             labels.push(("waits_for", e.waits_for.to_string()));
             // A step waiting on an observation has no date: 0.
             key_event.add(labels, e.at.map_or(0, |at| at as i64));
@@ -127,7 +127,7 @@ pub fn encode(zones: &[ZoneStateView], encoder: &mut DescriptorEncoder) -> std::
             labels.push(("phase", p.as_str().to_string()));
             phase.add(labels, i64::from(p == z.rollover_phase));
         }
-        if let Some(in_sync) = z.ds_in_sync {
+        if let Some(in_sync) = ds_in_sync(z) {
             ds.add(zone(), i64::from(in_sync));
         }
         for k in &z.keys {
@@ -137,9 +137,16 @@ pub fn encode(zones: &[ZoneStateView], encoder: &mut DescriptorEncoder) -> std::
             labels.push(("phase", k.phase.to_string()));
             keys.add(labels, k.since as i64);
         }
-        if let Some(r) = &z.last_reload {
-            reload.add(zone(), i64::from(r.result == "ok"));
-            reload_at.add(zone(), r.at as i64);
+        match &z.last_reload {
+            ReloadView::NotYet => {}
+            ReloadView::Loaded { at } => {
+                reload.add(zone(), 1);
+                reload_at.add(zone(), *at as i64);
+            }
+            ReloadView::Failed { at, .. } => {
+                reload.add(zone(), 0);
+                reload_at.add(zone(), *at as i64);
+            }
         }
         for t in &z.tlsa {
             let name = || {
@@ -147,14 +154,14 @@ pub fn encode(zones: &[ZoneStateView], encoder: &mut DescriptorEncoder) -> std::
                 labels.push(("name", t.name.clone()));
                 labels
             };
-            tlsa_records.add(name(), t.records as i64);
-            if let Some(m) = t.probe_matched {
+            tlsa_records.add(name(), t.records.len() as i64);
+            if let Some(m) = t.probe.as_ref().and_then(|p| p.matched) {
                 tlsa_matched.add(name(), i64::from(m));
             }
-            if let Some(at) = t.last_probe {
+            if let Some(at) = t.probe.as_ref().and_then(|p| p.at) {
                 tlsa_probe.add(name(), at as i64);
             }
-            if let Some(at) = t.cert_expiry {
+            if let Some(at) = t.cert_not_after {
                 tlsa_cert.add(name(), at);
             }
             if let Some(at) = t.unsafe_until {
@@ -181,4 +188,18 @@ pub fn encode(zones: &[ZoneStateView], encoder: &mut DescriptorEncoder) -> std::
         f.encode(encoder)?;
     }
     Ok(())
+}
+
+/// Whether the parent's DS matches the keys: as last observed when the parent's servers were
+/// asked, otherwise whether no key waits for a DS change (`None`: an unsigned zone).
+fn ds_in_sync(z: &ZoneStateView) -> Option<bool> {
+    match &z.parent_ds {
+        ParentDs::NotSigned => None,
+        ParentDs::InSync => Some(true),
+        ParentDs::OutOfSync { .. } => Some(false),
+        ParentDs::Unknown => Some(!matches!(
+            z.rollover_phase,
+            RolloverPhase::WaitingDsPublished | RolloverPhase::WaitingDsWithdrawn
+        )),
+    }
 }

@@ -41,6 +41,7 @@ impl Control {
             self.loader = None;
             self.update_catalog_zone();
             release_free_memory();
+            self.all_loaded();
         }
     }
 
@@ -56,6 +57,7 @@ impl Control {
             {
                 self.loader = None;
                 self.update_catalog_zone();
+                self.all_loaded();
             }
         }
     }
@@ -125,9 +127,11 @@ impl Control {
             Ok(c) => c,
             Err(e) => {
                 tracing::error!(file = %path.display(), error = %e, "configuration not reloaded, keeping the running one");
+                self.config_error = Some(e.to_string());
                 return self.step_all(|_| true, |_| Event::Reload).await;
             }
         };
+        self.config_error = None;
         for w in &config.warnings {
             tracing::warn!(file = %path.display(), "{w}");
         }

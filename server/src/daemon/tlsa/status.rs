@@ -26,9 +26,9 @@ pub struct NameStatus {
     pub next_key: Option<NextKeyStatus>,
     /// The binding's `probe` address and its last probe, if any.
     pub probe: Option<(String, Option<ProbeStatus>)>,
-    /// The earliest notAfter of the binding's leaf certificates (seconds since the epoch),
-    /// when one can be read.
-    pub cert_expiry: Option<i64>,
+    /// The earliest notAfter of the binding's certificates (seconds since the epoch), when
+    /// they can be read.
+    pub cert_not_after: Option<i64>,
 }
 
 /// One published TLSA record.
@@ -135,14 +135,8 @@ impl TlsaManager {
                 ),
                 None => e.to_string(),
             });
+            let cert_not_after = cert_not_after(binding);
             let derived = derived.unwrap_or_default();
-            let cert_expiry = binding
-                .certs
-                .iter()
-                .filter_map(|path| file::read(path).ok())
-                .filter_map(|bytes| derive::certificates(&bytes).ok())
-                .filter_map(|chain| derive::not_after(chain.first()?).ok())
-                .min();
             for name in &binding.names {
                 let published = served
                     .map(|z| publish::published(z, name))
@@ -201,10 +195,21 @@ impl TlsaManager {
                     files_error: files_error.clone(),
                     next_key,
                     probe,
-                    cert_expiry,
+                    cert_not_after,
                 });
             }
         }
         out
     }
+}
+
+/// The earliest notAfter among the leaf certificates of `binding` (unreadable files skipped).
+fn cert_not_after(binding: &TlsaBinding) -> Option<i64> {
+    binding
+        .certs
+        .iter()
+        .filter_map(|path| file::read(path).ok())
+        .filter_map(|bytes| derive::certificates(&bytes).ok())
+        .filter_map(|chain| chain.first().and_then(|c| derive::not_after(c).ok()))
+        .min()
 }
