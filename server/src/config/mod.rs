@@ -219,9 +219,8 @@ impl Config {
                 .unwrap_or("")
                 .to_owned();
             let table = templates.apply(&table).map_err(in_file)?;
-            let raw_zone: RawZone = table.try_into().map_err(|e: toml::de::Error| {
-                Invalid::new(&format!("zone_dir file {file:?}"), e.message()).in_file(path)
-            })?;
+            let raw_zone: RawZone = from_table(table)
+                .map_err(|e| Invalid::new(&format!("zone_dir file {file:?}"), &e).in_file(path))?;
             // A zone listed in a [[zone]] table keeps its own settings; a zone in two folders
             // is served from the first.
             if let Some(i) = zones.iter().position(|z| raw_zone.names(&z.name)) {
@@ -271,12 +270,26 @@ fn zone_from_table(
         .and_then(toml::Value::as_str)
         .map(|n| format!("zone {n:?}: "))
         .unwrap_or_default();
-    table.try_into().map_err(|e: toml::de::Error| {
+    from_table(table).map_err(|e| {
         let line = text.get(..start).map_or(0, |t| t.lines().count()) + 1;
         ConfigError::Syntax {
             path: path.to_owned(),
             table: Some("[[zone]]".into()),
-            message: format!("table at line {line}: {name}{}", e.message().trim_end()),
+            message: format!("table at line {line}: {name}{e}"),
+        }
+    })
+}
+
+/// Reads a merged table (a zone with its template filled in) as `T`. The merged table has no
+/// place in the file, so the error names the key's path instead (`tlsa[0].cert: ...`).
+fn from_table<T: serde::de::DeserializeOwned>(table: toml::Table) -> Result<T, String> {
+    serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
+        let path = e.path().to_string();
+        let message = e.into_inner().message().trim_end().to_owned();
+        if path == "." {
+            message
+        } else {
+            format!("{path}: {message}")
         }
     })
 }

@@ -87,7 +87,9 @@ fn an_unknown_key_in_a_zone_names_the_zone_and_its_line() {
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains("in [[zone]]: table at line 4: zone \"a.test\": unknown field `notfiy`"),
+        err.contains(
+            "in [[zone]]: table at line 4: zone \"a.test\": notfiy: unknown field `notfiy`"
+        ),
         "{err}"
     );
 }
