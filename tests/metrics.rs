@@ -6,6 +6,8 @@
 
 mod common;
 
+use daned::daemon::state_view::ZoneStateView;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::{Read, Write};
@@ -281,6 +283,53 @@ fn counters_move_by_what_was_sent_and_gauges_follow_the_zone() {
         .map(|(_, v)| v)
         .sum();
     assert_eq!(phases, 1.0, "exactly one rollover phase is current");
+
+    // The zone gauges equal what `daned status --json` reports (one view of the driver).
+    let out = daned.cli(&["status", "-c", &config, "--json"]);
+    let json: serde_json::Value = serde_json::from_str(&out).expect("status is JSON");
+    let zones: Vec<ZoneStateView> =
+        serde_json::from_value(json["zones"].clone()).expect("zones are zone views");
+    let z = zones
+        .iter()
+        .find(|z| z.zone == "example.com.")
+        .expect("example.com in status");
+    let now_scrape = settled(metrics_port);
+    let gauge = |name: &str| value(&now_scrape, &format!("{name}{{zone=\"example.com\"}}"));
+    assert_eq!(gauge("daned_zone_serial"), f64::from(z.serial));
+    assert_eq!(
+        gauge("daned_zone_last_change_timestamp_seconds"),
+        z.last_change.expect("a last change") as f64
+    );
+    assert_eq!(
+        gauge("daned_zone_signature_expiry_timestamp_seconds"),
+        z.signatures_expire.expect("signed") as f64
+    );
+    assert_eq!(
+        value(
+            &now_scrape,
+            &format!(
+                "daned_zone_rollover_phase{{zone=\"example.com\",phase=\"{}\"}}",
+                z.rollover_phase.as_str()
+            )
+        ),
+        1.0
+    );
+    let t = z
+        .tlsa
+        .iter()
+        .find(|t| t.name.starts_with("_25._tcp.mx1.example.com"))
+        .expect("tlsa");
+    assert_eq!(
+        value(&now_scrape, &format!("daned_tlsa_records{tlsa_name}")),
+        t.records.len() as f64
+    );
+    assert_eq!(
+        value(
+            &now_scrape,
+            &format!("daned_tlsa_certificate_expiry_timestamp_seconds{tlsa_name}")
+        ),
+        t.cert_not_after.expect("a certificate") as f64
+    );
 
     // A TLSA change (a new certificate with a new key, not pre-published): served with the
     // next serial, NOTIFY acknowledged, knotd fetches it by IXFR.

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::config::ZoneConfig;
-use crate::daemon::driver::ZoneDriver;
+use crate::daemon::driver::{Event, ZoneDriver};
 use crate::daemon::error::ZoneError;
 
 /// A zone loaded, or why it was not (with its configuration, to say which zone and to keep
@@ -44,6 +44,13 @@ pub fn load_each(
                     let now = crate::clock::now();
                     done(
                         ZoneDriver::load(config.clone(), state_dir, now)
+                            .map(|mut d| {
+                                // Its timers run once now, as every served zone's did at the
+                                // loop's first tick: the rollover's pending steps are known
+                                // (status, metrics) and anything overdue is done.
+                                d.step(now, Event::Tick);
+                                d
+                            })
                             .map_err(|e| (config.clone(), e)),
                     );
                 }

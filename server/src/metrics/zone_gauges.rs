@@ -138,7 +138,8 @@ pub fn encode(zones: &[ZoneStateView], encoder: &mut DescriptorEncoder) -> std::
             keys.add(labels, k.since as i64);
         }
         match &z.last_reload {
-            ReloadView::NotYet => {}
+            // Not reloaded since start-up: the load that serves it succeeded.
+            ReloadView::NotYet => reload.add(zone(), 1),
             ReloadView::Loaded { at } => {
                 reload.add(zone(), 1);
                 reload_at.add(zone(), *at as i64);
@@ -151,7 +152,7 @@ pub fn encode(zones: &[ZoneStateView], encoder: &mut DescriptorEncoder) -> std::
         for t in &z.tlsa {
             let name = || {
                 let mut labels = zone();
-                labels.push(("name", t.name.clone()));
+                labels.push(("name", t.name.trim_end_matches('.').to_string()));
                 labels
             };
             tlsa_records.add(name(), t.records.len() as i64);
