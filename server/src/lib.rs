@@ -21,5 +21,7 @@ pub mod daemon;
 pub mod dane;
 pub mod doctor;
 pub mod fixture;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod net;
 pub mod xfr;
