@@ -23,7 +23,7 @@ const ENTRY_MAGIC: &[u8; 4] = b"DJE1";
 const ORIGIN: &str = "example.com.";
 
 /// A state folder of this process's own.
-fn state_dir() -> &'static Path {
+pub(crate) fn state_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let base = Path::new("/dev/shm");
@@ -38,12 +38,21 @@ fn state_dir() -> &'static Path {
 
 /// Writes the files `data` describes and opens them as a restart does.
 pub fn run(data: &[u8]) {
-    let Some((&flags, rest)) = data.split_first() else {
+    let Some(journal_path) = write_state(data) else {
         return;
     };
-    let Some((len, rest)) = rest.split_first_chunk::<2>() else {
-        return;
-    };
+    open_twice(&journal_path);
+    let origin = Name::from_ascii(ORIGIN).expect("origin");
+    if let Ok(versions) = Versions::open(state_dir(), &origin) {
+        let _ = versions.load_saved(&origin);
+    }
+}
+
+/// Writes the saved version and the journal that `data` describes into [`state_dir`];
+/// returns the journal's path, or `None` for too short an input or a file error.
+pub(crate) fn write_state(data: &[u8]) -> Option<PathBuf> {
+    let (&flags, rest) = data.split_first()?;
+    let (len, rest) = rest.split_first_chunk::<2>()?;
     let len = usize::from(u16::from_be_bytes(*len)).min(rest.len());
     let (saved_body, journal_body) = rest.split_at(len);
     let mut saved = saved_body.to_vec();
@@ -63,20 +72,10 @@ pub fn run(data: &[u8]) {
     let saved_path = dir.join("zones").join(format!("{stem}.saved"));
     let journal_path = dir.join("journal").join(format!("{stem}.jnl"));
     for (path, bytes) in [(&saved_path, &saved), (&journal_path, &journal)] {
-        if let Some(parent) = path.parent()
-            && std::fs::create_dir_all(parent).is_err()
-        {
-            return;
-        }
-        if std::fs::write(path, bytes).is_err() {
-            return;
-        }
+        std::fs::create_dir_all(path.parent()?).ok()?;
+        std::fs::write(path, bytes).ok()?;
     }
-    open_twice(&journal_path);
-    let origin = Name::from_ascii(ORIGIN).expect("origin");
-    if let Ok(versions) = Versions::open(dir, &origin) {
-        let _ = versions.load_saved(&origin);
-    }
+    Some(journal_path)
 }
 
 /// A journal that was opened (its torn tail cut) opens again whole, with the same entries.
@@ -118,8 +117,8 @@ pub fn seeds() -> Vec<Vec<u8>> {
         return Vec::new();
     };
     let v1 = loaded.zone;
-    let v2 = changed(&v1, "2026112302", "www 3600 A 192.0.2.81");
-    let v3 = changed(&v2, "2026112303", "new 3600 TXT \"added\"");
+    let v2 = changed(&v1, ("2026112301", "2026112302"), "www 3600 A 192.0.2.81");
+    let v3 = changed(&v2, ("2026112302", "2026112303"), "new 3600 TXT \"added\"");
     let saved = zones::saved::encode(&v1);
     let saved_body = &saved[..saved.len() - 4];
     let path = state_dir().join("seed.jnl");
@@ -164,10 +163,10 @@ pub fn seeds() -> Vec<Vec<u8>> {
     ]
 }
 
-/// `zone` with a new serial and one more record (parsed from `line`).
-fn changed(zone: &Zone, serial: &str, line: &str) -> Zone {
+/// `zone` with its serial changed (`from`, `to`) and one more record (parsed from `line`).
+fn changed(zone: &Zone, (from, to): (&str, &str), line: &str) -> Zone {
     let mut text = zones::present::write_zone(zone);
-    text = text.replacen("2026112301", serial, 1);
+    text = text.replacen(from, to, 1);
     text.push_str(&format!("{line}\n"));
     match zones::master::parse_zone_str_unchecked(&text, &zone.origin, "seed") {
         Ok((loaded, _)) => loaded.zone,

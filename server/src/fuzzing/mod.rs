@@ -18,6 +18,9 @@ mod testzones;
 pub mod tlsa;
 pub mod tsig;
 
+#[cfg(test)]
+mod tests;
+
 /// The targets, by the name `scripts/fuzz.sh` takes, with their entry and seed functions.
 pub const TARGETS: &[Target] = &[
     Target {

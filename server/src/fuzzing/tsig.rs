@@ -12,7 +12,7 @@ use crate::answer::{Outcome, Settings, Transport, respond_with};
 use crate::net::tsig::{self, ResponseSigner, TsigAlgorithm, TsigKey, Verified};
 
 /// The keys the server knows, installed once.
-fn keys() -> &'static [TsigKey] {
+pub(crate) fn keys() -> &'static [TsigKey] {
     static KEYS: OnceLock<Vec<TsigKey>> = OnceLock::new();
     KEYS.get_or_init(|| {
         let keys = vec![
@@ -57,7 +57,7 @@ pub fn run(data: &[u8]) {
 fn damage(msg: &mut Vec<u8>, how: u8, signed_len: usize) {
     let tsig_len = msg.len() - signed_len;
     match how % 8 {
-        0 | 1 | 2 => {}
+        0..=2 => {}
         3 => {
             let at = signed_len + usize::from(how) * 7 % tsig_len.max(1);
             if let Some(b) = msg.get_mut(at) {
