@@ -50,6 +50,12 @@ fn round_trip(zone: &Zone, origin: &Name) {
 /// A zone that passed the checks is built into a snapshot and answers its own names.
 fn serve(zone: Zone) {
     let owners: Vec<Name> = zone.records().take(8).map(|r| r.owner).collect();
+    // RFC 8659 section 4.1 allows CAA tags of up to 255 octets (15 is a SHOULD), and daned
+    // serves them, but hickory (the parser of `check_reply`) refuses tags over 15: such a
+    // reply is answered without that check. (Found by this target; see fuzz/README.md.)
+    let long_caa_tag = zone
+        .records()
+        .any(|r| u16::from(r.rtype) == 257 && r.rdata.as_bytes().get(1).is_some_and(|&l| l > 15));
     let catalog = Catalog::new(vec![Arc::new(zone)]);
     let mut out = Vec::with_capacity(4096);
     for (i, owner) in owners.iter().enumerate() {
@@ -62,7 +68,9 @@ fn serve(zone: Zone) {
             q.extend_from_slice(&[0, 1]);
             let outcome =
                 respond_with(&catalog, &q, Transport::Udp, &Settings::default(), &mut out);
-            check_reply(&q, Transport::Udp, &outcome, &out);
+            if !long_caa_tag {
+                check_reply(&q, Transport::Udp, &outcome, &out);
+            }
         }
     }
 }
