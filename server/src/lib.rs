@@ -24,6 +24,8 @@ pub mod daemon;
 pub mod dane;
 pub mod doctor;
 pub mod fixture;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod logging;
 pub mod mailrec;
 pub mod metrics;

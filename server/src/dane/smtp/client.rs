@@ -492,6 +492,46 @@ fn unsupported_key(spki: &[u8]) -> rustls::Error {
     .into()
 }
 
+/// Entry points for the fuzz targets ([`crate::fuzzing`]): what a hostile server's bytes
+/// reach before any TLS, and the key taken from the certificate it presents.
+#[doc(hidden)]
+pub mod fuzzing {
+    use std::pin::pin;
+    use std::task::{Context, Poll, Waker};
+
+    use tokio::io::BufReader;
+
+    use super::{LeafKey, read_reply};
+
+    /// Reads `data` as the server's side of greeting, EHLO and STARTTLS, the way the probe
+    /// does; returns the replies read (code and lines) and the error that ended the reading.
+    pub fn transcript(data: &[u8]) -> (Vec<(u16, Vec<String>)>, Option<String>) {
+        let mut conn = BufReader::new(data);
+        let mut replies = Vec::new();
+        for step in ["greeting", "EHLO", "STARTTLS"] {
+            // A byte slice is always ready: the future completes on its first poll.
+            let mut future = pin!(read_reply(&mut conn, step));
+            let Poll::Ready(reply) = future
+                .as_mut()
+                .poll(&mut Context::from_waker(Waker::noop()))
+            else {
+                return (replies, Some("pending".into()));
+            };
+            match reply {
+                Ok(reply) => replies.push(reply),
+                Err(e) => return (replies, Some(e.to_string())),
+            }
+        }
+        let rest = (!conn.buffer().is_empty()).then(|| "data after the 220 reply".to_string());
+        (replies, rest)
+    }
+
+    /// Whether the probe can take a handshake key from the DER certificate `der`.
+    pub fn leaf_key(der: &[u8]) -> bool {
+        LeafKey::of(der).is_ok()
+    }
+}
+
 #[cfg(test)]
 mod accepts;
 

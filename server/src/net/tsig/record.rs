@@ -250,7 +250,9 @@ fn read_name(msg: &[u8], mut pos: usize) -> Option<(usize, Vec<u8>)> {
                 .iter()
                 .map(u8::to_ascii_lowercase),
         );
-        if out.len() > 255 {
+        // With the root label still to come: a name is at most 255 octets in all (RFC 1035
+        // section 3.1), or it is echoed into a response that no client can parse.
+        if out.len() > 254 {
             return None;
         }
         pos += 1 + len;

@@ -246,3 +246,37 @@ fn a_replay_inside_the_fudge_is_accepted_and_outside_it_is_badtime() {
         }
     ));
 }
+
+/// Found by the `query` fuzz target: a TSIG algorithm name, spelled with compression
+/// pointers, whose labels came to 255 octets before the root label, so 256 in all. It was
+/// taken, and echoed into the BADKEY response, which then did not parse.
+#[test]
+fn a_tsig_name_of_256_octets_is_malformed() {
+    // Labels of 63 + 63 + 63 + 61 octets: 4 + 250 = 254 octets, 255 with the root label.
+    let name = |last: usize| {
+        let mut n = Vec::new();
+        for len in [63, 63, 63, last] {
+            n.push(len as u8);
+            n.extend(std::iter::repeat_n(b'a', len));
+        }
+        n.push(0);
+        n
+    };
+    let record = |key_name: &[u8]| {
+        let mut q = query();
+        q[11] = 1; // ARCOUNT
+        q.extend_from_slice(key_name);
+        q.extend_from_slice(&[0, 250, 0, 255, 0, 0, 0, 0]);
+        let mut rdata = b"\x0bhmac-sha256\x00".to_vec();
+        rdata.extend_from_slice(&[
+            0, 0, 0x6b, 0x49, 0xd2, 0x00, 1, 44, 0, 0, 0x12, 0x34, 0, 0, 0, 0,
+        ]);
+        q.extend_from_slice(&(rdata.len() as u16).to_be_bytes());
+        q.extend_from_slice(&rdata);
+        q
+    };
+    assert_eq!(name(61).len(), 255);
+    assert!(matches!(find_tsig(&record(&name(61))), Ok(Some(_))));
+    assert_eq!(name(62).len(), 256);
+    assert_eq!(find_tsig(&record(&name(62))), Err(MalformedTsig));
+}
