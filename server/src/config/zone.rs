@@ -64,6 +64,32 @@ pub struct ZoneConfig {
     pub update: Vec<UpdateGrant>,
 }
 
+impl ZoneConfig {
+    /// The zone `name` from `file` with every setting an empty `[[zone]]` table gives (unsigned,
+    /// no transfers, no NOTIFY, nothing managed): what code that builds a zone (the fixture,
+    /// tests) starts from, so that a key added to `[[zone]]` is not a change to every caller.
+    pub fn new(name: Name, file: PathBuf) -> Self {
+        Self {
+            name,
+            file,
+            allow_transfer: Acl::default(),
+            sign: false,
+            policy: None,
+            signing: None,
+            serial_policy: Default::default(),
+            notify: Vec::new(),
+            parent_servers: Vec::new(),
+            ds_check_interval: DEFAULT_DS_CHECK_INTERVAL,
+            tlsa: Vec::new(),
+            dkim: Vec::new(),
+            mta_sts: None,
+            tls_rpt: None,
+            catalog_group: None,
+            update: Vec::new(),
+        }
+    }
+}
+
 /// One `notify` entry: where, and with which TSIG key (if any) the NOTIFY is signed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NotifyTarget {

@@ -11,7 +11,6 @@ use super::*;
 use crate::config::policy::{KeyLayout, Policy};
 use crate::daemon::signing::ZoneSigning;
 use crate::daemon::tlsa::publish::TlsaBinding;
-use crate::net::acl::Acl;
 
 const ZONE: &str = "$ORIGIN example.com.\n$TTL 300\n@ SOA ns hm 1 3600 600 86400 60\n\
                     @ NS ns\nns A 192.0.2.1\n@ MX 10 mx1\nmx1 A 192.0.2.25\n";
@@ -32,26 +31,13 @@ fn config(dir: &Path, policy: Policy) -> ZoneConfig {
         std::fs::write(&file, ZONE).unwrap();
     }
     ZoneConfig {
-        name: "example.com.".parse().unwrap(),
-        file,
-        allow_transfer: Acl::default(),
         sign: true,
-        policy: None,
         signing: Some(ZoneSigning {
             policy_name: "test".into(),
             policy,
             state_dir: dir.join("state"),
         }),
-        serial_policy: Default::default(),
-        notify: Vec::new(),
-        parent_servers: Vec::new(),
-        ds_check_interval: Duration::from_secs(3600),
-        tlsa: Vec::new(),
-        dkim: Vec::new(),
-        mta_sts: None,
-        tls_rpt: None,
-        catalog_group: None,
-        update: Vec::new(),
+        ..ZoneConfig::new("example.com.".parse().unwrap(), file)
     }
 }
 

@@ -1,7 +1,6 @@
 //! The view of a driver on a hand-driven clock, and its JSON round trip.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use signer::Timestamp;
 
@@ -10,7 +9,6 @@ use crate::config::ZoneConfig;
 use crate::config::policy::Policy;
 use crate::daemon::Event;
 use crate::daemon::signing::ZoneSigning;
-use crate::net::acl::Acl;
 
 const ZONE: &str = "$ORIGIN example.com.\n$TTL 300\n@ SOA ns hm 1 3600 600 86400 60\n\
                     @ NS ns\nns A 192.0.2.1\n@ MX 10 mx1\nmx1 A 192.0.2.25\n";
@@ -23,26 +21,13 @@ fn setup(name: &str, signed: bool) -> (PathBuf, ZoneConfig) {
     let file = dir.join("example.com.zone");
     std::fs::write(&file, ZONE).unwrap();
     let config = ZoneConfig {
-        name: "example.com.".parse().unwrap(),
-        file,
-        allow_transfer: Acl::default(),
         sign: signed,
-        policy: None,
         signing: signed.then(|| ZoneSigning {
             policy_name: "test".into(),
             policy: Policy::builtin(),
             state_dir: dir.join("state"),
         }),
-        serial_policy: Default::default(),
-        notify: Vec::new(),
-        parent_servers: Vec::new(),
-        ds_check_interval: Duration::from_secs(3600),
-        tlsa: Vec::new(),
-        dkim: Vec::new(),
-        mta_sts: None,
-        tls_rpt: None,
-        catalog_group: None,
-        update: Vec::new(),
+        ..ZoneConfig::new("example.com.".parse().unwrap(), file)
     };
     (dir, config)
 }

@@ -1,7 +1,6 @@
 //! The DKIM source through the zone driver, on a hand-driven clock.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use signer::Timestamp;
 use zones::{Rtype, Ttl};
@@ -13,7 +12,6 @@ use crate::daemon::error::ZoneError;
 use crate::daemon::signing::ZoneSigning;
 use crate::mailrec::dkim::DkimBinding;
 use crate::mailrec::dkim::record::txt_text;
-use crate::net::acl::Acl;
 
 const ZONE: &str = "$ORIGIN example.com.\n$TTL 300\n@ SOA ns hm 1 3600 600 86400 60\n\
                     @ NS ns\nns A 192.0.2.1\n@ MX 10 mx1\nmx1 A 192.0.2.25\n";
@@ -38,23 +36,12 @@ fn config(dir: &Path, selector: &str, next: Option<&str>) -> ZoneConfig {
         std::fs::write(&file, ZONE).unwrap();
     }
     ZoneConfig {
-        name: "example.com.".parse().unwrap(),
-        file,
-        allow_transfer: Acl::default(),
         sign: true,
-        policy: None,
         signing: Some(ZoneSigning {
             policy_name: "test".into(),
             policy: Policy::builtin(),
             state_dir: dir.join("state"),
         }),
-        serial_policy: Default::default(),
-        notify: Vec::new(),
-        parent_servers: Vec::new(),
-        ds_check_interval: Duration::from_secs(3600),
-        tlsa: Vec::new(),
-        catalog_group: None,
-        update: Vec::new(),
         dkim: vec![DkimBinding {
             selector: selector.into(),
             key: dir.join(format!("{selector}.key")),
@@ -63,8 +50,7 @@ fn config(dir: &Path, selector: &str, next: Option<&str>) -> ZoneConfig {
             revoke: true,
             ttl: Ttl(600),
         }],
-        mta_sts: None,
-        tls_rpt: None,
+        ..ZoneConfig::new("example.com.".parse().unwrap(), file)
     }
 }
 

@@ -2,7 +2,6 @@
 //! serial and kept in the layer; refused or failed, nothing changes.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use zones::{Name, Rtype};
 
@@ -10,7 +9,6 @@ use super::*;
 use crate::config::ZoneConfig;
 use crate::config::policy::Policy;
 use crate::daemon::signing::ZoneSigning;
-use crate::net::acl::Acl;
 use crate::update::grant::{NamePattern, UpdateGrant};
 use crate::update::message::{CLASS_NONE, UpdateRr};
 
@@ -25,25 +23,12 @@ fn setup(name: &str) -> (PathBuf, ZoneConfig) {
     let file = dir.join("example.com.zone");
     std::fs::write(&file, ZONE).unwrap();
     let config = ZoneConfig {
-        name: "example.com.".parse().unwrap(),
-        file,
-        allow_transfer: Acl::default(),
         sign: true,
-        policy: None,
         signing: Some(ZoneSigning {
             policy_name: "default".into(),
             policy: Policy::builtin(),
             state_dir: dir.join("state"),
         }),
-        serial_policy: Default::default(),
-        notify: Vec::new(),
-        parent_servers: Vec::new(),
-        ds_check_interval: Duration::from_secs(3600),
-        tlsa: Vec::new(),
-        dkim: Vec::new(),
-        mta_sts: None,
-        tls_rpt: None,
-        catalog_group: None,
         update: vec![UpdateGrant {
             key: "acme".into(),
             names: vec![NamePattern::new(&name_of(
@@ -51,6 +36,7 @@ fn setup(name: &str) -> (PathBuf, ZoneConfig) {
             ))],
             types: vec![Rtype::TXT],
         }],
+        ..ZoneConfig::new("example.com.".parse().unwrap(), file)
     };
     (dir, config)
 }
