@@ -6,9 +6,10 @@
 #   scripts/fuzz.sh TARGET SECONDS [LIBFUZZER ARGS...]
 #   scripts/fuzz.sh list
 #
-# TARGET: query tsig master tlsa doctor smtp journal. The corpus starts from seeds the target
-# writes itself (daned::fuzzing::TARGET::seeds, built from the tests' zone files, certificates
-# made as the tests make them, real signed answers and journals) into fuzz/seeds/TARGET, and
+# TARGET: query tsig master tlsa doctor smtp journal update dkim. The corpus starts from seeds
+# the target writes itself (daned::fuzzing::TARGET::seeds, built from the tests' zone files,
+# certificates and keys made as the tests make them, real signed answers, journals and UPDATE
+# messages) into fuzz/seeds/TARGET, and
 # grows in fuzz/corpus/TARGET. A crash leaves its input in fuzz/artifacts/TARGET; keep it in
 # fuzz/regressions/TARGET after the fix, where tests/fuzz_seeds.rs replays it.
 #
@@ -16,7 +17,7 @@
 # Exit status: 0 when the time ran out without a finding, libFuzzer's (non-zero) otherwise.
 set -euo pipefail
 
-targets=(query tsig master tlsa doctor smtp journal)
+targets=(query tsig master tlsa doctor smtp journal update dkim)
 root=$(cd "$(dirname "$0")/.." && pwd)
 
 usage() {
@@ -63,7 +64,7 @@ scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 case $target in
   master | journal) max_len=16384 ;;
-  tlsa) max_len=8192 ;;
+  tlsa | dkim) max_len=8192 ;;
   *) max_len=4096 ;;
 esac
 cd "$scratch"

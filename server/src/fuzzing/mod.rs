@@ -9,6 +9,7 @@
 //!
 //! Not part of daned's API: hidden from the docs, and nothing in the server calls it.
 
+pub mod dkim;
 pub mod doctor;
 pub mod journal;
 pub mod master;
@@ -17,6 +18,7 @@ pub mod smtp;
 mod testzones;
 pub mod tlsa;
 pub mod tsig;
+pub mod update;
 
 #[cfg(test)]
 mod tests;
@@ -57,6 +59,16 @@ pub const TARGETS: &[Target] = &[
         name: "journal",
         run: journal::run,
         seeds: journal::seeds,
+    },
+    Target {
+        name: "update",
+        run: update::run,
+        seeds: update::seeds,
+    },
+    Target {
+        name: "dkim",
+        run: dkim::run,
+        seeds: dkim::seeds,
     },
 ];
 

@@ -15,19 +15,26 @@ const DNSSEC_ZONE: &str = include_str!("../../../tests/data/dnssec/example.com.z
 /// A small second zone.
 const NET_ZONE: &str = include_str!("../../../tests/data/differential/example.net.zone");
 
-/// The catalog of both signed zones.
-pub(crate) fn catalog() -> &'static Catalog {
-    static CATALOG: OnceLock<Catalog> = OnceLock::new();
-    CATALOG.get_or_init(|| {
-        Catalog::new(vec![
+/// Both zones, signed (the same versions the catalog serves, which the `update` target
+/// changes).
+pub(crate) fn signed_zones() -> &'static [Arc<Zone>] {
+    static ZONES: OnceLock<Vec<Arc<Zone>>> = OnceLock::new();
+    ZONES.get_or_init(|| {
+        vec![
             Arc::new(signed(
                 DNSSEC_ZONE,
                 "example.com.",
                 Denial::Nsec3(Default::default()),
             )),
             Arc::new(signed(NET_ZONE, "example.net.", Denial::Nsec)),
-        ])
+        ]
     })
+}
+
+/// The catalog of both signed zones.
+pub(crate) fn catalog() -> &'static Catalog {
+    static CATALOG: OnceLock<Catalog> = OnceLock::new();
+    CATALOG.get_or_init(|| Catalog::new(signed_zones().to_vec()))
 }
 
 /// `text` parsed at `origin` and signed with a fresh ECDSA KSK and ZSK. Panics only on the

@@ -55,6 +55,10 @@ pub enum Reason {
     Protected(Protected),
     /// The name would hold more than [`MAX_RECORDS_PER_NAME`] records.
     TooManyRecords,
+    /// The zone would fail the checks every loaded zone passes (`zones::check`): data below a
+    /// DNAME, a delegation without its glue, ... Served, it would be a zone that no longer
+    /// loads at the next start, when the layer is put back over the zone file.
+    BreaksZone,
 }
 
 impl Refusal {
@@ -136,6 +140,19 @@ pub fn apply(zone: &Zone, request: &Request<'_>, rules: &Rules<'_>) -> Result<Re
         if count > MAX_RECORDS_PER_NAME && count > data_records(zone, &rr.owner) {
             return Err(Refusal::of(Rcode::Refused, Reason::TooManyRecords, rr));
         }
+    }
+    // Checked only when something changed, and blamed on the update only when the zone
+    // served passed (a zone that fails already is not the update's doing).
+    if !touched.is_empty()
+        && zones::check::check(&next, None).is_err()
+        && zones::check::check(zone, None).is_ok()
+    {
+        return Err(Refusal {
+            rcode: Rcode::Refused,
+            reason: Reason::BreaksZone,
+            name: None,
+            rtype: None,
+        });
     }
     Ok(difference(zone, &next, &touched))
 }

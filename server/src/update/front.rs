@@ -66,7 +66,11 @@ pub fn prepare(packet: &[u8], out: &mut Vec<u8>) -> Option<Pending> {
         Verified::Failed { error, key, record } => {
             let name = wire_text::wire_name(&record.key_name);
             refused(&format!("TSIG {error:?}"), Some(&name), None, None);
-            write_error_reply(packet, Rcode::NotAuth.code(), out);
+            // A response (QR=1) or a runt gets no reply: no TSIG error either, which alone
+            // would be a stray record sent back (found by the `update` fuzz target).
+            if !write_error_reply(packet, Rcode::NotAuth.code(), out) {
+                return None;
+            }
             match (error, key) {
                 (TsigError::BadTime, Some(key)) => {
                     ResponseSigner::new(key, record.mac.clone(), record.original_id, now)
@@ -175,3 +179,6 @@ pub fn refused(
         );
     }
 }
+
+#[cfg(test)]
+mod tests;

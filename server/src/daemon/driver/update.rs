@@ -97,6 +97,7 @@ impl ZoneDriver {
                     Reason::OutsideZone => "name outside the zone".to_string(),
                     Reason::NotGranted => "not granted".to_string(),
                     Reason::Protected(p) => format!("never updatable ({p:?})"),
+                    Reason::BreaksZone => "the zone would fail its checks".to_string(),
                     Reason::TooManyRecords => format!(
                         "more than {} records at the name",
                         apply::MAX_RECORDS_PER_NAME

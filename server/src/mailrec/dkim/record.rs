@@ -100,8 +100,12 @@ impl DkimKey {
 
     /// The key of a DER SubjectPublicKeyInfo.
     pub fn from_spki(spki: &[u8]) -> Result<Self, KeyError> {
-        let (_, info) = SubjectPublicKeyInfo::from_der(spki)
-            .map_err(|_| KeyError::Malformed("SubjectPublicKeyInfo"))?;
+        // The whole input, not a prefix: what follows the SPKI would be published in `p=`
+        // (found by the `dkim` fuzz target).
+        let info = match SubjectPublicKeyInfo::from_der(spki) {
+            Ok(([], info)) => info,
+            _ => return Err(KeyError::Malformed("SubjectPublicKeyInfo")),
+        };
         let oid = info.algorithm.algorithm.to_id_string();
         match oid.as_str() {
             "1.2.840.113549.1.1.1" => {

@@ -174,6 +174,18 @@ fn a_name_cannot_grow_past_the_record_limit() {
     );
 }
 
+#[test]
+fn an_update_that_would_fail_the_zone_checks_is_refused() {
+    // A delegation whose name server lies below it, without glue: the zone file would no
+    // longer load (found by the `update` fuzz target, with a DNAME above existing data).
+    let cut = rr("multi", "NS", 1, "ns.multi.example.com.");
+    let e = run(&[cut], "acme").unwrap_err();
+    assert_eq!((e.rcode, e.reason), (Rcode::Refused, Reason::BreaksZone));
+    // Out of bailiwick, it is an ordinary delegation.
+    let cut = rr("multi", "NS", 1, "ns.example.net.");
+    assert_eq!(run(&[cut], "acme").unwrap().added.len(), 1);
+}
+
 trait WithOwner {
     fn with_owner(self, owner: &str) -> Self;
 }

@@ -152,3 +152,16 @@ fn long_records_are_cut_into_255_octet_strings_and_joined_back() {
     );
     assert_eq!(txt_text(&[5, b'a']), None);
 }
+
+#[test]
+fn a_public_key_with_data_after_the_spki_is_malformed() {
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ED25519).unwrap();
+    let mut der = rcgen::PublicKeyData::subject_public_key_info(&key);
+    assert!(DkimKey::from_file_bytes(&der).is_ok());
+    der.extend_from_slice(&[0x30, 0x00]);
+    let pem = pem::encode(&pem::Pem::new("PUBLIC KEY", der.clone()));
+    for input in [der.clone(), pem.into_bytes()] {
+        let err = DkimKey::from_file_bytes(&input).unwrap_err();
+        assert!(matches!(err, KeyError::Malformed(_)), "{err}");
+    }
+}
