@@ -107,6 +107,11 @@ impl<'k> ResponseSigner<'k> {
 /// Appends an unsigned TSIG record carrying `error` (BADKEY, BADSIG: RFC 8945 section
 /// 5.3.2) for the request `record`.
 pub fn append_unsigned_error(msg: &mut Vec<u8>, record: &TsigRecord, error: TsigError) {
+    // No header was written (the request was a response, or too short to answer): a TSIG
+    // record alone is no reply.
+    if msg.len() < 12 {
+        return;
+    }
     append_record(
         msg,
         &record.key_name,
