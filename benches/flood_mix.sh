@@ -54,9 +54,19 @@ perf() {  # -> qps
     | awk '/Queries per second/{print $4}'
 }
 
+# The server's CPU time in clock ticks (utime + stime): whether a run was limited by the
+# server (busy all the time) or by the load generators, and its cost per packet.
+ticks() { awk '{print $14 + $15}' "/proc/$DP/stat"; }
+HZ=$(getconf CLK_TCK)
+cpu_report() {  # TICKS PACKETS_PER_S -> "busy X%, Y µs per packet"
+  echo "server busy $(echo "scale=1; 100 * $1 / ($HZ * $SECONDS_RUN)" | bc)%, $(echo "scale=2; 1000000 * $1 / ($HZ * $2 * $SECONDS_RUN)" | bc) µs CPU per packet"
+}
+
 echo "clean run: ${SECONDS_RUN}s"
+T0=$(ticks)
 Q_CLEAN=$(perf)
-echo "  qps $Q_CLEAN"
+T_CLEAN=$(( $(ticks) - T0 ))
+echo "  qps $Q_CLEAN; $(cpu_report "$T_CLEAN" "$Q_CLEAN")"
 
 # 10% of all packets malformed: one malformed for every nine of dnsperf's.
 PPS=$(echo "$Q_CLEAN / 9" | bc)
@@ -76,9 +86,11 @@ PIDS+=($!)
 SAMPLER=$!; PIDS+=($SAMPLER)
 taskset -c 1 "$BIN/examples/flood_mix_sender" "$P" "$PPS" "$SECONDS_RUN" 127.0.0.9 >"$W/sender" &
 SENDER=$!; PIDS+=($SENDER)
+T0=$(ticks)
 Q_FLOOD=$(perf)
 wait "$SENDER"; wait "$SAMPLER" || true
-echo "  qps $Q_FLOOD"
+T_FLOOD=$(( $(ticks) - T0 ))
+echo "  qps $Q_FLOOD; $(cpu_report "$T_FLOOD" "$(echo "$Q_FLOOD + $PPS" | bc)") (malformed packets included)"
 sed 's/^/  sender: /' "$W/sender"
 
 FAIL=0
