@@ -17,7 +17,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::{
-    Daned, KnotSecondary, free_port, require_tool, run_ok, serial_at, wait_for_serial, wall_secs,
+    Daned, KnotSecondary, free_port, require_tool, serial_at, wait_for_serial, wall_secs,
 };
 
 const ZONE: &str = "$ORIGIN example.com.\n$TTL 300\n@ SOA ns hm 1 3600 600 86400 60\n@ NS ns\n\
@@ -25,27 +25,7 @@ const ZONE: &str = "$ORIGIN example.com.\n$TTL 300\n@ SOA ns hm 1 3600 600 86400
 
 /// A self-signed P-256 certificate for mx1 at `cert` (its key beside it).
 fn make_cert(dir: &Path, cert: &str) {
-    let key = dir.join(format!("{cert}.key"));
-    run_ok(
-        "openssl",
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-subj",
-            "/CN=mx1.example.com",
-            "-days",
-            "30",
-            "-keyout",
-            key.to_str().unwrap(),
-            "-out",
-            dir.join(cert).to_str().unwrap(),
-        ],
-    );
+    common::openssl_self_signed(&dir.join(cert), &dir.join(format!("{cert}.key")));
 }
 
 /// One scrape of `/metrics` at `port`: the body, after checking the status line.

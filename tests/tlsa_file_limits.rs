@@ -7,55 +7,13 @@
 mod common;
 
 use std::fs;
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use common::{Daned, daned_bin, require_tool, serial_at};
+use common::{Daned, mkfifo, output_text, require_tool, run_within, serial_at};
 
 const ZONE: &str = "$ORIGIN example.com.\n$TTL 300\n@ SOA ns hm 1 3600 600 86400 60\n@ NS ns\n\
                     ns A 192.0.2.1\n@ MX 10 mx1\nmx1 A 192.0.2.25\n";
-
-/// `daned ARGS`, failing the test if it has not finished within `limit` (it is killed then).
-fn run_within(args: &[&str], limit: Duration) -> (Output, Duration) {
-    let started = Instant::now();
-    let mut child = Command::new(daned_bin())
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run daned");
-    loop {
-        if child.try_wait().expect("wait").is_some() {
-            return (child.wait_with_output().expect("output"), started.elapsed());
-        }
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("daned {args:?} did not finish within {limit:?}");
-        }
-        sleep(Duration::from_millis(20));
-    }
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-fn mkfifo(path: &Path) {
-    let ok = Command::new("mkfifo")
-        .arg(path)
-        .status()
-        .expect("run mkfifo")
-        .success();
-    assert!(ok, "mkfifo {}", path.display());
-}
 
 #[test]
 fn a_fifo_or_dev_zero_as_certificate_does_not_stop_the_daemon() {
@@ -84,15 +42,19 @@ fn a_fifo_or_dev_zero_as_certificate_does_not_stop_the_daemon() {
 
     // The offline commands read the same files and return at once with the same error.
     let (check, took) = run_within(&["check", "-c", &config], Duration::from_secs(10));
-    assert!(!check.status.success(), "{}", text(&check));
+    assert!(!check.status.success(), "{}", output_text(&check));
     assert!(
-        text(&check).contains("cert.pem: is a FIFO, not a regular file"),
+        output_text(&check).contains("cert.pem: is a FIFO, not a regular file"),
         "{}",
-        text(&check)
+        output_text(&check)
     );
     assert!(took < Duration::from_secs(5), "check took {took:?}");
     let (status, took) = run_within(&["tlsa", "status", "-c", &config], Duration::from_secs(10));
-    assert!(text(&status).contains("FIFO"), "{}", text(&status));
+    assert!(
+        output_text(&status).contains("FIFO"),
+        "{}",
+        output_text(&status)
+    );
     assert!(took < Duration::from_secs(5), "tlsa status took {took:?}");
 
     // A reload is applied: the new serial is served.
@@ -102,7 +64,7 @@ fn a_fifo_or_dev_zero_as_certificate_does_not_stop_the_daemon() {
     )
     .unwrap();
     let (reload, _) = run_within(&["reload", "-c", &config], Duration::from_secs(10));
-    assert!(reload.status.success(), "{}", text(&reload));
+    assert!(reload.status.success(), "{}", output_text(&reload));
     let deadline = Instant::now() + Duration::from_secs(10);
     while serial_at(daned.port, "example.com") != Some(2) {
         assert!(

@@ -7,7 +7,7 @@ mod common;
 use std::fs;
 use std::time::{Duration, Instant};
 
-use common::{Daned, require_tool, run_ok};
+use common::{Daned, require_tool};
 
 const ZONE: &str = "$ORIGIN example.com.\n$TTL 300\n@ SOA ns hm 1 3600 600 86400 60\n@ NS ns\n\
                     ns A 192.0.2.1\n@ MX 10 mx1\nmx1 A 192.0.2.25\n";
@@ -33,26 +33,7 @@ fn a_certificate_not_issued_yet_is_reported_then_published_when_it_appears() {
     assert!(none.contains("NXDOMAIN"), "{none}");
 
     let live = daned.dir.path().join("live");
-    run_ok(
-        "openssl",
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-subj",
-            "/CN=mx1.example.com",
-            "-days",
-            "30",
-            "-keyout",
-            live.join("privkey.pem").to_str().unwrap(),
-            "-out",
-            live.join("fullchain.pem").to_str().unwrap(),
-        ],
-    );
+    common::openssl_self_signed(&live.join("fullchain.pem"), &live.join("privkey.pem"));
     let want = daned.cli(&["tlsa", live.join("fullchain.pem").to_str().unwrap()]);
     let data = want.split_whitespace().last().unwrap().to_ascii_uppercase();
     let started = Instant::now();

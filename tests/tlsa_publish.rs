@@ -13,33 +13,14 @@ use std::process::{Command, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use common::{Daned, daned_bin, output, require_tool, run_ok, serial_at, set_clock, wall_secs};
+use common::{Daned, daned_bin, output, require_tool, serial_at, set_clock, wall_secs};
 
 const ZONE: &str = "$ORIGIN example.com.\n$TTL 300\n@ SOA ns hm 1 3600 600 86400 60\n@ NS ns\n\
                     ns A 192.0.2.1\n@ MX 10 mx1\nmx1 A 192.0.2.25\n";
 
 /// A self-signed P-256 certificate for mx1 at `cert`, its key at `key`.
 fn make_cert(cert: &Path, key: &Path) {
-    run_ok(
-        "openssl",
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-subj",
-            "/CN=mx1.example.com",
-            "-days",
-            "30",
-            "-keyout",
-            key.to_str().unwrap(),
-            "-out",
-            cert.to_str().unwrap(),
-        ],
-    );
+    common::openssl_self_signed(cert, key);
 }
 
 /// `3 1 1` data of a certificate or key file, the way operators compute it with openssl.

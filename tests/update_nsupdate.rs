@@ -12,8 +12,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use common::{
-    Daned, KnotSecondary, free_port, ldns_verify_axfr, require_tool, run_ok, serial_at,
-    wait_for_serial,
+    Daned, KnotSecondary, free_port, ldns_verify_axfr, require_tool, serial_at, wait_for_serial,
 };
 
 const ZONE: &str = "$ORIGIN example.com.\n$TTL 300\n@ SOA ns hm 1 3600 600 86400 60\n@ NS ns\n\
@@ -54,28 +53,9 @@ fn nsupdate(daned: &Daned, key: Option<&str>, commands: &str) -> (bool, String) 
     )
 }
 
-/// A self-signed P-256 certificate for mx1 at `cert`.
+/// A self-signed P-256 certificate for mx1 at `cert.pem` (its key at `key.pem`).
 fn make_cert(dir: &Path) {
-    run_ok(
-        "openssl",
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-subj",
-            "/CN=mx1.example.com",
-            "-days",
-            "30",
-            "-keyout",
-            dir.join("key.pem").to_str().unwrap(),
-            "-out",
-            dir.join("cert.pem").to_str().unwrap(),
-        ],
-    );
+    common::openssl_self_signed(&dir.join("cert.pem"), &dir.join("key.pem"));
 }
 
 fn txt(daned: &Daned, name: &str) -> String {

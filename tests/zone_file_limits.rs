@@ -7,55 +7,13 @@
 mod common;
 
 use std::fs;
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use common::{Daned, daned_bin, require_tool, serial_at};
+use common::{Daned, mkfifo, output_text, require_tool, run_within, serial_at};
 
 const ZONE: &str = "$ORIGIN example.com.\n$TTL 300\n@ SOA ns hm 1 3600 600 86400 60\n@ NS ns\n\
                     ns A 192.0.2.1\n@ MX 10 mx1\nmx1 A 192.0.2.25\n";
-
-/// `daned ARGS`, failing the test if it has not finished within `limit` (it is killed then).
-fn run_within(args: &[&str], limit: Duration) -> (Output, Duration) {
-    let started = Instant::now();
-    let mut child = Command::new(daned_bin())
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run daned");
-    loop {
-        if child.try_wait().expect("wait").is_some() {
-            return (child.wait_with_output().expect("output"), started.elapsed());
-        }
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("daned {args:?} did not finish within {limit:?}");
-        }
-        sleep(Duration::from_millis(20));
-    }
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-fn mkfifo(path: &Path) {
-    let ok = Command::new("mkfifo")
-        .arg(path)
-        .status()
-        .expect("run mkfifo")
-        .success();
-    assert!(ok, "mkfifo {}", path.display());
-}
 
 /// Waits until `zone` serves `serial`.
 fn wait_serial(daned: &Daned, serial: u32) {
@@ -88,18 +46,19 @@ fn a_fifo_or_device_as_zone_file_or_include_is_refused_at_once() {
     fs::rename(d.join("example.com.zone"), d.join("good.zone")).unwrap();
     mkfifo(&d.join("example.com.zone"));
     let (check, took) = run_within(&["check", "-c", &config], Duration::from_secs(10));
-    assert!(!check.status.success(), "{}", text(&check));
+    assert!(!check.status.success(), "{}", output_text(&check));
     assert!(
-        text(&check).contains("example.com.zone: cannot read: is a FIFO, not a regular file"),
+        output_text(&check)
+            .contains("example.com.zone: cannot read: is a FIFO, not a regular file"),
         "{}",
-        text(&check)
+        output_text(&check)
     );
     assert!(took < Duration::from_secs(5), "check took {took:?}");
 
     // A reload finds the FIFO: logged, the loaded version still served.
     let mark = daned.log_mark();
     let (reload, _) = run_within(&["reload", "-c", &config], Duration::from_secs(10));
-    assert!(reload.status.success(), "{}", text(&reload));
+    assert!(reload.status.success(), "{}", output_text(&reload));
     daned.wait_for_log(
         mark,
         &["example.com.zone", "FIFO"],
@@ -118,9 +77,13 @@ fn a_fifo_or_device_as_zone_file_or_include_is_refused_at_once() {
         )
         .unwrap();
         let (check, took) = run_within(&["check", "-c", &config], Duration::from_secs(10));
-        assert!(!check.status.success(), "{}", text(&check));
-        assert!(text(&check).contains(inc), "{}", text(&check));
-        assert!(text(&check).contains(kind), "{}", text(&check));
+        assert!(!check.status.success(), "{}", output_text(&check));
+        assert!(output_text(&check).contains(inc), "{}", output_text(&check));
+        assert!(
+            output_text(&check).contains(kind),
+            "{}",
+            output_text(&check)
+        );
         assert!(took < Duration::from_secs(5), "check took {took:?}");
     }
 
@@ -131,7 +94,7 @@ fn a_fifo_or_device_as_zone_file_or_include_is_refused_at_once() {
     )
     .unwrap();
     let (reload, _) = run_within(&["reload", "-c", &config], Duration::from_secs(10));
-    assert!(reload.status.success(), "{}", text(&reload));
+    assert!(reload.status.success(), "{}", output_text(&reload));
     wait_serial(&daned, 3);
 
     // SIGTERM stops it within a few seconds.

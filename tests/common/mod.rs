@@ -954,3 +954,70 @@ pub fn parse_kdig(text: &str) -> Option<Response> {
         additional,
     })
 }
+
+/// A self-signed P-256 certificate for `mx1.example.com`, valid 30 days, at `cert` with its key
+/// at `key`, made by openssl the way an operator makes one.
+pub fn openssl_self_signed(cert: &Path, key: &Path) {
+    run_ok(
+        "openssl",
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-subj",
+            "/CN=mx1.example.com",
+            "-days",
+            "30",
+            "-keyout",
+            key.to_str().unwrap(),
+            "-out",
+            cert.to_str().unwrap(),
+        ],
+    );
+}
+
+/// `daned ARGS`, failing the test if it has not finished within `limit` (it is killed then).
+pub fn run_within(args: &[&str], limit: Duration) -> (Output, Duration) {
+    let started = Instant::now();
+    let mut child = Command::new(daned_bin())
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run daned");
+    loop {
+        if child.try_wait().expect("wait").is_some() {
+            return (child.wait_with_output().expect("output"), started.elapsed());
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("daned {args:?} did not finish within {limit:?}");
+        }
+        sleep(Duration::from_millis(20));
+    }
+}
+
+/// A finished command's stdout and stderr, as text.
+pub fn output_text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Makes a FIFO at `path`.
+pub fn mkfifo(path: &Path) {
+    let ok = Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("run mkfifo")
+        .success();
+    assert!(ok, "mkfifo {}", path.display());
+}
