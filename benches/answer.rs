@@ -57,9 +57,7 @@ fn bench_snapshot(c: &mut Criterion) {
     let zone = Arc::new(mail_zone(10_000));
     let mut group = c.benchmark_group("snapshot");
     group.sample_size(10);
-    group.bench_function("build_10k", |b| {
-        b.iter(|| ZoneSnapshot::build(zone.clone()))
-    });
+    group.bench_function("build_10k", |b| b.iter(|| ZoneSnapshot::build(&zone)));
     group.finish();
 }
 

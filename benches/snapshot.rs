@@ -160,7 +160,7 @@ fn bench_versions(c: &mut Criterion) {
         .expect("signed");
     let signed = Arc::new(signed);
     let hasher = Some(signer::nsec3::nsec3_hash_wire as zones::snapshot::Nsec3Hasher);
-    let base = ZoneSnapshot::build_with(Arc::clone(&signed), hasher);
+    let base = ZoneSnapshot::build_with(&signed, hasher);
     eprintln!(
         "zone: {} records, {} nodes",
         signed.len(),
@@ -170,7 +170,7 @@ fn bench_versions(c: &mut Criterion) {
     let mut group = c.benchmark_group("snapshot_100k_nsec3");
     group.sample_size(10);
     group.bench_function("build", |b| {
-        b.iter(|| ZoneSnapshot::build_with(black_box(Arc::clone(&signed)), hasher))
+        b.iter(|| ZoneSnapshot::build_with(black_box(&*signed), hasher))
     });
     for (label, diff) in [
         ("apply_one_rrset", tlsa_change(&signed)),
@@ -179,13 +179,13 @@ fn bench_versions(c: &mut Criterion) {
         let mut next = (*signed).clone();
         diff.apply(&mut next);
         let next = Arc::new(next);
-        let check = ZoneSnapshot::build_with(Arc::clone(&next), hasher);
-        let applied = base.apply(Arc::clone(&next), &diff);
+        let check = ZoneSnapshot::build_with(&next, hasher);
+        let applied = base.apply(&next, &diff);
         assert_eq!(applied.node_count(), check.node_count(), "{label}");
         assert_eq!(applied.serial, check.serial, "{label}");
         group.sample_size(100);
         group.bench_function(label, |b| {
-            b.iter(|| base.apply(black_box(Arc::clone(&next)), black_box(&diff)))
+            b.iter(|| base.apply(black_box(&*next), black_box(&diff)))
         });
     }
     group.finish();

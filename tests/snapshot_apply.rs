@@ -212,7 +212,7 @@ fn applied_snapshots_answer_exactly_as_built_ones() {
             let mut rng = Rng(0x5eed_1234_abcd_0001 ^ (seed << 32));
             let mut unsigned = start();
             let mut signed = Arc::new(sign(&unsigned, &params));
-            let mut snapshot = ZoneSnapshot::build_with(Arc::clone(&signed), hasher);
+            let mut snapshot = ZoneSnapshot::build_with(&signed, hasher);
             for step in 0..40u32 {
                 for _ in 0..=rng.below(3) {
                     change(&mut unsigned, &mut rng);
@@ -220,8 +220,8 @@ fn applied_snapshots_answer_exactly_as_built_ones() {
                 set_serial(&mut unsigned, step + 2);
                 let next = Arc::new(sign(&unsigned, &params));
                 let diff = Diff::between(&signed, &next).unwrap();
-                let applied = snapshot.apply(Arc::clone(&next), &diff);
-                let built = ZoneSnapshot::build_with(Arc::clone(&next), hasher);
+                let applied = snapshot.apply(&next, &diff);
+                let built = ZoneSnapshot::build_with(&next, hasher);
                 let got = answers(
                     &Catalog::from_snapshots(vec![Arc::new(applied.clone())]),
                     &queries,

@@ -1,15 +1,22 @@
 //! When the signatures of a zone come due (RFC 4034 section 3.1.5 validity), kept beside the
-//! zone so that "when is the next refresh" and "what is due now" are not a scan of every
-//! RRSIG on each clock tick.
+//! zone so that "when is the next refresh" is not a scan of every RRSIG on each clock tick.
+//!
+//! What the schedule keeps is deliberately small: the number of RRSIG records whose
+//! expiration falls in each hour, nothing per RRset. A per-RRset index (owner names and all)
+//! cost more memory than the zone's own signatures, and a server holding thousands of zones
+//! pays it for every zone at rest. The price is that [`SignatureSchedule::due`] scans the zone
+//! for the RRsets to re-sign; it runs only when a refresh comes due, at most once an hour,
+//! because it takes the whole hour that came due (signing up to an hour early is harmless:
+//! the new signature gets the full validity).
 //!
 //! The schedule is built once from a signed zone (O(n)) and then follows each [`Diff`]
-//! ([`SignatureSchedule::update`], O(d log n) for the d RRSIG records in the diff). It is a
-//! pair of persistent maps, so a copy kept with each zone version is O(1) too. The expiration
-//! of an RRset is the earliest expiration among its RRSIGs.
+//! ([`SignatureSchedule::update`], O(d log h) for the d RRSIG records in the diff and h hours).
+
+use std::collections::BTreeMap;
 
 use zones::diff::Diff;
 use zones::zone::RrsetKey;
-use zones::{Name, Rtype, Zone};
+use zones::{Rtype, Zone};
 
 use crate::rrsig::RrsigFields;
 use crate::time::Timestamp;
@@ -17,91 +24,105 @@ use crate::time::Timestamp;
 /// RRSIG type code.
 const RRSIG: u16 = 46;
 
+/// Width of one bucket of expirations, in seconds.
+const BUCKET_SECS: u64 = 3600;
+
 //------------ SignatureSchedule ---------------------------------------------
 
-/// Each signed RRset of a zone with the moment its first signature expires, ordered both by
-/// RRset and by time.
+/// The RRSIG records of a zone counted by the hour they expire in.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SignatureSchedule {
-    /// (owner, covered type) -> earliest expiration.
-    by_rrset: imbl::OrdMap<(Name, u16), Timestamp>,
-    /// The same entries ordered by expiration.
-    by_time: imbl::OrdSet<(Timestamp, Name, u16)>,
+    /// Start of the hour (seconds since the epoch) -> RRSIG records expiring within it.
+    by_hour: BTreeMap<u64, u32>,
 }
 
 impl SignatureSchedule {
-    /// The schedule of every RRSIG set in `zone`. RRSIG times are read with serial arithmetic
+    /// The schedule of every RRSIG in `zone`. RRSIG times are read with serial arithmetic
     /// around `now` (RFC 4034 section 3.1.5).
     pub fn build(zone: &Zone, now: Timestamp) -> Self {
         let mut out = Self::default();
-        for ((owner, rtype, covered), _) in zone.rrsets.iter() {
+        for ((_, rtype, _), set) in zone.rrsets.iter() {
             if *rtype == RRSIG {
-                out.set(zone, owner, *covered, now);
+                for rd in &set.rdatas {
+                    out.count(rd.as_bytes(), now, true);
+                }
             }
         }
         out
     }
 
-    /// Follows `diff`, which led to `zone`: every RRSIG set it touched is read again from
-    /// `zone`.
-    pub fn update(&mut self, zone: &Zone, diff: &Diff, now: Timestamp) {
-        let touched = diff
-            .removed
-            .iter()
-            .chain(&diff.added)
-            .filter(|r| r.rtype == Rtype::RRSIG);
-        for r in touched {
-            let covered = zones::zone::covered_type(r.rtype, r.rdata.as_bytes());
-            self.set(zone, &r.owner.to_lowercase(), covered, now);
+    /// Follows `diff`: its removed RRSIG records leave the count, its added ones join it.
+    pub fn update(&mut self, diff: &Diff, now: Timestamp) {
+        for (records, add) in [(&diff.removed, false), (&diff.added, true)] {
+            for r in records.iter().filter(|r| r.rtype == Rtype::RRSIG) {
+                self.count(r.rdata.as_bytes(), now, add);
+            }
         }
     }
 
-    /// The earliest moment a signature must be made again: the earliest expiration minus
-    /// `refresh_secs` (`None` when nothing is signed).
+    /// The earliest moment a signature must be made again: the start of the hour in which
+    /// the earliest signature expires, minus `refresh_secs` (`None` when nothing is signed).
     pub fn next_refresh(&self, refresh_secs: u64) -> Option<Timestamp> {
-        self.by_time
-            .get_min()
-            .map(|(t, _, _)| t.sub_secs(refresh_secs))
+        self.by_hour
+            .keys()
+            .next()
+            .map(|&hour| Timestamp(hour).sub_secs(refresh_secs))
     }
 
-    /// The RRsets whose signatures expire within `refresh_secs` of `now`, as RRset keys for
-    /// [`crate::incremental::refresh`], earliest first.
-    pub fn due(&self, now: Timestamp, refresh_secs: u64) -> Vec<RrsetKey> {
+    /// The RRsets of `zone` with a signature that expires within `refresh_secs` of `now`, or
+    /// in the hour that reaches into, as RRset keys for [`crate::incremental::refresh`].
+    /// Taking the whole hour is what keeps refreshes at most hourly.
+    pub fn due(zone: &Zone, now: Timestamp, refresh_secs: u64) -> Vec<RrsetKey> {
         let limit = now.add_secs(refresh_secs);
-        self.by_time
+        let limit = Timestamp(hour_of(limit) + BUCKET_SECS);
+        zone.rrsets
             .iter()
-            .take_while(|(t, _, _)| *t <= limit)
-            .map(|(_, owner, covered)| (owner.clone(), *covered, 0))
+            .filter(|((_, rtype, _), set)| {
+                *rtype == RRSIG
+                    && set
+                        .rdatas
+                        .iter()
+                        .filter_map(|r| expiration(r.as_bytes(), now))
+                        .any(|t| t < limit)
+            })
+            .map(|((owner, _, covered), _)| (owner.clone(), *covered, 0))
             .collect()
     }
 
-    /// Number of signed RRsets.
+    /// Number of RRSIG records counted.
     pub fn len(&self) -> usize {
-        self.by_rrset.len()
+        self.by_hour.values().map(|&n| n as usize).sum()
     }
 
     /// True when nothing is signed.
     pub fn is_empty(&self) -> bool {
-        self.by_rrset.is_empty()
+        self.by_hour.is_empty()
     }
 
-    /// Reads the RRSIG set over `owner`/`covered` from `zone` into the schedule.
-    fn set(&mut self, zone: &Zone, owner: &Name, covered: u16, now: Timestamp) {
-        let key = (owner.clone(), covered);
-        if let Some(old) = self.by_rrset.remove(&key) {
-            self.by_time.remove(&(old, key.0.clone(), covered));
-        }
-        let earliest = zone
-            .rrsets
-            .get(&(owner.clone(), RRSIG, covered))
-            .into_iter()
-            .flat_map(|s| s.rdatas.iter())
-            .filter_map(|r| RrsigFields::from_wire(r.as_bytes()).ok())
-            .map(|(f, _)| Timestamp::from_rrsig_field(f.expiration, now))
-            .min();
-        if let Some(t) = earliest {
-            self.by_time.insert((t, key.0.clone(), covered));
-            self.by_rrset.insert(key, t);
+    /// Counts one RRSIG rdata in (`add`) or out.
+    fn count(&mut self, rdata: &[u8], now: Timestamp, add: bool) {
+        let Some(t) = expiration(rdata, now) else {
+            return;
+        };
+        let hour = hour_of(t);
+        if add {
+            *self.by_hour.entry(hour).or_default() += 1;
+        } else if let Some(n) = self.by_hour.get_mut(&hour) {
+            *n -= 1;
+            if *n == 0 {
+                self.by_hour.remove(&hour);
+            }
         }
     }
+}
+
+/// The expiration of an RRSIG rdata.
+fn expiration(rdata: &[u8], now: Timestamp) -> Option<Timestamp> {
+    let (fields, _) = RrsigFields::from_wire(rdata).ok()?;
+    Some(Timestamp::from_rrsig_field(fields.expiration, now))
+}
+
+/// The start of the hour `t` falls in.
+fn hour_of(t: Timestamp) -> u64 {
+    t.0 - t.0 % BUCKET_SECS
 }

@@ -507,18 +507,26 @@ fn refresh_resigns_exactly_the_due_rrsets_and_the_schedule_follows() {
     let t0 = Timestamp(1_750_000_000);
     let signed = sign_zone(&base_zone(), &keys, &params, t0).unwrap();
     let mut schedule = SignatureSchedule::build(&signed, t0);
-    assert_eq!(schedule.len(), signable_rrsets(&signed).len());
+    let rrsigs: usize = signed
+        .rrsets
+        .iter()
+        .filter(|((_, t, _), _)| *t == u16::from(Rtype::RRSIG))
+        .map(|(_, s)| s.rdatas.len())
+        .sum();
+    assert_eq!(schedule.len(), rrsigs);
     let refresh_secs = 3 * 86400;
     let first_due = schedule.next_refresh(refresh_secs).unwrap();
-    assert_eq!(
-        Some(first_due),
-        signer::next_resign_time(&signed, t0, refresh_secs)
+    // The schedule counts by the hour: the refresh comes at most an hour early.
+    let exact = signer::next_resign_time(&signed, t0, refresh_secs).unwrap();
+    assert!(
+        first_due <= exact && exact.0 - first_due.0 < 3600,
+        "{first_due:?} {exact:?}"
     );
     // Half a day after the first one comes due, some RRsets are due and some are not.
     let now = first_due.add_secs(43_200);
-    let due = schedule.due(now, refresh_secs);
+    let due = SignatureSchedule::due(&signed, now, refresh_secs);
     assert!(
-        !due.is_empty() && due.len() < schedule.len(),
+        !due.is_empty() && due.len() < signable_rrsets(&signed).len(),
         "{}",
         due.len()
     );
@@ -536,10 +544,10 @@ fn refresh_resigns_exactly_the_due_rrsets_and_the_schedule_follows() {
     expected.insert((Name::from_ascii(ORIGIN).unwrap(), 6, 0));
     assert_eq!(resigned, expected);
     assert_new_signatures_verify(&next, &diff, &[&csk], now);
-    schedule.update(&next, &diff, now);
+    schedule.update(&diff, now);
     assert_eq!(schedule, SignatureSchedule::build(&next, now));
     assert!(schedule.next_refresh(refresh_secs).unwrap() > now);
-    assert!(schedule.due(now, refresh_secs).is_empty());
+    assert!(SignatureSchedule::due(&next, now, refresh_secs).is_empty());
 }
 
 //------------ an independent validator ---------------------------------------

@@ -98,7 +98,7 @@ pub fn run(config: &Config, sim: &Simulation, clock: &ManualClock) -> anyhow::Re
     let step = sim.step.as_secs().max(1);
     let mut driver = ZoneDriver::simulated(config, unsigned, start)?;
     let mut parent = Parent::new(sim.parent_delay.as_secs());
-    parent.saw_cds(start, cds_of(&driver.served().zone));
+    parent.saw_cds(start, cds_of(&driver.served().zone()));
     let mut summary = Summary::default();
     let mut last_ds: Option<Vec<Rdata>> = None;
     let mut seen_tags = None;
@@ -133,7 +133,7 @@ pub fn run(config: &Config, sim: &Simulation, clock: &ManualClock) -> anyhow::Re
             ));
             view = after;
         }
-        let zone = &driver.served().zone;
+        let zone = &driver.served().zone();
         if changed {
             parent.saw_cds(now, cds_of(zone));
         }

@@ -173,12 +173,12 @@ impl ZoneDriver {
         // A certificate that changed while the daemon was down is a rollover too.
         let tlsa_before = saved.as_ref().map(|z| managed_tlsa(&config, z));
         if tlsa_before.is_some_and(|b| {
-            b.iter().any(|r| !r.is_empty()) && b != managed_tlsa(&config, &served.zone)
+            b.iter().any(|r| !r.is_empty()) && b != managed_tlsa(&config, &served.zone())
         }) {
             tlsa.warn_unsafe_rollover(now.0);
         }
-        tlsa.published(&served.zone, now.0);
-        mail.published(&served.zone, now.0);
+        tlsa.published(&served.zone(), now.0);
+        mail.published(&served.zone(), now.0);
         let mut driver = Self {
             config,
             served,
@@ -324,7 +324,11 @@ impl ZoneDriver {
         let keys = self.keys.as_ref().and_then(|k| k.wake);
         let tlsa = self.tlsa.next_retirement().map(Timestamp);
         let mail = self.mail.next_change().map(Timestamp);
-        [refresh, keys, tlsa, mail].into_iter().flatten().min()
+        let release = self.served.release_at().filter(|_| self.mail.is_empty());
+        [refresh, keys, tlsa, mail, release]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     /// What the rollover wants observed at `now`: the secondaries' serial while a step waits
@@ -368,7 +372,8 @@ impl ZoneDriver {
                 published.extend(self.mail_files(now));
             }
             Event::Probe { addr, seen } => {
-                self.tlsa.note_probe(&addr, seen, &self.served.zone, now.0);
+                self.tlsa
+                    .note_probe(&addr, seen, &self.sources_view(), now.0);
                 // The rollover of a retiring record may wait on what the MTA presents.
                 published.extend(self.certificates(now));
             }
@@ -383,6 +388,7 @@ impl ZoneDriver {
                 published.extend(self.mail_files(now));
                 published.extend(self.refresh(now));
                 self.served.flush(false);
+                self.release_editable(now);
             }
             Event::SecondarySerials(seen) => {
                 self.history.secondaries = seen
@@ -456,13 +462,13 @@ impl ZoneDriver {
                 let unsigned = self.tlsa.with_managed(
                     &self.config.file,
                     unsigned,
-                    Some(&self.served.zone),
+                    Some(&self.served.zone()),
                     now.0,
                 )?;
                 Ok(self.mail.with_managed(
                     &self.config.file,
                     unsigned,
-                    Some(&self.served.zone),
+                    Some(&self.served.zone()),
                     now.0,
                 )?)
             });
@@ -483,8 +489,8 @@ impl ZoneDriver {
                 };
                 match done {
                     Some(_) => {
-                        self.tlsa.published(&self.served.zone, now.0);
-                        self.mail.published(&self.served.zone, now.0);
+                        self.tlsa.published(&self.served.zone(), now.0);
+                        self.mail.published(&self.served.zone(), now.0);
                     }
                     None => {
                         tracing::info!(zone = %self.config.name, "zone file changed on disk but not in content")
@@ -502,12 +508,12 @@ impl ZoneDriver {
     /// Re-reads the certificate files and publishes the TLSA records they give, when they
     /// differ from the published ones.
     fn certificates(&mut self, now: Timestamp) -> Option<Published> {
-        let change = self.tlsa.change(&self.served.zone, now.0)?;
+        let change = self.tlsa.change(&self.sources_view(), now.0)?;
         self.tlsa.warn_unsafe_rollover(now.0);
         // A failure is logged by `publish`; the old records stay published.
         let done = self.publish(change, now, None);
         if let Some(p) = done {
-            self.tlsa.published(&self.served.zone, now.0);
+            self.tlsa.published(&self.served.zone(), now.0);
             tracing::info!(event = "tlsa-change-served", zone = %self.config.name, serial = p.serial, elapsed_ms = p.elapsed_ms, "TLSA change served");
         }
         done
@@ -516,19 +522,43 @@ impl ZoneDriver {
     /// Re-reads the DKIM key files and moves the selectors through their lifecycle,
     /// publishing the records that differ from the published ones.
     fn mail_files(&mut self, now: Timestamp) -> Option<Published> {
-        let change = self.mail.change(&self.served.zone, now.0)?;
+        let change = self.mail.change(&self.sources_view(), now.0)?;
         let done = self.publish(change, now, None);
         if let Some(p) = done {
-            self.mail.published(&self.served.zone, now.0);
+            self.mail.published(&self.served.zone(), now.0);
             tracing::info!(zone = %self.config.name, serial = p.serial, elapsed_ms = p.elapsed_ms, "mail record change served");
         }
         done
     }
 
+    /// What the record sources (TLSA, DKIM, MTA-STS) read of the version served. The TLSA
+    /// manager reads its own names only, so a zone at rest gives it those RRsets out of the
+    /// snapshot; the mail records also check the policy against the zone's MX, and their
+    /// zones keep the editable zone (see [`Self::release_editable`]).
+    fn sources_view(&self) -> Arc<Zone> {
+        if !self.mail.is_empty() {
+            return self.served.zone();
+        }
+        let names: Vec<zones::Name> = std::iter::once(&self.config.name)
+            .chain(self.tlsa.watched_names())
+            .cloned()
+            .collect();
+        self.served.zone_at(&names)
+    }
+
+    /// Lets the editable zone go once no change has come for a while, leaving the snapshot
+    /// as the one copy at rest. A zone with DKIM or MTA-STS records keeps it: their sources
+    /// read the whole zone at every tick.
+    fn release_editable(&self, now: Timestamp) {
+        if self.mail.is_empty() && self.served.release_due(now) {
+            crate::daemon::editable::return_freed_memory(false);
+        }
+    }
+
     /// Refreshes the signatures that are due.
     fn refresh(&mut self, now: Timestamp) -> Option<Published> {
         let how = self.config.signing.as_ref()?;
-        if clock_jump::signed_in_future(&self.served.zone, now) {
+        if clock_jump::signed_in_future(&self.served.snapshot, now) {
             // The clock went back past the backdate: signatures made before the jump start
             // after now, and validators reject them until then. Signing in full keeps no
             // signature that starts after now; one publish, then the schedule holds again.
@@ -582,7 +612,7 @@ impl ZoneDriver {
         }
         keys.seen_changed = false;
         let obs = keys.seen.observations(!self.config.notify.is_empty());
-        let max_ttl = lifecycle::max_zone_ttl(&self.served.zone);
+        let max_ttl = u64::from(self.served.snapshot.max_ttl());
         let adv = match lifecycle::advance(&how, &self.config.name, max_ttl, now, obs) {
             Ok(adv) => adv,
             Err(e) => {

@@ -10,6 +10,7 @@
 
 pub mod catalog_zone;
 pub mod driver;
+pub mod editable;
 pub mod error;
 pub mod host;
 pub mod lifecycle;

@@ -34,6 +34,7 @@ use zones::snapshot::ZoneSnapshot;
 use zones::{Name, Record, Zone};
 
 use crate::config::ZoneConfig;
+use crate::daemon::editable::{Editable, HOLD_SECS};
 use crate::daemon::pipeline::{self, PipelineError, Versions};
 use crate::daemon::signing::{self, SigningError};
 use signer::keystore::signing_entries;
@@ -94,9 +95,10 @@ pub enum PublishError {
 pub struct Served {
     /// The zone's apex.
     origin: Name,
-    /// The zone as served (signed when the zone is signed).
-    pub zone: Arc<Zone>,
-    /// Its wire-form snapshot, which the catalog holds.
+    /// The zone as served (signed when the zone is signed), as RRsets: held only while
+    /// changes come, else rebuilt from the snapshot when asked for.
+    editable: Arc<Editable>,
+    /// Its wire-form snapshot, which the catalog holds: the one copy kept at rest.
     pub snapshot: Arc<ZoneSnapshot>,
     /// The journal and saved version (`None`: a zone held in memory only, the demo).
     versions: Option<Arc<Versions>>,
@@ -122,6 +124,29 @@ impl Served {
         Self::with_history(origin, Arc::new(zone), versions, history, now)
     }
 
+    /// The zone as served, as RRsets (rebuilt from the snapshot when it is not held).
+    pub fn zone(&self) -> Arc<Zone> {
+        self.editable.get(&self.snapshot)
+    }
+
+    /// The zone as served if it is held, else a zone of only the RRsets at `names`: what a
+    /// source that reads a few names needs, without a rebuild.
+    pub fn zone_at(&self, names: &[Name]) -> Arc<Zone> {
+        self.editable
+            .held()
+            .unwrap_or_else(|| Arc::new(self.snapshot.partial(names)))
+    }
+
+    /// When the editable zone is to be let go (the snapshot alone stays).
+    pub fn release_at(&self) -> Option<Timestamp> {
+        self.editable.release_at()
+    }
+
+    /// Lets the editable zone go once no change has come for a while; true when it did.
+    pub fn release_due(&self, now: Timestamp) -> bool {
+        self.editable.release_due(now)
+    }
+
     /// Serves `zone` with `history`.
     fn with_history(
         origin: Name,
@@ -130,11 +155,12 @@ impl Served {
         history: Arc<[Arc<Diff>]>,
         now: Timestamp,
     ) -> Self {
-        let snapshot = Arc::new(signing::snapshot(Arc::clone(&zone)).with_history(history));
+        let snapshot = Arc::new(signing::snapshot(&zone).with_history(history));
         let schedule = SignatureSchedule::build(&zone, now);
+        // Held until the first tick after loading: the sources read it once more.
         Self {
             origin,
-            zone,
+            editable: Arc::new(Editable::holding(zone, now)),
             snapshot,
             versions,
             schedule,
@@ -170,38 +196,42 @@ impl Served {
     ) -> Result<Option<Published>, PublishError> {
         let started = Instant::now();
         let kind = change.kind();
-        let served = pipeline::serial_of(&self.zone);
+        if let (Change::Refresh, Some(how)) = (&change, &config.signing)
+            && self
+                .next_refresh(how.policy.refresh_window_secs())
+                .is_none_or(|t| t > now)
+        {
+            return Ok(None); // nothing due: no need for the editable zone
+        }
+        let current = self.zone();
+        let served = pipeline::serial_of(&current);
         let next_serial =
             |file: Serial| pipeline::next_serial(config.serial_policy, served, file, now);
         let (next, diff) = match (change, &config.signing) {
             (Change::Content(mut zone), how) => {
                 let file = pipeline::serial_of(&zone);
-                if pipeline::same_content(&zone, &self.zone) && !file.is_newer_than(served) {
+                if pipeline::same_content(&zone, &current) && !file.is_newer_than(served) {
                     return Ok(None);
                 }
                 pipeline::set_serial(&mut zone, next_serial(file));
                 let zone = match how {
-                    Some(how) => signing::sign_with(&zone, Some(&self.zone), keys, how, now)?,
+                    Some(how) => signing::sign_with(&zone, Some(&current), keys, how, now)?,
                     None => zone,
                 };
                 (zone, None)
             }
             (Change::Records { removed, added }, how) => {
-                let removed: Vec<Record> = removed
-                    .into_iter()
-                    .filter(|r| holds(&self.zone, r))
-                    .collect();
-                let added: Vec<Record> = added
-                    .into_iter()
-                    .filter(|r| !holds(&self.zone, r))
-                    .collect();
+                let removed: Vec<Record> =
+                    removed.into_iter().filter(|r| holds(&current, r)).collect();
+                let added: Vec<Record> =
+                    added.into_iter().filter(|r| !holds(&current, r)).collect();
                 if removed.is_empty() && added.is_empty() {
                     return Ok(None);
                 }
                 match how {
                     Some(how) => {
                         let (zone, diff) = signer::incremental::sign_change(
-                            &self.zone,
+                            &current,
                             &signer::incremental::Change { removed, added },
                             next_serial(served),
                             &signing_entries(keys, how.policy.ksk_method),
@@ -212,7 +242,7 @@ impl Served {
                         (zone, Some(diff))
                     }
                     None => {
-                        let mut zone = (*self.zone).clone();
+                        let mut zone = (*current).clone();
                         for r in &removed {
                             remove_record(&mut zone, r);
                         }
@@ -226,12 +256,12 @@ impl Served {
             }
             (Change::Refresh, None) => return Ok(None),
             (Change::Refresh, Some(how)) => {
-                let due = self.schedule.due(now, how.policy.refresh_window_secs());
+                let due = SignatureSchedule::due(&current, now, how.policy.refresh_window_secs());
                 if due.is_empty() {
                     return Ok(None);
                 }
                 let (zone, diff) = signer::incremental::refresh(
-                    &self.zone,
+                    &current,
                     &due,
                     next_serial(served),
                     &signing_entries(keys, how.policy.ksk_method),
@@ -242,10 +272,10 @@ impl Served {
                 (zone, Some(diff))
             }
             (Change::Keys, how) => {
-                let mut zone = (*self.zone).clone();
+                let mut zone = (*current).clone();
                 pipeline::set_serial(&mut zone, next_serial(served));
                 let zone = match how {
-                    Some(how) => signing::sign_with(&zone, Some(&self.zone), keys, how, now)?,
+                    Some(how) => signing::sign_with(&zone, Some(&current), keys, how, now)?,
                     None => zone,
                 };
                 (zone, None)
@@ -253,7 +283,7 @@ impl Served {
         };
         let diff = match diff {
             Some(d) => Some(d),
-            None => Diff::between(&self.zone, &next),
+            None => Diff::between(&current, &next),
         };
         self.install(next, diff, now)?;
         let published = Published {
@@ -279,7 +309,7 @@ impl Served {
     /// (`force`: at exit). A failure is logged: the journal still holds every change.
     pub fn flush(&self, force: bool) {
         if let Some(v) = &self.versions
-            && let Err(e) = v.flush(&self.zone, force)
+            && let Err(e) = v.flush(&self.zone(), force)
         {
             tracing::warn!(zone = %self.origin, error = %e, "cannot write the saved version; the journal keeps the changes");
         }
@@ -297,17 +327,16 @@ impl Served {
             Some(v) => v.commit_diff(diff.clone(), &next)?,
             None => Arc::from([]),
         };
-        let zone = Arc::new(next);
         let snapshot = match &diff {
-            Some(d) => self.snapshot.apply(Arc::clone(&zone), d),
-            None => signing::snapshot(Arc::clone(&zone)),
+            Some(d) => self.snapshot.apply(&next, d),
+            None => signing::snapshot(&next),
         };
         match &diff {
-            Some(d) => self.schedule.update(&zone, d, now),
-            None => self.schedule = SignatureSchedule::build(&zone, now),
+            Some(d) => self.schedule.update(d, now),
+            None => self.schedule = SignatureSchedule::build(&next, now),
         }
         self.snapshot = Arc::new(snapshot.with_history(history));
-        self.zone = zone;
+        self.editable = Arc::new(Editable::holding(Arc::new(next), now.add_secs(HOLD_SECS)));
         Ok(())
     }
 

@@ -590,6 +590,8 @@ impl Control {
         if !self.ready_sent {
             self.ready_sent = true;
             crate::daemon::service::ready(self.drivers.len());
+            // Each zone let its editable copy go after loading; return what they freed.
+            crate::daemon::editable::return_freed_memory(true);
         }
     }
 }

@@ -5,7 +5,6 @@
 //! (a damaged file is an error), and only a zone without any key gets fresh ones.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use signer::ds::{DigestType, ds_rdata};
 use signer::keystore::{KeyPhase, KeyStore, KeyStoreError, StoredKey, signing_entries};
@@ -183,7 +182,7 @@ pub fn sign(
 }
 
 /// The snapshot of a zone, with the NSEC3 hash function when it is signed with NSEC3.
-pub fn snapshot(zone: Arc<Zone>) -> ZoneSnapshot {
+pub fn snapshot(zone: &Zone) -> ZoneSnapshot {
     ZoneSnapshot::build_with(zone, Some(signer::nsec3::nsec3_hash_wire))
 }
 

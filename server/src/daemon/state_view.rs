@@ -320,7 +320,7 @@ impl ZoneStateView {
             parent_ds: parent_ds(driver),
             tlsa: driver
                 .tlsa()
-                .status(Some(&served.zone))
+                .status(Some(&served.zone()))
                 .iter()
                 .map(|n| tlsa_view(n, now))
                 .collect(),

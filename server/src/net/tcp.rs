@@ -174,14 +174,14 @@ async fn connection(
                     write_framed(&mut writer, &mut frame, &out, limits.write_timeout).await?;
                     continue;
                 };
-                let zone = &snapshot.zone;
+                let origin = snapshot.origin_name();
                 let key_name = key.as_ref().map(|k| k.name.as_str());
                 let allowed = shared
-                    .acl(&zone.origin)
+                    .acl(&origin)
                     .is_some_and(|acl| acl.allows(peer.ip(), key_name));
                 if !allowed {
                     if let Some(suppressed) = TRANSFER_REFUSED.allow_now() {
-                        tracing::warn!(event = "transfer-refused", %peer, zone = %zone.origin, key = key_name.unwrap_or("-"), suppressed, "transfer refused by allow_transfer");
+                        tracing::warn!(event = "transfer-refused", %peer, zone = %origin, key = key_name.unwrap_or("-"), suppressed, "transfer refused by allow_transfer");
                     }
                     metrics::transfer(Transfer::Refused);
                     if write_error_reply(&query, RCODE_REFUSED, &mut out) {
@@ -209,7 +209,7 @@ async fn connection(
                             tracing::info!(
                             event = "ixfr-sent",
                             %peer,
-                            zone = %zone.origin,
+                            zone = %origin,
                             from = client,
                             to = snapshot.serial,
                             ?kind,
@@ -221,7 +221,7 @@ async fn connection(
                         Err(e) => {
                             metrics::transfer(Transfer::Failed);
                             if let Some(suppressed) = TRANSFER_FAILED.allow_now() {
-                                tracing::warn!(event = "transfer-failed", %peer, zone = %zone.origin, error = %e, suppressed, "IXFR failed");
+                                tracing::warn!(event = "transfer-failed", %peer, zone = %origin, error = %e, suppressed, "IXFR failed");
                             }
                             return Ok(());
                         }
@@ -229,7 +229,7 @@ async fn connection(
                     continue;
                 }
                 match send_axfr(
-                    zone,
+                    snapshot,
                     &query,
                     &mut writer,
                     limits.write_timeout,
@@ -242,8 +242,7 @@ async fn connection(
                         tracing::info!(
                         event = "axfr-sent",
                         %peer,
-                        zone = %zone.origin,
-                        records = zone.len(),
+                        zone = %origin,
                         messages,
                         elapsed_ms = started.elapsed().as_millis() as u64,
                         "AXFR sent"
@@ -252,7 +251,7 @@ async fn connection(
                     Err(e) => {
                         metrics::transfer(Transfer::Failed);
                         if let Some(suppressed) = TRANSFER_FAILED.allow_now() {
-                            tracing::warn!(event = "transfer-failed", %peer, zone = %zone.origin, error = %e, suppressed, "AXFR failed");
+                            tracing::warn!(event = "transfer-failed", %peer, zone = %origin, error = %e, suppressed, "AXFR failed");
                         }
                         return Ok(());
                     }

@@ -1,16 +1,19 @@
 //! AXFR out over TCP (RFC 5936).
 //!
 //! The zone is streamed from the snapshot as several messages: the apex SOA first and last
-//! (section 2.2), every other RRset in between in canonical order. Each message echoes the
+//! (section 2.2), every other RRset in between (in the snapshot's node order, which RFC 5936
+//! leaves free), each RRset read out of the snapshot only when its turn comes. Each message echoes the
 //! query ID; the first also carries the question (section 2.2.1). Messages are kept near
 //! [`SOFT_LIMIT`] octets and names are compressed within each message (RFC 1035 section 4.1.4,
 //! only in the names RFC 3597 section 4 allows).
 
 use std::iter::Peekable;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::{AsyncWrite, AsyncWriteExt};
-use zones::{Name, Rrset, Rtype, Zone};
+use zones::snapshot::ZoneSnapshot;
+use zones::{Name, Rrset, Rtype};
 
 use crate::net::tsig::ResponseSigner;
 use crate::net::{HEADER_LEN, question};
@@ -39,19 +42,19 @@ pub enum AxfrError {
     Io(#[from] std::io::Error),
 }
 
-/// Streams `zone` as the AXFR answer to `query` onto `w`, each message with its 2-octet length
+/// Streams the zone of `snapshot` as the AXFR answer to `query` onto `w`, each message with its 2-octet length
 /// prefix (RFC 1035 section 4.2.2). Only one message is held in memory at a time. Returns the
 /// number of messages sent.
 ///
 /// A client that does not take a message within `write_timeout` ends the transfer.
 pub async fn send_axfr<W: AsyncWrite + Unpin>(
-    zone: &Zone,
+    snapshot: &ZoneSnapshot,
     query: &[u8],
     w: &mut W,
     write_timeout: Duration,
     signer: Option<&mut ResponseSigner<'_>>,
 ) -> Result<usize, AxfrError> {
-    send_stream(AxfrStream::new(zone, query)?, w, write_timeout, signer).await
+    send_stream(AxfrStream::new(snapshot, query)?, w, write_timeout, signer).await
 }
 
 /// Sends every message of `stream` onto `w`; returns the number of messages.
@@ -84,10 +87,13 @@ pub async fn send_stream<W: AsyncWrite + Unpin>(
 
 //------------ AxfrStream ----------------------------------------------------
 
+/// One record to send: an RRset and the index of one of its rdatas.
+pub type Item = (Arc<Rrset>, usize);
+
 /// The records of one transfer, cut into framed messages on demand.
 pub struct AxfrStream<'z> {
     /// The records still to send: SOA, the body, SOA.
-    records: Peekable<Box<dyn Iterator<Item = (&'z Rrset, usize)> + Send + 'z>>,
+    records: Peekable<Box<dyn Iterator<Item = Item> + Send + 'z>>,
     /// Query ID to echo.
     id: [u8; 2],
     /// RD bit to echo.
@@ -97,20 +103,20 @@ pub struct AxfrStream<'z> {
 }
 
 impl<'z> AxfrStream<'z> {
-    /// Prepares the transfer of `zone` answering `query`.
-    pub fn new(zone: &'z Zone, query: &'z [u8]) -> Result<Self, AxfrError> {
+    /// Prepares the transfer of the zone of `snapshot` answering `query`.
+    pub fn new(snapshot: &'z ZoneSnapshot, query: &'z [u8]) -> Result<Self, AxfrError> {
         let q = question(query).ok_or(AxfrError::BadQuery)?;
-        let soa = zone
-            .soa()
-            .filter(|s| !s.rdatas.is_empty())
-            .ok_or_else(|| AxfrError::NoSoa(zone.origin.to_string()))?;
-        let body = zone
-            .rrsets
-            .values()
-            .filter(move |set| !(set.rtype == Rtype::SOA && set.owner == zone.origin))
-            .flat_map(|set| (0..set.rdatas.len()).map(move |i| (set, i)));
-        let records: Box<dyn Iterator<Item = (&'z Rrset, usize)> + Send + 'z> = Box::new(
-            std::iter::once((soa, 0))
+        let origin = snapshot.origin_name();
+        let soa = Arc::new(apex_soa(snapshot)?);
+        let body = snapshot
+            .rrsets()
+            .filter(move |set| !(set.rtype == Rtype::SOA && set.owner == origin))
+            .flat_map(|set| {
+                let set = Arc::new(set);
+                (0..set.rdatas.len()).map(move |i| (Arc::clone(&set), i))
+            });
+        let records: Box<dyn Iterator<Item = Item> + Send + 'z> = Box::new(
+            std::iter::once((Arc::clone(&soa), 0))
                 .chain(body)
                 .chain(std::iter::once((soa, 0))),
         );
@@ -126,7 +132,7 @@ impl<'z> AxfrStream<'z> {
     /// that order, answering `query`: how IXFR (RFC 1995) sends its sequence of SOAs and
     /// changes with the same message writer.
     pub fn from_records(
-        records: Box<dyn Iterator<Item = (&'z Rrset, usize)> + Send + 'z>,
+        records: Box<dyn Iterator<Item = Item> + Send + 'z>,
         query: &'z [u8],
     ) -> Result<Self, AxfrError> {
         let q = question(query).ok_or(AxfrError::BadQuery)?;
@@ -146,16 +152,25 @@ impl<'z> AxfrStream<'z> {
             return Ok(false);
         }
         let mut writer = MessageWriter::new(out, self.id, self.rd, self.question.take());
-        while let Some(&(set, i)) = self.records.peek() {
-            if !writer.fits(set, i)? {
+        while let Some((set, i)) = self.records.peek() {
+            if !writer.fits(set, *i)? {
                 break;
             }
-            writer.record(set, i);
+            writer.record(set, *i);
             self.records.next();
         }
         writer.finish();
         Ok(true)
     }
+}
+
+/// The apex SOA of the zone of `snapshot`, which opens and closes every transfer.
+pub fn apex_soa(snapshot: &ZoneSnapshot) -> Result<Rrset, AxfrError> {
+    let origin = snapshot.origin_name();
+    snapshot
+        .rrset(&origin, Rtype::SOA)
+        .filter(|s| !s.rdatas.is_empty())
+        .ok_or_else(|| AxfrError::NoSoa(origin.to_string()))
 }
 
 //------------ MessageWriter -------------------------------------------------
@@ -366,8 +381,9 @@ mod tests {
         q
     }
 
-    fn build(zone: &Zone, query: &[u8]) -> Vec<u8> {
-        let mut stream = AxfrStream::new(zone, query).unwrap();
+    fn build(zone: &zones::Zone, query: &[u8]) -> Vec<u8> {
+        let snapshot = ZoneSnapshot::build(zone);
+        let mut stream = AxfrStream::new(&snapshot, query).unwrap();
         let mut all = Vec::new();
         let mut buf = Vec::new();
         while stream.next_message(&mut buf).unwrap() {

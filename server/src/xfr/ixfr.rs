@@ -6,6 +6,7 @@
 //! longer holds, or one newer than ours) gets the whole zone in AXFR form, which RFC 1995
 //! section 4 allows and every secondary understands.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::AsyncWrite;
@@ -14,7 +15,7 @@ use zones::serial::Serial;
 use zones::snapshot::ZoneSnapshot;
 use zones::{Record, Rrset};
 
-use super::axfr::{AxfrError, AxfrStream, send_axfr, send_stream};
+use super::axfr::{AxfrError, AxfrStream, Item, apex_soa, send_axfr, send_stream};
 use crate::net::tsig::ResponseSigner;
 
 /// What an IXFR answer holds.
@@ -41,15 +42,11 @@ pub async fn send_ixfr<W: AsyncWrite + Unpin>(
     write_timeout: Duration,
     signer: Option<&mut ResponseSigner<'_>>,
 ) -> Result<(IxfrKind, usize), AxfrError> {
-    let zone = &snapshot.zone;
-    let soa = zone
-        .soa()
-        .filter(|s| !s.rdatas.is_empty())
-        .ok_or_else(|| AxfrError::NoSoa(zone.origin.to_string()))?;
+    let soa = apex_soa(snapshot)?;
     let current = Serial(snapshot.serial);
     if client == current {
-        let one: Box<dyn Iterator<Item = (&Rrset, usize)> + Send> =
-            Box::new(std::iter::once((soa, 0)));
+        let one: Box<dyn Iterator<Item = Item> + Send> =
+            Box::new(std::iter::once((Arc::new(soa), 0)));
         let n = send_stream(
             AxfrStream::from_records(one, query)?,
             w,
@@ -60,12 +57,12 @@ pub async fn send_ixfr<W: AsyncWrite + Unpin>(
         return Ok((IxfrKind::UpToDate, n));
     }
     let Some(diffs) = snapshot.diffs_since(client) else {
-        let n = send_axfr(zone, query, w, write_timeout, signer).await?;
+        let n = send_axfr(snapshot, query, w, write_timeout, signer).await?;
         return Ok((IxfrKind::Full, n));
     };
-    let sequence = sequence(soa, diffs);
-    let items: Box<dyn Iterator<Item = (&Rrset, usize)> + Send> =
-        Box::new(sequence.iter().map(|set| (set, 0)));
+    let sequence = sequence(&soa, diffs);
+    let items: Box<dyn Iterator<Item = Item> + Send> =
+        Box::new(sequence.into_iter().map(|set| (Arc::new(set), 0)));
     let n = send_stream(
         AxfrStream::from_records(items, query)?,
         w,
@@ -77,7 +74,7 @@ pub async fn send_ixfr<W: AsyncWrite + Unpin>(
 }
 
 /// The IXFR record sequence (RFC 1995 section 4), one record per one-rdata set.
-fn sequence(current_soa: &Rrset, diffs: &[std::sync::Arc<Diff>]) -> Vec<Rrset> {
+fn sequence(current_soa: &Rrset, diffs: &[Arc<Diff>]) -> Vec<Rrset> {
     let one = |r: &Record| {
         let mut set = Rrset::new(r.owner.clone(), r.rtype, r.class, r.ttl);
         set.rdatas.push(r.rdata.clone());

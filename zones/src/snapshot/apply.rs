@@ -18,26 +18,25 @@ use crate::record::{Name, Rtype};
 use crate::zone::Zone;
 
 impl ZoneSnapshot {
-    /// The snapshot of `zone`, which is `self.zone` with `diff` applied: answers exactly as
+    /// The snapshot of `zone`, which is this version's zone with `diff` applied: answers exactly as
     /// [`ZoneSnapshot::build_with`] of `zone` with the same hasher would, built in time
     /// proportional to the diff, sharing all untouched data with `self`. A diff that changes
     /// how the zone denies existence (NSEC3PARAM, NSEC to NSEC3, signed to unsigned) rebuilds
     /// the snapshot whole. The history is carried over; set the new one with
     /// [`ZoneSnapshot::with_history`].
-    pub fn apply(&self, zone: Arc<Zone>, diff: &Diff) -> Self {
-        if self.denial_may_change(&zone, diff) {
+    pub fn apply(&self, zone: &Zone, diff: &Diff) -> Self {
+        if self.denial_may_change(zone, diff) {
             return Self::build_with(zone, self.hasher).with_history(self.history.clone());
         }
         let mut next = self.clone();
-        next.zone = Arc::clone(&zone);
         let touched = touched_names(diff);
         if matches!(next.denial, Denial::Nsec3 { .. }) {
-            next.update_nsec3_chain(self, &touched);
+            next.update_nsec3_chain(zone, &touched);
         }
-        let nodes = next.update_nodes(self, &touched);
-        let moved = next.update_cuts(&nodes);
+        let nodes = next.update_nodes(zone, self, &touched);
+        let moved = next.update_cuts(zone, &nodes);
         next.update_additional(self, &nodes, &moved);
-        (next.serial, next.negative_soa) = negative_soa(&zone);
+        (next.serial, next.negative_soa) = negative_soa(zone);
         let emptied = match &next.denial {
             Denial::None => false,
             Denial::Nsec { order } => order.is_empty(),
@@ -53,7 +52,7 @@ impl ZoneSnapshot {
     /// True when `diff` may switch the zone to another kind of denial of existence (or other
     /// NSEC3 parameters), which `apply` leaves to a full build.
     fn denial_may_change(&self, zone: &Zone, diff: &Diff) -> bool {
-        if zone.origin != self.zone.origin || zone.class != self.zone.class {
+        if name_key(&zone.origin)[..] != self.origin[..] || u16::from(zone.class) != self.class {
             return true;
         }
         let changed = |t: Rtype| diff.removed.iter().chain(&diff.added).any(|r| r.rtype == t);
@@ -80,25 +79,24 @@ impl ZoneSnapshot {
 
     /// Brings the NSEC3 chain up to date for the touched names that own NSEC3 records (before
     /// or after), and points the existing nodes with a matching hash at added records.
-    fn update_nsec3_chain(&mut self, old: &Self, touched: &BTreeSet<Name>) {
-        let class = u16::from(self.zone.class);
+    fn update_nsec3_chain(&mut self, zone: &Zone, touched: &BTreeSet<Name>) {
+        let class = self.class;
         let nsec3 = Rtype::NSEC3;
-        let zone = Arc::clone(&self.zone);
         let Denial::Nsec3 { chain, .. } = &mut self.denial else {
             return;
         };
         for name in touched {
-            let had = old.zone.get(name, nsec3).is_some();
-            let has = zone.get(name, nsec3).is_some();
-            if !had && !has {
-                continue;
-            }
             let key = name_key(name);
+            // The previous version had an NSEC3 record here exactly when the chain holds one
+            // with this owner.
             let previous = nsec3_owner_hash(&key)
-                .filter(|_| had)
                 .and_then(|h| chain.find(&h))
                 .filter(|&id| chain.entries[id].owner[..] == key[..]);
-            let entry = nsec3_entry(&key, &entries_at(&zone, name), class).flatten();
+            let has = zone.get(name, nsec3).is_some();
+            if previous.is_none() && !has {
+                continue;
+            }
+            let entry = nsec3_entry(&key, &entries_at(zone, name), class).flatten();
             let (id, linked) = match (previous, entry) {
                 (Some(id), Some(entry)) => {
                     chain.entries.set(id, entry);
@@ -148,12 +146,11 @@ impl ZoneSnapshot {
     }
 
     /// Rebuilds the nodes of the touched names and of their ancestors (empty non-terminals)
-    /// from `self.zone`, creating and releasing nodes as names appear and disappear, and keeps
+    /// from `zone`, creating and releasing nodes as names appear and disappear, and keeps
     /// the name index, the NSEC order, the NSEC3 hashes and the referrers in step. Returns
     /// what the later steps need.
-    fn update_nodes(&mut self, old: &Self, touched: &BTreeSet<Name>) -> NodeChanges {
-        let class = u16::from(self.zone.class);
-        let zone = Arc::clone(&self.zone);
+    fn update_nodes(&mut self, zone: &Zone, old: &Self, touched: &BTreeSet<Name>) -> NodeChanges {
+        let class = self.class;
         let origin: Arc<[u8]> = self.origin[..].into();
         let mut candidates: BTreeMap<Box<[u8]>, ()> = BTreeMap::new();
         for name in touched {
@@ -172,7 +169,7 @@ impl ZoneSnapshot {
             let Ok(name) = Name::from_bytes(&key) else {
                 continue;
             };
-            let content = node_content(&zone, &name, &key, &origin, class);
+            let content = node_content(zone, &name, &key, &origin, class);
             let old_id = old.lookup(&key);
             match (old_id, content) {
                 (Some(id), Some(rrsets)) => {
@@ -280,7 +277,7 @@ impl ZoneSnapshot {
 
     /// Recomputes the cut above every created node and below every name that became or
     /// stopped being a cut. Returns the names whose cut changed.
-    fn update_cuts(&mut self, changes: &NodeChanges) -> Vec<Arc<[u8]>> {
+    fn update_cuts(&mut self, zone: &Zone, changes: &NodeChanges) -> Vec<Arc<[u8]>> {
         let mut ids: BTreeSet<NodeId> = changes.created.iter().copied().collect();
         for top in &changes.cut_changed {
             let top_key = name_key(top);
@@ -289,7 +286,7 @@ impl ZoneSnapshot {
                 Bound::Unbounded,
             );
             let mut last: Option<&Name> = None;
-            for ((owner, _, _), _) in self.zone.rrsets.range(below) {
+            for ((owner, _, _), _) in zone.rrsets.range(below) {
                 if !top.zone_of(owner) {
                     break;
                 }

@@ -20,7 +20,7 @@ use crate::zone::{Rrset, RrsetKey, Zone};
 impl ZoneSnapshot {
     /// Builds the wire-form view of `zone`. With `hasher`, each name's matching NSEC3 record
     /// is found once here instead of by hashing on every negative answer.
-    pub fn build_with(zone: Arc<Zone>, hasher: Option<Nsec3Hasher>) -> Self {
+    pub fn build_with(zone: &Zone, hasher: Option<Nsec3Hasher>) -> Self {
         let origin_name = zone.origin.to_lowercase();
         let origin: Box<[u8]> = name_key(&origin_name);
         let origin_labels = usize::from(origin_name.num_labels());
@@ -46,7 +46,7 @@ impl ZoneSnapshot {
         add(&origin, &mut nodes);
         let mut nsec3_owners = 0usize;
         let mut entries: Vec<Nsec3Entry> = Vec::new();
-        for group in owner_groups(&zone) {
+        for group in owner_groups(zone) {
             let key = name_key(&group[0].0.0);
             if let Some(entry) = nsec3_entry(&key, &group, class) {
                 nsec3_owners += 1;
@@ -107,7 +107,7 @@ impl ZoneSnapshot {
         let referrers = Sorted::from_sorted(referrers);
 
         // Denial of existence.
-        let param = nsec3_param(&zone);
+        let param = nsec3_param(zone);
         let mut hashes = Sorted::default();
         let denial = if let (Some((salt, iterations)), true) = (param, nsec3_owners > 0) {
             entries.sort_by(|a, b| a.hash.cmp(&b.hash));
@@ -151,10 +151,10 @@ impl ZoneSnapshot {
             }
         };
 
-        let (serial, negative_soa) = negative_soa(&zone);
+        let (serial, negative_soa) = negative_soa(zone);
         Self {
-            zone,
             origin,
+            class,
             origin_labels,
             serial,
             nodes,

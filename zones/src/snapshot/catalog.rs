@@ -28,7 +28,7 @@ impl Catalog {
         Self::from_snapshots(
             zones
                 .into_iter()
-                .map(|z| Arc::new(ZoneSnapshot::build(z)))
+                .map(|z| Arc::new(ZoneSnapshot::build(&z)))
                 .collect(),
         )
     }

@@ -45,6 +45,7 @@ mod catalog;
 pub mod chunked;
 mod index;
 mod node;
+mod records;
 mod version;
 mod wire;
 

@@ -45,7 +45,7 @@ fn test_zone() -> Zone {
 
 #[test]
 fn empty_non_terminals_become_nodes_without_data() {
-    let s = ZoneSnapshot::build(Arc::new(test_zone()));
+    let s = ZoneSnapshot::build(&test_zone());
     let id = s
         .lookup(b"\x01c\x07example\x00")
         .expect("c.example is an ENT");
@@ -55,7 +55,7 @@ fn empty_non_terminals_become_nodes_without_data() {
 
 #[test]
 fn glue_below_a_delegation_points_at_its_cut() {
-    let s = ZoneSnapshot::build(Arc::new(test_zone()));
+    let s = ZoneSnapshot::build(&test_zone());
     let cut = s.lookup(b"\x03sub\x07example\x00").unwrap();
     assert!(s.node(cut).delegation);
     let glue = s.lookup(b"\x02ns\x03sub\x07example\x00").unwrap();
@@ -66,14 +66,14 @@ fn glue_below_a_delegation_points_at_its_cut() {
 
 #[test]
 fn mx_target_case_does_not_hide_its_address() {
-    let s = ZoneSnapshot::build(Arc::new(test_zone()));
+    let s = ZoneSnapshot::build(&test_zone());
     let mx = s.apex().rrset(u16::from(Rtype::MX)).unwrap();
     assert_eq!(mx.additional.len(), 1);
 }
 
 #[test]
 fn negative_soa_ttl_is_the_minimum_of_ttl_and_minimum_field() {
-    let s = ZoneSnapshot::build(Arc::new(test_zone()));
+    let s = ZoneSnapshot::build(&test_zone());
     let ttl = &s.negative_soa().wire[4..8];
     assert_eq!(u32::from_be_bytes(ttl.try_into().unwrap()), 300);
     assert_eq!(s.serial, 7);
@@ -404,7 +404,7 @@ fn apply_gives_what_a_full_build_gives_under_random_diffs() {
             let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ (seed * 0x1000_0001));
             let mut unsigned = start_zone(1);
             let mut signed = Arc::new(fake_sign(&unsigned, mode));
-            let mut snap = ZoneSnapshot::build_with(signed.clone(), Some(fake_hash));
+            let mut snap = ZoneSnapshot::build_with(&signed, Some(fake_hash));
             for step in 0..40u32 {
                 for _ in 0..=(rng.next() % 4) {
                     random_change(&mut unsigned, &mut rng);
@@ -413,8 +413,8 @@ fn apply_gives_what_a_full_build_gives_under_random_diffs() {
                 let next = Arc::new(fake_sign(&unsigned, mode));
                 let diff = Diff::between(&signed, &next).unwrap();
                 let before = dump(&snap);
-                let applied = snap.apply(next.clone(), &diff);
-                let built = ZoneSnapshot::build_with(next.clone(), Some(fake_hash));
+                let applied = snap.apply(&next, &diff);
+                let built = ZoneSnapshot::build_with(&next, Some(fake_hash));
                 let (a, b) = (dump(&applied), dump(&built));
                 if a != b {
                     let only_a: Vec<_> = a.iter().filter(|l| !b.contains(l)).collect();
@@ -424,6 +424,11 @@ fn apply_gives_what_a_full_build_gives_under_random_diffs() {
                     );
                 }
                 assert_eq!(dump(&snap), before, "the old version is left as it was");
+                assert_eq!(
+                    records_of(&applied.to_zone()),
+                    records_of(&next),
+                    "{mode:?} seed {seed} step {step}: the zone comes back out of the snapshot"
+                );
                 for probe in ["nope.example.", "q.a.example.", "x.ns.sub.example."] {
                     assert_eq!(
                         applied
@@ -446,13 +451,13 @@ fn a_changed_address_of_an_mx_target_reaches_the_mx_rrset_both_ways() {
     let mut z = start_zone(1);
     z.remove(&Name::from_str("mx1.example.").unwrap(), Rtype::A, 0);
     let old = Arc::new(z.clone());
-    let s1 = ZoneSnapshot::build(old.clone());
+    let s1 = ZoneSnapshot::build(&old);
     let mx = u16::from(Rtype::MX);
     assert!(s1.apex().rrset(mx).unwrap().additional.is_empty());
     z.insert(rec("mx1.example.", Rtype::A, &[192, 0, 2, 9]));
     set_serial(&mut z, 2);
     let new = Arc::new(z.clone());
-    let s2 = s1.apply(new.clone(), &Diff::between(&old, &new).unwrap());
+    let s2 = s1.apply(&new, &Diff::between(&old, &new).unwrap());
     let target = s2.lookup(&wire("mx1.example.")).unwrap();
     assert_eq!(
         &*s2.apex().rrset(mx).unwrap().additional,
@@ -461,7 +466,7 @@ fn a_changed_address_of_an_mx_target_reaches_the_mx_rrset_both_ways() {
     z.remove(&Name::from_str("mx1.example.").unwrap(), Rtype::A, 0);
     set_serial(&mut z, 3);
     let newer = Arc::new(z);
-    let s3 = s2.apply(newer.clone(), &Diff::between(&new, &newer).unwrap());
+    let s3 = s2.apply(&newer, &Diff::between(&new, &newer).unwrap());
     assert!(s3.apex().rrset(mx).unwrap().additional.is_empty());
     assert!(s3.lookup(&wire("mx1.example.")).is_none());
 }
@@ -470,7 +475,7 @@ fn a_changed_address_of_an_mx_target_reaches_the_mx_rrset_both_ways() {
 fn many_new_names_fold_the_index_overlay_into_the_base() {
     let mut z = start_zone(1);
     let mut prev = Arc::new(z.clone());
-    let mut s = ZoneSnapshot::build(prev.clone());
+    let mut s = ZoneSnapshot::build(&prev);
     let mut max_overlay = 0;
     for i in 0..3000u32 {
         let added = rec(&format!("h{i}.example."), Rtype::A, &[198, 51, 100, 1]);
@@ -484,7 +489,7 @@ fn many_new_names_fold_the_index_overlay_into_the_base() {
             removed: Vec::new(),
             added: vec![added],
         };
-        s = s.apply(next.clone(), &diff);
+        s = s.apply(&next, &diff);
         max_overlay = max_overlay.max(s.index.overlay_len());
         prev = next;
     }
@@ -495,5 +500,44 @@ fn many_new_names_fold_the_index_overlay_into_the_base() {
     assert!(s.index.overlay_len() < 3000);
     for i in 0..3000u32 {
         assert!(s.lookup(&wire(&format!("h{i}.example."))).is_some());
+    }
+}
+
+/// Every record of `zone` as text, owners lowercase, sorted.
+fn records_of(zone: &Zone) -> Vec<String> {
+    let mut out: Vec<String> = zone
+        .records()
+        .map(|r| {
+            format!(
+                "{} {} {:?} {} {:?}",
+                r.owner.to_lowercase(),
+                r.ttl,
+                r.class,
+                r.rtype,
+                r.rdata
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn the_zone_comes_back_out_of_a_snapshot() {
+    let zone = test_zone();
+    let snap = ZoneSnapshot::build(&zone);
+    assert_eq!(records_of(&snap.to_zone()), records_of(&zone));
+    assert_eq!(snap.to_zone().origin, zone.origin);
+    let mx = snap
+        .rrset(&Name::from_ascii("example.").unwrap(), Rtype::MX)
+        .map(|s| s.rdatas.len());
+    assert_eq!(
+        mx,
+        zone.get(&zone.origin, Rtype::MX).map(|s| s.rdatas.len())
+    );
+    for mode in [Mode::Nsec, Mode::Nsec3] {
+        let signed = fake_sign(&start_zone(1), mode);
+        let snap = ZoneSnapshot::build_with(&signed, Some(fake_hash));
+        assert_eq!(records_of(&snap.to_zone()), records_of(&signed), "{mode:?}");
     }
 }

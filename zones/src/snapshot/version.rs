@@ -14,10 +14,10 @@ use crate::zone::Zone;
 /// One zone in wire form.
 #[derive(Clone)]
 pub struct ZoneSnapshot {
-    /// The zone it was built from (transfers stream it, the signer diffs against it).
-    pub zone: Arc<Zone>,
     /// Lowercase wire origin.
     pub origin: Box<[u8]>,
+    /// The class of every record (IN in practice).
+    pub class: u16,
     /// Number of labels of the origin, root excluded.
     pub origin_labels: usize,
     /// Serial of the SOA.
@@ -78,7 +78,7 @@ pub struct Nsec3Chain {
 impl ZoneSnapshot {
     /// Builds the wire-form view of an unsigned zone, or of a signed one whose NSEC3 records
     /// will be matched to names at query time.
-    pub fn build(zone: Arc<Zone>) -> Self {
+    pub fn build(zone: &Zone) -> Self {
         Self::build_with(zone, None)
     }
 

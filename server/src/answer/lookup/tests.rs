@@ -561,9 +561,7 @@ mod dnssec {
         }
         let signed =
             signer::sign_zone(&example(), &keys, &params, Timestamp(1_800_000_000)).unwrap();
-        Catalog::from_snapshots(vec![Arc::new(crate::daemon::signing::snapshot(Arc::new(
-            signed,
-        )))])
+        Catalog::from_snapshots(vec![Arc::new(crate::daemon::signing::snapshot(&signed))])
     }
 
     fn ask_do(cat: &Catalog, name: &str, qtype: Rtype, dnssec_ok: bool) -> Message {

@@ -6,17 +6,13 @@
 
 use signer::Timestamp;
 use signer::rrsig::RrsigFields;
-use zones::Zone;
-
-/// RRSIG and SOA type codes.
-const RRSIG: u16 = 46;
-/// SOA type code.
-const SOA: u16 = 6;
+use zones::Rtype;
+use zones::snapshot::ZoneSnapshot;
 
 /// Whether a signature over the apex SOA starts after `now`.
-pub(super) fn signed_in_future(zone: &Zone, now: Timestamp) -> bool {
-    let key = (zone.origin.to_lowercase(), RRSIG, SOA);
-    zone.rrsets.get(&key).is_some_and(|set| {
+pub(super) fn signed_in_future(snapshot: &ZoneSnapshot, now: Timestamp) -> bool {
+    let origin = snapshot.origin_name();
+    snapshot.rrsig(&origin, Rtype::SOA).is_some_and(|set| {
         set.rdatas.iter().any(|r| {
             RrsigFields::from_wire(r.as_bytes())
                 .is_ok_and(|(f, _)| Timestamp::from_rrsig_field(f.inception, now) > now)

@@ -44,7 +44,7 @@ fn config(dir: &Path, policy: Policy) -> ZoneConfig {
 /// Every RRSIG expiration of the served zone.
 fn expirations(d: &ZoneDriver) -> Vec<u32> {
     d.served()
-        .zone
+        .zone()
         .rrsets
         .iter()
         .filter(|((_, t, _), _)| *t == 46)
@@ -94,9 +94,9 @@ fn a_broken_zone_file_keeps_the_served_version_and_a_good_one_is_published() {
     std::fs::write(&cfg.file, format!("{ZONE}www A 192.0.2.80\n")).unwrap();
     assert_eq!(d.step(Timestamp(T0 + 20), Event::Reload).len(), 1);
     let www = Name::from_ascii("www.example.com.").unwrap();
-    assert!(d.served().zone.get(&www, Rtype::A).is_some());
+    assert!(d.served().zone().get(&www, Rtype::A).is_some());
     assert!(
-        d.served().zone.get_rrsig(&www, Rtype::A).is_some(),
+        d.served().zone().get_rrsig(&www, Rtype::A).is_some(),
         "signed"
     );
     // A file broken at start is an error naming the file and line.
@@ -157,14 +157,14 @@ fn a_certificate_renewal_goes_through_pre_publication_and_retirement() {
     let (old, new) = (rdata_311(&cert), rdata_311(&next));
     let mut d = ZoneDriver::load(cfg.clone(), &dir.join("state"), Timestamp(T0)).unwrap();
     let published =
-        |d: &ZoneDriver| crate::daemon::tlsa::publish::published(&d.served().zone, &name);
+        |d: &ZoneDriver| crate::daemon::tlsa::publish::published(&d.served().zone(), &name);
     assert_eq!(
         published(&d),
         sorted(vec![old.clone(), new.clone()]),
         "current and next published"
     );
-    assert!(d.served().zone.get_rrsig(&name, Rtype::TLSA).is_some());
-    let status = d.tlsa().status(Some(&d.served().zone));
+    assert!(d.served().zone().get_rrsig(&name, Rtype::TLSA).is_some());
+    let status = d.tlsa().status(Some(&d.served().zone()));
     let ready = status[0]
         .records
         .iter()
@@ -183,7 +183,7 @@ fn a_certificate_renewal_goes_through_pre_publication_and_retirement() {
         "the old record stays: nothing to publish yet"
     );
     assert_eq!(published(&d), sorted(vec![old.clone(), new.clone()]));
-    let status = d.tlsa().status(Some(&d.served().zone));
+    let status = d.tlsa().status(Some(&d.served().zone()));
     let retiring = status[0].records.iter().find(|r| r.rdata == old).unwrap();
     let hold = 2 * u64::from(ttl) + propagation;
     assert_eq!(retiring.retiring_from, Some(t1 + hold));
@@ -195,7 +195,7 @@ fn a_certificate_renewal_goes_through_pre_publication_and_retirement() {
     assert_eq!(d.step(Timestamp(t1 + hold), Event::Tick).len(), 1);
     assert_eq!(published(&d), vec![new.clone()]);
     assert!(d.served().serial() > serial);
-    assert!(d.served().zone.get_rrsig(&name, Rtype::TLSA).is_some());
+    assert!(d.served().zone().get_rrsig(&name, Rtype::TLSA).is_some());
     // A restart finds the same state and publishes nothing new.
     let again = ZoneDriver::load(cfg, &dir.join("state"), Timestamp(t1 + hold + 5)).unwrap();
     assert_eq!(again.served().serial(), d.served().serial());
@@ -209,7 +209,7 @@ fn sorted(mut v: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
 
 /// The tags of the zone's DNSKEYs that are ZSKs (flags 256).
 fn zsk_tags(d: &ZoneDriver) -> Vec<u16> {
-    let zone = &d.served().zone;
+    let zone = &d.served().zone();
     let set = zone.get(&zone.origin, Rtype::DNSKEY).unwrap();
     let mut tags: Vec<u16> = set
         .rdatas
@@ -240,7 +240,7 @@ fn a_zsk_rollover_runs_on_the_hand_driven_clock() {
         let tags = zsk_tags(&d);
         seen_two |= tags.len() == 2;
         // Every signature of the zone's data is made by a published ZSK.
-        let zone = &d.served().zone;
+        let zone = &d.served().zone();
         let mx = zone.get_rrsig(&zone.origin, Rtype::MX).unwrap();
         for r in &mx.rdatas {
             let tag = u16::from_be_bytes([r.as_bytes()[16], r.as_bytes()[17]]);
@@ -266,7 +266,7 @@ fn a_zsk_rollover_runs_on_the_hand_driven_clock() {
 /// Every RRSIG's (inception, expiration) in the served zone, read around `now`.
 fn validity(d: &ZoneDriver, now: Timestamp) -> Vec<(Timestamp, Timestamp)> {
     d.served()
-        .zone
+        .zone()
         .rrsets
         .iter()
         .filter(|((_, t, _), _)| *t == 46)

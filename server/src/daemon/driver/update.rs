@@ -70,7 +70,7 @@ impl ZoneDriver {
             refused("zone takes no updates", Some(key), None, None);
             return Rcode::Refused;
         }
-        if let Err(rcode) = prereq::check(&self.served.zone, message.zclass, &message.prereqs) {
+        if let Err(rcode) = prereq::check(&self.served.zone(), message.zclass, &message.prereqs) {
             tracing::info!(zone = %self.config.name, key, rcode = ?rcode, "UPDATE prerequisite not met");
             return rcode;
         }
@@ -89,7 +89,7 @@ impl ZoneDriver {
             grants: &self.config.update,
             managed: &managed,
         };
-        let records = match apply::apply(&self.served.zone, &request, &rules) {
+        let records = match apply::apply(&self.served.zone(), &request, &rules) {
             Ok(r) => r,
             Err(refusal) => {
                 let why = match refusal.reason {

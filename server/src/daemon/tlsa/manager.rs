@@ -84,6 +84,11 @@ impl TlsaManager {
         self.bindings.is_empty()
     }
 
+    /// Every name the manager reads in the served zone (its TLSA owners).
+    pub fn watched_names(&self) -> impl Iterator<Item = &Name> + '_ {
+        self.bindings.iter().flat_map(|b| b.names.iter())
+    }
+
     /// The last probe of each address.
     pub fn probes(&self) -> &Probes {
         &self.state.probes

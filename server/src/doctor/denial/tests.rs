@@ -399,9 +399,7 @@ mod answers {
             ..SigningParams::default()
         };
         let signed = signer::sign_zone(&zone(), &keys, &params, Timestamp(1_800_000_000)).unwrap();
-        Catalog::from_snapshots(vec![Arc::new(crate::daemon::signing::snapshot(Arc::new(
-            signed,
-        )))])
+        Catalog::from_snapshots(vec![Arc::new(crate::daemon::signing::snapshot(&signed))])
     }
 
     fn ask(cat: &Catalog, q: &str, t: Rtype) -> Answer {

@@ -57,7 +57,8 @@ fn config(dir: &Path, selector: &str, next: Option<&str>) -> ZoneConfig {
 /// The text of the DKIM record at `selector`, if any.
 fn record(d: &ZoneDriver, selector: &str) -> Option<String> {
     let name = d.mail().owner(selector).unwrap();
-    let set = d.served().zone.get(&name, Rtype::TXT)?;
+    let zone = d.served().zone();
+    let set = zone.get(&name, Rtype::TXT)?;
     assert_eq!(set.rdatas.len(), 1);
     txt_text(set.rdatas[0].as_bytes())
 }

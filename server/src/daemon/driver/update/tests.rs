@@ -69,8 +69,8 @@ fn txt(class: u16, value: &str) -> UpdateRr {
 
 fn has_signed_txt(d: &ZoneDriver) -> bool {
     let owner = name_of("_acme-challenge.mx1.example.com.");
-    d.served().zone.get(&owner, Rtype::TXT).is_some()
-        && d.served().zone.get_rrsig(&owner, Rtype::TXT).is_some()
+    d.served().zone().get(&owner, Rtype::TXT).is_some()
+        && d.served().zone().get_rrsig(&owner, Rtype::TXT).is_some()
 }
 
 #[test]
