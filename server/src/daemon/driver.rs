@@ -324,11 +324,9 @@ impl ZoneDriver {
         let keys = self.keys.as_ref().and_then(|k| k.wake);
         let tlsa = self.tlsa.next_retirement().map(Timestamp);
         let mail = self.mail.next_change().map(Timestamp);
-        let release = self.served.release_at().filter(|_| self.mail.is_empty());
-        [refresh, keys, tlsa, mail, release]
-            .into_iter()
-            .flatten()
-            .min()
+        // Not the release of the editable zone: any timer check (every minute) does it, and
+        // a wake-up of its own would shift what a timeline projects.
+        [refresh, keys, tlsa, mail].into_iter().flatten().min()
     }
 
     /// What the rollover wants observed at `now`: the secondaries' serial while a step waits

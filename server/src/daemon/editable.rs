@@ -4,7 +4,8 @@
 //! what transfers stream and what status reports. A change (a reload, an UPDATE, a
 //! certificate, a signature refresh, a rollover step) needs the zone as RRsets to sign and
 //! diff; it is rebuilt from the snapshot (O(n), a few hundred milliseconds for 100k names)
-//! and then held for [`HOLD_SECS`] after the last change, so that a burst of changes (an ACME
+//! and then held for [`HOLD_SECS`] after the last change (let go at the next timer check,
+//! which runs every minute), so that a burst of changes (an ACME
 //! client's UPDATEs, a certificate renewal) pays the rebuild once and each change after it
 //! costs what it touches. Holding the two copies only while changes come is what keeps a
 //! server with thousands of zones, or one big one, at about one copy of its data.

@@ -357,3 +357,64 @@ fn the_clock_jumping_days_forward_and_back_resigns_once_and_leaves_no_future_inc
     all_valid_at(&d, now, "back at the old time");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Every record of `zone` as text, owners lowercase, sorted.
+fn record_lines(zone: &zones::Zone) -> Vec<String> {
+    let mut out: Vec<String> = zone
+        .records()
+        .map(|r| {
+            format!(
+                "{} {} {} {:?}",
+                r.owner.to_lowercase(),
+                r.ttl,
+                r.rtype,
+                r.rdata
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn the_editable_zone_is_let_go_at_rest_and_a_change_rebuilds_it_from_the_snapshot() {
+    use crate::daemon::editable::HOLD_SECS;
+    let dir = temp_dir("editable");
+    let cfg = config(&dir, Policy::builtin());
+    let t0 = Timestamp(T0);
+    let mut d = ZoneDriver::load(cfg.clone(), &dir.join("state"), t0).unwrap();
+    let ns = Name::from_ascii("ns.example.com.").unwrap();
+    let ns_sig = d.served().zone().get_rrsig(&ns, Rtype::A).cloned();
+    d.step(t0, Event::Tick);
+    assert_eq!(d.served().release_at(), None, "let go at the first tick");
+
+    // A reload rebuilds the zone from the snapshot and signs only what changed.
+    std::fs::write(&cfg.file, format!("{ZONE}www A 192.0.2.80\n")).unwrap();
+    let t1 = t0.add_secs(10);
+    assert_eq!(d.step(t1, Event::Reload).len(), 1);
+    let held_until = t1.add_secs(HOLD_SECS);
+    assert_eq!(
+        d.served().release_at(),
+        Some(held_until),
+        "held while changes come"
+    );
+    let held = d.served().zone();
+    let www = Name::from_ascii("www.example.com.").unwrap();
+    assert!(
+        held.get_rrsig(&www, Rtype::A).is_some(),
+        "the new record is signed"
+    );
+    assert_eq!(
+        held.get_rrsig(&ns, Rtype::A).cloned().map(|s| s.rdatas),
+        ns_sig.map(|s| s.rdatas),
+        "the signature of an unchanged RRset is kept"
+    );
+
+    // Still held just before the time is up, let go after; rebuilt, it is the same zone.
+    d.step(held_until.sub_secs(1), Event::Tick);
+    assert!(d.served().release_at().is_some());
+    d.step(held_until, Event::Tick);
+    assert_eq!(d.served().release_at(), None);
+    assert_eq!(record_lines(&d.served().zone()), record_lines(&held));
+    let _ = std::fs::remove_dir_all(&dir);
+}
