@@ -192,6 +192,7 @@ acl:
 policy:
   - id: p
     algorithm: ecdsap256sha256
+    single-type-signing: on
     nsec3: on
     nsec3-iterations: 0
     nsec3-salt-length: 0
