@@ -168,6 +168,12 @@ wait_serial_change "$P" "$S3" "$LIMIT" || { echo "daned: no re-sign" >&2; tail "
 R[daned.resign]=$(since "$t0"); R[daned.rss_resign]=$(rss_kb "$DP"); R[daned.hwm_resign]=$(hwm_kb "$DP")
 echo "daned: re-sign (clock +8d) served after ${R[daned.resign]} s, RSS ${R[daned.rss_resign]} kB, peak ${R[daned.hwm_resign]} kB"
 resigned_count daned "$P"
+# At rest: daned holds the editable copy of a zone for 120 s after its last change (see
+# server/src/daemon/editable.rs), then only the snapshot; 200 virtual seconds on, then a look.
+echo $(($(cat "$D/clock") + 200)) > "$D/clock"
+sleep 5
+R[daned.rss_rest]=$(rss_kb "$DP")
+echo "daned: at rest (editable copy let go) RSS ${R[daned.rss_rest]} kB"
 kill "$DP"; wait "$DP" 2>/dev/null || true
 
 # --- Knot DNS ---
@@ -229,6 +235,7 @@ t0=$(now_s)
 timeout 60 knotc -c "$K/knot.conf" zone-sign example.com | sed 's/^/  [knotc] /'
 wait_serial_change "$P" "$S3" "$LIMIT" || { echo "knot: no re-sign" >&2; tail "$K/log"; exit 1; }
 R[knot.resign]=$(since "$t0"); R[knot.rss_resign]=$(rss_kb "$KP"); R[knot.hwm_resign]=$(hwm_kb "$KP")
+R[knot.rss_rest]=${R[knot.rss_resign]}
 echo "knot: re-sign (knotc zone-sign) served after ${R[knot.resign]} s, RSS ${R[knot.rss_resign]} kB, peak ${R[knot.hwm_resign]} kB"
 resigned_count knot "$P"
 kill "$KP"; wait "$KP" 2>/dev/null || true
@@ -260,6 +267,7 @@ row "re-sign (s) [daned: clock +8d]" resign
 row "RRSIGs re-signed (later expiry)" newsigs
 row "RRSIGs after the re-sign" axfr2_rrsig
 row "RSS after the re-sign (kB)" rss_resign
+row "RSS at rest after the re-sign (kB)" rss_rest
 row "peak RSS, re-signing process (kB)" hwm_resign
 row "peak RSS over the run (kB)" hwm_run
 echo "daned restart on its saved state (before the re-sign): ${R[daned.restart]} s; peak RSS of the first daned process: ${R[daned.hwm_before_restart]} kB"
@@ -272,4 +280,5 @@ echo "daned/Knot: load+sign $(ratio "${R[daned.load]}" "${R[knot.load]}")" \
   " IXFR $(ratio "${R[daned.ixfr]}" "${R[knot.ixfr]}")" \
   " re-sign $(ratio "${R[daned.resign]}" "${R[knot.resign]}")" \
   " peak RSS over the run $(ratio "${R[daned.hwm_run]}" "${R[knot.hwm_run]}")" \
-  " RSS after re-sign $(ratio "${R[daned.rss_resign]}" "${R[knot.rss_resign]}")"
+  " RSS after re-sign $(ratio "${R[daned.rss_resign]}" "${R[knot.rss_resign]}")" \
+  " RSS at rest $(ratio "${R[daned.rss_rest]}" "${R[knot.rss_rest]}")"
