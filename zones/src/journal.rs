@@ -6,6 +6,12 @@
 //! tail (a crash in the middle of an append) is detected by length and CRC and cut off at
 //! open; entries before it stay. When the file grows past its bound, it is rewritten without
 //! its oldest entries, atomically (temporary file, fsync, rename, fsync of the folder).
+//!
+//! In memory, only the newest entries that IXFR can use are kept decoded
+//! ([`Journal::keep_in_memory`]): a chain of diffs larger than the zone is no gain over a full
+//! transfer (BIND's `max-ixfr-ratio`, 100%), and a key rollover's diff, every signature out
+//! and in, would otherwise sit in memory as big as the zone itself. The file keeps them all
+//! for a restart's replay.
 
 use std::collections::VecDeque;
 use std::fs::{self, File, OpenOptions};
@@ -43,14 +49,35 @@ pub enum JournalError {
 pub struct Journal {
     /// The file.
     path: PathBuf,
-    /// Entries in the file, oldest first, each with its encoded size.
-    entries: VecDeque<(Arc<Diff>, u64)>,
+    /// Entries in the file, oldest first.
+    entries: VecDeque<Entry>,
     /// Size of the file.
     size: u64,
     /// Size past which the oldest entries are dropped.
     max_bytes: u64,
     /// Why the last compaction failed, until taken ([`Journal::take_compact_error`]).
     compact_error: Option<JournalError>,
+}
+
+/// One entry of the file.
+struct Entry {
+    /// The diff, while it is kept in memory.
+    diff: Option<Arc<Diff>>,
+    /// The serial it leads to.
+    to: Serial,
+    /// Its size in the file.
+    bytes: u64,
+}
+
+impl Entry {
+    /// An entry held in memory.
+    fn new(diff: Diff, bytes: u64) -> Self {
+        Self {
+            to: diff.serial_to(),
+            diff: Some(Arc::new(diff)),
+            bytes,
+        }
+    }
 }
 
 impl Journal {
@@ -75,7 +102,7 @@ impl Journal {
         let mut entries = VecDeque::new();
         let mut pos = 0usize;
         while let Some((diff, len)) = read_entry(&data[pos..]) {
-            entries.push_back((Arc::new(diff), len as u64));
+            entries.push_back(Entry::new(diff, len as u64));
             pos += len;
         }
         let cut = (data.len() - pos) as u64;
@@ -114,7 +141,7 @@ impl Journal {
             return Err(io_err(e));
         }
         self.size += bytes.len() as u64;
-        self.entries.push_back((Arc::new(diff), bytes.len() as u64));
+        self.entries.push_back(Entry::new(diff, bytes.len() as u64));
         if self.size > self.max_bytes && self.entries.len() > 1 {
             // The entry is durable: a failed compaction (a full disk) leaves the file whole,
             // only larger, and is tried again at the next append.
@@ -136,14 +163,17 @@ impl Journal {
         let mut size = self.size;
         let mut drop = 0;
         while size > self.max_bytes / 2 && self.entries.len() - drop > 1 {
-            size -= self.entries[drop].1;
+            size -= self.entries[drop].bytes;
             drop += 1;
         }
-        let mut data = Vec::new();
-        for (diff, _) in self.entries.iter().skip(drop) {
-            data.extend_from_slice(&encode_entry(diff));
-        }
-        crate::fs::write_atomic(&self.path, &data, 0o644)?;
+        // The entries kept are the file's tail, as they are (some are no longer in memory).
+        let data = fs::read(&self.path).map_err(|source| JournalError::Io {
+            path: self.path.clone(),
+            source,
+        })?;
+        let start = (self.size - size) as usize;
+        let tail = data.get(start..).unwrap_or_default();
+        crate::fs::write_atomic(&self.path, tail, 0o644)?;
         self.entries.drain(..drop);
         self.size = size;
         Ok(())
@@ -152,11 +182,9 @@ impl Journal {
     /// The chain of diffs leading from `serial` to the newest version, or `None` when the
     /// journal does not reach back to `serial` (the client then gets a full transfer).
     pub fn diffs_from(&self, serial: Serial) -> Option<Vec<&Diff>> {
-        let start = self
-            .entries
-            .iter()
-            .position(|(d, _)| d.serial_from() == serial)?;
-        let chain: Vec<&Diff> = self.entries.iter().skip(start).map(|(d, _)| &**d).collect();
+        let held = self.held();
+        let start = held.iter().position(|d| d.serial_from() == serial)?;
+        let chain: Vec<&Diff> = held[start..].to_vec();
         // Entries must link up; a gap (e.g. a restart with a rewritten zone) breaks the chain.
         let linked = chain
             .windows(2)
@@ -166,12 +194,44 @@ impl Journal {
 
     /// Every entry, oldest first, shared (the served snapshot carries them for IXFR).
     pub fn entries(&self) -> Arc<[Arc<Diff>]> {
-        self.entries.iter().map(|(d, _)| Arc::clone(d)).collect()
+        let held = self.entries.iter().rev().map_while(|e| e.diff.clone());
+        let mut out: Vec<Arc<Diff>> = held.collect();
+        out.reverse();
+        out.into()
+    }
+
+    /// The newest entries still in memory, oldest first.
+    fn held(&self) -> Vec<&Diff> {
+        let mut out: Vec<&Diff> = self
+            .entries
+            .iter()
+            .rev()
+            .map_while(|e| e.diff.as_deref())
+            .collect();
+        out.reverse();
+        out
+    }
+
+    /// Keeps in memory only the newest entries whose records (changes and SOAs) add up to at
+    /// most `max_records`; older ones stay in the file only, and IXFR from before them is
+    /// answered with the whole zone.
+    pub fn keep_in_memory(&mut self, max_records: usize) {
+        let mut total = 0usize;
+        let mut over = false;
+        for e in self.entries.iter_mut().rev() {
+            if let Some(d) = &e.diff {
+                total += d.removed.len() + d.added.len() + 2;
+                over |= total > max_records;
+            }
+            if over {
+                e.diff = None;
+            }
+        }
     }
 
     /// The serial of the newest entry.
     pub fn last_serial(&self) -> Option<Serial> {
-        self.entries.back().map(|(d, _)| d.serial_to())
+        self.entries.back().map(|e| e.to)
     }
 
     /// Number of entries.
@@ -354,5 +414,49 @@ mod tests {
         assert_eq!(j.last_serial(), Some(Serial(100)));
         let (again, _) = Journal::open(&path, 2000).unwrap();
         assert_eq!(again.len(), j.len());
+    }
+
+    #[test]
+    fn only_the_newest_diffs_within_the_bound_stay_in_memory_and_the_file_keeps_all() {
+        let path = temp("memory");
+        let (mut j, _) = Journal::open(&path, 1 << 20).unwrap();
+        for s in 1..=5 {
+            j.append(diff(s, s + 1)).unwrap();
+        }
+        // Each diff is one record and two SOAs: three records.
+        j.keep_in_memory(7);
+        assert_eq!(j.entries().len(), 2);
+        assert_eq!(j.entries()[0].serial_from(), Serial(4));
+        assert!(j.diffs_from(Serial(4)).is_some());
+        assert!(j.diffs_from(Serial(2)).is_none(), "older: a full transfer");
+        assert_eq!(j.last_serial(), Some(Serial(6)));
+        // A diff bigger than the bound on its own is not kept either.
+        j.keep_in_memory(2);
+        assert!(j.entries().is_empty());
+        assert_eq!(j.last_serial(), Some(Serial(6)));
+        // The file still has every entry, for a restart's replay.
+        let (again, _) = Journal::open(&path, 1 << 20).unwrap();
+        assert_eq!(again.diffs_from(Serial(1)).unwrap().len(), 5);
+    }
+
+    #[test]
+    fn compaction_keeps_the_files_newest_entries_even_when_not_in_memory() {
+        let path = temp("compact-tail");
+        let one = encode_entry(&diff(1, 2)).len() as u64;
+        // Room for about four entries: the fifth append compacts to half of that.
+        let (mut j, _) = Journal::open(&path, one * 4 + one / 2).unwrap();
+        for s in 1..=4 {
+            j.append(diff(s, s + 1)).unwrap();
+        }
+        j.keep_in_memory(0);
+        j.append(diff(5, 6)).unwrap();
+        let kept = j.len();
+        assert!(kept < 5, "{kept}");
+        let (again, cut) = Journal::open(&path, 1 << 20).unwrap();
+        assert_eq!(cut, 0);
+        assert_eq!(again.len(), kept);
+        assert_eq!(again.last_serial(), Some(Serial(6)));
+        let first = 6 - kept as u32;
+        assert_eq!(again.diffs_from(Serial(first)).unwrap().len(), kept);
     }
 }

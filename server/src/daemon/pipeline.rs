@@ -151,6 +151,7 @@ impl Versions {
         if let Some(diff) = diff {
             journal.append(diff)?;
         }
+        journal.keep_in_memory(next.len());
         if let Some(e) = journal.take_compact_error() {
             tracing::warn!(error = %e, "cannot compact the journal; it keeps growing until it can");
         }
@@ -246,12 +247,12 @@ impl Versions {
         &self.state_dir
     }
 
-    /// The history as the journal holds it now.
-    pub fn history(&self) -> Arc<[Arc<Diff>]> {
-        self.journal
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entries()
+    /// The history to serve with `zone`: what the journal holds in memory, at most as many
+    /// records as the zone has (see [`zones::journal::Journal::keep_in_memory`]).
+    pub fn history(&self, zone: &Zone) -> Arc<[Arc<Diff>]> {
+        let mut journal = self.journal.lock().unwrap_or_else(|e| e.into_inner());
+        journal.keep_in_memory(zone.len());
+        journal.entries()
     }
 }
 
@@ -342,8 +343,9 @@ mod tests {
         assert_eq!(history[0].serial_to(), Serial(6));
         // A restart finds both again.
         let again = Versions::open(&dir, &origin).unwrap();
-        assert_eq!(again.history().len(), 1);
-        assert_eq!(serial_of(&again.load_saved(&origin).unwrap()), Serial(6));
+        let saved = again.load_saved(&origin).unwrap();
+        assert_eq!(serial_of(&saved), Serial(6));
+        assert_eq!(again.history(&saved).len(), 1);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

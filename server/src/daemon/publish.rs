@@ -120,7 +120,7 @@ impl Served {
     pub fn new(origin: Name, zone: Zone, versions: Option<Arc<Versions>>, now: Timestamp) -> Self {
         let history = versions
             .as_ref()
-            .map_or_else(|| Arc::from([]), |v| v.history());
+            .map_or_else(|| Arc::from([]), |v| v.history(&zone));
         Self::with_history(origin, Arc::new(zone), versions, history, now)
     }
 

@@ -359,7 +359,7 @@ fn the_clock_jumping_days_forward_and_back_resigns_once_and_leaves_no_future_inc
 }
 
 /// Every record of `zone` as text, owners lowercase, sorted.
-fn record_lines(zone: &zones::Zone) -> Vec<String> {
+fn record_lines(zone: &Zone) -> Vec<String> {
     let mut out: Vec<String> = zone
         .records()
         .map(|r| {
