@@ -7,15 +7,15 @@
 //! open; entries before it stay. When the file grows past its bound, it is rewritten without
 //! its oldest entries, atomically (temporary file, fsync, rename, fsync of the folder).
 //!
-//! In memory, only the newest entries that IXFR can use are kept decoded
-//! ([`Journal::keep_in_memory`]): a chain of diffs larger than the zone is no gain over a full
-//! transfer (BIND's `max-ixfr-ratio`, 100%), and a key rollover's diff, every signature out
-//! and in, would otherwise sit in memory as big as the zone itself. The file keeps them all
-//! for a restart's replay.
+//! Nothing of a diff stays in memory: a served version carries a [`History`], where each diff
+//! lies in the file, and IXFR reads the diffs it sends from there (the page cache keeps recent
+//! ones warm). A key rollover's diff, every signature out and in, is as big as the zone; held
+//! decoded, a few of them would outweigh the zone itself.
 
 use std::collections::VecDeque;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -27,6 +27,9 @@ use crate::serial::Serial;
 
 /// Marks the start of every entry.
 const MAGIC: &[u8; 4] = b"DJE1";
+
+/// Bytes before an entry's payload: magic, length, CRC-32.
+const HEADER: usize = 12;
 
 /// Why the journal could not be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -49,8 +52,11 @@ pub enum JournalError {
 pub struct Journal {
     /// The file.
     path: PathBuf,
+    /// The file open for reading (`None` until it exists). A compaction replaces the file and
+    /// this handle; histories handed out before keep reading the old file through theirs.
+    reader: Option<Arc<File>>,
     /// Entries in the file, oldest first.
-    entries: VecDeque<Entry>,
+    entries: VecDeque<Span>,
     /// Size of the file.
     size: u64,
     /// Size past which the oldest entries are dropped.
@@ -59,25 +65,72 @@ pub struct Journal {
     compact_error: Option<JournalError>,
 }
 
-/// One entry of the file.
-struct Entry {
-    /// The diff, while it is kept in memory.
-    diff: Option<Arc<Diff>>,
+/// Where one diff lies in the journal file, and what it leads from and to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Span {
+    /// The serial it starts from.
+    pub from: Serial,
     /// The serial it leads to.
-    to: Serial,
-    /// Its size in the file.
+    pub to: Serial,
+    /// Offset of the entry in the file.
+    offset: u64,
+    /// Length of the entry (header included).
     bytes: u64,
 }
 
-impl Entry {
-    /// An entry held in memory.
-    fn new(diff: Diff, bytes: u64) -> Self {
-        Self {
-            to: diff.serial_to(),
-            diff: Some(Arc::new(diff)),
-            bytes,
-        }
+/// The diffs a served version answers IXFR with, read from the journal file when a client
+/// asks.
+#[derive(Clone, Default)]
+pub struct History {
+    /// The journal file as it was when the history was taken.
+    file: Option<Arc<File>>,
+    /// The entries, oldest first.
+    spans: Arc<[Span]>,
+}
+
+impl History {
+    /// The entries, oldest first.
+    pub fn spans(&self) -> &[Span] {
+        &self.spans
     }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// True when there is no entry.
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// The chain of entries leading from `from` to `to`, when the history reaches back that
+    /// far and the entries link up (RFC 1995: otherwise the client gets the whole zone).
+    pub fn chain(&self, from: Serial, to: Serial) -> Option<&[Span]> {
+        let start = self.spans.iter().position(|s| s.from == from)?;
+        let chain = &self.spans[start..];
+        let linked = chain.windows(2).all(|w| w[0].to == w[1].from);
+        let current = chain.last().is_some_and(|s| s.to == to);
+        (linked && current).then_some(chain)
+    }
+
+    /// Reads the diff of `span` (one of this history's) from the file.
+    pub fn read(&self, span: &Span) -> io::Result<Diff> {
+        let file = self
+            .file
+            .as_ref()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no journal file"))?;
+        read_span(file, span)
+    }
+}
+
+/// Reads the entry of `span` from `file`, checking it again (the file is on disk, after all).
+fn read_span(file: &File, span: &Span) -> io::Result<Diff> {
+    let mut data = vec![0u8; span.bytes as usize];
+    file.read_exact_at(&mut data, span.offset)?;
+    read_entry(&data)
+        .map(|(diff, _)| diff)
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "damaged journal entry"))
 }
 
 impl Journal {
@@ -101,9 +154,9 @@ impl Journal {
         }
         let mut entries = VecDeque::new();
         let mut pos = 0usize;
-        while let Some((diff, len)) = read_entry(&data[pos..]) {
-            entries.push_back(Entry::new(diff, len as u64));
-            pos += len;
+        while let Some(span) = scan_entry(&data[pos..], pos as u64) {
+            pos += span.bytes as usize;
+            entries.push_back(span);
         }
         let cut = (data.len() - pos) as u64;
         if cut > 0 {
@@ -111,8 +164,14 @@ impl Journal {
             f.set_len(pos as u64).map_err(io_err)?;
             f.sync_all().map_err(io_err)?;
         }
+        let reader = if data.is_empty() {
+            None
+        } else {
+            Some(Arc::new(File::open(path).map_err(io_err)?))
+        };
         let journal = Self {
             path: path.to_path_buf(),
+            reader,
             entries,
             size: pos as u64,
             max_bytes,
@@ -122,12 +181,12 @@ impl Journal {
     }
 
     /// Appends `diff` durably, then drops the oldest entries if the file grew too large.
-    pub fn append(&mut self, diff: Diff) -> Result<(), JournalError> {
+    pub fn append(&mut self, diff: &Diff) -> Result<(), JournalError> {
         let io_err = |source| JournalError::Io {
             path: self.path.clone(),
             source,
         };
-        let bytes = encode_entry(&diff);
+        let bytes = encode_entry(diff);
         let mut f = OpenOptions::new()
             .create(true)
             .append(true)
@@ -140,8 +199,16 @@ impl Journal {
             let _ = f.set_len(self.size).and_then(|()| f.sync_data());
             return Err(io_err(e));
         }
+        if self.reader.is_none() {
+            self.reader = Some(Arc::new(File::open(&self.path).map_err(io_err)?));
+        }
+        self.entries.push_back(Span {
+            from: diff.serial_from(),
+            to: diff.serial_to(),
+            offset: self.size,
+            bytes: bytes.len() as u64,
+        });
         self.size += bytes.len() as u64;
-        self.entries.push_back(Entry::new(diff, bytes.len() as u64));
         if self.size > self.max_bytes && self.entries.len() > 1 {
             // The entry is durable: a failed compaction (a full disk) leaves the file whole,
             // only larger, and is tried again at the next append.
@@ -157,75 +224,48 @@ impl Journal {
         self.compact_error.take()
     }
 
-    /// Rewrites the file keeping the newest entries that fit in half the bound; the entries
-    /// in memory change only once the file is replaced.
+    /// Rewrites the file keeping the newest entries that fit in half the bound (their bytes
+    /// copied as they are).
     fn compact(&mut self) -> Result<(), JournalError> {
+        let io_err = |source| JournalError::Io {
+            path: self.path.clone(),
+            source,
+        };
         let mut size = self.size;
         let mut drop = 0;
         while size > self.max_bytes / 2 && self.entries.len() - drop > 1 {
             size -= self.entries[drop].bytes;
             drop += 1;
         }
-        // The entries kept are the file's tail, as they are (some are no longer in memory).
-        let data = fs::read(&self.path).map_err(|source| JournalError::Io {
-            path: self.path.clone(),
-            source,
-        })?;
-        let start = (self.size - size) as usize;
-        let tail = data.get(start..).unwrap_or_default();
-        crate::fs::write_atomic(&self.path, tail, 0o644)?;
+        let start = self.size - size;
+        let mut tail = vec![0u8; size as usize];
+        File::open(&self.path)
+            .and_then(|f| f.read_exact_at(&mut tail, start))
+            .map_err(io_err)?;
+        crate::fs::write_atomic(&self.path, &tail, 0o644)?;
+        self.reader = Some(Arc::new(File::open(&self.path).map_err(io_err)?));
         self.entries.drain(..drop);
+        for span in &mut self.entries {
+            span.offset -= start;
+        }
         self.size = size;
         Ok(())
     }
 
-    /// The chain of diffs leading from `serial` to the newest version, or `None` when the
-    /// journal does not reach back to `serial` (the client then gets a full transfer).
-    pub fn diffs_from(&self, serial: Serial) -> Option<Vec<&Diff>> {
-        let held = self.held();
-        let start = held.iter().position(|d| d.serial_from() == serial)?;
-        let chain: Vec<&Diff> = held[start..].to_vec();
-        // Entries must link up; a gap (e.g. a restart with a rewritten zone) breaks the chain.
-        let linked = chain
-            .windows(2)
-            .all(|w| w[0].serial_to() == w[1].serial_from());
-        linked.then_some(chain)
+    /// The chain of diffs leading from `serial` to the newest version, read from the file, or
+    /// `None` when the journal does not reach back to `serial` or cannot be read.
+    pub fn diffs_from(&self, serial: Serial) -> Option<Vec<Diff>> {
+        let history = self.history();
+        let last = self.last_serial()?;
+        let chain = history.chain(serial, last)?;
+        chain.iter().map(|s| history.read(s).ok()).collect()
     }
 
-    /// Every entry, oldest first, shared (the served snapshot carries them for IXFR).
-    pub fn entries(&self) -> Arc<[Arc<Diff>]> {
-        let held = self.entries.iter().rev().map_while(|e| e.diff.clone());
-        let mut out: Vec<Arc<Diff>> = held.collect();
-        out.reverse();
-        out.into()
-    }
-
-    /// The newest entries still in memory, oldest first.
-    fn held(&self) -> Vec<&Diff> {
-        let mut out: Vec<&Diff> = self
-            .entries
-            .iter()
-            .rev()
-            .map_while(|e| e.diff.as_deref())
-            .collect();
-        out.reverse();
-        out
-    }
-
-    /// Keeps in memory only the newest entries whose records (changes and SOAs) add up to at
-    /// most `max_records`; older ones stay in the file only, and IXFR from before them is
-    /// answered with the whole zone.
-    pub fn keep_in_memory(&mut self, max_records: usize) {
-        let mut total = 0usize;
-        let mut over = false;
-        for e in self.entries.iter_mut().rev() {
-            if let Some(d) = &e.diff {
-                total += d.removed.len() + d.added.len() + 2;
-                over |= total > max_records;
-            }
-            if over {
-                e.diff = None;
-            }
+    /// Every entry, for a served version to answer IXFR with.
+    pub fn history(&self) -> History {
+        History {
+            file: self.reader.clone(),
+            spans: self.entries.iter().copied().collect(),
         }
     }
 
@@ -272,15 +312,8 @@ fn encode_entry(diff: &Diff) -> Vec<u8> {
 /// Reads the entry at the start of `data`, with its total length; `None` at the end or at a
 /// torn or damaged entry.
 fn read_entry(data: &[u8]) -> Option<(Diff, usize)> {
-    if data.get(..4)? != MAGIC {
-        return None;
-    }
-    let len = u32::from_be_bytes(data.get(4..8)?.try_into().ok()?) as usize;
-    let crc = u32::from_be_bytes(data.get(8..12)?.try_into().ok()?);
-    let payload = data.get(12..12 + len)?;
-    if crc32fast::hash(payload) != crc {
-        return None;
-    }
+    let payload = checked_payload(data)?;
+    let len = payload.len();
     let mut d = BinDecoder::new(payload);
     let soa_from = decode_record(&mut d)?;
     let soa_to = decode_record(&mut d)?;
@@ -299,8 +332,34 @@ fn read_entry(data: &[u8]) -> Option<(Diff, usize)> {
             removed,
             added,
         },
-        12 + len,
+        HEADER + len,
     ))
+}
+
+/// Checks the entry at the start of `data` (at `offset` in the file) and reads its serials,
+/// without decoding its records; `None` at the end or at a torn or damaged entry.
+fn scan_entry(data: &[u8], offset: u64) -> Option<Span> {
+    let payload = checked_payload(data)?;
+    let mut d = BinDecoder::new(payload);
+    let from = crate::serial::soa_serial(&decode_record(&mut d)?);
+    let to = crate::serial::soa_serial(&decode_record(&mut d)?);
+    Some(Span {
+        from,
+        to,
+        offset,
+        bytes: (HEADER + payload.len()) as u64,
+    })
+}
+
+/// The payload of the entry at the start of `data` once its magic, length and CRC check out.
+fn checked_payload(data: &[u8]) -> Option<&[u8]> {
+    if data.get(..4)? != MAGIC {
+        return None;
+    }
+    let len = u32::from_be_bytes(data.get(4..8)?.try_into().ok()?) as usize;
+    let crc = u32::from_be_bytes(data.get(8..HEADER)?.try_into().ok()?);
+    let payload = data.get(HEADER..HEADER + len)?;
+    (crc32fast::hash(payload) == crc).then_some(payload)
 }
 
 /// Appends owner, type, class, TTL, rdlength and rdata.
@@ -376,13 +435,13 @@ mod tests {
         let path = temp("reopen");
         let (mut j, _) = Journal::open(&path, 1 << 20).unwrap();
         for s in 1..5 {
-            j.append(diff(s, s + 1)).unwrap();
+            j.append(&diff(s, s + 1)).unwrap();
         }
         let (j, cut) = Journal::open(&path, 1 << 20).unwrap();
         assert_eq!(cut, 0);
         assert_eq!(j.len(), 4);
         assert_eq!(j.diffs_from(Serial(2)).unwrap().len(), 3);
-        assert_eq!(*j.diffs_from(Serial(2)).unwrap()[0], diff(2, 3));
+        assert_eq!(j.diffs_from(Serial(2)).unwrap()[0], diff(2, 3));
         assert!(j.diffs_from(Serial(9)).is_none());
         assert_eq!(j.last_serial(), Some(Serial(5)));
     }
@@ -391,8 +450,8 @@ mod tests {
     fn a_torn_tail_is_cut_off_and_the_rest_kept() {
         let path = temp("torn");
         let (mut j, _) = Journal::open(&path, 1 << 20).unwrap();
-        j.append(diff(1, 2)).unwrap();
-        j.append(diff(2, 3)).unwrap();
+        j.append(&diff(1, 2)).unwrap();
+        j.append(&diff(2, 3)).unwrap();
         let full = fs::metadata(&path).unwrap().len();
         let f = OpenOptions::new().write(true).open(&path).unwrap();
         f.set_len(full - 5).unwrap();
@@ -407,7 +466,7 @@ mod tests {
         let path = temp("bound");
         let (mut j, _) = Journal::open(&path, 2000).unwrap();
         for s in 1..100 {
-            j.append(diff(s, s + 1)).unwrap();
+            j.append(&diff(s, s + 1)).unwrap();
         }
         assert!(fs::metadata(&path).unwrap().len() <= 2000);
         assert!(j.diffs_from(Serial(1)).is_none(), "oldest dropped");
@@ -417,39 +476,61 @@ mod tests {
     }
 
     #[test]
-    fn only_the_newest_diffs_within_the_bound_stay_in_memory_and_the_file_keeps_all() {
-        let path = temp("memory");
+    fn the_history_is_read_from_the_file() {
+        let path = temp("history");
         let (mut j, _) = Journal::open(&path, 1 << 20).unwrap();
+        assert!(j.history().is_empty());
         for s in 1..=5 {
-            j.append(diff(s, s + 1)).unwrap();
+            j.append(&diff(s, s + 1)).unwrap();
         }
-        // Each diff is one record and two SOAs: three records.
-        j.keep_in_memory(7);
-        assert_eq!(j.entries().len(), 2);
-        assert_eq!(j.entries()[0].serial_from(), Serial(4));
-        assert!(j.diffs_from(Serial(4)).is_some());
-        assert!(j.diffs_from(Serial(2)).is_none(), "older: a full transfer");
-        assert_eq!(j.last_serial(), Some(Serial(6)));
-        // A diff bigger than the bound on its own is not kept either.
-        j.keep_in_memory(2);
-        assert!(j.entries().is_empty());
-        assert_eq!(j.last_serial(), Some(Serial(6)));
-        // The file still has every entry, for a restart's replay.
+        let h = j.history();
+        assert_eq!(h.len(), 5);
+        let chain = h.chain(Serial(4), Serial(6)).unwrap();
+        assert_eq!(h.read(&chain[0]).unwrap(), diff(4, 5));
+        assert_eq!(h.read(&chain[1]).unwrap(), diff(5, 6));
+        assert!(
+            h.chain(Serial(0), Serial(6)).is_none(),
+            "older: a full transfer"
+        );
+        assert!(
+            h.chain(Serial(4), Serial(7)).is_none(),
+            "not the version served"
+        );
+        // A reopen finds the same entries, and replays them.
         let (again, _) = Journal::open(&path, 1 << 20).unwrap();
         assert_eq!(again.diffs_from(Serial(1)).unwrap().len(), 5);
+        assert_eq!(again.history().spans(), j.history().spans());
     }
 
     #[test]
-    fn compaction_keeps_the_files_newest_entries_even_when_not_in_memory() {
+    fn a_history_taken_before_a_compaction_still_reads_its_diffs() {
+        let path = temp("compact-read");
+        let one = encode_entry(&diff(1, 2)).len() as u64;
+        let (mut j, _) = Journal::open(&path, one * 4 + one / 2).unwrap();
+        for s in 1..=4 {
+            j.append(&diff(s, s + 1)).unwrap();
+        }
+        let before = j.history();
+        j.append(&diff(5, 6)).unwrap();
+        assert!(j.len() < 5);
+        for (span, s) in before.spans().iter().zip(1..) {
+            assert_eq!(before.read(span).unwrap(), diff(s, s + 1));
+        }
+        let after = j.history();
+        let last = after.spans().last().unwrap();
+        assert_eq!(after.read(last).unwrap(), diff(5, 6));
+    }
+
+    #[test]
+    fn compaction_keeps_the_files_newest_entries() {
         let path = temp("compact-tail");
         let one = encode_entry(&diff(1, 2)).len() as u64;
         // Room for about four entries: the fifth append compacts to half of that.
         let (mut j, _) = Journal::open(&path, one * 4 + one / 2).unwrap();
         for s in 1..=4 {
-            j.append(diff(s, s + 1)).unwrap();
+            j.append(&diff(s, s + 1)).unwrap();
         }
-        j.keep_in_memory(0);
-        j.append(diff(5, 6)).unwrap();
+        j.append(&diff(5, 6)).unwrap();
         let kept = j.len();
         assert!(kept < 5, "{kept}");
         let (again, cut) = Journal::open(&path, 1 << 20).unwrap();

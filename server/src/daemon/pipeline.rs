@@ -10,14 +10,16 @@
 //! stopped: it re-signs only what changed or went stale, and its journal still links up, so
 //! secondaries keep getting IXFR.
 
+use std::cmp::Ordering;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use signer::Timestamp;
 use zones::diff::Diff;
-use zones::journal::{Journal, JournalError};
+use zones::journal::{History, Journal, JournalError};
 use zones::serial::{Serial, SerialPolicy};
-use zones::{Name, Rtype, Zone};
+use zones::zone::RrsetKey;
+use zones::{Name, Record, Rrset, Rtype, Zone};
 
 /// Journal size past which the oldest diffs are dropped.
 pub const JOURNAL_MAX_BYTES: u64 = 64 << 20;
@@ -126,11 +128,7 @@ impl Versions {
 
     /// Makes `next` the served version: the journal entry (from `previous`) first, then the
     /// saved copy. Returns the history to serve with it.
-    pub fn commit(
-        &self,
-        previous: Option<&Zone>,
-        next: &Zone,
-    ) -> Result<Arc<[Arc<Diff>]>, PipelineError> {
+    pub fn commit(&self, previous: Option<&Zone>, next: &Zone) -> Result<History, PipelineError> {
         self.commit_diff(previous.and_then(|p| Diff::between(p, next)), next)
     }
 
@@ -139,19 +137,14 @@ impl Versions {
     /// rewritten at once only when the diff is large or many small ones piled up; otherwise
     /// later ([`Versions::flush`]), since a restart replays the journal over it. A one-record
     /// change thus costs one small fsynced append, not a rewrite of the zone.
-    pub fn commit_diff(
-        &self,
-        diff: Option<Diff>,
-        next: &Zone,
-    ) -> Result<Arc<[Arc<Diff>]>, PipelineError> {
+    pub fn commit_diff(&self, diff: Option<Diff>, next: &Zone) -> Result<History, PipelineError> {
         let mut journal = self.journal.lock().unwrap_or_else(|e| e.into_inner());
         let small = diff
             .as_ref()
             .is_some_and(|d| d.added.len() + d.removed.len() <= SMALL_DIFF);
-        if let Some(diff) = diff {
+        if let Some(diff) = &diff {
             journal.append(diff)?;
         }
-        journal.keep_in_memory(next.len());
         if let Some(e) = journal.take_compact_error() {
             tracing::warn!(error = %e, "cannot compact the journal; it keeps growing until it can");
         }
@@ -183,7 +176,7 @@ impl Versions {
         } else {
             *unsaved = (0, None);
         }
-        Ok(journal.entries())
+        Ok(journal.history())
     }
 
     /// Starts writing `zone` as the saved version in a thread of its own; false when one is
@@ -247,12 +240,10 @@ impl Versions {
         &self.state_dir
     }
 
-    /// The history to serve with `zone`: what the journal holds in memory, at most as many
-    /// records as the zone has (see [`zones::journal::Journal::keep_in_memory`]).
-    pub fn history(&self, zone: &Zone) -> Arc<[Arc<Diff>]> {
-        let mut journal = self.journal.lock().unwrap_or_else(|e| e.into_inner());
-        journal.keep_in_memory(zone.len());
-        journal.entries()
+    /// The history to serve with the current version: the journal's diffs.
+    pub fn history(&self) -> History {
+        let journal = self.journal.lock().unwrap_or_else(|e| e.into_inner());
+        journal.history()
     }
 }
 
@@ -270,14 +261,69 @@ fn save_to(path: &Path, zone: &Zone) -> Result<(), PipelineError> {
 
 /// True when `a` and `b` hold the same records apart from the SOA and what the signer makes.
 pub fn same_content(a: &Zone, b: &Zone) -> bool {
-    let content = |z: &Zone| {
+    let (removed, added) = content_diff(a, b);
+    removed.is_empty() && added.is_empty()
+}
+
+/// The records of `from` that `to` lacks and those it adds, apart from the SOA and what the
+/// signer makes: a zone file's change as the incremental signer takes it. An RRset whose TTL
+/// changed is replaced whole. One pass over both zones in key order.
+pub fn content_diff(from: &Zone, to: &Zone) -> (Vec<Record>, Vec<Record>) {
+    fn content(z: &Zone) -> impl Iterator<Item = (&RrsetKey, &Rrset)> {
         z.rrsets
             .iter()
             .filter(|(_, s)| s.rtype != Rtype::SOA && !GENERATED.contains(&s.rtype))
-            .map(|(k, s)| (k.clone(), s.ttl, s.rdatas.clone()))
-            .collect::<Vec<_>>()
+    }
+    let (mut a, mut b) = (content(from).peekable(), content(to).peekable());
+    let (mut removed, mut added) = (Vec::new(), Vec::new());
+    loop {
+        let order = match (a.peek(), b.peek()) {
+            (None, None) => break,
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (Some((ka, _)), Some((kb, _))) => ka.cmp(kb),
+        };
+        match order {
+            Ordering::Less => removed.extend(a.next().into_iter().flat_map(|(_, s)| s.records())),
+            Ordering::Greater => added.extend(b.next().into_iter().flat_map(|(_, s)| s.records())),
+            Ordering::Equal => {
+                let (Some((_, old)), Some((_, new))) = (a.next(), b.next()) else {
+                    break;
+                };
+                if old.ttl != new.ttl {
+                    removed.extend(old.records());
+                    added.extend(new.records());
+                } else if old.rdatas != new.rdatas {
+                    removed.extend(old.records().filter(|r| !new.rdatas.contains(&r.rdata)));
+                    added.extend(new.records().filter(|r| !old.rdatas.contains(&r.rdata)));
+                }
+            }
+        }
+    }
+    (removed, added)
+}
+
+/// True when the SOAs of `a` and `b` differ at most in the serial.
+pub fn same_soa_but_serial(a: &Zone, b: &Zone) -> bool {
+    let soa = |z: &Zone| {
+        z.rrsets
+            .get(&(z.origin.to_lowercase(), u16::from(Rtype::SOA), 0))
+            .map(|s| {
+                let rdatas: Vec<Vec<u8>> = s
+                    .rdatas
+                    .iter()
+                    .map(|r| {
+                        let mut b = r.as_bytes().to_vec();
+                        if let Some(at) = b.len().checked_sub(20) {
+                            b[at..at + 4].fill(0);
+                        }
+                        b
+                    })
+                    .collect();
+                (s.ttl, rdatas)
+            })
     };
-    content(a) == content(b)
+    soa(a).is_some() && soa(a) == soa(b)
 }
 
 /// The serial the next version gets: the policy's next after `served`, and never behind the
@@ -328,6 +374,53 @@ mod tests {
     }
 
     #[test]
+    fn a_content_diff_lists_changed_records_and_replaces_a_set_whose_ttl_changed() {
+        let a = zone(&format!(
+            "{Z}www A 192.0.2.2\nwww A 192.0.2.3\nold TXT gone\nt 60 TXT x\n"
+        ));
+        let b = zone(&format!(
+            "{}www A 192.0.2.3\nwww A 192.0.2.4\nnew TXT here\nt 90 TXT x\n",
+            Z.replace(" 5 1 2 3 4", " 6 1 2 3 4")
+        ));
+        let (removed, added) = content_diff(&a, &b);
+        let text = |rs: &[Record]| {
+            let mut v: Vec<String> = rs
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{} {} {:?} {}",
+                        r.owner,
+                        r.ttl.0,
+                        r.rtype,
+                        r.rdata.as_bytes().len()
+                    )
+                })
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(
+            text(&removed),
+            [
+                "old.example.com. 60 TXT 5",
+                "t.example.com. 60 TXT 2",
+                "www.example.com. 60 A 4"
+            ]
+        );
+        assert_eq!(
+            text(&added),
+            [
+                "new.example.com. 60 TXT 5",
+                "t.example.com. 90 TXT 2",
+                "www.example.com. 60 A 4"
+            ]
+        );
+        assert!(same_soa_but_serial(&a, &b));
+        let c = zone(&Z.replace(" 5 1 2 3 4", " 5 1 2 3 9"));
+        assert!(!same_soa_but_serial(&a, &c));
+    }
+
+    #[test]
     fn commits_journal_the_diff_and_save_the_version() {
         let dir = std::env::temp_dir().join(format!("daned-pipeline-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
@@ -339,13 +432,17 @@ mod tests {
         v.commit(None, &one).unwrap();
         let history = v.commit(Some(&one), &two).unwrap();
         assert_eq!(history.len(), 1);
-        assert_eq!(history[0].serial_from(), Serial(5));
-        assert_eq!(history[0].serial_to(), Serial(6));
+        assert_eq!(history.spans()[0].from, Serial(5));
+        assert_eq!(history.spans()[0].to, Serial(6));
+        assert_eq!(
+            history.read(&history.spans()[0]).unwrap(),
+            Diff::between(&one, &two).unwrap()
+        );
         // A restart finds both again.
         let again = Versions::open(&dir, &origin).unwrap();
         let saved = again.load_saved(&origin).unwrap();
         assert_eq!(serial_of(&saved), Serial(6));
-        assert_eq!(again.history(&saved).len(), 1);
+        assert_eq!(again.history().len(), 1);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

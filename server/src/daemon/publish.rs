@@ -29,6 +29,7 @@ use std::time::Instant;
 use signer::Timestamp;
 use signer::keystore::StoredKey;
 use zones::diff::Diff;
+use zones::journal::History;
 use zones::serial::Serial;
 use zones::snapshot::ZoneSnapshot;
 use zones::{Name, Record, Zone};
@@ -120,7 +121,7 @@ impl Served {
     pub fn new(origin: Name, zone: Zone, versions: Option<Arc<Versions>>, now: Timestamp) -> Self {
         let history = versions
             .as_ref()
-            .map_or_else(|| Arc::from([]), |v| v.history(&zone));
+            .map_or_else(History::default, |v| v.history());
         Self::with_history(origin, Arc::new(zone), versions, history, now)
     }
 
@@ -152,7 +153,7 @@ impl Served {
         origin: Name,
         zone: Arc<Zone>,
         versions: Option<Arc<Versions>>,
-        history: Arc<[Arc<Diff>]>,
+        history: History,
         now: Timestamp,
     ) -> Self {
         let snapshot = Arc::new(signing::snapshot(&zone).with_history(history));
@@ -210,15 +211,42 @@ impl Served {
         let (next, diff) = match (change, &config.signing) {
             (Change::Content(mut zone), how) => {
                 let file = pipeline::serial_of(&zone);
-                if pipeline::same_content(&zone, &current) && !file.is_newer_than(served) {
+                let (removed, added) = pipeline::content_diff(&current, &zone);
+                if removed.is_empty() && added.is_empty() && !file.is_newer_than(served) {
                     return Ok(None);
                 }
-                pipeline::set_serial(&mut zone, next_serial(file));
-                let zone = match how {
-                    Some(how) => signing::sign_with(&zone, Some(&current), keys, how, now)?,
-                    None => zone,
+                let serial = next_serial(file);
+                // New records in a file whose SOA kept its fields: signed like an UPDATE,
+                // at the cost of what changed. Anything else signs the whole zone.
+                let incremental = match how {
+                    Some(how) if pipeline::same_soa_but_serial(&current, &zone) => {
+                        signer::incremental::sign_change(
+                            &current,
+                            &signer::incremental::Change { removed, added },
+                            serial,
+                            &signing_entries(keys, how.policy.ksk_method),
+                            &how.policy.signing_params(),
+                            now,
+                        )
+                        .inspect_err(|e| tracing::info!(zone = %self.origin, error = %e, "the file's change cannot be signed on its own; signing the whole zone"))
+                        .ok()
+                    }
+                    _ => None,
                 };
-                (zone, None)
+                match (incremental, how) {
+                    (Some((zone, diff)), _) => (zone, Some(diff)),
+                    (None, Some(how)) => {
+                        pipeline::set_serial(&mut zone, serial);
+                        (
+                            signing::sign_with(&zone, Some(&current), keys, how, now)?,
+                            None,
+                        )
+                    }
+                    (None, None) => {
+                        pipeline::set_serial(&mut zone, serial);
+                        (zone, None)
+                    }
+                }
             }
             (Change::Records { removed, added }, how) => {
                 let removed: Vec<Record> =
@@ -325,7 +353,7 @@ impl Served {
     ) -> Result<(), PipelineError> {
         let history = match &self.versions {
             Some(v) => v.commit_diff(diff.clone(), &next)?,
-            None => Arc::from([]),
+            None => History::default(),
         };
         let snapshot = match &diff {
             Some(d) => self.snapshot.apply(&next, d),
@@ -388,7 +416,7 @@ impl Served {
                 );
                 h
             }
-            None => Arc::from([]),
+            None => History::default(),
         };
         Ok(Some(Self::with_history(
             config.name.clone(),

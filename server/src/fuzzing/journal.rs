@@ -127,7 +127,7 @@ pub fn seeds() -> Vec<Vec<u8>> {
     if let Ok((mut journal, _)) = Journal::open(&path, u64::MAX) {
         for (a, b) in [(&v1, &v2), (&v2, &v3)] {
             if let Some(diff) = zones::diff::Diff::between(a, b) {
-                let _ = journal.append(diff);
+                let _ = journal.append(&diff);
             }
         }
         if let Ok(file) = std::fs::read(&path) {

@@ -56,11 +56,11 @@ pub async fn send_ixfr<W: AsyncWrite + Unpin>(
         .await?;
         return Ok((IxfrKind::UpToDate, n));
     }
-    let Some(diffs) = snapshot.diffs_since(client) else {
+    let Some(diffs) = read_chain(snapshot, client).await else {
         let n = send_axfr(snapshot, query, w, write_timeout, signer).await?;
         return Ok((IxfrKind::Full, n));
     };
-    let sequence = sequence(&soa, diffs);
+    let sequence = sequence(&soa, &diffs);
     let items: Box<dyn Iterator<Item = Item> + Send> =
         Box::new(sequence.into_iter().map(|set| (Arc::new(set), 0)));
     let n = send_stream(
@@ -73,8 +73,31 @@ pub async fn send_ixfr<W: AsyncWrite + Unpin>(
     Ok((IxfrKind::Incremental { diffs: diffs.len() }, n))
 }
 
+/// The diffs from `client` to the version served, read from the journal file off the
+/// runtime's threads; `None` when the history does not reach back to `client` or the file
+/// cannot be read (logged: the client then gets the whole zone, which is always right).
+async fn read_chain(snapshot: &ZoneSnapshot, client: Serial) -> Option<Vec<Diff>> {
+    let chain = snapshot.diffs_since(client)?.to_vec();
+    let history = snapshot.history.clone();
+    let read = tokio::task::spawn_blocking(move || {
+        chain
+            .iter()
+            .map(|span| history.read(span))
+            .collect::<std::io::Result<Vec<Diff>>>()
+    })
+    .await;
+    match read {
+        Ok(Ok(diffs)) => Some(diffs),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "cannot read the journal for IXFR; sending the whole zone");
+            None
+        }
+        Err(_) => None,
+    }
+}
+
 /// The IXFR record sequence (RFC 1995 section 4), one record per one-rdata set.
-fn sequence(current_soa: &Rrset, diffs: &[Arc<Diff>]) -> Vec<Rrset> {
+fn sequence(current_soa: &Rrset, diffs: &[Diff]) -> Vec<Rrset> {
     let one = |r: &Record| {
         let mut set = Rrset::new(r.owner.clone(), r.rtype, r.class, r.ttl);
         set.rdatas.push(r.rdata.clone());

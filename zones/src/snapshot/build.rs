@@ -164,7 +164,7 @@ impl ZoneSnapshot {
             hasher,
             referrers,
             hashes,
-            history: Arc::new([]),
+            history: crate::journal::History::default(),
         }
     }
 }

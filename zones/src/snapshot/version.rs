@@ -7,7 +7,7 @@ use super::chunked::{Arena, Sorted};
 use super::index::NameIndex;
 use super::node::{Node, NodeId, Nsec3Entry, Nsec3Hash, Nsec3Hasher, RrsetWire};
 use super::wire::canonical_cmp;
-use crate::diff::Diff;
+use crate::journal::{History, Span};
 use crate::serial::Serial;
 use crate::zone::Zone;
 
@@ -40,9 +40,10 @@ pub struct ZoneSnapshot {
     /// (NSEC3 hash of the name, node) for every node, when the zone uses NSEC3 and a hasher is
     /// known: which nodes to point at an NSEC3 record that is added or removed.
     pub(super) hashes: Sorted<(Nsec3Hash, NodeId)>,
-    /// The changes that led to this version, oldest first (from the journal): what IXFR
-    /// sends. Kept with the snapshot so that a transfer sees a zone and a history that match.
-    pub history: Arc<[Arc<Diff>]>,
+    /// The changes that led to this version, oldest first (where they lie in the journal):
+    /// what IXFR sends. Kept with the snapshot so that a transfer sees a zone and a history
+    /// that match.
+    pub history: History,
 }
 
 /// How a signed zone proves that names and types do not exist.
@@ -83,26 +84,15 @@ impl ZoneSnapshot {
     }
 
     /// The same snapshot with the diffs that led to it.
-    pub fn with_history(mut self, history: Arc<[Arc<Diff>]>) -> Self {
+    pub fn with_history(mut self, history: History) -> Self {
         self.history = history;
         self
     }
 
     /// The diffs leading from `serial` to this version, when the history reaches back that
     /// far and links up (RFC 1995: otherwise the client gets the whole zone).
-    pub fn diffs_since(&self, serial: Serial) -> Option<&[Arc<Diff>]> {
-        let start = self
-            .history
-            .iter()
-            .position(|d| d.serial_from() == serial)?;
-        let chain = &self.history[start..];
-        let linked = chain
-            .windows(2)
-            .all(|w| w[0].serial_to() == w[1].serial_from());
-        let current = chain
-            .last()
-            .is_some_and(|d| d.serial_to() == Serial(self.serial));
-        (linked && current).then_some(chain)
+    pub fn diffs_since(&self, serial: Serial) -> Option<&[Span]> {
+        self.history.chain(serial, Serial(self.serial))
     }
 
     /// The node with this lowercase wire name.

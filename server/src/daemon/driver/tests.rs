@@ -418,3 +418,80 @@ fn the_editable_zone_is_let_go_at_rest_and_a_change_rebuilds_it_from_the_snapsho
     assert_eq!(record_lines(&d.served().zone()), record_lines(&held));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_zone_file_change_is_signed_and_journalled_as_what_it_touches() {
+    let dir = temp_dir("file-diff");
+    let cfg = config(&dir, Policy::builtin());
+    let t0 = Timestamp(T0);
+    let mut d = ZoneDriver::load(cfg.clone(), &dir.join("state"), t0).unwrap();
+    let before = d.served().zone();
+    // One name added, one record's TTL changed; the MX and the apex NS stay.
+    let changed = ZONE.replace("mx1 A 192.0.2.25", "mx1 600 A 192.0.2.25");
+    std::fs::write(&cfg.file, format!("{changed}www A 192.0.2.80\n")).unwrap();
+    assert_eq!(d.step(t0.add_secs(10), Event::Reload).len(), 1);
+    let history = d.served().versions().unwrap().history();
+    let diff = history.read(history.spans().last().unwrap()).unwrap();
+    let owners = |rs: &[zones::Record]| {
+        let mut v: Vec<String> = rs
+            .iter()
+            .filter(|r| r.rtype != Rtype::NSEC3 && r.rtype != Rtype::RRSIG)
+            .map(|r| format!("{} {}", r.owner.to_lowercase(), r.rtype))
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(owners(&diff.removed), ["mx1.example.com. A"]);
+    assert_eq!(
+        owners(&diff.added),
+        ["mx1.example.com. A", "www.example.com. A"]
+    );
+    let mx = Name::from_ascii("example.com.").unwrap();
+    assert!(
+        !diff
+            .added
+            .iter()
+            .chain(&diff.removed)
+            .any(|r| r.rtype == Rtype::RRSIG
+                && r.owner == mx
+                && r.rdata.as_bytes()[..2] == u16::from(Rtype::MX).to_be_bytes()),
+        "the MX signature is untouched"
+    );
+    let after = d.served().zone();
+    assert_eq!(
+        after.get_rrsig(&mx, Rtype::MX).map(|s| &s.rdatas),
+        before.get_rrsig(&mx, Rtype::MX).map(|s| &s.rdatas)
+    );
+    let mx1 = Name::from_ascii("mx1.example.com.").unwrap();
+    assert_eq!(after.get(&mx1, Rtype::A).unwrap().ttl, Ttl(600));
+    assert_eq!(after.get_rrsig(&mx1, Rtype::A).unwrap().ttl, Ttl(600));
+
+    // A change of the SOA's own fields (with a newer serial, or it is not a change) re-signs
+    // the whole zone; the result is the zone a fresh load signs (signatures aside).
+    let soa = format!("{changed}www A 192.0.2.80\n")
+        .replace(" 1 3600 600 86400 60", " 100 3600 600 86400 120");
+    std::fs::write(&cfg.file, &soa).unwrap();
+    assert_eq!(d.step(t0.add_secs(20), Event::Reload).len(), 1);
+    let unsigned = |z: &Zone| {
+        record_lines(z)
+            .into_iter()
+            .filter(|l| !l.contains(" RRSIG ") && !l.contains(" SOA "))
+            .collect::<Vec<_>>()
+    };
+    let fresh = ZoneDriver::load(cfg.clone(), &dir.join("state-fresh"), t0.add_secs(20)).unwrap();
+    let no_nsec3 = |z: &Zone| {
+        unsigned(z)
+            .into_iter()
+            .filter(|l| !l.contains(" NSEC3 ") && !l.contains(" DNSKEY ") && !l.contains(" CD"))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        no_nsec3(&d.served().zone()),
+        no_nsec3(&fresh.served().zone())
+    );
+    assert_eq!(
+        unsigned(&d.served().zone()).len(),
+        unsigned(&fresh.served().zone()).len()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
