@@ -216,10 +216,15 @@ impl Served {
                     return Ok(None);
                 }
                 let serial = next_serial(file);
-                // New records in a file whose SOA kept its fields: signed like an UPDATE,
-                // at the cost of what changed. Anything else signs the whole zone.
+                // New records in a file whose SOA and foreign DNSKEYs stay as they were:
+                // signed like an UPDATE, at the cost of what changed. Anything else signs
+                // the whole zone.
                 let incremental = match how {
-                    Some(how) if pipeline::same_soa_but_serial(&current, &zone) => {
+                    Some(how)
+                        if pipeline::same_soa_but_serial(&current, &zone)
+                            && signing::foreign_dnskeys(&current, keys)
+                                == signing::foreign_dnskeys(&zone, keys) =>
+                    {
                         signer::incremental::sign_change(
                             &current,
                             &signer::incremental::Change { removed, added },

@@ -93,6 +93,24 @@ pub fn sign_with(
     )?)
 }
 
+/// The DNSKEY records of `zone` that are not those of `keys`: another signer's keys
+/// (multi-signer, RFC 8901) that the zone file publishes, sorted.
+pub fn foreign_dnskeys(zone: &Zone, keys: &[StoredKey]) -> Vec<zones::Rdata> {
+    let own: Vec<zones::Rdata> = keys.iter().map(|k| k.dnskey().to_rdata()).collect();
+    let mut foreign: Vec<zones::Rdata> = zone
+        .get(&zone.origin, zones::Rtype::DNSKEY)
+        .map(|set| {
+            set.rdatas
+                .iter()
+                .filter(|r| !own.contains(r))
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
+    foreign.sort();
+    foreign
+}
+
 /// True when some signature of the served `zone` has less than `rrsig_refresh` left.
 pub fn refresh_due(zone: &Zone, how: &ZoneSigning, now: Timestamp) -> bool {
     let refresh = how.policy.rrsig_refresh.as_secs();

@@ -493,5 +493,14 @@ fn a_zone_file_change_is_signed_and_journalled_as_what_it_touches() {
         unsigned(&d.served().zone()).len(),
         unsigned(&fresh.served().zone()).len()
     );
+
+    // Another signer's DNSKEY added to the file (RFC 8901) is published and signed over.
+    let other = "@ DNSKEY 256 3 13 kEoIr8HVkPbAE81j4LixribWtmWZopGfybC4rMxry3iqWXzDhFgACuHCh5iF19mdXkXfg/axaPpfdRXuiaC8Rg==\n";
+    let multi = format!("{soa}{other}").replace(" 100 3600", " 101 3600");
+    std::fs::write(&cfg.file, &multi).unwrap();
+    assert_eq!(d.step(t0.add_secs(30), Event::Reload).len(), 1);
+    let zone = d.served().zone();
+    let dnskeys = zone.get(&mx, Rtype::DNSKEY).unwrap();
+    assert_eq!(dnskeys.rdatas.len(), 2, "our key and the other signer's");
     let _ = std::fs::remove_dir_all(&dir);
 }
