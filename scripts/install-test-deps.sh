@@ -20,6 +20,7 @@ packages=(
   mount           # mount, umount: the full and read-only tmpfs state_dir tests
   python3-dkim    # dkimsign, dkimverify: DKIM records checked by dkimpy (with python3-dnspython, python3-nacl)
   python3-dnspython # the MTA-STS client of tests/mta_sts.rs (with python3's http.server + ssl as the policy host)
+  postfix-mta-sts-resolver # mta-sts-query: a real MTA-STS client in tests/mta_sts.rs
   python3
   opendkim-tools  # opendkim-testkey: DKIM records checked by OpenDKIM
   prometheus      # promtool check metrics: the /metrics scrape (tests/metrics.rs)
