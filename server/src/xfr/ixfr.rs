@@ -79,13 +79,7 @@ pub async fn send_ixfr<W: AsyncWrite + Unpin>(
 async fn read_chain(snapshot: &ZoneSnapshot, client: Serial) -> Option<Vec<Diff>> {
     let chain = snapshot.diffs_since(client)?.to_vec();
     let history = snapshot.history.clone();
-    let read = tokio::task::spawn_blocking(move || {
-        chain
-            .iter()
-            .map(|span| history.read(span))
-            .collect::<std::io::Result<Vec<Diff>>>()
-    })
-    .await;
+    let read = tokio::task::spawn_blocking(move || history.read_all(&chain)).await;
     match read {
         Ok(Ok(diffs)) => Some(diffs),
         Ok(Err(e)) => {
