@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use data_encoding::BASE64;
 use zones::Name;
-use zones::fs::{WriteError, write_atomic};
+use zones::fs::{WriteError, write_atomic, write_atomic_all};
 
 use crate::key::{
     Algorithm, Dnskey, KeyError, KeyRole, PrivateMaterial, RingSigningKey, SigningKey,
@@ -308,17 +308,17 @@ impl KeyStore {
     fn write(&self, key: &StoredKey) -> Result<(), KeyStoreError> {
         let stem = key.file_stem();
         let dnskey = key.dnskey();
-        write_atomic(
-            &self.dir.join(format!("{stem}.private")),
-            private_text(&key.key, key.meta.created).as_bytes(),
-            0o600,
-        )?;
-        write_atomic(
-            &self.dir.join(format!("{stem}.key")),
-            key_text(&key.zone, &dnskey, key.meta.role, key.tag).as_bytes(),
-            0o644,
-        )?;
-        self.save_metadata(key)
+        let private = self.dir.join(format!("{stem}.private"));
+        let public = self.dir.join(format!("{stem}.key"));
+        let meta = self.dir.join(format!("{stem}.meta"));
+        let private_text = private_text(&key.key, key.meta.created);
+        let key_text = key_text(&key.zone, &dnskey, key.meta.role, key.tag);
+        let meta_text = meta_text(&key.meta);
+        Ok(write_atomic_all(&[
+            (&private, private_text.as_bytes(), 0o600),
+            (&public, key_text.as_bytes(), 0o644),
+            (&meta, meta_text.as_bytes(), 0o644),
+        ])?)
     }
 
     /// The stems of every `.key` file in the directory.

@@ -26,10 +26,52 @@ static NEXT_TEMPORARY: AtomicU64 = AtomicU64::new(0);
 /// final sync of the folder failed: the new file is then in place but may not survive a
 /// crash).
 pub fn write_atomic(path: &Path, data: &[u8], mode: u32) -> Result<(), WriteError> {
-    let dir = match path.parent() {
+    write_atomic_all(&[(path, data, mode)])
+}
+
+/// [`write_atomic`] for several files of one folder: each is written and synced under a
+/// temporary name, then renamed in order, and the folder is synced once for all of them (a
+/// new key's three files cost one folder sync, not three). Each file is replaced atomically;
+/// a failure part-way leaves the files before it replaced and the rest unchanged.
+pub fn write_atomic_all(files: &[(&Path, &[u8], u32)]) -> Result<(), WriteError> {
+    let Some(&(first, _, _)) = files.first() else {
+        return Ok(());
+    };
+    let dir = folder_of(first);
+    for &(path, data, mode) in files {
+        debug_assert_eq!(folder_of(path), dir, "one folder");
+        let temporary = temporary_for(path)?;
+        let written = write_new(&temporary, data, mode)
+            .and_then(|()| fs::rename(&temporary, path).map_err(|e| (WriteStep::Rename, e)));
+        if let Err((step, source)) = written {
+            let _ = fs::remove_file(&temporary);
+            return Err(WriteError {
+                path: path.to_path_buf(),
+                step,
+                source,
+            });
+        }
+    }
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|source| WriteError {
+            path: dir.to_path_buf(),
+            step: WriteStep::SyncFolder,
+            source,
+        })
+}
+
+/// The folder `path` is in (`.` for a bare name).
+fn folder_of(path: &Path) -> &Path {
+    match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
-    };
+    }
+}
+
+/// A temporary name beside `path`, unique in this process (a leftover of a crashed process
+/// that had the same id is removed).
+fn temporary_for(path: &Path) -> Result<PathBuf, WriteError> {
     let file_name = path
         .file_name()
         .ok_or_else(|| WriteError::new(path, WriteStep::Name, io::ErrorKind::InvalidInput))?;
@@ -40,26 +82,9 @@ pub fn write_atomic(path: &Path, data: &[u8], mode: u32) -> Result<(), WriteErro
         std::process::id(),
         NEXT_TEMPORARY.fetch_add(1, Ordering::Relaxed)
     ));
-    let temporary = dir.join(temporary_name);
-    // A leftover of a crashed process that had the same id.
+    let temporary = folder_of(path).join(temporary_name);
     let _ = fs::remove_file(&temporary);
-    let written = write_new(&temporary, data, mode)
-        .and_then(|()| fs::rename(&temporary, path).map_err(|e| (WriteStep::Rename, e)));
-    if let Err((step, source)) = written {
-        let _ = fs::remove_file(&temporary);
-        return Err(WriteError {
-            path: path.to_path_buf(),
-            step,
-            source,
-        });
-    }
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|source| WriteError {
-            path: dir.to_path_buf(),
-            step: WriteStep::SyncFolder,
-            source,
-        })
+    Ok(temporary)
 }
 
 /// Creates `path` (which must not exist) with `mode`, writes `data` and syncs it.
@@ -161,6 +186,33 @@ mod tests {
         let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o644);
         fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn several_files_of_a_folder_are_each_replaced_with_their_mode() {
+        let dir = folder("several");
+        let (a, b) = (dir.join("k.private"), dir.join("k.key"));
+        fs::write(&b, b"old").unwrap();
+        write_atomic_all(&[(&a, b"secret", 0o600), (&b, b"public", 0o644)]).unwrap();
+        assert_eq!(fs::read(&a).unwrap(), b"secret");
+        assert_eq!(fs::read(&b).unwrap(), b"public");
+        assert_eq!(
+            fs::metadata(&a).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        assert_eq!(
+            fs::metadata(&b).unwrap().permissions().mode() & 0o777,
+            0o644
+        );
+        assert_eq!(entries(&dir).len(), 2, "no temporary left");
+        // The second one fails (a folder is in the way): the first is replaced, no temporary.
+        let c = dir.join("in-the-way");
+        fs::create_dir(&c).unwrap();
+        let err = write_atomic_all(&[(&a, b"new", 0o600), (&c, b"x", 0o644)]).unwrap_err();
+        assert_eq!(err.path, c);
+        assert_eq!(fs::read(&a).unwrap(), b"new");
+        assert_eq!(entries(&dir).len(), 3);
+        let _ = fs::remove_dir_all(&dir);
     }
 
     #[test]
