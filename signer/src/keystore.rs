@@ -214,6 +214,20 @@ impl KeyStore {
         role: KeyRole,
         now: Timestamp,
     ) -> Result<StoredKey, KeyStoreError> {
+        self.generate_as(zone, algorithm, role, now, |_| {})
+    }
+
+    /// [`KeyStore::generate`] with the metadata set by `prepare` before the files are written,
+    /// so that a key that starts in another phase (a zone's first key, active at once) is
+    /// written once, not written and then rewritten.
+    pub fn generate_as(
+        &self,
+        zone: &Name,
+        algorithm: Algorithm,
+        role: KeyRole,
+        now: Timestamp,
+        prepare: impl FnOnce(&mut KeyMetadata),
+    ) -> Result<StoredKey, KeyStoreError> {
         let taken = self.tags_in_use(zone)?;
         for _ in 0..16 {
             let key = RingSigningKey::generate(algorithm)?;
@@ -228,10 +242,12 @@ impl KeyStore {
             if taken.contains(&tag) || taken.contains(&revoked) {
                 continue;
             }
+            let mut meta = KeyMetadata::new(role, now);
+            prepare(&mut meta);
             let stored = StoredKey {
                 zone: zone.to_lowercase(),
                 key,
-                meta: KeyMetadata::new(role, now),
+                meta,
                 tag,
             };
             self.write(&stored)?;
@@ -634,6 +650,27 @@ mod tests {
             assert_eq!(k.meta, orig.meta);
             assert_eq!(k.key.public_key(), orig.key.public_key());
         }
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_key_generated_in_another_phase_is_written_with_it() {
+        let dir = temp_dir("generate-as");
+        let ks = KeyStore::open(&dir).unwrap();
+        let zone = Name::from_ascii("example.com.").unwrap();
+        let key = ks
+            .generate_as(
+                &zone,
+                Algorithm::ECDSAP256SHA256,
+                KeyRole::Csk,
+                Timestamp(1000),
+                |meta| meta.enter(KeyPhase::Active, Timestamp(1000)),
+            )
+            .unwrap();
+        assert_eq!(key.meta.phase, KeyPhase::Active);
+        let loaded = ks.load_zone(&zone).unwrap();
+        assert_eq!(loaded.len(), 1);
+        assert_eq!(loaded[0].meta, key.meta);
         fs::remove_dir_all(&dir).unwrap();
     }
 

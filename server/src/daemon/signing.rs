@@ -169,9 +169,9 @@ pub fn ensure_keys(
     }
     let mut out = Vec::new();
     for &role in policy.keys.roles() {
-        let mut key = store.generate(zone, policy.algorithm, role, now)?;
-        make_initial(&mut key, now);
-        store.save_metadata(&key)?;
+        let key = store.generate_as(zone, policy.algorithm, role, now, |meta| {
+            initial_phase(meta, now)
+        })?;
         tracing::info!(event = "key-generated", zone = %zone, tag = key.tag, role = role.as_str(), "generated key");
         out.push(key);
     }
@@ -182,9 +182,14 @@ pub fn ensure_keys(
 /// DS taken as published (the operator gives it to the parent to create the chain of trust;
 /// nothing to roll from).
 pub fn make_initial(key: &mut StoredKey, now: Timestamp) {
-    key.meta.enter(KeyPhase::Active, now);
-    if key.meta.role.signs_keys() {
-        key.meta.ds = signer::keystore::DsState::Seen(now);
+    initial_phase(&mut key.meta, now);
+}
+
+/// [`make_initial`] on a key's metadata.
+fn initial_phase(meta: &mut signer::keystore::KeyMetadata, now: Timestamp) {
+    meta.enter(KeyPhase::Active, now);
+    if meta.role.signs_keys() {
+        meta.ds = signer::keystore::DsState::Seen(now);
     }
 }
 
