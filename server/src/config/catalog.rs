@@ -12,7 +12,7 @@ use serde::Deserialize;
 use toml::{Table, Value};
 
 use crate::config::Invalid;
-use crate::config::zone::{RawZone, ZoneConfig, ZoneContext, parse_zone};
+use crate::config::zone::{RawZone, ZoneConfig, ZoneContext, ZoneNames, parse_zone};
 
 /// `[catalog]` as written.
 #[derive(Debug, Deserialize)]
@@ -45,7 +45,7 @@ pub(super) fn parse_catalog(
     let zone: RawZone = table
         .try_into()
         .map_err(|e: toml::de::Error| Invalid::new("catalog", e.message()))?;
-    let mut config = parse_zone(&zone, zones, ctx).map_err(|e| Invalid {
+    let mut config = parse_zone(&zone, &ZoneNames::of(zones), ctx).map_err(|e| Invalid {
         what: format!("catalog: {}", e.what),
         message: e.message,
     })?;

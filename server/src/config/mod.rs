@@ -36,7 +36,7 @@ use crate::config::server::{RawServer, parse_server};
 use crate::config::template::Templates;
 use crate::config::tsig_key::{RawTsigKey, parse_tsig_key};
 pub use crate::config::zone::{NotifyTarget, ZoneConfig};
-use crate::config::zone::{RawZone, ZoneContext, parse_zone};
+use crate::config::zone::{RawZone, ZoneContext, ZoneNames, parse_zone};
 use crate::config::zone_dir::{RawZoneDir, read_zone_dirs};
 use crate::net::tsig::TsigKey;
 
@@ -202,10 +202,12 @@ impl Config {
         };
         let templates = Templates::parse(&raw.template).map_err(in_file)?;
         let mut zones: Vec<ZoneConfig> = Vec::new();
+        let mut names = ZoneNames::default();
         for z in &raw.zone {
             let table = templates.apply(z.get_ref()).map_err(in_file)?;
             let zone = zone_from_table(table, text, z.span().start, path)?;
-            let zone = parse_zone(&zone, &zones, &context).map_err(in_file)?;
+            let zone = parse_zone(&zone, &names, &context).map_err(in_file)?;
+            names.insert(&zone.name, zones.len());
             zones.push(zone);
         }
         let folders =
@@ -223,7 +225,7 @@ impl Config {
                 .map_err(|e| Invalid::new(&format!("zone_dir file {file:?}"), &e).in_file(path))?;
             // A zone listed in a [[zone]] table keeps its own settings; a zone in two folders
             // is served from the first.
-            if let Some(i) = zones.iter().position(|z| raw_zone.names(&z.name)) {
+            if let Some(i) = raw_zone.apex().and_then(|apex| names.get(&apex)) {
                 let by = if i < listed {
                     "a [[zone]] table"
                 } else {
@@ -235,7 +237,9 @@ impl Config {
                 ));
                 continue;
             }
-            zones.push(parse_zone(&raw_zone, &zones, &context).map_err(in_file)?);
+            let zone = parse_zone(&raw_zone, &names, &context).map_err(in_file)?;
+            names.insert(&zone.name, zones.len());
+            zones.push(zone);
         }
 
         let catalog = raw

@@ -1,7 +1,7 @@
 //! The `[[zone]]` tables: each zone daned serves, how it is signed, who may transfer it and
 //! whom it notifies.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -152,12 +152,47 @@ impl RawZone {
         &self.name
     }
 
-    /// Whether the apex as written is `name`.
-    pub(super) fn names(&self, name: &Name) -> bool {
-        Name::from_ascii(&self.name).is_ok_and(|mut n| {
+    /// The apex as a name, if it reads as one.
+    pub(super) fn apex(&self) -> Option<Name> {
+        Name::from_ascii(&self.name).ok().map(|mut n| {
             n.set_fqdn(true);
-            &n == name
+            n
         })
+    }
+}
+
+/// The zones configured so far, by name (case-insensitive): which position each has. Ten
+/// thousand zones from a folder are checked against each other by hashing, not pairwise.
+#[derive(Default)]
+pub(super) struct ZoneNames(HashMap<String, usize>);
+
+impl ZoneNames {
+    /// The names of `zones`.
+    pub(super) fn of(zones: &[ZoneConfig]) -> Self {
+        let mut names = Self::default();
+        for (i, z) in zones.iter().enumerate() {
+            names.insert(&z.name, i);
+        }
+        names
+    }
+
+    /// The key of `name`: lowercase, absolute.
+    fn key(name: &Name) -> String {
+        let mut key = name.to_lowercase().to_ascii();
+        if !key.ends_with('.') {
+            key.push('.');
+        }
+        key
+    }
+
+    /// Records that zone `name` is at position `at`.
+    pub(super) fn insert(&mut self, name: &Name, at: usize) {
+        self.0.insert(Self::key(name), at);
+    }
+
+    /// The position of zone `name`, if configured.
+    pub(super) fn get(&self, name: &Name) -> Option<usize> {
+        self.0.get(&Self::key(name)).copied()
     }
 }
 
@@ -196,14 +231,14 @@ impl ZoneContext<'_> {
 /// in the file, which it must not repeat.
 pub(super) fn parse_zone(
     raw: &RawZone,
-    earlier: &[ZoneConfig],
+    earlier: &ZoneNames,
     ctx: &ZoneContext<'_>,
 ) -> Result<ZoneConfig, Invalid> {
     let what = format!("zone {:?}", raw.name);
     let mut name =
         Name::from_ascii(&raw.name).map_err(|e| Invalid::new(&what, format!("bad name: {e}")))?;
     name.set_fqdn(true);
-    if earlier.iter().any(|o| o.name == name) {
+    if earlier.get(&name).is_some() {
         return Err(Invalid::new(&what, "zone listed twice"));
     }
     let allow_transfer = Acl::parse(&raw.allow_transfer)

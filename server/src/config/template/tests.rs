@@ -133,3 +133,26 @@ fn a_zone_dir_serves_every_zone_file_with_its_template() {
     assert!(err.contains("zone_dir \"nowhere\""), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_zone_listed_twice_in_any_case_is_an_error_and_a_folder_file_of_it_is_skipped() {
+    let dir = std::env::temp_dir().join(format!("daned-zone-twice-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("zones")).unwrap();
+    std::fs::write(dir.join("zones").join("a.test.zone"), "").unwrap();
+    let twice =
+        "[[zone]]\nname = \"a.test\"\nfile = \"a\"\n[[zone]]\nname = \"A.TEST.\"\nfile = \"b\"\n";
+    let err = Config::parse(twice, &dir.join("d.toml"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("zone listed twice"), "{err}");
+    let text = format!(
+        "{TEMPLATE}\n[[zone]]\nname = \"A.Test\"\nfile = \"own-a.zone\"\n\n\
+         [[zone_dir]]\npath = \"zones\"\ntemplate = \"mail\"\n"
+    );
+    let c = Config::parse(&text, &dir.join("d.toml")).unwrap();
+    assert_eq!(c.zones.len(), 1);
+    assert_eq!(c.zones[0].file, dir.join("own-a.zone"));
+    assert!(c.warnings.iter().any(|w| w.contains("by a [[zone]] table")));
+    let _ = std::fs::remove_dir_all(&dir);
+}
