@@ -68,6 +68,12 @@ impl Rrset {
 /// the TTL of the RRset it covers (RFC 4035 section 2.2), which one merged RRSIG set could not.
 pub type RrsetKey = (Name, u16, u16);
 
+/// The key of the RRset `r` belongs to.
+fn record_key(r: &Record) -> RrsetKey {
+    let covered = covered_type(r.rtype, r.rdata.as_bytes());
+    (r.owner.to_lowercase(), u16::from(r.rtype), covered)
+}
+
 /// The type covered by an RRSIG rdata (its first two octets), or 0 for other types.
 pub fn covered_type(rtype: Rtype, rdata: &[u8]) -> u16 {
     match (rtype, rdata) {
@@ -149,6 +155,28 @@ impl Zone {
     pub fn remove(&mut self, owner: &Name, rtype: Rtype, covered: u16) -> Option<Rrset> {
         self.rrsets
             .remove(&(owner.to_lowercase(), u16::from(rtype), covered))
+    }
+
+    /// Removes one record from its RRset (and the RRset once empty); true when it was there.
+    pub fn remove_record(&mut self, r: &Record) -> bool {
+        let key = record_key(r);
+        let Some(set) = self.rrsets.get_mut(&key) else {
+            return false;
+        };
+        let before = set.rdatas.len();
+        set.rdatas.retain(|x| x != &r.rdata);
+        let removed = set.rdatas.len() != before;
+        if set.rdatas.is_empty() {
+            self.rrsets.remove(&key);
+        }
+        removed
+    }
+
+    /// True when the zone holds `r`, TTL included.
+    pub fn holds(&self, r: &Record) -> bool {
+        self.rrsets
+            .get(&record_key(r))
+            .is_some_and(|set| set.ttl == r.ttl && set.rdatas.contains(&r.rdata))
     }
 
     /// Every RRset at `owner` (RRSIGs included), in type order.

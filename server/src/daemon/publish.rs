@@ -255,9 +255,8 @@ impl Served {
             }
             (Change::Records { removed, added }, how) => {
                 let removed: Vec<Record> =
-                    removed.into_iter().filter(|r| holds(&current, r)).collect();
-                let added: Vec<Record> =
-                    added.into_iter().filter(|r| !holds(&current, r)).collect();
+                    removed.into_iter().filter(|r| current.holds(r)).collect();
+                let added: Vec<Record> = added.into_iter().filter(|r| !current.holds(r)).collect();
                 if removed.is_empty() && added.is_empty() {
                     return Ok(None);
                 }
@@ -277,7 +276,7 @@ impl Served {
                     None => {
                         let mut zone = (*current).clone();
                         for r in &removed {
-                            remove_record(&mut zone, r);
+                            zone.remove_record(r);
                         }
                         for r in added {
                             zone.insert(r);
@@ -431,28 +430,4 @@ impl Served {
             now,
         )))
     }
-}
-
-/// True when `zone` holds `r` (same TTL too: a TTL change is a change).
-fn holds(zone: &Zone, r: &Record) -> bool {
-    let covered = zones::zone::covered_type(r.rtype, r.rdata.as_bytes());
-    zone.rrsets
-        .get(&(r.owner.to_lowercase(), u16::from(r.rtype), covered))
-        .is_some_and(|set| set.ttl == r.ttl && set.rdatas.contains(&r.rdata))
-}
-
-/// Removes one record from `zone`; true when it was there.
-fn remove_record(zone: &mut Zone, r: &Record) -> bool {
-    let covered = zones::zone::covered_type(r.rtype, r.rdata.as_bytes());
-    let key = (r.owner.to_lowercase(), u16::from(r.rtype), covered);
-    let Some(set) = zone.rrsets.get_mut(&key) else {
-        return false;
-    };
-    let before = set.rdatas.len();
-    set.rdatas.retain(|x| x != &r.rdata);
-    let removed = set.rdatas.len() != before;
-    if set.rdatas.is_empty() {
-        zone.rrsets.remove(&key);
-    }
-    removed
 }

@@ -23,7 +23,7 @@ use std::sync::{Mutex, OnceLock};
 
 use hickory_proto::op::Message;
 use tokio::sync::mpsc::UnboundedReceiver;
-use zones::{Name, Record, Rtype, Zone};
+use zones::{Name, Rtype, Zone};
 
 pub use seeds::seeds;
 
@@ -278,7 +278,7 @@ fn check_change(zone: &Zone, key: &str, records: &Records) {
     let mut next = zone.clone();
     for r in &records.removed {
         assert!(
-            remove(&mut next, r),
+            next.remove_record(r),
             "removed a record the zone did not hold: {r:?}"
         );
     }
@@ -288,21 +288,6 @@ fn check_change(zone: &Zone, key: &str, records: &Records) {
     if let Err(e) = zones::check::check(&next, None) {
         panic!("an accepted update leaves a zone that fails the checks: {e}\n{records:?}");
     }
-}
-
-/// Removes `r` from `zone`; whether it was there.
-fn remove(zone: &mut Zone, r: &Record) -> bool {
-    let key = (r.owner.to_lowercase(), u16::from(r.rtype), 0);
-    let Some(set) = zone.rrsets.get_mut(&key) else {
-        return false;
-    };
-    let before = set.rdatas.len();
-    set.rdatas.retain(|x| x != &r.rdata);
-    let removed = set.rdatas.len() != before;
-    if set.rdatas.is_empty() {
-        zone.rrsets.remove(&key);
-    }
-    removed
 }
 
 #[cfg(test)]
