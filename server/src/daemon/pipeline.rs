@@ -129,7 +129,8 @@ impl Versions {
     /// Makes `next` the served version: the journal entry (from `previous`) first, then the
     /// saved copy. Returns the history to serve with it.
     pub fn commit(&self, previous: Option<&Zone>, next: &Zone) -> Result<History, PipelineError> {
-        self.commit_diff(previous.and_then(|p| Diff::between(p, next)), next)
+        let diff = previous.and_then(|p| Diff::between(p, next));
+        self.commit_diff(diff.as_ref(), next)
     }
 
     /// Makes `next` the served version, `diff` leading to it from the version served so far:
@@ -137,12 +138,10 @@ impl Versions {
     /// rewritten at once only when the diff is large or many small ones piled up; otherwise
     /// later ([`Versions::flush`]), since a restart replays the journal over it. A one-record
     /// change thus costs one small fsynced append, not a rewrite of the zone.
-    pub fn commit_diff(&self, diff: Option<Diff>, next: &Zone) -> Result<History, PipelineError> {
+    pub fn commit_diff(&self, diff: Option<&Diff>, next: &Zone) -> Result<History, PipelineError> {
         let mut journal = self.journal.lock().unwrap_or_else(|e| e.into_inner());
-        let small = diff
-            .as_ref()
-            .is_some_and(|d| d.added.len() + d.removed.len() <= SMALL_DIFF);
-        if let Some(diff) = &diff {
+        let small = diff.is_some_and(|d| d.added.len() + d.removed.len() <= SMALL_DIFF);
+        if let Some(diff) = diff {
             journal.append(diff)?;
         }
         if let Some(e) = journal.take_compact_error() {

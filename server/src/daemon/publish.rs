@@ -356,7 +356,7 @@ impl Served {
         now: Timestamp,
     ) -> Result<(), PipelineError> {
         let history = match &self.versions {
-            Some(v) => v.commit_diff(diff.clone(), &next)?,
+            Some(v) => v.commit_diff(diff.as_ref(), &next)?,
             None => History::default(),
         };
         let snapshot = match &diff {
