@@ -8,6 +8,9 @@
 #   --zones N   small zones (default 2000; ~10 records each, from one [[zone_dir]] with a
 #               [[template]] for daned, one `zone:` entry each for Knot)
 #   --big       also the 100k-name zone (benches/peers.sh's, through ../shared/bench/knot.sh)
+# The zones, state and databases go under $TMPDIR (default /tmp): TMPDIR=/dev/shm takes the disk
+# out of the comparison (a new zone's syncs cost each server differently: daned writes a key
+# and a saved version per zone, Knot one LMDB database).
 # Needs: apt-get install knot knot-dnsutils bc python3 (scripts/install-test-deps.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +29,7 @@ for t in knotd kdig bc python3; do
 done
 
 cargo build --release --quiet
-W=$(mktemp -d /tmp/daned-scale.XXXXXX)
+W=$(mktemp -d "${TMPDIR:-/tmp}/daned-scale.XXXXXX")
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 rss_kb() { ps -o rss= -p "$1" | awk '{print $1}'; }
 PIDS=()
