@@ -2,10 +2,10 @@
 //! journal compaction, key files, key and TLSA state, fixture files).
 //!
 //! The data goes to a temporary file in the same folder (so that the rename stays on one file
-//! system), which is given its mode and written; the file system is synced, the file is renamed
-//! over the target and the file system is synced again so that the rename itself survives a
-//! crash. Writers on several threads share these syncs ([`group_sync`]): 10,000 zones starting
-//! at once do not wait for 60,000 journal commits one after the other. A reader therefore sees the
+//! system), which is given its mode, written and synced; it is then renamed over the target and
+//! the folder is synced so that the rename itself survives a crash. Writers on several threads
+//! waiting at once share one sync of the file system instead ([`group_sync`]): 10,000 zones
+//! starting together do not wait for 60,000 journal commits one after the other. A reader therefore sees the
 //! old file or the new one, never a torn one, and after a successful return the new one is on
 //! disk. Private key files rely on the mode being set before any data is written: they are
 //! never readable by others, not even for a moment.
@@ -33,9 +33,9 @@ pub fn write_atomic(path: &Path, data: &[u8], mode: u32) -> Result<(), WriteErro
     write_atomic_all(&[(path, data, mode)])
 }
 
-/// [`write_atomic`] for several files of one folder: each is written under a temporary name,
-/// the file system is synced once, then each is renamed in order and it is synced again (a new
-/// key's three files cost two syncs, not six, and writers on other threads share them: see
+/// [`write_atomic`] for several files of one folder: each is written under a temporary name
+/// and synced, then each is renamed in order and the folder is synced once (a new key's three
+/// files cost two waits for the disk, shared with writers on other threads: see
 /// [`group_sync`]). Each file is replaced atomically; a failure part-way leaves the files
 /// before it replaced and the rest unchanged.
 pub fn write_atomic_all(files: &[(&Path, &[u8], u32)]) -> Result<(), WriteError> {
@@ -44,16 +44,17 @@ pub fn write_atomic_all(files: &[(&Path, &[u8], u32)]) -> Result<(), WriteError>
     };
     let dir = folder_of(first);
     let mut temporaries = Temporaries(Vec::with_capacity(files.len()));
+    let mut written = Vec::with_capacity(files.len());
     for &(path, data, mode) in files {
         debug_assert_eq!(folder_of(path), dir, "one folder");
         let temporary = temporary_for(path)?;
-        let written = write_new(&temporary, data, mode);
+        let file = write_new(&temporary, data, mode);
         temporaries.0.push(temporary);
-        written.map_err(|(step, source)| WriteError {
+        written.push(file.map_err(|(step, source)| WriteError {
             path: path.to_path_buf(),
             step,
             source,
-        })?;
+        })?);
     }
     let folder_error = |step| {
         move |source| WriteError {
@@ -65,7 +66,8 @@ pub fn write_atomic_all(files: &[(&Path, &[u8], u32)]) -> Result<(), WriteError>
     let folder = File::open(dir).map_err(folder_error(WriteStep::Sync))?;
     // The data first: a rename that reached the disk before its file's data could leave an
     // empty file after a crash.
-    group_sync::sync_file_system(&folder).map_err(folder_error(WriteStep::Sync))?;
+    let written: Vec<&File> = written.iter().collect();
+    group_sync::sync_together(&written).map_err(folder_error(WriteStep::Sync))?;
     for (i, &(path, _, _)) in files.iter().enumerate() {
         fs::rename(&temporaries.0[i], path).map_err(|source| WriteError {
             path: path.to_path_buf(),
@@ -74,7 +76,7 @@ pub fn write_atomic_all(files: &[(&Path, &[u8], u32)]) -> Result<(), WriteError>
         })?;
     }
     temporaries.0.clear();
-    group_sync::sync_file_system(&folder).map_err(folder_error(WriteStep::SyncFolder))
+    group_sync::sync_together(&[&folder]).map_err(folder_error(WriteStep::SyncFolder))
 }
 
 /// Temporary files not (yet) renamed, removed when dropped.
@@ -115,7 +117,7 @@ fn temporary_for(path: &Path) -> Result<PathBuf, WriteError> {
 }
 
 /// Creates `path` (which must not exist) with `mode` and writes `data` (the caller syncs).
-fn write_new(path: &Path, data: &[u8], mode: u32) -> Result<(), (WriteStep, io::Error)> {
+fn write_new(path: &Path, data: &[u8], mode: u32) -> Result<File, (WriteStep, io::Error)> {
     let mut file = OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -125,7 +127,8 @@ fn write_new(path: &Path, data: &[u8], mode: u32) -> Result<(), (WriteStep, io::
     // The umask may have cleared bits of `mode` at creation; the caller asked for exactly it.
     file.set_permissions(fs::Permissions::from_mode(mode))
         .map_err(|e| (WriteStep::Create, e))?;
-    file.write_all(data).map_err(|e| (WriteStep::Write, e))
+    file.write_all(data).map_err(|e| (WriteStep::Write, e))?;
+    Ok(file)
 }
 
 //------------ WriteError ----------------------------------------------------
