@@ -19,7 +19,8 @@ pub type Loaded = Result<ZoneDriver, (ZoneConfig, ZoneError)>;
 /// The threads that load at once: several per core, since loading a new zone is signing (CPU)
 /// and also waiting for the disk to sync its key and saved version; the syncs of zones waiting
 /// together are shared ([`zones::fs::group_sync`]), so the more wait at once the fewer there
-/// are. Measured with 10,000 new zones on 2 cores: 2 threads 25–29 s, 32 threads 20–22 s.
+/// are. Measured with 10,000 new zones on 2 cores (`benches/scale.sh`, one ext4 disk): 23.3 s
+/// with 2 threads and a sync for each file, 11.7–12.9 s with 32 threads and shared syncs.
 fn workers(zones: usize) -> usize {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     (cores * THREADS_PER_CORE).min(zones).max(1)
@@ -32,7 +33,7 @@ const THREADS_PER_CORE: usize = 16;
 /// the same time.
 const BYTES_AT_ONCE: u64 = 64 << 20;
 
-/// Loads every zone of `configs` (from its file and the state under `state_dir`) on a few
+/// Loads every zone of `configs` (from its file and the state under `state_dir`) on many
 /// threads, giving each outcome to `done` as soon as it is there. Stops starting new zones once
 /// `cancel` is set; the zones under way finish (their state files are never left half-written
 /// by a second loader of the same zone, since whoever cancels waits for this to return).

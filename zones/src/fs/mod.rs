@@ -3,12 +3,12 @@
 //!
 //! The data goes to a temporary file in the same folder (so that the rename stays on one file
 //! system), which is given its mode, written and synced; it is then renamed over the target and
-//! the folder is synced so that the rename itself survives a crash. Writers on several threads
-//! waiting at once share one sync of the file system instead ([`group_sync`]): 10,000 zones
-//! starting together do not wait for 60,000 journal commits one after the other. A reader therefore sees the
+//! the folder is synced so that the rename itself survives a crash. A reader therefore sees the
 //! old file or the new one, never a torn one, and after a successful return the new one is on
-//! disk. Private key files rely on the mode being set before any data is written: they are
-//! never readable by others, not even for a moment.
+//! disk. Writers on several threads waiting at once share one sync of the file system instead
+//! ([`group_sync`]): 10,000 zones starting together do not wait for 60,000 journal commits one
+//! after the other. Private key files rely on the mode being set before any data is written:
+//! they are never readable by others, not even for a moment.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
