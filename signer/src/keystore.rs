@@ -292,6 +292,9 @@ impl KeyStore {
             out.push(self.load(&stem)?);
         }
         out.sort_by_key(|k| k.tag);
+        // Held by the zone for its life: a zone of one key would otherwise keep room for four
+        // (a key is a few hundred bytes, and a server may hold ten thousand zones).
+        out.shrink_to_fit();
         Ok(out)
     }
 

@@ -12,8 +12,6 @@
 //! The schedule is built once from a signed zone (O(n)) and then follows each [`Diff`]
 //! ([`SignatureSchedule::update`], O(d log h) for the d RRSIG records in the diff and h hours).
 
-use std::collections::BTreeMap;
-
 use zones::diff::Diff;
 use zones::zone::RrsetKey;
 use zones::{Rtype, Zone};
@@ -32,8 +30,11 @@ const BUCKET_SECS: u64 = 3600;
 /// The RRSIG records of a zone counted by the hour they expire in.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SignatureSchedule {
-    /// Start of the hour (seconds since the epoch) -> RRSIG records expiring within it.
-    by_hour: BTreeMap<u64, u32>,
+    /// (hours since the epoch, RRSIG records expiring within that hour), sorted by hour: a
+    /// zone's signatures fall in a few dozen to a few hundred hours (the validity's jitter),
+    /// which a sorted vector holds in 8 bytes each where a map's nodes cost several hundred
+    /// bytes for a small zone.
+    by_hour: Vec<(u32, u32)>,
 }
 
 impl SignatureSchedule {
@@ -48,6 +49,7 @@ impl SignatureSchedule {
                 }
             }
         }
+        out.by_hour.shrink_to_fit();
         out
     }
 
@@ -64,9 +66,8 @@ impl SignatureSchedule {
     /// the earliest signature expires, minus `refresh_secs` (`None` when nothing is signed).
     pub fn next_refresh(&self, refresh_secs: u64) -> Option<Timestamp> {
         self.by_hour
-            .keys()
-            .next()
-            .map(|&hour| Timestamp(hour).sub_secs(refresh_secs))
+            .first()
+            .map(|&(hour, _)| Timestamp(u64::from(hour) * BUCKET_SECS).sub_secs(refresh_secs))
     }
 
     /// The RRsets of `zone` with a signature that expires within `refresh_secs` of `now`, or
@@ -91,7 +92,7 @@ impl SignatureSchedule {
 
     /// Number of RRSIG records counted.
     pub fn len(&self) -> usize {
-        self.by_hour.values().map(|&n| n as usize).sum()
+        self.by_hour.iter().map(|&(_, n)| n as usize).sum()
     }
 
     /// True when nothing is signed.
@@ -104,14 +105,18 @@ impl SignatureSchedule {
         let Some(t) = expiration(rdata, now) else {
             return;
         };
-        let hour = hour_of(t);
-        if add {
-            *self.by_hour.entry(hour).or_default() += 1;
-        } else if let Some(n) = self.by_hour.get_mut(&hour) {
-            *n -= 1;
-            if *n == 0 {
-                self.by_hour.remove(&hour);
+        let hour = (t.0 / BUCKET_SECS) as u32;
+        let at = self.by_hour.binary_search_by_key(&hour, |&(h, _)| h);
+        match (at, add) {
+            (Ok(i), true) => self.by_hour[i].1 += 1,
+            (Err(i), true) => self.by_hour.insert(i, (hour, 1)),
+            (Ok(i), false) => {
+                self.by_hour[i].1 -= 1;
+                if self.by_hour[i].1 == 0 {
+                    self.by_hour.remove(i);
+                }
             }
+            (Err(_), false) => {}
         }
     }
 }
@@ -125,4 +130,47 @@ fn expiration(rdata: &[u8], now: Timestamp) -> Option<Timestamp> {
 /// The start of the hour `t` falls in.
 fn hour_of(t: Timestamp) -> u64 {
     t.0 - t.0 % BUCKET_SECS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// RRSIG rdata expiring at `t` (only the expiration matters here).
+    fn rrsig_expiring(t: u64) -> Vec<u8> {
+        let mut rd = vec![0, 1, 13, 2, 0, 0, 14, 16];
+        rd.extend_from_slice(&(t as u32).to_be_bytes());
+        rd.extend_from_slice(&((t - 86_400) as u32).to_be_bytes());
+        rd.extend_from_slice(&[0, 1, 0]); // key tag, root signer
+        rd.extend_from_slice(&[0; 64]);
+        rd
+    }
+
+    #[test]
+    fn counts_by_hour_and_the_earliest_hour_sets_the_refresh() {
+        let now = Timestamp(1_800_000_000 - 1_800_000_000 % BUCKET_SECS);
+        let at = |hours: u64, within: u64| rrsig_expiring(now.0 + hours * BUCKET_SECS + within);
+        let mut s = SignatureSchedule::default();
+        assert_eq!(s.next_refresh(0), None);
+        for rd in [at(5, 10), at(2, 100), at(2, 3599), at(9, 0)] {
+            s.count(&rd, now, true);
+        }
+        assert_eq!(s.len(), 4);
+        // The hour of the earliest expiration, whatever the minute.
+        assert_eq!(s.next_refresh(0), Some(now.add_secs(2 * BUCKET_SECS)));
+        assert_eq!(
+            s.next_refresh(600),
+            Some(now.add_secs(2 * BUCKET_SECS - 600))
+        );
+        s.count(&at(2, 100), now, false);
+        assert_eq!(s.next_refresh(0), Some(now.add_secs(2 * BUCKET_SECS)));
+        s.count(&at(2, 7), now, false);
+        assert_eq!(s.next_refresh(0), Some(now.add_secs(5 * BUCKET_SECS)));
+        // Taking out what was never counted changes nothing.
+        s.count(&at(7, 0), now, false);
+        assert_eq!(s.len(), 2);
+        s.count(&at(5, 0), now, false);
+        s.count(&at(9, 0), now, false);
+        assert!(s.is_empty());
+    }
 }

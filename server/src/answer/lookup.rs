@@ -305,7 +305,7 @@ impl<'z> Answer<'z, '_, '_> {
             // RFC 4035 section 3.1.5 leaves RRSIG questions to the server. Like Knot, treat
             // them like ANY (RFC 8482): over UDP the signatures of one RRset, over TCP all.
             let mut any = false;
-            for rrset in node.rrsets.iter().filter(|r| !r.sigs.is_empty()) {
+            for rrset in node.rrsets.iter().filter(|r| !r.sigs().is_empty()) {
                 any |= self.w.signatures(Section::Answer, owner, rrset);
                 if transport == Transport::Udp {
                     break;
@@ -323,7 +323,7 @@ impl<'z> Answer<'z, '_, '_> {
             if !self.w.rrset(Section::Answer, owner, cname, self.dnssec) {
                 return Step::Done;
             }
-            return match first_rdata(&cname.wire) {
+            return match first_rdata(cname.wire()) {
                 Some(target) => Step::Follow(target),
                 None => Step::Done,
             };
@@ -458,7 +458,7 @@ impl<'z> Answer<'z, '_, '_> {
         {
             return Some(rcode::NOERROR);
         }
-        let target = first_rdata(&rrset.wire)?;
+        let target = first_rdata(rrset.wire())?;
         let prefix_len = cur.len - node.name.len();
         let new_len = prefix_len + target.len();
         if new_len > 255 {

@@ -96,13 +96,13 @@ impl<'o> Writer<'o> {
     /// Returns false, writing nothing, when they do not fit; in the answer and authority
     /// sections that sets TC (RFC 2181 section 9: never a partial RRset).
     pub fn rrset(&mut self, section: Section, owner: &[u8], set: &RrsetWire, dnssec: bool) -> bool {
-        let sigs: &[u8] = if dnssec { &set.sigs } else { &[] };
-        self.records(section, owner, &set.wire, sigs)
+        let sigs: &[u8] = if dnssec { set.sigs() } else { &[] };
+        self.records(section, owner, set.wire(), sigs)
     }
 
     /// Appends only the RRSIGs of an RRset (the answer to an RRSIG question).
     pub fn signatures(&mut self, section: Section, owner: &[u8], set: &RrsetWire) -> bool {
-        self.records(section, owner, &[], &set.sigs)
+        self.records(section, owner, &[], set.sigs())
     }
 
     /// Appends the records of `wire` and then of `sigs` (each: type, class, TTL, rdlength,

@@ -25,6 +25,6 @@ impl ServeArgs {
 /// Serves the configured zones until SIGTERM or SIGINT.
 pub fn execute(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let config = Config::load(&args.config)?;
-    daemon::run(&config)?;
+    daemon::run(config)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -211,8 +211,14 @@ impl Versions {
     }
 
     /// Writes the saved version when diffs since the last write have waited long enough
-    /// (`force`: whenever any wait, e.g. at exit).
-    pub fn flush(&self, zone: &Zone, force: bool) -> Result<(), PipelineError> {
+    /// (`force`: whenever any wait, e.g. at exit). `zone` is asked for only then: a served
+    /// zone at rest is a snapshot, and rebuilding it at every timer check to find nothing to
+    /// write cost every zone a rebuild a minute.
+    pub fn flush(
+        &self,
+        zone: impl FnOnce() -> Arc<Zone>,
+        force: bool,
+    ) -> Result<(), PipelineError> {
         if force {
             // At exit: a background write of an older version must not land after this one.
             self.wait_for_background_save();
@@ -223,7 +229,7 @@ impl Versions {
             .is_some_and(|since| force || since.elapsed() >= SAVE_AFTER);
         if due {
             self.wait_for_background_save();
-            self.save(zone)?;
+            self.save(&zone())?;
             *unsaved = (0, None);
         }
         Ok(())

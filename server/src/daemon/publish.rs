@@ -130,6 +130,14 @@ impl Served {
         self.editable.get(&self.snapshot)
     }
 
+    /// The zone as served, rebuilt from the snapshot when it is not held, without holding it:
+    /// for a one-off read such as writing the saved version.
+    fn zone_unheld(&self) -> Arc<Zone> {
+        self.editable
+            .held()
+            .unwrap_or_else(|| Arc::new(self.snapshot.to_zone()))
+    }
+
     /// The zone as served if it is held, else a zone of only the RRsets at `names`: what a
     /// source that reads a few names needs, without a rebuild.
     pub fn zone_at(&self, names: &[Name]) -> Arc<Zone> {
@@ -158,7 +166,8 @@ impl Served {
     ) -> Self {
         let snapshot = Arc::new(signing::snapshot(&zone).with_history(history));
         let schedule = SignatureSchedule::build(&zone, now);
-        // Held until the first tick after loading: the sources read it once more.
+        // Held until `now`: let go at the next release check (a zone loaded from its file
+        // checks at the end of its load; the others at the first tick).
         Self {
             origin,
             editable: Arc::new(Editable::holding(zone, now)),
@@ -341,7 +350,7 @@ impl Served {
     /// (`force`: at exit). A failure is logged: the journal still holds every change.
     pub fn flush(&self, force: bool) {
         if let Some(v) = &self.versions
-            && let Err(e) = v.flush(&self.zone(), force)
+            && let Err(e) = v.flush(|| self.zone_unheld(), force)
         {
             tracing::warn!(zone = %self.origin, error = %e, "cannot write the saved version; the journal keeps the changes");
         }

@@ -61,22 +61,25 @@ pub fn load_zones(config: &Config, now: Timestamp) -> Result<Vec<ZoneDriver>, Da
 
 /// Serves the configuration's zones until SIGTERM/SIGINT, each as soon as it is loaded and
 /// signed (a zone that does not load is logged and skipped); SIGHUP reloads the
-/// configuration and the zone files.
-pub fn run(config: &Config) -> Result<(), DaemonError> {
+/// configuration and the zone files. Takes the configuration to hand its zones on: each
+/// zone's settings are held once, by the zone being served.
+pub fn run(config: Config) -> Result<(), DaemonError> {
     crate::net::tsig::install_keys(config.tsig_keys.clone());
     crate::daemon::state_dir::check_writable(&config.server.state_dir)?;
     for w in &config.warnings {
         tracing::warn!(file = %config.path.display(), "{w}");
     }
+    let path = config.path.clone();
+    let server = config.server.clone();
     serve_with(
-        &config.server,
+        &server,
         Vec::new(),
         Zones::of(config),
         ServeOptions {
             pid_file: true,
             tolerate_bind_failures: false,
         },
-        Some(config.path.clone()),
+        Some(path),
     )
 }
 
@@ -101,20 +104,18 @@ struct Zones {
 
 impl Zones {
     /// The zones of `config`; the catalog zone's file is made if missing.
-    fn of(config: &Config) -> Self {
+    fn of(config: Config) -> Self {
         if let Some(c) = &config.catalog
             && let Err(e) = crate::daemon::catalog_zone::ensure(c)
         {
             tracing::error!(file = %c.file.display(), error = %e, "cannot write the catalog zone");
         }
+        let mut pending = Vec::with_capacity(config.zones.len() + 1);
+        pending.extend(config.catalog.clone());
+        pending.extend(config.zones);
         Self {
-            pending: config
-                .catalog
-                .iter()
-                .chain(&config.zones)
-                .cloned()
-                .collect(),
-            catalog: config.catalog.clone(),
+            pending,
+            catalog: config.catalog,
         }
     }
 }

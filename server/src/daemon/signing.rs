@@ -167,7 +167,7 @@ pub fn ensure_keys(
     if policy.algorithm == Algorithm::RSASHA256 {
         return Err(KeysError::RsaNotGenerated(zone.clone()));
     }
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(policy.keys.roles().len());
     for &role in policy.keys.roles() {
         let key = store.generate_as(zone, policy.algorithm, role, now, |meta| {
             initial_phase(meta, now)

@@ -239,13 +239,7 @@ pub(super) fn negative_soa(zone: &Zone) -> (u32, RrsetWire) {
                 rrset_wire(soa, class, soa.ttl.as_secs().min(minimum), sigs),
             )
         }
-        None => (
-            0,
-            RrsetWire {
-                rtype: u16::from(Rtype::SOA),
-                ..RrsetWire::default()
-            },
-        ),
+        None => (0, RrsetWire::new(u16::from(Rtype::SOA), 0, 0, &[], &[])),
     }
 }
 
@@ -267,7 +261,7 @@ pub(super) fn has_targets(set: &RrsetWire) -> bool {
 /// The targets of the NS, MX or SRV records of `set`, lowercase wire, in record order.
 pub(super) fn targets(set: &RrsetWire) -> impl Iterator<Item = Vec<u8>> + '_ {
     let rtype = Rtype::from(set.rtype);
-    rdatas(&set.wire).filter_map(move |rd| {
+    rdatas(set.wire()).filter_map(move |rd| {
         let mut target = rd.get(rdata::additional_target(rtype, rd)?)?.to_vec();
         lowercase_wire(&mut target);
         Some(target)

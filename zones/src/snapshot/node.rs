@@ -45,23 +45,58 @@ pub struct Node {
 }
 
 /// One RRset, ready to copy into a response after its owner name.
+///
+/// The records and their signatures share one allocation: a small zone is mostly RRsets of a
+/// record or two, where a second allocation (its header and rounding) would cost about as
+/// much as the data.
 #[derive(Clone, Default)]
 pub struct RrsetWire {
     /// Type code.
     pub rtype: u16,
-    /// TTL.
-    pub ttl: u32,
     /// Number of records.
     pub count: u16,
-    /// For each record: type, class, TTL, rdlength, rdata.
-    pub wire: Arc<[u8]>,
-    /// The RRSIGs covering this set, in the same form (TTL equal to the set's, RFC 4035
-    /// section 2.2); empty when the zone is unsigned.
-    pub sigs: Arc<[u8]>,
+    /// TTL.
+    pub ttl: u32,
+    /// Where the signatures start in `data`.
+    sigs_at: u32,
+    /// Each record (type, class, TTL, rdlength, rdata), then the RRSIGs covering the set in
+    /// the same form (TTL equal to the set's, RFC 4035 section 2.2; none when the zone is
+    /// unsigned).
+    data: Arc<[u8]>,
     /// Nodes holding address records for the targets of NS, MX and SRV records here (RFC 1034
     /// section 4.3.2 step 6), with a flag saying whether the target is occluded (glue), which
     /// only referrals may use.
     pub additional: AdditionalTargets,
+}
+
+impl RrsetWire {
+    /// The set of `count` records in `wire`, signed by the RRSIGs in `sigs` (both as
+    /// [`RrsetWire::wire`] holds them), without additional targets.
+    pub fn new(rtype: u16, ttl: u32, count: u16, wire: &[u8], sigs: &[u8]) -> Self {
+        let mut data = Vec::with_capacity(wire.len() + sigs.len());
+        data.extend_from_slice(wire);
+        data.extend_from_slice(sigs);
+        Self {
+            rtype,
+            count,
+            ttl,
+            sigs_at: wire.len() as u32,
+            data: data.into(),
+            additional: Box::new([]),
+        }
+    }
+
+    /// The records: for each, type, class, TTL, rdlength, rdata.
+    #[inline]
+    pub fn wire(&self) -> &[u8] {
+        &self.data[..self.sigs_at as usize]
+    }
+
+    /// The RRSIGs covering the set, in the same form; empty when the zone is unsigned.
+    #[inline]
+    pub fn sigs(&self) -> &[u8] {
+        &self.data[self.sigs_at as usize..]
+    }
 }
 
 /// Nodes with address records for additional processing, and whether each is occluded.

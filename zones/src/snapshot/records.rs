@@ -82,10 +82,10 @@ impl ZoneSnapshot {
     pub fn rrsig(&self, owner: &Name, covered: Rtype) -> Option<Rrset> {
         let key = name_key(owner);
         let set = self.node(self.lookup(&key)?).rrset(u16::from(covered))?;
-        if set.sigs.is_empty() {
+        if set.sigs().is_empty() {
             return None;
         }
-        Some(self.rrset_of(owner_of(&key)?, Rtype::RRSIG, set.ttl, &set.sigs))
+        Some(self.rrset_of(owner_of(&key)?, Rtype::RRSIG, set.ttl, set.sigs()))
     }
 
     /// The RRset of type `rtype` at `owner` (not RRSIG), if served.
@@ -112,8 +112,8 @@ impl ZoneSnapshot {
             .flat_map(move |set| {
                 let owner = owner.clone()?;
                 let data = self.data_set(owner.clone(), set);
-                let sigs = (!set.sigs.is_empty())
-                    .then(|| self.rrset_of(owner, Rtype::RRSIG, set.ttl, &set.sigs));
+                let sigs = (!set.sigs().is_empty())
+                    .then(|| self.rrset_of(owner, Rtype::RRSIG, set.ttl, set.sigs()));
                 Some(core::iter::once(data).chain(sigs))
             })
             .flatten()
@@ -121,7 +121,7 @@ impl ZoneSnapshot {
 
     /// The data records of `set` as an RRset.
     fn data_set(&self, owner: Name, set: &RrsetWire) -> Rrset {
-        self.rrset_of(owner, Rtype::from(set.rtype), set.ttl, &set.wire)
+        self.rrset_of(owner, Rtype::from(set.rtype), set.ttl, set.wire())
     }
 
     /// An RRset from a wire blob (type, class, TTL, rdlength, rdata per record).

@@ -74,7 +74,7 @@ fn mx_target_case_does_not_hide_its_address() {
 #[test]
 fn negative_soa_ttl_is_the_minimum_of_ttl_and_minimum_field() {
     let s = ZoneSnapshot::build(&test_zone());
-    let ttl = &s.negative_soa().wire[4..8];
+    let ttl = &s.negative_soa().wire()[4..8];
     assert_eq!(u32::from_be_bytes(ttl.try_into().unwrap()), 300);
     assert_eq!(s.serial, 7);
 }
@@ -227,7 +227,11 @@ fn dump(s: &ZoneSnapshot) -> Vec<String> {
             r.additional.iter().map(|&(id, o)| (name(id), o)).collect();
         format!(
             "{} ttl={} n={} {:?} sigs={:?} add={additional:?}",
-            r.rtype, r.ttl, r.count, r.wire, r.sigs
+            r.rtype,
+            r.ttl,
+            r.count,
+            r.wire(),
+            r.sigs()
         )
     };
     out.push(format!("negative_soa {}", wire(s.negative_soa())));

@@ -86,14 +86,7 @@ pub fn rrset_wire(set: &Rrset, class: u16, ttl: u32, sigs: Option<&Rrset>) -> Rr
             rd.as_bytes(),
         );
     }
-    RrsetWire {
-        rtype,
-        ttl,
-        count: set.rdatas.len() as u16,
-        wire: wire.into(),
-        sigs: sig_wire.into(),
-        additional: Box::new([]),
-    }
+    RrsetWire::new(rtype, ttl, set.rdatas.len() as u16, &wire, &sig_wire)
 }
 
 /// Appends type, class, TTL, rdlength and rdata.

@@ -70,6 +70,9 @@ impl Control {
         }
         let names = self.names();
         let before = self.serials();
+        // Room for exactly this batch: doubling would leave up to half of a large table of
+        // drivers (ten thousand zones) unused, and a big table grows in place (mremap).
+        self.drivers.reserve_exact(batch.len());
         for loaded in batch {
             match loaded {
                 Ok(d) => {
