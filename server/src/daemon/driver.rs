@@ -195,10 +195,6 @@ impl ZoneDriver {
         // A daemon stopped for longer than the refresh window re-signs what went stale
         // before it serves anything.
         driver.refresh(now);
-        // What the sources read at the first tick is a few names (a partial zone); a zone
-        // with nothing to change after loading rests as its snapshot from the start, so a
-        // server starting ten thousand zones never holds two copies of each.
-        driver.release_editable(now);
         Ok(driver)
     }
 

@@ -166,8 +166,7 @@ impl Served {
     ) -> Self {
         let snapshot = Arc::new(signing::snapshot(&zone).with_history(history));
         let schedule = SignatureSchedule::build(&zone, now);
-        // Held until `now`: let go at the next release check (a zone loaded from its file
-        // checks at the end of its load; the others at the first tick).
+        // Held until the first tick after loading: the sources read it once more.
         Self {
             origin,
             editable: Arc::new(Editable::holding(zone, now)),
