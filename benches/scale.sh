@@ -4,9 +4,11 @@
 # then the RSS; the ratios last. With --big, also the 100k-name zone of mkzone.py: load + sign,
 # then RSS.
 #
-# usage: benches/scale.sh [--zones N] [--big]
+# usage: benches/scale.sh [--zones N] [--dkim] [--big]
 #   --zones N   small zones (default 2000; ~10 records each, from one [[zone_dir]] with a
 #               [[template]] for daned, one `zone:` entry each for Knot)
+#   --dkim      every zone also publishes a DKIM key: daned from a [[template.dkim]] binding
+#               (one Ed25519 key file), Knot the same TXT record in its zone files
 #   --big       also the 100k-name zone (benches/peers.sh's, through ../shared/bench/knot.sh)
 # The zones, state and databases go under $TMPDIR (default /tmp): TMPDIR=/dev/shm takes the disk
 # out of the comparison (a new zone's syncs cost each server differently: daned writes a key
@@ -16,15 +18,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 SHARED=${SHARED:-$ROOT/../shared/bench}
-ZONES=2000; BIG=0
+ZONES=2000; BIG=0; DKIM=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --zones) ZONES=$2; shift 2 ;;
     --big) BIG=1; shift ;;
+    --dkim) DKIM=1; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
-for t in knotd kdig bc python3; do
+for t in knotd kdig bc python3 openssl; do
   command -v $t >/dev/null || { echo "missing $t: scripts/install-test-deps.sh" >&2; exit 1; }
 done
 
@@ -33,7 +36,11 @@ W=$(mktemp -d "${TMPDIR:-/tmp}/daned-scale.XXXXXX")
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 rss_kb() { ps -o rss= -p "$1" | awk '{print $1}'; }
 PIDS=()
-cleanup() { for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; rm -rf "$W"; }
+cleanup() {
+  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
+  [ -f "$W/knot/pid" ] && kill "$(cat "$W/knot/pid")" 2>/dev/null || true
+  wait 2>/dev/null || true; sleep 0.5; rm -rf "$W"
+}
 trap cleanup EXIT
 declare -A START RSS
 
@@ -62,6 +69,16 @@ _dmarc TXT "v=DMARC1; p=reject"
 _25._tcp.mx TLSA 3 1 1 {i:064x}
 """)
 PY
+# Knot reads its own copy of the zones: with --dkim they also hold the DKIM record that daned
+# derives from the key file (RFC 8463: p= is the raw Ed25519 public key).
+cp -r "$W/zones" "$W/knot-zones"
+if [ $DKIM = 1 ]; then
+  openssl genpkey -algorithm ed25519 -out "$W/dkim.key" 2>/dev/null
+  P64=$(openssl pkey -in "$W/dkim.key" -pubout -outform DER | tail -c 32 | base64)
+  for f in "$W"/knot-zones/*.zone; do
+    echo "s1._domainkey TXT \"v=DKIM1; k=ed25519; p=$P64\"" >> "$f"
+  done
+fi
 
 # --- daned ---
 P=$(free_port)
@@ -78,6 +95,9 @@ sign = true
 path = "$W/zones"
 template = "mail"
 C
+if [ $DKIM = 1 ]; then
+  printf '[[template.dkim]]\nselector = "s1"\nkey = "%s"\n' "$W/dkim.key" >> "$W/daned/daned.toml"
+fi
 t0=$(date +%s.%N)
 RUST_LOG=warn "$ROOT/target/release/daned" serve -c "$W/daned/daned.toml" 2>"$W/daned/log" &
 DP=$!; PIDS+=($DP)
@@ -110,7 +130,7 @@ policy:
     nsec3-salt-length: 0
 template:
   - id: default
-    storage: "$W/zones"
+    storage: "$W/knot-zones"
     file: "%s.zone"
     journal-content: none
     zonefile-sync: -1

@@ -529,26 +529,26 @@ impl ZoneDriver {
         done
     }
 
-    /// What the record sources (TLSA, DKIM, MTA-STS) read of the version served. The TLSA
-    /// manager reads its own names only, so a zone at rest gives it those RRsets out of the
-    /// snapshot; the mail records also check the policy against the zone's MX, and their
-    /// zones keep the editable zone (see [`Self::release_editable`]).
+    /// What the record sources (TLSA, DKIM, MTA-STS) read of the version served: each reads
+    /// a few names of its own, so a zone at rest gives them those RRsets out of the snapshot
+    /// (the whole zone is rebuilt only for a change).
     fn sources_view(&self) -> Arc<Zone> {
-        if !self.mail.is_empty() {
-            return self.served.zone();
-        }
-        let names: Vec<zones::Name> = std::iter::once(&self.config.name)
+        let mut names: Vec<zones::Name> = std::iter::once(&self.config.name)
             .chain(self.tlsa.watched_names())
             .cloned()
             .collect();
+        if !self.mail.is_empty() {
+            names.extend(self.mail.watched_names());
+        }
+        names.sort();
+        names.dedup();
         self.served.zone_at(&names)
     }
 
     /// Lets the editable zone go once no change has come for a while, leaving the snapshot
-    /// as the one copy at rest. A zone with DKIM or MTA-STS records keeps it: their sources
-    /// read the whole zone at every tick.
+    /// as the one copy at rest.
     fn release_editable(&self, now: Timestamp) {
-        if self.mail.is_empty() && self.served.release_due(now) {
+        if self.served.release_due(now) {
             crate::daemon::editable::return_freed_memory(false);
         }
     }

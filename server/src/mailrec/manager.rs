@@ -95,6 +95,32 @@ impl MailManager {
             && self.rpt.is_none()
     }
 
+    /// Every name the manager reads of the zone: the apex (its MX, for the MTA-STS policy's
+    /// check), `mta-sts` (the policy host's address), `_mta-sts` and `_smtp._tls`, and the owner
+    /// of each selector configured, retiring or still published. A zone at rest hands the
+    /// manager these RRsets out of its snapshot instead of being rebuilt whole.
+    pub fn watched_names(&self) -> Vec<Name> {
+        let fixed = ["mta-sts", "_mta-sts"]
+            .into_iter()
+            .filter_map(|label| self.zone.prepend_label(label).ok())
+            .chain(
+                self.zone
+                    .prepend_label("_tls")
+                    .and_then(|n| n.prepend_label("_smtp"))
+                    .ok(),
+            );
+        let selectors = self
+            .dkim
+            .iter()
+            .flat_map(|b| b.keys().map(|(s, _, _)| s.to_string()).collect::<Vec<_>>())
+            .chain(self.state.left.keys().cloned())
+            .chain(self.state.first_seen.keys().map(|(s, _)| s.clone()));
+        std::iter::once(self.zone.clone())
+            .chain(fixed)
+            .chain(selectors.filter_map(|s| self.owner(&s)))
+            .collect()
+    }
+
     /// The policy endpoint to fetch, while the policy file's id waits for it.
     pub fn sts_probe(&self) -> Option<&StsEndpoint> {
         self.sts

@@ -151,3 +151,35 @@ fn a_rotation_keeps_the_old_selector_then_revokes_then_removes_it_across_restart
     assert_eq!(record(&d, "s1"), None, "removed");
     assert!(record(&d, "s2").is_some());
 }
+
+#[test]
+fn a_zone_at_rest_keeps_only_its_snapshot_and_still_follows_its_key_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write_keys(dir, &[("s1", 1), ("s2", 2)]);
+    let mut d =
+        ZoneDriver::load(config(dir, "s1", Some("s2")), &state(dir), Timestamp(T0)).unwrap();
+    let s2 = record(&d, "s2").unwrap();
+    // Whatever the first tick does, the second (past the hold) lets the editable zone go.
+    d.step(Timestamp(T0 + 60), Event::Tick);
+    d.step(Timestamp(T0 + 600), Event::Tick);
+    assert_eq!(
+        d.served().release_at(),
+        None,
+        "the editable zone was let go"
+    );
+    // The DKIM source reads its names out of the snapshot: nothing is taken for missing,
+    // and nothing is rebuilt.
+    assert!(d.step(Timestamp(T0 + 660), Event::MailFiles).is_empty());
+    assert!(d.step(Timestamp(T0 + 720), Event::Tick).is_empty());
+    assert_eq!(
+        d.served().release_at(),
+        None,
+        "a look at the key files rebuilt nothing"
+    );
+    // A new next key is published from the snapshot's view, and then nothing more.
+    write_keys(dir, &[("s2", 3)]);
+    assert_eq!(d.step(Timestamp(T0 + 780), Event::MailFiles).len(), 1);
+    assert_ne!(record(&d, "s2").unwrap(), s2);
+    assert!(d.step(Timestamp(T0 + 840), Event::MailFiles).is_empty());
+}
