@@ -73,13 +73,17 @@ fn state(dir: &Path) -> PathBuf {
     dir.join("state")
 }
 
+/// The zone loaded at `T0` with selector `s1` current and `s2` next (keys of seeds 1 and 2).
+fn current_and_next(dir: &Path) -> ZoneDriver {
+    write_keys(dir, &[("s1", 1), ("s2", 2)]);
+    ZoneDriver::load(config(dir, "s1", Some("s2")), &state(dir), Timestamp(T0)).unwrap()
+}
+
 #[test]
 fn keys_are_published_a_broken_file_keeps_the_record_and_a_new_key_replaces_it() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    write_keys(dir, &[("s1", 1), ("s2", 2)]);
-    let mut d =
-        ZoneDriver::load(config(dir, "s1", Some("s2")), &state(dir), Timestamp(T0)).unwrap();
+    let mut d = current_and_next(dir);
     let s1 = record(&d, "s1").unwrap();
     assert!(s1.starts_with("v=DKIM1; k=ed25519; p="), "{s1}");
     let s2 = record(&d, "s2").unwrap();
@@ -124,8 +128,7 @@ fn a_zone_file_record_at_a_managed_selector_is_an_error() {
 fn a_rotation_keeps_the_old_selector_then_revokes_then_removes_it_across_restarts() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    write_keys(dir, &[("s1", 1), ("s2", 2)]);
-    let d = ZoneDriver::load(config(dir, "s1", Some("s2")), &state(dir), Timestamp(T0)).unwrap();
+    let d = current_and_next(dir);
     let old = record(&d, "s1").unwrap();
     drop(d);
     // The signer switched to s2; the configuration now names s2 only (a reload loads the
@@ -156,9 +159,7 @@ fn a_rotation_keeps_the_old_selector_then_revokes_then_removes_it_across_restart
 fn a_zone_at_rest_keeps_only_its_snapshot_and_still_follows_its_key_files() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    write_keys(dir, &[("s1", 1), ("s2", 2)]);
-    let mut d =
-        ZoneDriver::load(config(dir, "s1", Some("s2")), &state(dir), Timestamp(T0)).unwrap();
+    let mut d = current_and_next(dir);
     let s2 = record(&d, "s2").unwrap();
     // Whatever the first tick does, the second (past the hold) lets the editable zone go.
     d.step(Timestamp(T0 + 60), Event::Tick);
