@@ -93,7 +93,7 @@ fn new_name(zone: &Zone, snapshot: &ZoneSnapshot) -> Diff {
         .nsec3_covering(&wire(name))
         .and_then(|id| snapshot.nsec3_entry(id))
         .expect("covering NSEC3");
-    let prev_owner = name_from_wire(&prev.owner);
+    let prev_owner = name_from_wire(prev.owner(&snapshot.origin, &mut [0; 255]));
     let prev_rec = zone
         .get(&prev_owner, Rtype::NSEC3)
         .expect("NSEC3")

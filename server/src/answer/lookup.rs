@@ -484,6 +484,7 @@ impl<'z> Answer<'z, '_, '_> {
     /// Writes the authority and additional sections.
     fn write_tail(&mut self) {
         let zone = self.zone;
+        let mut nsec3_owner = [0; 255];
         for &item in &self.tail.auth[..self.tail.auth_len] {
             let (owner, set): (&[u8], &RrsetWire) = match item {
                 Auth::Soa => (&zone.origin, zone.negative_soa()),
@@ -503,7 +504,7 @@ impl<'z> Answer<'z, '_, '_> {
                     let Some(e) = zone.nsec3_entry(i) else {
                         continue;
                     };
-                    (&e.owner, &e.rrset)
+                    (e.owner(&zone.origin, &mut nsec3_owner), &e.rrset)
                 }
             };
             // NS of a referral is never signed (RFC 4035 section 2.2); the rest is.

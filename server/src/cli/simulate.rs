@@ -61,7 +61,8 @@ pub fn run(config: &Config, sim: &Simulation, clock: &ManualClock) -> anyhow::Re
     let how = ZoneSigning {
         state_dir: sim.out.join("state"),
         ..zc.signing
-            .clone()
+            .as_deref()
+            .cloned()
             .ok_or_else(|| anyhow::anyhow!("zone {} is not signed", sim.zone))?
     };
     std::fs::create_dir_all(&sim.out)?;
@@ -83,7 +84,7 @@ pub fn run(config: &Config, sim: &Simulation, clock: &ManualClock) -> anyhow::Re
     // The zone as the daemon runs it, with its keys in the output folder and no secondaries
     // to wait for: the same driver, and so the same order of signing and persisting.
     let config = ZoneConfig {
-        signing: Some(how.clone()),
+        signing: Some(std::sync::Arc::new(how.clone())),
         notify: Vec::new(),
         parent_servers: Vec::new(),
         tlsa: Vec::new(),

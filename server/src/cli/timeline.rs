@@ -75,7 +75,7 @@ pub fn execute(args: TimelineArgs) -> anyhow::Result<ExitCode> {
         copy_dir(&config.server.state_dir, &copy)
             .with_context(|| format!("copy {}", config.server.state_dir.display()))?;
         let mut zc = zc;
-        if let Some(how) = &mut zc.signing {
+        if let Some(how) = zc.signing.as_mut().map(std::sync::Arc::make_mut) {
             if how.state_dir == config.server.state_dir {
                 how.state_dir = copy.clone();
             } else {

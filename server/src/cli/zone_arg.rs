@@ -36,6 +36,6 @@ pub(crate) fn zone_signing<'a>(
         .zones
         .iter()
         .find(|z| &z.name == name)
-        .and_then(|z| z.signing.as_ref())
+        .and_then(|z| z.signing.as_deref())
         .with_context(|| format!("zone {name} is not signed"))
 }

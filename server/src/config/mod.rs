@@ -199,6 +199,7 @@ impl Config {
             state_dir: &server.state_dir,
             policies: &policies,
             tsig_keys: &tsig_keys,
+            signings: Default::default(),
         };
         let templates = Templates::parse(&raw.template).map_err(in_file)?;
         let mut zones: Vec<ZoneConfig> = Vec::new();

@@ -1,9 +1,11 @@
 //! The `[[zone]]` tables: each zone daned serves, how it is signed, who may transfer it and
 //! whom it notifies.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -40,7 +42,7 @@ pub struct ZoneConfig {
     /// Name of the `[policy.NAME]` to sign with.
     pub policy: Option<String>,
     /// How to sign it, when `sign` is set: the checked policy and where the keys live.
-    pub signing: Option<ZoneSigning>,
+    pub signing: Option<Arc<ZoneSigning>>,
     /// How the SOA serial moves on each change.
     pub serial_policy: SerialPolicy,
     /// Secondaries sent a NOTIFY (RFC 1996) on every serial change; a rollover step that
@@ -55,7 +57,7 @@ pub struct ZoneConfig {
     /// DKIM keys published from key files (`[[zone.dkim]]`).
     pub dkim: Vec<crate::mailrec::dkim::DkimBinding>,
     /// The MTA-STS id from the policy file (`[zone.mta_sts]`).
-    pub mta_sts: Option<crate::mailrec::mta_sts::source::MtaStsConfig>,
+    pub mta_sts: Option<Box<crate::mailrec::mta_sts::source::MtaStsConfig>>,
     /// The TLS-RPT record (`[zone.tls_rpt]`).
     pub tls_rpt: Option<TlsRptConfig>,
     /// The `group` property of the zone's entry in the catalog zone (RFC 9432 4.4.2).
@@ -216,9 +218,30 @@ pub(super) struct ZoneContext<'a> {
     pub policies: &'a BTreeMap<String, Policy>,
     /// Every `[[tsig_key]]`.
     pub tsig_keys: &'a [TsigKey],
+    /// How zones are signed, by policy name: one copy that every zone of a policy shares
+    /// (a hoster's thousands of zones would otherwise each hold the whole policy).
+    pub signings: RefCell<HashMap<String, Arc<ZoneSigning>>>,
 }
 
 impl ZoneContext<'_> {
+    /// How a zone of `policy_name` is signed: the `[policy.NAME]`, or the built-in policy
+    /// for an unconfigured "default".
+    fn signing(&self, policy_name: &str) -> Arc<ZoneSigning> {
+        let mut signings = self.signings.borrow_mut();
+        let how = signings.entry(policy_name.to_owned()).or_insert_with(|| {
+            Arc::new(ZoneSigning {
+                policy: self
+                    .policies
+                    .get(policy_name)
+                    .cloned()
+                    .unwrap_or_else(Policy::builtin),
+                policy_name: policy_name.to_owned(),
+                state_dir: self.state_dir.to_owned(),
+            })
+        });
+        Arc::clone(how)
+    }
+
     /// Whether a `[[tsig_key]]` is called `name`.
     fn knows_key(&self, name: &str) -> bool {
         self.tsig_keys
@@ -254,18 +277,9 @@ pub(super) fn parse_zone(
             return Err(Invalid::new(&what, format!("no [policy.{p}]")));
         }
     }
-    let signing = raw.sign.then(|| {
-        let policy_name = raw.policy.clone().unwrap_or_else(|| "default".into());
-        ZoneSigning {
-            policy: ctx
-                .policies
-                .get(&policy_name)
-                .cloned()
-                .unwrap_or_else(Policy::builtin),
-            policy_name,
-            state_dir: ctx.state_dir.to_owned(),
-        }
-    });
+    let signing = raw
+        .sign
+        .then(|| ctx.signing(raw.policy.as_deref().unwrap_or("default")));
     let mut notify = Vec::new();
     for target in &raw.notify {
         notify.push(parse_notify(target, &what, ctx)?);
@@ -297,7 +311,7 @@ pub(super) fn parse_zone(
     let mta_sts = raw
         .mta_sts
         .as_ref()
-        .map(|m| parse_mta_sts(m, &what, ctx.base))
+        .map(|m| parse_mta_sts(m, &what, ctx.base).map(Box::new))
         .transpose()?;
     let tls_rpt = raw
         .tls_rpt

@@ -123,10 +123,13 @@ pub struct ZoneDriver {
     served: Served,
     /// The zone file's stamp when it was loaded (`None`: never reloaded).
     stamp: Option<FileStamp>,
-    /// The TLSA records.
-    tlsa: TlsaManager,
-    /// The DKIM records.
-    mail: MailManager,
+    /// The TLSA records, for a zone with `[[zone.tlsa]]` bindings. Boxed and absent
+    /// otherwise: most zones of a hoster have none, and an idle manager held inline would
+    /// cost each of them a few hundred bytes.
+    tlsa: Option<Box<TlsaManager>>,
+    /// The DKIM, MTA-STS and TLS-RPT records, for a zone that publishes any (or still
+    /// retires a DKIM key); absent otherwise, as `tlsa`.
+    mail: Option<Box<MailManager>>,
     /// The key rollover (signed zones).
     keys: Option<KeySource>,
     /// What status, metrics and the timeline report of the zone's recent past.
@@ -147,13 +150,19 @@ impl ZoneDriver {
         })?;
         let versions = Arc::new(Versions::open(state_dir, &config.name)?);
         let saved = versions.load_saved(&config.name);
-        let mut tlsa = TlsaManager::load(&config, Some(state_dir));
+        let mut tlsa = tlsa_manager(&config, Some(state_dir));
         let keys = Self::key_source(&config, now, KeyEvaluation::EveryTick)?;
         let updates = update::Updates::load(state_dir, &config.name)?;
         let unsigned = updates.layer.apply_to(zonefile::load(&config)?);
-        let unsigned = tlsa.with_managed(&config.file, unsigned, saved.as_ref(), now.0)?;
-        let mut mail = MailManager::load(&config, Some(state_dir));
-        let unsigned = mail.with_managed(&config.file, unsigned, saved.as_ref(), now.0)?;
+        let unsigned = match &mut tlsa {
+            Some(t) => t.with_managed(&config.file, unsigned, saved.as_ref(), now.0)?,
+            None => unsigned,
+        };
+        let mut mail = mail_manager(&config, Some(state_dir));
+        let unsigned = match &mut mail {
+            Some(m) => m.with_managed(&config.file, unsigned, saved.as_ref(), now.0)?,
+            None => unsigned,
+        };
         let signing_keys = keys.as_ref().map_or(&[][..], |k| &k.keys[..]);
         let served = match Served::first(
             &config,
@@ -175,10 +184,14 @@ impl ZoneDriver {
         if tlsa_before.is_some_and(|b| {
             b.iter().any(|r| !r.is_empty()) && b != managed_tlsa(&config, &served.zone())
         }) {
-            tlsa.warn_unsafe_rollover(now.0);
+            tlsa.iter_mut().for_each(|t| t.warn_unsafe_rollover(now.0));
         }
-        tlsa.published(&served.zone(), now.0);
-        mail.published(&served.zone(), now.0);
+        if let Some(t) = &mut tlsa {
+            t.published(&served.zone(), now.0);
+        }
+        if let Some(m) = &mut mail {
+            m.published(&served.zone(), now.0);
+        }
         let mut driver = Self {
             config,
             served,
@@ -232,8 +245,8 @@ impl ZoneDriver {
         let served = Served::first(&config, signing_keys, None, None, zone, now)?
             .ok_or(ZoneError::NoVersion)?;
         Ok(Self {
-            tlsa: TlsaManager::load(&config, None),
-            mail: MailManager::load(&config, None),
+            tlsa: tlsa_manager(&config, None),
+            mail: mail_manager(&config, None),
             config,
             served,
             stamp: None,
@@ -282,14 +295,15 @@ impl ZoneDriver {
         &self.served
     }
 
-    /// The TLSA manager.
-    pub fn tlsa(&self) -> &TlsaManager {
-        &self.tlsa
+    /// The TLSA manager (`None`: the zone has no TLSA binding).
+    pub fn tlsa(&self) -> Option<&TlsaManager> {
+        self.tlsa.as_deref()
     }
 
-    /// The DKIM records.
-    pub fn mail(&self) -> &MailManager {
-        &self.mail
+    /// The manager of the DKIM, MTA-STS and TLS-RPT records (`None`: the zone publishes
+    /// none).
+    pub fn mail(&self) -> Option<&MailManager> {
+        self.mail.as_deref()
     }
 
     /// The keys the zone is signed with, as last stored (`None`: an unsigned zone).
@@ -322,8 +336,8 @@ impl ZoneDriver {
             .as_ref()
             .and_then(|how| self.served.next_refresh(how.policy.rrsig_refresh.as_secs()));
         let keys = self.keys.as_ref().and_then(|k| k.wake);
-        let tlsa = self.tlsa.next_retirement().map(Timestamp);
-        let mail = self.mail.next_change().map(Timestamp);
+        let tlsa = self.tlsa().and_then(|t| t.next_retirement()).map(Timestamp);
+        let mail = self.mail().and_then(|m| m.next_change()).map(Timestamp);
         // Not the release of the editable zone: any timer check (every minute) does it, and
         // a wake-up of its own would shift what a timeline projects.
         [refresh, keys, tlsa, mail].into_iter().flatten().min()
@@ -366,12 +380,16 @@ impl ZoneDriver {
             Event::Certificates => published.extend(self.certificates(now)),
             Event::MailFiles => published.extend(self.mail_files(now)),
             Event::StsProbe(probed) => {
-                self.mail.note_sts_probe(probed, now.0);
+                if let Some(m) = &mut self.mail {
+                    m.note_sts_probe(probed, now.0);
+                }
                 published.extend(self.mail_files(now));
             }
             Event::Probe { addr, seen } => {
-                self.tlsa
-                    .note_probe(&addr, seen, &self.sources_view(), now.0);
+                let view = self.sources_view();
+                if let Some(t) = &mut self.tlsa {
+                    t.note_probe(&addr, seen, &view, now.0);
+                }
                 // The rollover of a retiring record may wait on what the MTA presents.
                 published.extend(self.certificates(now));
             }
@@ -457,18 +475,15 @@ impl ZoneDriver {
             .map_err(ZoneError::from)
             .and_then(|unsigned| self.with_layer(unsigned))
             .and_then(|unsigned| {
-                let unsigned = self.tlsa.with_managed(
-                    &self.config.file,
-                    unsigned,
-                    Some(&self.served.zone()),
-                    now.0,
-                )?;
-                Ok(self.mail.with_managed(
-                    &self.config.file,
-                    unsigned,
-                    Some(&self.served.zone()),
-                    now.0,
-                )?)
+                let served = self.served.zone();
+                let unsigned = match &mut self.tlsa {
+                    Some(t) => t.with_managed(&self.config.file, unsigned, Some(&served), now.0)?,
+                    None => unsigned,
+                };
+                Ok(match &mut self.mail {
+                    Some(m) => m.with_managed(&self.config.file, unsigned, Some(&served), now.0)?,
+                    None => unsigned,
+                })
             });
         self.history.last_reload = Some(match &content {
             Ok(_) => ReloadOutcome::Loaded(now),
@@ -487,8 +502,13 @@ impl ZoneDriver {
                 };
                 match done {
                     Some(_) => {
-                        self.tlsa.published(&self.served.zone(), now.0);
-                        self.mail.published(&self.served.zone(), now.0);
+                        let served = self.served.zone();
+                        if let Some(t) = &mut self.tlsa {
+                            t.published(&served, now.0);
+                        }
+                        if let Some(m) = &mut self.mail {
+                            m.published(&served, now.0);
+                        }
                     }
                     None => {
                         tracing::info!(zone = %self.config.name, "zone file changed on disk but not in content")
@@ -506,12 +526,16 @@ impl ZoneDriver {
     /// Re-reads the certificate files and publishes the TLSA records they give, when they
     /// differ from the published ones.
     fn certificates(&mut self, now: Timestamp) -> Option<Published> {
-        let change = self.tlsa.change(&self.sources_view(), now.0)?;
-        self.tlsa.warn_unsafe_rollover(now.0);
+        let view = self.sources_view();
+        let tlsa = self.tlsa.as_mut()?;
+        let change = tlsa.change(&view, now.0)?;
+        tlsa.warn_unsafe_rollover(now.0);
         // A failure is logged by `publish`; the old records stay published.
         let done = self.publish(change, now, None);
         if let Some(p) = done {
-            self.tlsa.published(&self.served.zone(), now.0);
+            if let Some(t) = &mut self.tlsa {
+                t.published(&self.served.zone(), now.0);
+            }
             tracing::info!(event = "tlsa-change-served", zone = %self.config.name, serial = p.serial, elapsed_ms = p.elapsed_ms, "TLSA change served");
         }
         done
@@ -520,10 +544,13 @@ impl ZoneDriver {
     /// Re-reads the DKIM key files and moves the selectors through their lifecycle,
     /// publishing the records that differ from the published ones.
     fn mail_files(&mut self, now: Timestamp) -> Option<Published> {
-        let change = self.mail.change(&self.sources_view(), now.0)?;
+        let view = self.sources_view();
+        let change = self.mail.as_mut()?.change(&view, now.0)?;
         let done = self.publish(change, now, None);
         if let Some(p) = done {
-            self.mail.published(&self.served.zone(), now.0);
+            if let Some(m) = &mut self.mail {
+                m.published(&self.served.zone(), now.0);
+            }
             tracing::info!(zone = %self.config.name, serial = p.serial, elapsed_ms = p.elapsed_ms, "mail record change served");
         }
         done
@@ -534,11 +561,11 @@ impl ZoneDriver {
     /// (the whole zone is rebuilt only for a change).
     fn sources_view(&self) -> Arc<Zone> {
         let mut names: Vec<zones::Name> = std::iter::once(&self.config.name)
-            .chain(self.tlsa.watched_names())
+            .chain(self.tlsa().into_iter().flat_map(|t| t.watched_names()))
             .cloned()
             .collect();
-        if !self.mail.is_empty() {
-            names.extend(self.mail.watched_names());
+        if let Some(m) = self.mail() {
+            names.extend(m.watched_names());
         }
         names.sort();
         names.dedup();
@@ -654,6 +681,17 @@ impl ZoneDriver {
 }
 
 /// The TLSA records `zone` publishes at each managed name of `config`, in binding order.
+/// The TLSA manager of a zone with bindings.
+fn tlsa_manager(config: &ZoneConfig, state_dir: Option<&Path>) -> Option<Box<TlsaManager>> {
+    (!config.tlsa.is_empty()).then(|| Box::new(TlsaManager::load(config, state_dir)))
+}
+
+/// The mail record manager of a zone that publishes mail records or retires a DKIM key.
+fn mail_manager(config: &ZoneConfig, state_dir: Option<&Path>) -> Option<Box<MailManager>> {
+    let manager = MailManager::load(config, state_dir);
+    (!manager.is_empty()).then(|| Box::new(manager))
+}
+
 fn managed_tlsa(config: &ZoneConfig, zone: &Zone) -> Vec<Vec<Vec<u8>>> {
     config
         .tlsa

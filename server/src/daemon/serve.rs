@@ -311,7 +311,7 @@ impl Control {
                     self.probing.done(&addr);
                     let which = addr.clone();
                     self.step_all(
-                        move |d| d.tlsa().probe_addrs().any(|a| a == which),
+                        move |d| d.tlsa().is_some_and(|t| t.probe_addrs().any(|a| a == which)),
                         move |_| Event::Probe { addr: addr.clone(), seen: seen.clone() },
                     )
                     .await;
@@ -333,8 +333,8 @@ impl Control {
                     // gives a burst of events; read the files once it is over.
                     tokio::time::sleep(Duration::from_millis(250)).await;
                     while wake_rx.try_recv().is_ok() {}
-                    self.step_all(|d| !d.tlsa().is_empty(), |_| Event::Certificates).await;
-                    self.step_all(|d| !d.mail().is_empty(), |_| Event::MailFiles).await;
+                    self.step_all(|d| d.tlsa().is_some(), |_| Event::Certificates).await;
+                    self.step_all(|d| d.mail().is_some(), |_| Event::MailFiles).await;
                     sts_probe::start(&self.drivers, &mut sts_running, &sts_tx);
                     // A folder that just appeared (a first issuance) is watched from now on.
                     watcher = self.watch(&wake_tx);
@@ -435,7 +435,11 @@ impl Control {
         let files: Vec<PathBuf> = self
             .drivers
             .iter()
-            .flat_map(|d| d.tlsa().files().into_iter().chain(d.mail().files()))
+            .flat_map(|d| {
+                let tlsa = d.tlsa().map(|t| t.files()).unwrap_or_default();
+                tlsa.into_iter()
+                    .chain(d.mail().map(|m| m.files()).unwrap_or_default())
+            })
             .collect();
         if files.is_empty() {
             return None;
@@ -622,14 +626,14 @@ impl ProbeSchedule {
         drivers: &[ZoneDriver],
         results: &UnboundedSender<(String, ProbeSeen)>,
     ) {
-        for d in drivers {
-            for addr in d.tlsa().probe_addrs() {
+        for (d, t) in drivers.iter().filter_map(|d| Some((d, d.tlsa()?))) {
+            for addr in t.probe_addrs() {
                 if self.running.contains(addr) {
                     continue;
                 }
                 let every = if crate::clock::is_virtual() {
                     Self::VIRTUAL
-                } else if d.tlsa().retiring_at(addr) {
+                } else if t.retiring_at(addr) {
                     Duration::ZERO
                 } else {
                     Self::QUIET

@@ -320,7 +320,8 @@ impl ZoneStateView {
             parent_ds: parent_ds(driver),
             tlsa: driver
                 .tlsa()
-                .status(Some(&served.zone()))
+                .map(|t| t.status(Some(&served.zone())))
+                .unwrap_or_default()
                 .iter()
                 .map(|n| tlsa_view(n, now))
                 .collect(),

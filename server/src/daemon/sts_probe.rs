@@ -20,7 +20,7 @@ pub fn start(
     results: &UnboundedSender<(Name, Probed)>,
 ) {
     for d in drivers {
-        let Some(endpoint) = d.mail().sts_probe() else {
+        let Some(endpoint) = d.mail().and_then(|m| m.sts_probe()) else {
             continue;
         };
         let zone = d.config().name.clone();

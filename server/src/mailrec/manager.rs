@@ -79,7 +79,7 @@ impl MailManager {
             path,
             state,
             last: 0,
-            sts: config.mta_sts.clone(),
+            sts: config.mta_sts.as_deref().cloned(),
             probed: None,
             sts_held: false,
             rpt: config.tls_rpt.clone(),

@@ -89,28 +89,26 @@ impl ZoneSnapshot {
             let key = name_key(name);
             // The previous version had an NSEC3 record here exactly when the chain holds one
             // with this owner.
-            let previous = nsec3_owner_hash(&key)
-                .and_then(|h| chain.find(&h))
-                .filter(|&id| chain.entries[id].owner[..] == key[..]);
+            let previous = nsec3_owner_hash(&key, &self.origin).and_then(|h| chain.find(&h));
             let has = zone.get(name, nsec3).is_some();
             if previous.is_none() && !has {
                 continue;
             }
-            let entry = nsec3_entry(&key, &entries_at(zone, name), class).flatten();
+            let entry = nsec3_entry(&key, &self.origin, &entries_at(zone, name), class).flatten();
             let (id, linked) = match (previous, entry) {
                 (Some(id), Some(entry)) => {
                     chain.entries.set(id, entry);
                     continue;
                 }
                 (None, Some(entry)) => {
-                    let hash = entry.hash.clone();
+                    let hash = entry.hash;
                     let id = chain.entries.alloc(entry);
                     let entries = &chain.entries;
                     chain.order.insert_by(id, |&x| entries[x].hash.cmp(&hash));
                     (id, Some(id))
                 }
                 (Some(id), None) => {
-                    let hash = chain.entries[id].hash.clone();
+                    let hash = chain.entries[id].hash;
                     let entries = &chain.entries;
                     chain.order.remove_by(|&x| entries[x].hash.cmp(&hash));
                     chain.entries.release(id);
@@ -119,8 +117,8 @@ impl ZoneSnapshot {
                 (None, None) => continue,
             };
             let hash = match linked {
-                Some(id) => chain.entries[id].hash.clone(),
-                None => match nsec3_owner_hash(&key) {
+                Some(id) => chain.entries[id].hash,
+                None => match nsec3_owner_hash(&key, &self.origin) {
                     Some(h) => h,
                     None => continue,
                 },

@@ -48,7 +48,7 @@ impl ZoneSnapshot {
         let mut entries: Vec<Nsec3Entry> = Vec::new();
         for group in owner_groups(zone) {
             let key = name_key(&group[0].0.0);
-            if let Some(entry) = nsec3_entry(&key, &group, class) {
+            if let Some(entry) = nsec3_entry(&key, &origin, &group, class) {
                 nsec3_owners += 1;
                 entries.extend(entry);
                 continue;
@@ -198,6 +198,7 @@ pub(super) fn entries_at<'z>(
 /// `Some(None)` when its label is not a hash.
 pub(super) fn nsec3_entry(
     key: &[u8],
+    origin: &[u8],
     group: &[(&RrsetKey, &Rrset)],
     class: u16,
 ) -> Option<Option<Nsec3Entry>> {
@@ -207,9 +208,8 @@ pub(super) fn nsec3_entry(
         .iter()
         .find(|(k, _)| k.1 == u16::from(Rtype::RRSIG) && k.2 == nsec3)
         .map(|(_, s)| *s);
-    Some(nsec3_owner_hash(key).map(|hash| Nsec3Entry {
+    Some(nsec3_owner_hash(key, origin).map(|hash| Nsec3Entry {
         hash,
-        owner: key.into(),
         rrset: rrset_wire(set, class, set.ttl.as_secs(), sigs),
     }))
 }

@@ -17,15 +17,47 @@ pub type Nsec3Hasher = fn(&[u8], &[u8], u16) -> [u8; 20];
 pub type Nsec3Hash = [u8; 20];
 
 /// One NSEC3 record with its signatures.
+///
+/// The owner is not stored: it is the hash, base32hex-encoded, as a label under the origin
+/// (RFC 5155 section 3), and spelling it out per record would cost a small zone as much as
+/// the rest of its chain.
 #[derive(Clone, Default)]
 pub struct Nsec3Entry {
     /// The raw hash (the owner's first label, base32hex-decoded).
-    pub hash: Arc<[u8]>,
-    /// Lowercase wire owner name; empty for a released slot.
-    pub owner: Arc<[u8]>,
-    /// The NSEC3 RRset and its RRSIGs.
+    pub hash: Nsec3Hash,
+    /// The NSEC3 RRset and its RRSIGs; no record in a released slot.
     pub rrset: RrsetWire,
 }
+
+/// Room for any wire name (RFC 1035 section 2.3.4).
+pub type NameBuf = [u8; 255];
+
+impl Nsec3Entry {
+    /// True for a released slot.
+    #[inline]
+    pub fn is_released(&self) -> bool {
+        self.rrset.count == 0
+    }
+
+    /// The lowercase wire owner in a zone whose lowercase wire origin is `origin`, spelled
+    /// into `buf`.
+    pub fn owner<'a>(&self, origin: &[u8], buf: &'a mut NameBuf) -> &'a [u8] {
+        // An entry exists only for an owner of one hash label under the origin, so the
+        // origin leaves room for the label (1 + 32 octets).
+        let label = 1 + NSEC3_LABEL_LEN;
+        let len = (label + origin.len()).min(buf.len());
+        buf[0] = NSEC3_LABEL_LEN as u8;
+        let encoded = data_encoding::BASE32HEX_NOPAD.encode(&self.hash);
+        for (to, from) in buf[1..label].iter_mut().zip(encoded.bytes()) {
+            *to = from.to_ascii_lowercase();
+        }
+        buf[label..len].copy_from_slice(&origin[..len - label]);
+        &buf[..len]
+    }
+}
+
+/// Length of a base32hex-encoded SHA-1 NSEC3 hash.
+pub const NSEC3_LABEL_LEN: usize = 32;
 
 /// A name in the zone.
 #[derive(Clone, Default)]

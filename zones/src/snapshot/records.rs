@@ -31,8 +31,12 @@ impl ZoneSnapshot {
         let nsec3 = chain
             .into_iter()
             .flatten()
-            .filter(|e| !e.owner.is_empty())
-            .flat_map(|e| self.owner_sets(&e.owner, core::slice::from_ref(&e.rrset)));
+            .filter(|e| !e.is_released())
+            .flat_map(|e| {
+                let mut buf = [0; 255];
+                let owner = e.owner(&self.origin, &mut buf);
+                self.owner_sets(owner, core::slice::from_ref(&e.rrset))
+            });
         names.chain(nsec3)
     }
 
@@ -104,9 +108,9 @@ impl ZoneSnapshot {
     /// The RRsets at one owner and their signatures.
     fn owner_sets<'a>(
         &'a self,
-        key: &'a [u8],
+        key: &[u8],
         sets: &'a [RrsetWire],
-    ) -> impl Iterator<Item = Rrset> + 'a {
+    ) -> impl Iterator<Item = Rrset> + use<'a> {
         let owner = owner_of(key);
         sets.iter()
             .flat_map(move |set| {

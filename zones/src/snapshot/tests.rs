@@ -242,9 +242,10 @@ fn dump(s: &ZoneSnapshot) -> Vec<String> {
         }
         assert_eq!(s.lookup(&node.name), Some(id), "index finds {}", name(id));
         let rrsets: Vec<String> = node.rrsets.iter().map(wire).collect();
-        let nsec3 = node
-            .nsec3
-            .map(|i| s.nsec3_entry(i).expect("live NSEC3 entry").owner.clone());
+        let nsec3 = node.nsec3.map(|i| {
+            let e = s.nsec3_entry(i).expect("live NSEC3 entry");
+            e.owner(&s.origin, &mut [0; 255]).to_vec()
+        });
         nodes.push(format!(
             "node {} cut={:?} delegation={} nsec3={nsec3:?} {rrsets:?}",
             name(id),
@@ -270,7 +271,7 @@ fn dump(s: &ZoneSnapshot) -> Vec<String> {
                 out.push(format!(
                     "nsec3 {:?} {:?} {}",
                     e.hash,
-                    e.owner,
+                    e.owner(&s.origin, &mut [0; 255]),
                     wire(&e.rrset)
                 ));
             }

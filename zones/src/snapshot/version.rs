@@ -136,7 +136,7 @@ impl ZoneSnapshot {
         let Denial::Nsec3 { chain, .. } = &self.denial else {
             return None;
         };
-        chain.entries.get(id).filter(|e| !e.owner.is_empty())
+        chain.entries.get(id).filter(|e| !e.is_released())
     }
 
     /// The chain and the hash of `name`, when the zone is NSEC3-signed and a hasher is known.

@@ -1,9 +1,7 @@
 //! The wire form of names and RRsets as the snapshot stores them, and canonical name order
 //! (RFC 4034 section 6.1).
 
-use std::sync::Arc;
-
-use super::node::RrsetWire;
+use super::node::{NSEC3_LABEL_LEN, Nsec3Hash, RrsetWire};
 use crate::record::{Name, Rtype};
 use crate::zone::{Rrset, RrsetKey};
 
@@ -124,13 +122,18 @@ pub fn soa_serial_minimum(soa: &Rrset) -> (u32, u32) {
     )
 }
 
-/// The raw hash of an NSEC3 owner (its first label, base32hex-decoded, RFC 5155 section 3).
-pub fn nsec3_owner_hash(key: &[u8]) -> Option<Arc<[u8]>> {
-    let label = key.get(1..1 + *key.first()? as usize)?;
+/// The raw hash of an NSEC3 owner (its first label, base32hex-decoded, RFC 5155 section 3),
+/// when the owner is a SHA-1 hash label directly under `origin`: the only NSEC3 records a
+/// chain can hold (lowercase wire names both).
+pub fn nsec3_owner_hash(key: &[u8], origin: &[u8]) -> Option<Nsec3Hash> {
+    let len = *key.first()? as usize;
+    if len != NSEC3_LABEL_LEN || key.get(1 + len..)? != origin {
+        return None;
+    }
     let hash = data_encoding::BASE32HEX_NOPAD
-        .decode(&label.to_ascii_uppercase())
+        .decode(&key[1..1 + len].to_ascii_uppercase())
         .ok()?;
-    Some(hash.into())
+    hash.try_into().ok()
 }
 
 /// Canonical DNS name order (RFC 4034 section 6.1) of two lowercase wire names: labels

@@ -32,11 +32,11 @@ fn config(dir: &Path, policy: Policy) -> ZoneConfig {
     }
     ZoneConfig {
         sign: true,
-        signing: Some(ZoneSigning {
+        signing: Some(Arc::new(ZoneSigning {
             policy_name: "test".into(),
             policy,
             state_dir: dir.join("state"),
-        }),
+        })),
         ..ZoneConfig::new("example.com.".parse().unwrap(), file)
     }
 }
@@ -164,7 +164,7 @@ fn a_certificate_renewal_goes_through_pre_publication_and_retirement() {
         "current and next published"
     );
     assert!(d.served().zone().get_rrsig(&name, Rtype::TLSA).is_some());
-    let status = d.tlsa().status(Some(&d.served().zone()));
+    let status = d.tlsa().expect("bindings").status(Some(&d.served().zone()));
     let ready = status[0]
         .records
         .iter()
@@ -183,7 +183,7 @@ fn a_certificate_renewal_goes_through_pre_publication_and_retirement() {
         "the old record stays: nothing to publish yet"
     );
     assert_eq!(published(&d), sorted(vec![old.clone(), new.clone()]));
-    let status = d.tlsa().status(Some(&d.served().zone()));
+    let status = d.tlsa().expect("bindings").status(Some(&d.served().zone()));
     let retiring = status[0].records.iter().find(|r| r.rdata == old).unwrap();
     let hold = 2 * u64::from(ttl) + propagation;
     assert_eq!(retiring.retiring_from, Some(t1 + hold));

@@ -22,10 +22,12 @@ fn setup(name: &str, signed: bool) -> (PathBuf, ZoneConfig) {
     std::fs::write(&file, ZONE).unwrap();
     let config = ZoneConfig {
         sign: signed,
-        signing: signed.then(|| ZoneSigning {
-            policy_name: "test".into(),
-            policy: Policy::builtin(),
-            state_dir: dir.join("state"),
+        signing: signed.then(|| {
+            std::sync::Arc::new(ZoneSigning {
+                policy_name: "test".into(),
+                policy: Policy::builtin(),
+                state_dir: dir.join("state"),
+            })
         }),
         ..ZoneConfig::new("example.com.".parse().unwrap(), file)
     };

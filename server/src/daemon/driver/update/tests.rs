@@ -24,11 +24,11 @@ fn setup(name: &str) -> (PathBuf, ZoneConfig) {
     std::fs::write(&file, ZONE).unwrap();
     let config = ZoneConfig {
         sign: true,
-        signing: Some(ZoneSigning {
+        signing: Some(std::sync::Arc::new(ZoneSigning {
             policy_name: "default".into(),
             policy: Policy::builtin(),
             state_dir: dir.join("state"),
-        }),
+        })),
         update: vec![UpdateGrant {
             key: "acme".into(),
             names: vec![NamePattern::new(&name_of(
