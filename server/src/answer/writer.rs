@@ -96,18 +96,38 @@ impl<'o> Writer<'o> {
     /// Returns false, writing nothing, when they do not fit; in the answer and authority
     /// sections that sets TC (RFC 2181 section 9: never a partial RRset).
     pub fn rrset(&mut self, section: Section, owner: &[u8], set: &RrsetWire, dnssec: bool) -> bool {
+        self.rrset_with_ttl(section, owner, set, dnssec, None)
+    }
+
+    /// [`Writer::rrset`], each record (and signature) written with `ttl` when given: the
+    /// SOA of a negative answer (RFC 2308 section 3), which the zone keeps only once.
+    pub fn rrset_with_ttl(
+        &mut self,
+        section: Section,
+        owner: &[u8],
+        set: &RrsetWire,
+        dnssec: bool,
+        ttl: Option<u32>,
+    ) -> bool {
         let sigs: &[u8] = if dnssec { set.sigs() } else { &[] };
-        self.records(section, owner, set.wire(), sigs)
+        self.records(section, owner, set.wire(), sigs, ttl)
     }
 
     /// Appends only the RRSIGs of an RRset (the answer to an RRSIG question).
     pub fn signatures(&mut self, section: Section, owner: &[u8], set: &RrsetWire) -> bool {
-        self.records(section, owner, &[], set.sigs())
+        self.records(section, owner, &[], set.sigs(), None)
     }
 
     /// Appends the records of `wire` and then of `sigs` (each: type, class, TTL, rdlength,
-    /// rdata), all under `owner`, or nothing when they do not fit.
-    fn records(&mut self, section: Section, owner: &[u8], wire: &[u8], sigs: &[u8]) -> bool {
+    /// rdata), all under `owner` (and with `ttl` when given), or nothing when they do not fit.
+    fn records(
+        &mut self,
+        section: Section,
+        owner: &[u8],
+        wire: &[u8],
+        sigs: &[u8],
+        ttl: Option<u32>,
+    ) -> bool {
         if self.truncated {
             return false;
         }
@@ -129,7 +149,11 @@ impl<'o> Writer<'o> {
                         owner_at = Some(self.pointer_target(at));
                     }
                 }
+                let at = self.out.len();
                 self.out.extend_from_slice(&wire[pos..end]);
+                if let (Some(ttl), Some(field)) = (ttl, self.out.get_mut(at + 4..at + 8)) {
+                    field.copy_from_slice(&ttl.to_be_bytes());
+                }
                 pos = end;
                 written += 1;
             }

@@ -176,7 +176,7 @@ impl ZoneDriver {
             None => {
                 let zone = saved.clone().ok_or(ZoneError::NoVersion)?;
                 tracing::info!(zone = %config.name, serial = zone.serial().map_or(0, |s| s.0), "zone file unchanged since the saved version");
-                Served::new(config.name.clone(), zone, Some(versions), now)
+                Served::new(zone, Some(versions), now)
             }
         };
         // A certificate that changed while the daemon was down is a rollover too.

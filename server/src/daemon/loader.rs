@@ -3,7 +3,7 @@
 //! rest still load, and a zone that fails is logged and skipped without holding up the others.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
 use tokio::sync::mpsc::UnboundedSender;
@@ -37,26 +37,33 @@ const BYTES_AT_ONCE: u64 = 64 << 20;
 /// threads, giving each outcome to `done` as soon as it is there. Stops starting new zones once
 /// `cancel` is set; the zones under way finish (their state files are never left half-written
 /// by a second loader of the same zone, since whoever cancels waits for this to return).
+///
+/// Each configuration moves into its zone's driver, so that a hoster's thousands of zones do
+/// not hold theirs twice.
 pub fn load_each(
-    configs: &[ZoneConfig],
+    configs: Vec<ZoneConfig>,
     state_dir: &std::path::Path,
     cancel: &AtomicBool,
     done: impl Fn(Loaded) + Sync,
 ) {
-    let next = AtomicUsize::new(0);
+    let workers = workers(configs.len());
+    let queue = Mutex::new(configs.into_iter());
     let budget = Budget::new(BYTES_AT_ONCE);
     std::thread::scope(|scope| {
-        for _ in 0..workers(configs.len()) {
+        for _ in 0..workers {
             scope.spawn(|| {
                 while !cancel.load(Ordering::Relaxed) {
-                    let Some(config) = configs.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                    let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
+                    let Some(config) = next else {
                         break;
                     };
                     let size = std::fs::metadata(&config.file).map_or(0, |m| m.len());
                     let _admitted = budget.admit(size);
                     let now = crate::clock::now();
+                    // Kept for the error only (which zone; an older version goes on serving).
+                    let kept = config.clone();
                     done(
-                        ZoneDriver::load(config.clone(), state_dir, now)
+                        ZoneDriver::load(config, state_dir, now)
                             .map(|mut d| {
                                 // Its timers run once now, as every served zone's did at the
                                 // loop's first tick: the rollover's pending steps are known
@@ -64,7 +71,7 @@ pub fn load_each(
                                 d.step(now, Event::Tick);
                                 d
                             })
-                            .map_err(|e| (config.clone(), e)),
+                            .map_err(|e| (kept, e)),
                     );
                 }
             });
@@ -146,7 +153,7 @@ impl Loader {
         let task = tokio::task::spawn_blocking(move || {
             let started = std::time::Instant::now();
             let total = configs.len();
-            load_each(&configs, &state_dir, &stop, |loaded| {
+            load_each(configs, &state_dir, &stop, |loaded| {
                 let _ = out.send(loaded);
             });
             tracing::info!(

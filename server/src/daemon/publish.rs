@@ -94,8 +94,6 @@ pub enum PublishError {
 /// The version of one zone being served, with its durable history.
 #[derive(Clone)]
 pub struct Served {
-    /// The zone's apex.
-    origin: Name,
     /// The zone as served (signed when the zone is signed), as RRsets: held only while
     /// changes come, else rebuilt from the snapshot when asked for.
     editable: Arc<Editable>,
@@ -118,11 +116,11 @@ pub struct Published {
 
 impl Served {
     /// Serves `zone` (already signed when it is to be) with the history of `versions`.
-    pub fn new(origin: Name, zone: Zone, versions: Option<Arc<Versions>>, now: Timestamp) -> Self {
+    pub fn new(zone: Zone, versions: Option<Arc<Versions>>, now: Timestamp) -> Self {
         let history = versions
             .as_ref()
             .map_or_else(History::default, |v| v.history());
-        Self::with_history(origin, Arc::new(zone), versions, history, now)
+        Self::with_history(Arc::new(zone), versions, history, now)
     }
 
     /// The zone as served, as RRsets (rebuilt from the snapshot when it is not held).
@@ -158,7 +156,6 @@ impl Served {
 
     /// Serves `zone` with `history`.
     fn with_history(
-        origin: Name,
         zone: Arc<Zone>,
         versions: Option<Arc<Versions>>,
         history: History,
@@ -168,7 +165,6 @@ impl Served {
         let schedule = SignatureSchedule::build(&zone, now);
         // Held until the first tick after loading: the sources read it once more.
         Self {
-            origin,
             editable: Arc::new(Editable::holding(zone, now)),
             snapshot,
             versions,
@@ -241,7 +237,7 @@ impl Served {
                             &how.policy.signing_params(),
                             now,
                         )
-                        .inspect_err(|e| tracing::info!(zone = %self.origin, error = %e, "the file's change cannot be signed on its own; signing the whole zone"))
+                        .inspect_err(|e| tracing::info!(zone = %self.snapshot.origin_name(), error = %e, "the file's change cannot be signed on its own; signing the whole zone"))
                         .ok()
                     }
                     _ => None,
@@ -331,7 +327,7 @@ impl Served {
             elapsed_ms: started.elapsed().as_millis() as u64,
         };
         tracing::info!(event = "version-published",
-            zone = %self.origin,
+            zone = %self.snapshot.origin_name(),
             change = kind,
             serial = published.serial,
             elapsed_ms = published.elapsed_ms,
@@ -351,7 +347,7 @@ impl Served {
         if let Some(v) = &self.versions
             && let Err(e) = v.flush(|| self.zone_unheld(), force)
         {
-            tracing::warn!(zone = %self.origin, error = %e, "cannot write the saved version; the journal keeps the changes");
+            tracing::warn!(zone = %self.snapshot.origin_name(), error = %e, "cannot write the saved version; the journal keeps the changes");
         }
     }
 
@@ -431,7 +427,6 @@ impl Served {
             None => History::default(),
         };
         Ok(Some(Self::with_history(
-            config.name.clone(),
             Arc::new(zone),
             versions,
             history,

@@ -8,7 +8,8 @@ use std::sync::Arc;
 use hickory_proto::serialize::binary::BinDecodable;
 
 use super::build::{
-    entries_at, has_ns, has_nsec, negative_soa, nsec3_entry, targets, topmost_cut, with_additional,
+    entries_at, has_ns, has_nsec, keeps_change_indexes, negative_soa, nsec3_entry, referrers_of,
+    targets, topmost_cut, with_additional,
 };
 use super::node::{Node, NodeId, Nsec3Hash, RrsetWire};
 use super::version::{Denial, ZoneSnapshot};
@@ -29,6 +30,9 @@ impl ZoneSnapshot {
             return Self::build_with(zone, self.hasher).with_history(self.history.clone());
         }
         let mut next = self.clone();
+        if !next.indexed {
+            next.rebuild_change_indexes();
+        }
         let touched = touched_names(diff);
         if matches!(next.denial, Denial::Nsec3 { .. }) {
             next.update_nsec3_chain(zone, &touched);
@@ -36,7 +40,7 @@ impl ZoneSnapshot {
         let nodes = next.update_nodes(zone, self, &touched);
         let moved = next.update_cuts(zone, &nodes);
         next.update_additional(self, &nodes, &moved);
-        (next.serial, next.negative_soa) = negative_soa(zone);
+        (next.serial, next.negative_ttl) = negative_soa(zone);
         let emptied = match &next.denial {
             Denial::None => false,
             Denial::Nsec { order } => order.is_empty(),
@@ -46,7 +50,26 @@ impl ZoneSnapshot {
             return Self::build_with(zone, self.hasher).with_history(self.history.clone());
         }
         next.index.compact_if_needed(&next.nodes);
+        if !keeps_change_indexes(next.nodes.slots()) {
+            next.referrers = Default::default();
+            next.hashes = Default::default();
+            next.indexed = false;
+        }
         next
+    }
+
+    /// Rebuilds `referrers` and `hashes`, which a small zone does not keep.
+    pub(super) fn rebuild_change_indexes(&mut self) {
+        self.referrers = referrers_of(&self.nodes, &self.origin);
+        let mut hashes: Vec<(Nsec3Hash, NodeId)> = self
+            .nodes
+            .iter()
+            .filter(|(_, n)| !n.name.is_empty())
+            .filter_map(|(id, n)| Some((self.node_hash(&n.name)?, id)))
+            .collect();
+        hashes.sort();
+        self.hashes = super::chunked::Sorted::from_sorted(hashes);
+        self.indexed = true;
     }
 
     /// True when `diff` may switch the zone to another kind of denial of existence (or other

@@ -84,17 +84,11 @@ impl ZoneSnapshot {
             }
         }
 
-        // Additional-section targets, and who refers to which name.
-        let mut referrers: Vec<(Arc<[u8]>, NodeId)> = Vec::new();
+        // Additional-section targets.
         let mut updates: Vec<(NodeId, Node)> = Vec::new();
         for (id, node) in nodes.iter() {
             if !node.rrsets.iter().any(has_targets) {
                 continue;
-            }
-            for target in node.rrsets.iter().flat_map(targets) {
-                if target.ends_with(&origin) {
-                    referrers.push((target.into(), id));
-                }
             }
             let lookup = |name: &[u8]| index.get(name, &nodes);
             updates.push((id, with_additional(node, &nodes, lookup)));
@@ -102,15 +96,18 @@ impl ZoneSnapshot {
         for (id, node) in updates {
             nodes.set(id, node);
         }
-        referrers.sort();
-        referrers.dedup();
-        let referrers = Sorted::from_sorted(referrers);
+        let indexed = keeps_change_indexes(nodes.slots());
+        let referrers = if indexed {
+            referrers_of(&nodes, &origin)
+        } else {
+            Sorted::default()
+        };
 
         // Denial of existence.
         let param = nsec3_param(zone);
         let mut hashes = Sorted::default();
         let denial = if let (Some((salt, iterations)), true) = (param, nsec3_owners > 0) {
-            entries.sort_by(|a, b| a.hash.cmp(&b.hash));
+            entries.sort_by_key(|e| e.hash);
             let chain = Nsec3Chain::from_sorted(entries);
             if let Some(hash_fn) = hasher {
                 let mut all: Vec<(Nsec3Hash, NodeId)> = Vec::with_capacity(nodes.slots());
@@ -127,8 +124,10 @@ impl ZoneSnapshot {
                     node.nsec3 = Some(entry);
                     nodes.set(id, node);
                 }
-                all.sort();
-                hashes = Sorted::from_sorted(all);
+                if indexed {
+                    all.sort();
+                    hashes = Sorted::from_sorted(all);
+                }
             }
             Denial::Nsec3 {
                 salt,
@@ -151,7 +150,7 @@ impl ZoneSnapshot {
             }
         };
 
-        let (serial, negative_soa) = negative_soa(zone);
+        let (serial, negative_ttl) = negative_soa(zone);
         Self {
             origin,
             class,
@@ -159,17 +158,52 @@ impl ZoneSnapshot {
             serial,
             nodes,
             index,
-            negative_soa,
+            negative_ttl,
             denial,
             hasher,
             referrers,
             hashes,
+            indexed,
             history: crate::journal::History::default(),
         }
     }
 }
 
 //------------ Shared with apply ---------------------------------------------
+
+/// Zones of at most this many nodes keep no `referrers` and `hashes`: [`ZoneSnapshot::apply`]
+/// rebuilds them for a change, in microseconds, and a hoster's thousands of small zones at
+/// rest are spared their memory (about a tenth of such a zone's).
+const SMALL_ZONE_NODES: usize = 256;
+
+/// Whether a snapshot of `nodes` node slots keeps the indexes that only changes read.
+pub(super) fn keeps_change_indexes(nodes: usize) -> bool {
+    #[cfg(test)]
+    if super::tests::ALWAYS_INDEX.with(std::cell::Cell::get) {
+        return true;
+    }
+    nodes > SMALL_ZONE_NODES
+}
+
+/// (in-zone target name, owner node) for every NS, MX and SRV record of `nodes`.
+pub(super) fn referrers_of(nodes: &Arena<Node>, origin: &[u8]) -> Sorted<(Arc<[u8]>, NodeId)> {
+    let mut referrers: Vec<(Arc<[u8]>, NodeId)> = Vec::new();
+    for (id, node) in nodes.iter() {
+        for target in node
+            .rrsets
+            .iter()
+            .filter(|s| has_targets(s))
+            .flat_map(targets)
+        {
+            if target.ends_with(origin) {
+                referrers.push((target.into(), id));
+            }
+        }
+    }
+    referrers.sort();
+    referrers.dedup();
+    Sorted::from_sorted(referrers)
+}
 
 /// The zone's entries grouped by owner, in canonical order.
 fn owner_groups(zone: &Zone) -> impl Iterator<Item = Vec<(&RrsetKey, &Rrset)>> + '_ {
@@ -227,19 +261,15 @@ pub(super) fn nsec3_param(zone: &Zone) -> Option<(Box<[u8]>, u16)> {
     Some((salt, iterations))
 }
 
-/// The serial and the negative-answer SOA (TTL min(SOA TTL, MINIMUM), RFC 2308 section 3).
-pub(super) fn negative_soa(zone: &Zone) -> (u32, RrsetWire) {
-    let class = u16::from(zone.class);
+/// The serial and the TTL of the SOA in negative answers (min(SOA TTL, MINIMUM), RFC 2308
+/// section 3).
+pub(super) fn negative_soa(zone: &Zone) -> (u32, u32) {
     match zone.soa() {
         Some(soa) => {
             let (serial, minimum) = soa_serial_minimum(soa);
-            let sigs = zone.get_rrsig(&zone.origin, Rtype::SOA);
-            (
-                serial,
-                rrset_wire(soa, class, soa.ttl.as_secs().min(minimum), sigs),
-            )
+            (serial, soa.ttl.as_secs().min(minimum))
         }
-        None => (0, RrsetWire::new(u16::from(Rtype::SOA), 0, 0, &[], &[])),
+        None => (0, 0),
     }
 }
 

@@ -27,9 +27,10 @@ pub struct ZoneSnapshot {
     pub(super) nodes: Arena<Node>,
     /// Node id by lowercase wire name.
     pub(super) index: NameIndex,
-    /// The SOA as it goes into the authority section of negative answers: TTL (and its
-    /// signatures' TTL) already min(SOA TTL, MINIMUM) (RFC 2308 section 3).
-    pub(super) negative_soa: RrsetWire,
+    /// The TTL of the SOA (and of its signatures) in the authority section of negative
+    /// answers: min(SOA TTL, MINIMUM) (RFC 2308 section 3). The writer puts it on the apex
+    /// SOA, which is not kept twice.
+    pub(super) negative_ttl: u32,
     /// How non-existence is proven, if the zone is signed.
     pub denial: Denial,
     /// The NSEC3 hash function, for names that are not in the zone.
@@ -40,6 +41,9 @@ pub struct ZoneSnapshot {
     /// (NSEC3 hash of the name, node) for every node, when the zone uses NSEC3 and a hasher is
     /// known: which nodes to point at an NSEC3 record that is added or removed.
     pub(super) hashes: Sorted<(Nsec3Hash, NodeId)>,
+    /// True when `referrers` and `hashes` are held; a small zone leaves them empty and has
+    /// them rebuilt for a change.
+    pub(super) indexed: bool,
     /// The changes that led to this version, oldest first (where they lie in the journal):
     /// what IXFR sends. Kept with the snapshot so that a transfer sees a zone and a history
     /// that match.
@@ -112,9 +116,11 @@ impl ZoneSnapshot {
         &self.nodes[0]
     }
 
-    /// The SOA for negative answers, TTL already set per RFC 2308.
-    pub fn negative_soa(&self) -> &RrsetWire {
-        &self.negative_soa
+    /// The SOA for negative answers, and the TTL to write it (and its signatures) with
+    /// (RFC 2308 section 3).
+    pub fn negative_soa(&self) -> Option<(&RrsetWire, u32)> {
+        let soa = self.apex().rrset(u16::from(crate::record::Rtype::SOA))?;
+        Some((soa, self.negative_ttl))
     }
 
     /// Id of the NSEC3 record matching `name` (lowercase wire), if the zone uses NSEC3 and

@@ -608,6 +608,22 @@ mod dnssec {
     }
 
     #[test]
+    fn the_negative_soa_and_its_rrsig_take_the_negative_ttl_and_a_soa_query_the_full_one() {
+        let cat = signed_catalog(true);
+        let m = ask_do(&cat, "nope.example.com.", Rtype::A, true);
+        // The SOA comes first, then the RRSIG covering it (the writer keeps a set's records
+        // and signatures together).
+        let soa_ttls: Vec<(Rtype, u32)> = m.authorities[..2]
+            .iter()
+            .map(|r| (r.record_type(), r.ttl))
+            .collect();
+        assert_eq!(soa_ttls, [(Rtype::SOA, 300), (Rtype::RRSIG, 300)]);
+        let m = ask_do(&cat, "example.com.", Rtype::SOA, true);
+        let ttls: Vec<(Rtype, u32)> = m.answers.iter().map(|r| (r.record_type(), r.ttl)).collect();
+        assert_eq!(ttls, [(Rtype::SOA, 3600), (Rtype::RRSIG, 3600)]);
+    }
+
+    #[test]
     fn nxdomain_with_nsec_covers_the_name_and_the_wildcard() {
         let cat = signed_catalog(false);
         let m = ask_do(&cat, "nope.example.com.", Rtype::A, true);
