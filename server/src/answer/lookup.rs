@@ -147,7 +147,7 @@ struct Answer<'z, 'w, 'o> {
 /// The answer to an IXFR over UDP: the zone's SOA alone.
 pub fn answer_soa(zone: &ZoneSnapshot, w: &mut Writer<'_>) {
     if let Some(soa) = zone.apex().rrset(t::SOA) {
-        let _ = w.rrset(Section::Answer, &zone.origin, soa, false);
+        let _ = w.rrset(Section::Answer, zone, &zone.origin, soa, false);
     }
 }
 
@@ -292,7 +292,10 @@ impl<'z> Answer<'z, '_, '_> {
                 return Step::NoData;
             }
             for rrset in node.rrsets.iter() {
-                if self.w.rrset(Section::Answer, owner, rrset, self.dnssec) {
+                if self
+                    .w
+                    .rrset(Section::Answer, self.zone, owner, rrset, self.dnssec)
+                {
                     self.tail.targets(rrset, false);
                 }
                 if transport == Transport::Udp {
@@ -305,8 +308,8 @@ impl<'z> Answer<'z, '_, '_> {
             // RFC 4035 section 3.1.5 leaves RRSIG questions to the server. Like Knot, treat
             // them like ANY (RFC 8482): over UDP the signatures of one RRset, over TCP all.
             let mut any = false;
-            for rrset in node.rrsets.iter().filter(|r| !r.sigs().is_empty()) {
-                any |= self.w.signatures(Section::Answer, owner, rrset);
+            for rrset in node.rrsets.iter().filter(|r| r.has_sigs()) {
+                any |= self.w.signatures(Section::Answer, self.zone, owner, rrset);
                 if transport == Transport::Udp {
                     break;
                 }
@@ -314,13 +317,19 @@ impl<'z> Answer<'z, '_, '_> {
             return if any { Step::Done } else { Step::NoData };
         }
         if let Some(rrset) = node.rrset(qtype) {
-            if self.w.rrset(Section::Answer, owner, rrset, self.dnssec) {
+            if self
+                .w
+                .rrset(Section::Answer, self.zone, owner, rrset, self.dnssec)
+            {
                 self.tail.targets(rrset, false);
             }
             return Step::Done;
         }
         if let Some(cname) = node.rrset(t::CNAME) {
-            if !self.w.rrset(Section::Answer, owner, cname, self.dnssec) {
+            if !self
+                .w
+                .rrset(Section::Answer, self.zone, owner, cname, self.dnssec)
+            {
                 return Step::Done;
             }
             return match first_rdata(cname.wire()) {
@@ -454,7 +463,7 @@ impl<'z> Answer<'z, '_, '_> {
         let rrset = node.rrset(t::DNAME)?;
         if !self
             .w
-            .rrset(Section::Answer, &node.name, rrset, self.dnssec)
+            .rrset(Section::Answer, self.zone, &node.name, rrset, self.dnssec)
         {
             return Some(rcode::NOERROR);
         }
@@ -517,14 +526,16 @@ impl<'z> Answer<'z, '_, '_> {
             // NS of a referral is never signed (RFC 4035 section 2.2); the rest is.
             let signed = self.dnssec && !matches!(item, Auth::Ns(_));
             self.w
-                .rrset_with_ttl(Section::Authority, owner, set, signed, ttl);
+                .rrset_with_ttl(Section::Authority, zone, owner, set, signed, ttl);
         }
         for &(id, _) in &self.tail.additional[..self.tail.additional_len] {
             let node = zone.node(id);
             for rtype in [t::A, t::AAAA] {
                 if let Some(rrset) = node.rrset(rtype) {
                     let signed = self.dnssec && node.cut.is_none();
-                    let _ = self.w.rrset(Section::Additional, &node.name, rrset, signed);
+                    let _ = self
+                        .w
+                        .rrset(Section::Additional, zone, &node.name, rrset, signed);
                 }
             }
         }

@@ -8,7 +8,7 @@
 //! the question name therefore point at the question and carry the client's case, as they
 //! should (RFC 4343 section 4).
 
-use zones::snapshot::RrsetWire;
+use zones::snapshot::{RrsetWire, ZoneSnapshot};
 
 use super::query::Query;
 
@@ -41,6 +41,28 @@ pub mod rcode {
     pub const NOTAUTH: u16 = 9;
     /// Bad EDNS version (extended rcode 16).
     pub const BADVERS: u16 = 16;
+}
+
+/// Which records of an RRset to write.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Parts {
+    /// The records only.
+    DataOnly,
+    /// The records and their RRSIGs.
+    DataAndSigs,
+    /// The RRSIGs only.
+    SigsOnly,
+}
+
+impl Parts {
+    /// The records, and their RRSIGs when `dnssec`.
+    fn data(dnssec: bool) -> Self {
+        if dnssec {
+            Self::DataAndSigs
+        } else {
+            Self::DataOnly
+        }
+    }
 }
 
 /// How many label offsets the compression table remembers.
@@ -95,37 +117,51 @@ impl<'o> Writer<'o> {
     /// Appends a whole RRset under `owner` (lowercase wire), and its RRSIGs when `dnssec`.
     /// Returns false, writing nothing, when they do not fit; in the answer and authority
     /// sections that sets TC (RFC 2181 section 9: never a partial RRset).
-    pub fn rrset(&mut self, section: Section, owner: &[u8], set: &RrsetWire, dnssec: bool) -> bool {
-        self.rrset_with_ttl(section, owner, set, dnssec, None)
+    pub fn rrset(
+        &mut self,
+        section: Section,
+        zone: &ZoneSnapshot,
+        owner: &[u8],
+        set: &RrsetWire,
+        dnssec: bool,
+    ) -> bool {
+        self.records(section, zone, owner, set, Parts::data(dnssec), None)
     }
 
-    /// [`Writer::rrset`], each record (and signature) written with `ttl` when given: the
-    /// SOA of a negative answer (RFC 2308 section 3), which the zone keeps only once.
+    /// [`Writer::rrset`], each record (and signature) written with `ttl`: the SOA of a
+    /// negative answer (RFC 2308 section 3), which the zone keeps only once.
     pub fn rrset_with_ttl(
         &mut self,
         section: Section,
+        zone: &ZoneSnapshot,
         owner: &[u8],
         set: &RrsetWire,
         dnssec: bool,
         ttl: Option<u32>,
     ) -> bool {
-        let sigs: &[u8] = if dnssec { set.sigs() } else { &[] };
-        self.records(section, owner, set.wire(), sigs, ttl)
+        self.records(section, zone, owner, set, Parts::data(dnssec), ttl)
     }
 
     /// Appends only the RRSIGs of an RRset (the answer to an RRSIG question).
-    pub fn signatures(&mut self, section: Section, owner: &[u8], set: &RrsetWire) -> bool {
-        self.records(section, owner, &[], set.sigs(), None)
+    pub fn signatures(
+        &mut self,
+        section: Section,
+        zone: &ZoneSnapshot,
+        owner: &[u8],
+        set: &RrsetWire,
+    ) -> bool {
+        self.records(section, zone, owner, set, Parts::SigsOnly, None)
     }
 
-    /// Appends the records of `wire` and then of `sigs` (each: type, class, TTL, rdlength,
-    /// rdata), all under `owner` (and with `ttl` when given), or nothing when they do not fit.
+    /// Appends the records of `set` of `zone` and then (as `parts` says) its RRSIGs, all
+    /// under `owner` (and with `ttl` when given), or nothing when they do not fit.
     fn records(
         &mut self,
         section: Section,
+        zone: &ZoneSnapshot,
         owner: &[u8],
-        wire: &[u8],
-        sigs: &[u8],
+        set: &RrsetWire,
+        parts: Parts,
         ttl: Option<u32>,
     ) -> bool {
         if self.truncated {
@@ -134,27 +170,21 @@ impl<'o> Writer<'o> {
         let start = self.out.len();
         let mut owner_at: Option<usize> = None;
         let mut written = 0u16;
-        for wire in [wire, sigs] {
+        if parts != Parts::SigsOnly {
+            let wire = set.wire();
             let mut pos = 0;
             while pos + 10 <= wire.len() {
                 let rdlen = u16::from_be_bytes([wire[pos + 8], wire[pos + 9]]) as usize;
                 let end = (pos + 10 + rdlen).min(wire.len());
-                match owner_at {
-                    Some(at) if at < 0x3fff => self
-                        .out
-                        .extend_from_slice(&(0xc000 | at as u16).to_be_bytes()),
-                    _ => {
-                        let at = self.out.len();
-                        self.name(owner);
-                        owner_at = Some(self.pointer_target(at));
-                    }
-                }
-                let at = self.out.len();
-                self.out.extend_from_slice(&wire[pos..end]);
-                if let (Some(ttl), Some(field)) = (ttl, self.out.get_mut(at + 4..at + 8)) {
-                    field.copy_from_slice(&ttl.to_be_bytes());
-                }
+                self.record(owner, &mut owner_at, &[&wire[pos..end]], ttl);
                 pos = end;
+                written += 1;
+            }
+        }
+        if parts != Parts::DataOnly {
+            for sig in set.sig_records(&zone.origin, zone.class) {
+                let [a, b, c] = sig.parts;
+                self.record(owner, &mut owner_at, &[sig.head(), a, b, c], ttl);
                 written += 1;
             }
         }
@@ -168,6 +198,35 @@ impl<'o> Writer<'o> {
         }
         self.counts[section as usize] += written;
         true
+    }
+
+    /// Appends one record of an RRset: the owner (a pointer to where `owner_at` says it was
+    /// first written, else the name), then `pieces` (type, class, TTL, rdlength, rdata),
+    /// with `ttl` when given.
+    fn record(
+        &mut self,
+        owner: &[u8],
+        owner_at: &mut Option<usize>,
+        pieces: &[&[u8]],
+        ttl: Option<u32>,
+    ) {
+        match *owner_at {
+            Some(at) if at < 0x3fff => self
+                .out
+                .extend_from_slice(&(0xc000 | at as u16).to_be_bytes()),
+            _ => {
+                let at = self.out.len();
+                self.name(owner);
+                *owner_at = Some(self.pointer_target(at));
+            }
+        }
+        let at = self.out.len();
+        for piece in pieces {
+            self.out.extend_from_slice(piece);
+        }
+        if let (Some(ttl), Some(field)) = (ttl, self.out.get_mut(at + 4..at + 8)) {
+            field.copy_from_slice(&ttl.to_be_bytes());
+        }
     }
 
     /// Appends one synthesized record with a single name as rdata (the CNAME of RFC 6672

@@ -422,7 +422,7 @@ fn node_content(
     Some(if nsec3_owner {
         Vec::new()
     } else {
-        owner_rrsets(here.into_iter(), class)
+        owner_rrsets(here.into_iter(), class, origin)
     })
 }
 

@@ -57,7 +57,7 @@ impl ZoneSnapshot {
                 continue; // out-of-zone data never serves
             }
             let id = add(&key, &mut nodes);
-            let rrsets = owner_rrsets(group.iter().copied(), class);
+            let rrsets = owner_rrsets(group.iter().copied(), class, &origin);
             nodes[id as usize].delegation = id != 0 && has_ns(&rrsets);
             nodes[id as usize].rrsets = rrsets.into();
             for ancestor in ancestors(&key, &origin) {
@@ -244,7 +244,7 @@ pub(super) fn nsec3_entry(
         .map(|(_, s)| *s);
     Some(nsec3_owner_hash(key, origin).map(|hash| Nsec3Entry {
         hash,
-        rrset: rrset_wire(set, class, set.ttl.as_secs(), sigs),
+        rrset: rrset_wire(set, class, set.ttl.as_secs(), sigs, origin),
     }))
 }
 

@@ -80,7 +80,8 @@ pub struct Node {
 ///
 /// The records and their signatures share one allocation: a small zone is mostly RRsets of a
 /// record or two, where a second allocation (its header and rounding) would cost about as
-/// much as the data.
+/// much as the data. Signatures are mostly kept without what the set and the zone imply
+/// (see [`SigForm`]): a third of each RRSIG, and most of a small zone's memory is RRSIGs.
 #[derive(Clone, Default)]
 pub struct RrsetWire {
     /// Type code.
@@ -91,9 +92,10 @@ pub struct RrsetWire {
     pub ttl: u32,
     /// Where the signatures start in `data`.
     sigs_at: u32,
-    /// Each record (type, class, TTL, rdlength, rdata), then the RRSIGs covering the set in
-    /// the same form (TTL equal to the set's, RFC 4035 section 2.2; none when the zone is
-    /// unsigned).
+    /// How the signatures are kept.
+    sig_form: SigForm,
+    /// Each record (type, class, TTL, rdlength, rdata), then the RRSIGs covering the set
+    /// (none when the zone is unsigned) as `sig_form` says.
     data: Arc<[u8]>,
     /// Nodes holding address records for the targets of NS, MX and SRV records here (RFC 1034
     /// section 4.3.2 step 6), with a flag saying whether the target is occluded (glue), which
@@ -101,18 +103,65 @@ pub struct RrsetWire {
     pub additional: AdditionalTargets,
 }
 
+/// How the RRSIGs of a set are kept.
+#[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
+enum SigForm {
+    /// As records: type, class, TTL (the set's, RFC 4035 section 2.2), rdlength, rdata.
+    #[default]
+    Records,
+    /// Each as algorithm, labels, expiration, inception, key tag, signature length and
+    /// signature: the RRSIGs of a set whose type covered is the set's type, whose original
+    /// TTL is the set's TTL and whose signer is the zone's origin (lowercase) — what daned's
+    /// signer makes. The rest is spelled out when written.
+    Compact,
+}
+
+/// Octets of a compact signature before the signature itself.
+const COMPACT_HEAD: usize = 14;
+
+/// Octets of an RRSIG record spelled out before its expiration: type, class, TTL, rdlength,
+/// type covered, algorithm, labels, original TTL.
+const SIG_HEAD: usize = 18;
+
+/// One RRSIG record in pieces to write one after the other: `head()` (type, class, TTL,
+/// rdlength, type covered, algorithm, labels, original TTL), then `parts`.
+pub struct SigRecord<'a> {
+    head: [u8; SIG_HEAD],
+    head_len: usize,
+    /// The rest of the record.
+    pub parts: [&'a [u8]; 3],
+}
+
+impl SigRecord<'_> {
+    /// The spelled-out start of the record (empty when the record is all in `parts`).
+    #[inline]
+    pub fn head(&self) -> &[u8] {
+        &self.head[..self.head_len]
+    }
+}
+
 impl RrsetWire {
     /// The set of `count` records in `wire`, signed by the RRSIGs in `sigs` (both as
-    /// [`RrsetWire::wire`] holds them), without additional targets.
-    pub fn new(rtype: u16, ttl: u32, count: u16, wire: &[u8], sigs: &[u8]) -> Self {
+    /// records: type, class, TTL, rdlength, rdata), without additional targets. The
+    /// signatures are kept compact when they all have `origin` (lowercase wire) as signer,
+    /// this type as type covered and `ttl` as original TTL.
+    pub fn new(rtype: u16, ttl: u32, count: u16, wire: &[u8], sigs: &[u8], origin: &[u8]) -> Self {
         let mut data = Vec::with_capacity(wire.len() + sigs.len());
         data.extend_from_slice(wire);
-        data.extend_from_slice(sigs);
+        let sig_form = match compact(rtype, ttl, sigs, origin, &mut data) {
+            true => SigForm::Compact,
+            false => {
+                data.truncate(wire.len());
+                data.extend_from_slice(sigs);
+                SigForm::Records
+            }
+        };
         Self {
             rtype,
             count,
             ttl,
             sigs_at: wire.len() as u32,
+            sig_form,
             data: data.into(),
             additional: Box::new([]),
         }
@@ -124,11 +173,110 @@ impl RrsetWire {
         &self.data[..self.sigs_at as usize]
     }
 
-    /// The RRSIGs covering the set, in the same form; empty when the zone is unsigned.
+    /// True when RRSIGs cover the set.
     #[inline]
-    pub fn sigs(&self) -> &[u8] {
-        &self.data[self.sigs_at as usize..]
+    pub fn has_sigs(&self) -> bool {
+        self.data.len() > self.sigs_at as usize
     }
+
+    /// Each RRSIG covering the set, as a record in pieces, for a zone of lowercase wire
+    /// origin `origin` and class `class`.
+    pub fn sig_records<'a>(
+        &'a self,
+        origin: &'a [u8],
+        class: u16,
+    ) -> impl Iterator<Item = SigRecord<'a>> + 'a {
+        let mut rest = &self.data[self.sigs_at as usize..];
+        let form = self.sig_form;
+        core::iter::from_fn(move || {
+            match form {
+                SigForm::Records => {
+                    let rdlen = u16::from_be_bytes([*rest.get(8)?, *rest.get(9)?]) as usize;
+                    let (record, tail) = rest.split_at((10 + rdlen).min(rest.len()));
+                    rest = tail;
+                    Some(SigRecord {
+                        head: [0; SIG_HEAD],
+                        head_len: 0,
+                        parts: [record, &[], &[]],
+                    })
+                }
+                SigForm::Compact => {
+                    let fixed = rest.get(..COMPACT_HEAD)?;
+                    let len = u16::from_be_bytes([fixed[12], fixed[13]]) as usize;
+                    let signature = rest.get(COMPACT_HEAD..COMPACT_HEAD + len)?;
+                    rest = &rest[COMPACT_HEAD + len..];
+                    // Type covered to key tag (18 octets), signer, signature.
+                    let rdlen = (18 + origin.len() + len) as u16;
+                    let mut head = [0; SIG_HEAD];
+                    head[0..2].copy_from_slice(&u16::from(Rtype::RRSIG).to_be_bytes());
+                    head[2..4].copy_from_slice(&class.to_be_bytes());
+                    head[4..8].copy_from_slice(&self.ttl.to_be_bytes());
+                    head[8..10].copy_from_slice(&rdlen.to_be_bytes());
+                    head[10..12].copy_from_slice(&self.rtype.to_be_bytes());
+                    head[12] = fixed[0];
+                    head[13] = fixed[1];
+                    head[14..18].copy_from_slice(&self.ttl.to_be_bytes());
+                    Some(SigRecord {
+                        head,
+                        head_len: SIG_HEAD,
+                        parts: [&fixed[2..12], origin, signature],
+                    })
+                }
+            }
+        })
+    }
+
+    /// The RRSIGs covering the set as records (type, class, TTL, rdlength, rdata), for a
+    /// zone of lowercase wire origin `origin` and class `class`.
+    pub fn sig_wire(&self, origin: &[u8], class: u16) -> Vec<u8> {
+        let mut out = Vec::new();
+        for sig in self.sig_records(origin, class) {
+            out.extend_from_slice(sig.head());
+            for part in sig.parts {
+                out.extend_from_slice(part);
+            }
+        }
+        out
+    }
+}
+
+/// Appends the RRSIG records of `sigs` to `out` (which holds the set's records) in the
+/// compact form, when each has `origin` as signer, `rtype` as type covered, `ttl` as original
+/// TTL and as its own TTL, and the records' class; false (with `out` partly written)
+/// otherwise.
+fn compact(rtype: u16, ttl: u32, sigs: &[u8], origin: &[u8], out: &mut Vec<u8>) -> bool {
+    // The class written back is the zone's, which is that of the set's records.
+    let Some(class) = out.get(2..4).map(|c| [c[0], c[1]]) else {
+        return sigs.is_empty();
+    };
+    let mut rest = sigs;
+    while !rest.is_empty() {
+        let Some(head) = rest.get(..10) else {
+            return false;
+        };
+        let rdlen = u16::from_be_bytes([head[8], head[9]]) as usize;
+        let Some(rd) = rest.get(10..10 + rdlen) else {
+            return false;
+        };
+        rest = &rest[10 + rdlen..];
+        let signer_end = 18 + origin.len();
+        let implied = head[0..2] == u16::from(Rtype::RRSIG).to_be_bytes()
+            && head[2..4] == class
+            && head[4..8] == ttl.to_be_bytes()
+            && rd.len() > signer_end
+            && rd[0..2] == rtype.to_be_bytes()
+            && rd[4..8] == ttl.to_be_bytes()
+            && rd[18..signer_end] == *origin;
+        if !implied {
+            return false;
+        }
+        let signature = &rd[signer_end..];
+        out.extend_from_slice(&rd[2..4]); // algorithm, labels
+        out.extend_from_slice(&rd[8..18]); // expiration, inception, key tag
+        out.extend_from_slice(&(signature.len() as u16).to_be_bytes());
+        out.extend_from_slice(signature);
+    }
+    true
 }
 
 /// Nodes with address records for additional processing, and whether each is occluded.

@@ -86,10 +86,11 @@ impl ZoneSnapshot {
     pub fn rrsig(&self, owner: &Name, covered: Rtype) -> Option<Rrset> {
         let key = name_key(owner);
         let set = self.node(self.lookup(&key)?).rrset(u16::from(covered))?;
-        if set.sigs().is_empty() {
+        if !set.has_sigs() {
             return None;
         }
-        Some(self.rrset_of(owner_of(&key)?, Rtype::RRSIG, set.ttl, set.sigs()))
+        let sigs = set.sig_wire(&self.origin, self.class);
+        Some(self.rrset_of(owner_of(&key)?, Rtype::RRSIG, set.ttl, &sigs))
     }
 
     /// The RRset of type `rtype` at `owner` (not RRSIG), if served.
@@ -116,8 +117,10 @@ impl ZoneSnapshot {
             .flat_map(move |set| {
                 let owner = owner.clone()?;
                 let data = self.data_set(owner.clone(), set);
-                let sigs = (!set.sigs().is_empty())
-                    .then(|| self.rrset_of(owner, Rtype::RRSIG, set.ttl, set.sigs()));
+                let sigs = set.has_sigs().then(|| {
+                    let wire = set.sig_wire(&self.origin, self.class);
+                    self.rrset_of(owner, Rtype::RRSIG, set.ttl, &wire)
+                });
                 Some(core::iter::once(data).chain(sigs))
             })
             .flatten()

@@ -187,8 +187,15 @@ fn fake_sign(zone: &Zone, mode: Mode) -> Zone {
         for rd in &set.rdatas {
             h.update(rd.as_bytes());
         }
+        // RFC 4034 section 3.1: type covered, algorithm, labels, original TTL, expiration,
+        // inception, key tag, signer, signature. TXT sets get an original TTL that is not
+        // theirs, so that both forms the snapshot keeps signatures in are exercised.
+        let original_ttl = set.ttl.0 + u32::from(set.rtype == Rtype::TXT);
         let mut rd = u16::from(set.rtype).to_be_bytes().to_vec();
         rd.extend_from_slice(&[13, 2]);
+        rd.extend_from_slice(&original_ttl.to_be_bytes());
+        rd.extend_from_slice(&[0x70, 0, 0, 0, 0x60, 0, 0, 0, 0x12, 0x34]);
+        rd.extend_from_slice(&origin);
         rd.extend_from_slice(&h.finalize().to_be_bytes());
         out.insert(record(&set.owner, Rtype::RRSIG, set.ttl.0, rd));
     }
@@ -232,7 +239,7 @@ fn dump(s: &ZoneSnapshot) -> Vec<String> {
             r.ttl,
             r.count,
             r.wire(),
-            r.sigs()
+            r.sig_wire(&s.origin, s.class)
         )
     };
     out.push(format!(

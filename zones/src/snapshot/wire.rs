@@ -47,6 +47,7 @@ pub fn ancestors<'k>(key: &'k [u8], origin: &[u8]) -> impl Iterator<Item = &'k [
 pub fn owner_rrsets<'z>(
     entries: impl Iterator<Item = (&'z RrsetKey, &'z Rrset)>,
     class: u16,
+    origin: &[u8],
 ) -> Vec<RrsetWire> {
     let rrsig = u16::from(Rtype::RRSIG);
     let mut data: Vec<&Rrset> = Vec::new();
@@ -62,13 +63,19 @@ pub fn owner_rrsets<'z>(
         .map(|set| {
             let rtype = u16::from(set.rtype);
             let covering = sigs.iter().find(|(c, _)| *c == rtype).map(|(_, s)| *s);
-            rrset_wire(set, class, set.ttl.as_secs(), covering)
+            rrset_wire(set, class, set.ttl.as_secs(), covering, origin)
         })
         .collect()
 }
 
 /// The wire blob of an RRset and of its signatures, all with TTL `ttl`.
-pub fn rrset_wire(set: &Rrset, class: u16, ttl: u32, sigs: Option<&Rrset>) -> RrsetWire {
+pub fn rrset_wire(
+    set: &Rrset,
+    class: u16,
+    ttl: u32,
+    sigs: Option<&Rrset>,
+    origin: &[u8],
+) -> RrsetWire {
     let rtype = u16::from(set.rtype);
     let mut wire = Vec::new();
     for rd in &set.rdatas {
@@ -84,7 +91,14 @@ pub fn rrset_wire(set: &Rrset, class: u16, ttl: u32, sigs: Option<&Rrset>) -> Rr
             rd.as_bytes(),
         );
     }
-    RrsetWire::new(rtype, ttl, set.rdatas.len() as u16, &wire, &sig_wire)
+    RrsetWire::new(
+        rtype,
+        ttl,
+        set.rdatas.len() as u16,
+        &wire,
+        &sig_wire,
+        origin,
+    )
 }
 
 /// Appends type, class, TTL, rdlength and rdata.
