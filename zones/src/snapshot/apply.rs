@@ -339,7 +339,7 @@ impl ZoneSnapshot {
                 cut,
                 ..self.nodes[id].clone()
             };
-            names.push(node.name.clone());
+            names.push(node.name[..].into());
             self.nodes.set(id, node);
         }
         names

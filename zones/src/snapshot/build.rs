@@ -29,13 +29,13 @@ impl ZoneSnapshot {
         // Nodes: every owner and every empty non-terminal up to the origin; NSEC3 owners go
         // to the hashed chain instead (RFC 5155 section 7.2).
         let mut nodes: Vec<Node> = Vec::new();
-        let mut ids: FxHashMap<Arc<[u8]>, NodeId> = FxHashMap::default();
+        let mut ids: FxHashMap<Box<[u8]>, NodeId> = FxHashMap::default();
         let mut add = |key: &[u8], nodes: &mut Vec<Node>| -> NodeId {
             if let Some(&id) = ids.get(key) {
                 return id;
             }
             let id = nodes.len() as NodeId;
-            let name: Arc<[u8]> = key.into();
+            let name: Box<[u8]> = key.into();
             ids.insert(name.clone(), id);
             nodes.push(Node {
                 name,

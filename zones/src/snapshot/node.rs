@@ -63,7 +63,7 @@ pub const NSEC3_LABEL_LEN: usize = 32;
 #[derive(Clone, Default)]
 pub struct Node {
     /// Lowercase wire name.
-    pub name: Arc<[u8]>,
+    pub name: Box<[u8]>,
     /// RRsets at this name, sorted by type; empty for an empty non-terminal.
     pub rrsets: Arc<[RrsetWire]>,
     /// The topmost zone cut (NS below the apex) or DNAME strictly above this name, if any: the
@@ -96,7 +96,7 @@ pub struct RrsetWire {
     sig_form: SigForm,
     /// Each record (type, class, TTL, rdlength, rdata), then the RRSIGs covering the set
     /// (none when the zone is unsigned) as `sig_form` says.
-    data: Arc<[u8]>,
+    data: Box<[u8]>,
     /// Nodes holding address records for the targets of NS, MX and SRV records here (RFC 1034
     /// section 4.3.2 step 6), with a flag saying whether the target is occluded (glue), which
     /// only referrals may use.
