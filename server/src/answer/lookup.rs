@@ -118,7 +118,7 @@ impl Tail {
 
     /// Queues the additional-section targets of an RRset.
     fn targets(&mut self, rrset: &RrsetWire, glue: bool) {
-        for &(node, occluded) in rrset.additional.iter() {
+        for (node, occluded) in rrset.additional() {
             if (glue || !occluded)
                 && self.additional_len < self.additional.len()
                 && !self.additional[..self.additional_len]

@@ -7,7 +7,7 @@ use rustc_hash::FxHashMap;
 
 use super::chunked::{Arena, Sorted};
 use super::index::NameIndex;
-use super::node::{AdditionalTargets, Node, NodeId, Nsec3Entry, Nsec3Hash, Nsec3Hasher, RrsetWire};
+use super::node::{Node, NodeId, Nsec3Entry, Nsec3Hash, Nsec3Hasher, RrsetWire};
 use super::version::{Denial, Nsec3Chain, ZoneSnapshot};
 use super::wire::{
     ancestors, canonical_cmp, lowercase_wire, name_key, nsec3_owner_hash, owner_rrsets, rdatas,
@@ -322,11 +322,11 @@ pub(super) fn with_additional(
         .rrsets
         .iter()
         .map(|set| {
-            let mut set = set.clone();
-            if has_targets(&set) {
-                set.additional = resolve(&set, nodes, &lookup);
+            if has_targets(set) {
+                set.with_additional(&resolve(set, nodes, &lookup))
+            } else {
+                set.clone()
             }
-            set
         })
         .collect();
     Node {
@@ -340,7 +340,7 @@ fn resolve(
     set: &RrsetWire,
     nodes: &Arena<Node>,
     lookup: impl Fn(&[u8]) -> Option<NodeId>,
-) -> AdditionalTargets {
+) -> Vec<(NodeId, bool)> {
     let mut found: Vec<(NodeId, bool)> = Vec::new();
     for target in targets(set) {
         let Some(id) = lookup(&target) else {
@@ -352,5 +352,5 @@ fn resolve(
             found.push((id, occluded));
         }
     }
-    found.into_boxed_slice()
+    found
 }

@@ -52,7 +52,7 @@ mod wire;
 pub use catalog::Catalog;
 pub use wire::{canonical_cmp, label_offsets, lowercase_wire, name_key};
 
-pub use node::{AdditionalTargets, Node, NodeId, Nsec3Entry, Nsec3Hash, Nsec3Hasher, RrsetWire};
+pub use node::{Node, NodeId, Nsec3Entry, Nsec3Hash, Nsec3Hasher, RrsetWire};
 pub use version::{Denial, Nsec3Chain, ZoneSnapshot};
 
 #[cfg(test)]

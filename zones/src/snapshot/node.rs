@@ -92,16 +92,21 @@ pub struct RrsetWire {
     pub ttl: u32,
     /// Where the signatures start in `data`.
     sigs_at: u32,
+    /// Where the additional targets start in `data`.
+    additional_at: u32,
     /// How the signatures are kept.
     sig_form: SigForm,
     /// Each record (type, class, TTL, rdlength, rdata), then the RRSIGs covering the set
-    /// (none when the zone is unsigned) as `sig_form` says.
+    /// (none when the zone is unsigned) as `sig_form` says, then the additional targets:
+    /// nodes holding address records for the targets of NS, MX and SRV records here (RFC
+    /// 1034 section 4.3.2 step 6), each a node id and a flag saying whether the target is
+    /// occluded (glue), which only referrals may use. One allocation for all three: most
+    /// sets of a small zone are a record and a signature.
     data: Box<[u8]>,
-    /// Nodes holding address records for the targets of NS, MX and SRV records here (RFC 1034
-    /// section 4.3.2 step 6), with a flag saying whether the target is occluded (glue), which
-    /// only referrals may use.
-    pub additional: AdditionalTargets,
 }
+
+/// Octets of one additional target in [`RrsetWire`]: node id, occluded flag.
+const TARGET_LEN: usize = 5;
 
 /// How the RRSIGs of a set are kept.
 #[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
@@ -161,9 +166,32 @@ impl RrsetWire {
             count,
             ttl,
             sigs_at: wire.len() as u32,
+            additional_at: data.len() as u32,
             sig_form,
             data: data.into(),
-            additional: Box::new([]),
+        }
+    }
+
+    /// The nodes with address records for additional processing, and whether each is
+    /// occluded.
+    pub fn additional(&self) -> impl ExactSizeIterator<Item = (NodeId, bool)> + '_ {
+        self.data[self.additional_at as usize..]
+            .chunks_exact(TARGET_LEN)
+            .map(|t| (u32::from_be_bytes([t[0], t[1], t[2], t[3]]), t[4] != 0))
+    }
+
+    /// This set with `targets` as its additional targets.
+    pub fn with_additional(&self, targets: &[(NodeId, bool)]) -> Self {
+        let keep = &self.data[..self.additional_at as usize];
+        let mut data = Vec::with_capacity(keep.len() + targets.len() * TARGET_LEN);
+        data.extend_from_slice(keep);
+        for &(id, occluded) in targets {
+            data.extend_from_slice(&id.to_be_bytes());
+            data.push(u8::from(occluded));
+        }
+        Self {
+            data: data.into(),
+            ..*self
         }
     }
 
@@ -176,7 +204,7 @@ impl RrsetWire {
     /// True when RRSIGs cover the set.
     #[inline]
     pub fn has_sigs(&self) -> bool {
-        self.data.len() > self.sigs_at as usize
+        self.additional_at > self.sigs_at
     }
 
     /// Each RRSIG covering the set, as a record in pieces, for a zone of lowercase wire
@@ -186,7 +214,7 @@ impl RrsetWire {
         origin: &'a [u8],
         class: u16,
     ) -> impl Iterator<Item = SigRecord<'a>> + 'a {
-        let mut rest = &self.data[self.sigs_at as usize..];
+        let mut rest = &self.data[self.sigs_at as usize..self.additional_at as usize];
         let form = self.sig_form;
         core::iter::from_fn(move || {
             match form {
@@ -278,9 +306,6 @@ fn compact(rtype: u16, ttl: u32, sigs: &[u8], origin: &[u8], out: &mut Vec<u8>) 
     }
     true
 }
-
-/// Nodes with address records for additional processing, and whether each is occluded.
-pub type AdditionalTargets = Box<[(NodeId, bool)]>;
 
 impl Node {
     /// The RRset of type `rtype` here.
