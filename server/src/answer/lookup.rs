@@ -375,7 +375,7 @@ impl<'z> Answer<'z, '_, '_> {
                 }
             }
             Denial::Nsec3 { .. } => {
-                if let Some(i) = node.nsec3.or_else(|| self.nsec3_index(&node.name, false)) {
+                if let Some(i) = node.nsec3().or_else(|| self.nsec3_index(&node.name, false)) {
                     self.tail.auth(Auth::Nsec3(i));
                 }
             }
@@ -532,7 +532,7 @@ impl<'z> Answer<'z, '_, '_> {
             let node = zone.node(id);
             for rtype in [t::A, t::AAAA] {
                 if let Some(rrset) = node.rrset(rtype) {
-                    let signed = self.dnssec && node.cut.is_none();
+                    let signed = self.dnssec && node.cut().is_none();
                     let _ = self
                         .w
                         .rrset(Section::Additional, zone, &node.name, rrset, signed);
@@ -555,7 +555,7 @@ enum Found {
 /// Finds `name` in `zone`: exact match, or the cut/DNAME above it, or its closest encloser.
 fn find(zone: &ZoneSnapshot, name: &[u8]) -> Found {
     if let Some(id) = zone.lookup(name) {
-        return match zone.node(id).cut {
+        return match zone.node(id).cut() {
             Some(cut) => Found::Cut(cut),
             None => Found::Exact(id),
         };
@@ -567,7 +567,7 @@ fn find(zone: &ZoneSnapshot, name: &[u8]) -> Found {
             continue;
         };
         let node = zone.node(id);
-        if let Some(cut) = node.cut {
+        if let Some(cut) = node.cut() {
             return Found::Cut(cut);
         }
         if node.delegation || node.rrset(t::DNAME).is_some() {

@@ -12,7 +12,10 @@ use super::build::{
     targets, topmost_cut, with_additional,
 };
 use super::node::{Node, NodeId, Nsec3Hash, RrsetWire};
-use super::version::{Denial, ZoneSnapshot};
+use super::version::{ChangeIndexes, Denial, ZoneSnapshot};
+
+/// Why the change indexes are there while `apply` runs.
+const INDEXED: &str = "apply rebuilds the change indexes of a small zone first";
 use super::wire::{ancestors, canonical_cmp, name_key, nsec3_owner_hash, owner_rrsets};
 use crate::diff::Diff;
 use crate::record::{Name, Rtype};
@@ -30,7 +33,7 @@ impl ZoneSnapshot {
             return Self::build_with(zone, self.hasher).with_history(self.history.clone());
         }
         let mut next = self.clone();
-        if !next.indexed {
+        if next.indexes.is_none() {
             next.rebuild_change_indexes();
         }
         let touched = touched_names(diff);
@@ -51,16 +54,14 @@ impl ZoneSnapshot {
         }
         next.index.compact_if_needed(&next.nodes);
         if !keeps_change_indexes(next.nodes.slots()) {
-            next.referrers = Default::default();
-            next.hashes = Default::default();
-            next.indexed = false;
+            next.indexes = None;
         }
         next
     }
 
     /// Rebuilds `referrers` and `hashes`, which a small zone does not keep.
     pub(super) fn rebuild_change_indexes(&mut self) {
-        self.referrers = referrers_of(&self.nodes, &self.origin);
+        let referrers = referrers_of(&self.nodes, &self.origin);
         let mut hashes: Vec<(Nsec3Hash, NodeId)> = self
             .nodes
             .iter()
@@ -68,8 +69,10 @@ impl ZoneSnapshot {
             .filter_map(|(id, n)| Some((self.node_hash(&n.name)?, id)))
             .collect();
         hashes.sort();
-        self.hashes = super::chunked::Sorted::from_sorted(hashes);
-        self.indexed = true;
+        self.indexes = Some(Box::new(ChangeIndexes {
+            referrers,
+            hashes: super::chunked::Sorted::from_sorted(hashes),
+        }));
     }
 
     /// True when `diff` may switch the zone to another kind of denial of existence (or other
@@ -146,7 +149,7 @@ impl ZoneSnapshot {
                     None => continue,
                 },
             };
-            let matching: Vec<NodeId> = self
+            let matching: Vec<NodeId> = (self.indexes.as_ref().expect(INDEXED))
                 .hashes
                 .iter_from_by(|(h, _)| h[..].cmp(&hash))
                 .take_while(|(h, _)| h[..] == hash[..])
@@ -154,13 +157,11 @@ impl ZoneSnapshot {
                 .collect();
             for node_id in matching {
                 let node = &self.nodes[node_id];
-                if linked.is_none() && node.nsec3 != Some(id) {
+                if linked.is_none() && node.nsec3() != Some(id) {
                     continue;
                 }
-                let node = Node {
-                    nsec3: linked,
-                    ..node.clone()
-                };
+                let mut node = node.clone();
+                node.set_nsec3(linked);
                 self.nodes.set(node_id, node);
             }
         }
@@ -220,14 +221,16 @@ impl ZoneSnapshot {
                     };
                     let hash = self.node_hash(&key);
                     if let (Some(h), Denial::Nsec3 { chain, .. }) = (hash, &self.denial) {
-                        node.nsec3 = chain.find(&h);
+                        node.set_nsec3(chain.find(&h));
                     }
                     let cuts = node.cuts();
                     let has = has_nsec(&node.rrsets);
                     let id = self.nodes.alloc(node);
                     self.index.insert(id, &self.nodes);
                     if let Some(h) = hash {
-                        self.hashes.insert_by((h, id), |e| e.cmp(&(h, id)));
+                        (self.indexes.as_mut().expect(INDEXED))
+                            .hashes
+                            .insert_by((h, id), |e| e.cmp(&(h, id)));
                     }
                     let rrsets = self.nodes[id].rrsets.clone();
                     self.update_referrers(id, &[], &rrsets);
@@ -247,7 +250,9 @@ impl ZoneSnapshot {
                     }
                     self.update_referrers(id, &before.rrsets, &[]);
                     if let Some(h) = self.node_hash(&key) {
-                        self.hashes.remove_by(|e| e.cmp(&(h, id)));
+                        (self.indexes.as_mut().expect(INDEXED))
+                            .hashes
+                            .remove_by(|e| e.cmp(&(h, id)));
                     }
                     self.index.remove(&key, id);
                     self.nodes.release(id);
@@ -286,12 +291,14 @@ impl ZoneSnapshot {
         };
         let (old, new) = (in_zone(before), in_zone(after));
         for gone in old.difference(&new) {
-            self.referrers
+            (self.indexes.as_mut().expect(INDEXED))
+                .referrers
                 .remove_by(|(t, x)| (&t[..], *x).cmp(&(&gone[..], id)));
         }
         for added in new.difference(&old) {
             let entry: (Arc<[u8]>, NodeId) = (added[..].into(), id);
-            self.referrers
+            (self.indexes.as_mut().expect(INDEXED))
+                .referrers
                 .insert_by(entry, |(t, x)| (&t[..], *x).cmp(&(&added[..], id)));
         }
     }
@@ -329,16 +336,14 @@ impl ZoneSnapshot {
             let cut = topmost_cut(&node.name, &self.origin, &self.nodes, |n| {
                 self.index.get(n, &self.nodes)
             });
-            if cut != node.cut {
+            if cut != node.cut() {
                 moved.push((id, cut));
             }
         }
         let mut names = Vec::with_capacity(moved.len());
         for (id, cut) in moved {
-            let node = Node {
-                cut,
-                ..self.nodes[id].clone()
-            };
+            let mut node = self.nodes[id].clone();
+            node.set_cut(cut);
             names.push(node.name[..].into());
             self.nodes.set(id, node);
         }
@@ -359,7 +364,8 @@ impl ZoneSnapshot {
                 continue;
             }
             owners.extend(
-                self.referrers
+                (self.indexes.as_mut().expect(INDEXED))
+                    .referrers
                     .iter_from_by(|(t, _)| t[..].cmp(key))
                     .take_while(|(t, _)| t[..] == key[..])
                     .map(|&(_, owner)| owner),

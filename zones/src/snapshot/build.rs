@@ -8,7 +8,7 @@ use rustc_hash::FxHashMap;
 use super::chunked::{Arena, Sorted};
 use super::index::NameIndex;
 use super::node::{Node, NodeId, Nsec3Entry, Nsec3Hash, Nsec3Hasher, RrsetWire};
-use super::version::{Denial, Nsec3Chain, ZoneSnapshot};
+use super::version::{ChangeIndexes, Denial, Nsec3Chain, ZoneSnapshot};
 use super::wire::{
     ancestors, canonical_cmp, lowercase_wire, name_key, nsec3_owner_hash, owner_rrsets, rdatas,
     rrset_wire, soa_serial_minimum,
@@ -79,7 +79,7 @@ impl ZoneSnapshot {
         for (id, cut) in cuts {
             if cut.is_some() {
                 let mut node = nodes[id].clone();
-                node.cut = cut;
+                node.set_cut(cut);
                 nodes.set(id, node);
             }
         }
@@ -97,11 +97,6 @@ impl ZoneSnapshot {
             nodes.set(id, node);
         }
         let indexed = keeps_change_indexes(nodes.slots());
-        let referrers = if indexed {
-            referrers_of(&nodes, &origin)
-        } else {
-            Sorted::default()
-        };
 
         // Denial of existence.
         let param = nsec3_param(zone);
@@ -121,7 +116,7 @@ impl ZoneSnapshot {
                 }
                 for (id, entry) in updates {
                     let mut node = nodes[id].clone();
-                    node.nsec3 = Some(entry);
+                    node.set_nsec3(Some(entry));
                     nodes.set(id, node);
                 }
                 if indexed {
@@ -150,6 +145,12 @@ impl ZoneSnapshot {
             }
         };
 
+        let indexes = indexed.then(|| {
+            Box::new(ChangeIndexes {
+                referrers: referrers_of(&nodes, &origin),
+                hashes,
+            })
+        });
         let (serial, negative_ttl) = negative_soa(zone);
         Self {
             origin,
@@ -161,9 +162,7 @@ impl ZoneSnapshot {
             negative_ttl,
             denial,
             hasher,
-            referrers,
-            hashes,
-            indexed,
+            indexes,
             history: crate::journal::History::default(),
         }
     }

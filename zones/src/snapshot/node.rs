@@ -69,11 +69,36 @@ pub struct Node {
     /// The topmost zone cut (NS below the apex) or DNAME strictly above this name, if any: the
     /// name is then occluded (glue, or data hidden by a DNAME) and never answered
     /// authoritatively.
-    pub cut: Option<NodeId>,
+    pub(super) cut: Link,
+    /// Id of the NSEC3 record whose hash matches this name, when known.
+    pub(super) nsec3: Link,
     /// True when this name holds NS and is not the apex: a delegation point.
     pub delegation: bool,
-    /// Id of the NSEC3 record whose hash matches this name, when known.
-    pub nsec3: Option<u32>,
+}
+
+/// An optional node or NSEC3 record id in four octets (`Option<u32>` takes eight, and a
+/// small zone holds more nodes than anything else).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Link(u32);
+
+impl Link {
+    /// No id.
+    const NONE: Self = Self(u32::MAX);
+
+    fn new(id: Option<u32>) -> Self {
+        // Ids are slots of an arena, far below u32::MAX.
+        id.map_or(Self::NONE, Self)
+    }
+
+    fn get(self) -> Option<u32> {
+        (self != Self::NONE).then_some(self.0)
+    }
+}
+
+impl Default for Link {
+    fn default() -> Self {
+        Self::NONE
+    }
 }
 
 /// One RRset, ready to copy into a response after its owner name.
@@ -308,6 +333,28 @@ fn compact(rtype: u16, ttl: u32, sigs: &[u8], origin: &[u8], out: &mut Vec<u8>) 
 }
 
 impl Node {
+    /// The topmost zone cut or DNAME strictly above this name, if any (see `cut`).
+    #[inline]
+    pub fn cut(&self) -> Option<NodeId> {
+        self.cut.get()
+    }
+
+    /// Sets the topmost zone cut or DNAME above this name.
+    pub fn set_cut(&mut self, cut: Option<NodeId>) {
+        self.cut = Link::new(cut);
+    }
+
+    /// Id of the NSEC3 record whose hash matches this name, when known.
+    #[inline]
+    pub fn nsec3(&self) -> Option<u32> {
+        self.nsec3.get()
+    }
+
+    /// Sets the NSEC3 record whose hash matches this name.
+    pub fn set_nsec3(&mut self, id: Option<u32>) {
+        self.nsec3 = Link::new(id);
+    }
+
     /// The RRset of type `rtype` here.
     #[inline]
     pub fn rrset(&self, rtype: u16) -> Option<&RrsetWire> {
@@ -324,6 +371,6 @@ impl Node {
     pub(super) fn address_target(&self) -> Option<bool> {
         let has = self.rrset(u16::from(Rtype::A)).is_some()
             || self.rrset(u16::from(Rtype::AAAA)).is_some();
-        has.then_some(self.cut.is_some())
+        has.then_some(self.cut().is_some())
     }
 }

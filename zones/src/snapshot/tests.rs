@@ -59,7 +59,7 @@ fn glue_below_a_delegation_points_at_its_cut() {
     let cut = s.lookup(b"\x03sub\x07example\x00").unwrap();
     assert!(s.node(cut).delegation);
     let glue = s.lookup(b"\x02ns\x03sub\x07example\x00").unwrap();
-    assert_eq!(s.node(glue).cut, Some(cut));
+    assert_eq!(s.node(glue).cut(), Some(cut));
     let ns = s.node(cut).rrset(u16::from(Rtype::NS)).unwrap();
     assert_eq!(ns.additional().collect::<Vec<_>>(), [(glue, true)]);
 }
@@ -252,14 +252,14 @@ fn dump(s: &ZoneSnapshot) -> Vec<String> {
         }
         assert_eq!(s.lookup(&node.name), Some(id), "index finds {}", name(id));
         let rrsets: Vec<String> = node.rrsets.iter().map(wire).collect();
-        let nsec3 = node.nsec3.map(|i| {
+        let nsec3 = node.nsec3().map(|i| {
             let e = s.nsec3_entry(i).expect("live NSEC3 entry");
             e.owner(&s.origin, &mut [0; 255]).to_vec()
         });
         nodes.push(format!(
             "node {} cut={:?} delegation={} nsec3={nsec3:?} {rrsets:?}",
             name(id),
-            node.cut.map(name),
+            node.cut().map(name),
             node.delegation
         ));
     }
@@ -288,17 +288,22 @@ fn dump(s: &ZoneSnapshot) -> Vec<String> {
         }
     }
     let mut s = s.clone();
-    if !s.indexed {
+    if s.indexes.is_none() {
         s.rebuild_change_indexes();
     }
-    let mut referrers: Vec<_> = s
+    let indexes = s.indexes.as_deref().expect("rebuilt");
+    let mut referrers: Vec<_> = indexes
         .referrers
         .iter()
         .map(|(t, id)| (t.clone(), name(*id)))
         .collect();
     referrers.sort();
     out.push(format!("referrers {referrers:?}"));
-    let mut hashes: Vec<_> = s.hashes.iter().map(|(h, id)| (*h, name(*id))).collect();
+    let mut hashes: Vec<_> = indexes
+        .hashes
+        .iter()
+        .map(|(h, id)| (*h, name(*id)))
+        .collect();
     hashes.sort();
     out.push(format!("hashes {hashes:?}"));
     out

@@ -35,19 +35,24 @@ pub struct ZoneSnapshot {
     pub denial: Denial,
     /// The NSEC3 hash function, for names that are not in the zone.
     pub(super) hasher: Option<Nsec3Hasher>,
-    /// (in-zone target name, owner node) for every NS, MX and SRV record: whose additional
-    /// targets to recompute when a name's address records or occlusion change.
-    pub(super) referrers: Sorted<(Arc<[u8]>, NodeId)>,
-    /// (NSEC3 hash of the name, node) for every node, when the zone uses NSEC3 and a hasher is
-    /// known: which nodes to point at an NSEC3 record that is added or removed.
-    pub(super) hashes: Sorted<(Nsec3Hash, NodeId)>,
-    /// True when `referrers` and `hashes` are held; a small zone leaves them empty and has
-    /// them rebuilt for a change.
-    pub(super) indexed: bool,
+    /// What only a change reads; `None` for a small zone, which has them rebuilt for a
+    /// change.
+    pub(super) indexes: Option<Box<ChangeIndexes>>,
     /// The changes that led to this version, oldest first (where they lie in the journal):
     /// what IXFR sends. Kept with the snapshot so that a transfer sees a zone and a history
     /// that match.
     pub history: History,
+}
+
+/// The indexes that [`ZoneSnapshot::apply`] reads.
+#[derive(Clone, Default)]
+pub(super) struct ChangeIndexes {
+    /// (in-zone target name, owner node) for every NS, MX and SRV record: whose additional
+    /// targets to recompute when a name's address records or occlusion change.
+    pub referrers: Sorted<(Arc<[u8]>, NodeId)>,
+    /// (NSEC3 hash of the name, node) for every node, when the zone uses NSEC3 and a hasher
+    /// is known: which nodes to point at an NSEC3 record that is added or removed.
+    pub hashes: Sorted<(Nsec3Hash, NodeId)>,
 }
 
 /// How a signed zone proves that names and types do not exist.
