@@ -270,7 +270,7 @@ mod tests {
         assert_eq!(zone.name, name(DEMO_ORIGIN));
         assert_eq!(zone.file, PathBuf::from("(in memory)"));
         assert_eq!(
-            zone.allow_transfer,
+            *zone.allow_transfer,
             Acl::parse(&["127.0.0.0/8", "::1"]).unwrap()
         );
         assert!(zone.sign && zone.policy.is_none());

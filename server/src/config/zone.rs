@@ -36,7 +36,7 @@ pub struct ZoneConfig {
     /// The master file (resolved).
     pub file: PathBuf,
     /// Who may AXFR the zone.
-    pub allow_transfer: Acl,
+    pub allow_transfer: Arc<Acl>,
     /// Whether the zone is signed (the default; `sign = false` opts out).
     pub sign: bool,
     /// Name of the `[policy.NAME]` to sign with.
@@ -74,7 +74,7 @@ impl ZoneConfig {
         Self {
             name,
             file,
-            allow_transfer: Acl::default(),
+            allow_transfer: Arc::default(),
             sign: false,
             policy: None,
             signing: None,
@@ -339,7 +339,7 @@ pub(super) fn parse_zone(
         update,
         name,
         file: ctx.base.join(&raw.file),
-        allow_transfer,
+        allow_transfer: Arc::new(allow_transfer),
         sign: raw.sign,
         policy: raw.policy.clone(),
         signing,

@@ -9,11 +9,10 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use tokio::signal::unix::{Signal, SignalKind, signal};
-use zones::Name;
 use zones::snapshot::Catalog;
 
 use crate::daemon::error::DaemonError;
-use crate::net::acl::Acl;
+use crate::net::acl::TransferAcls;
 use crate::net::tcp::{self, TcpShared};
 use crate::net::tcp_pool::{ConnectionPool, TcpLimits};
 use crate::net::udp::UdpServer;
@@ -64,7 +63,7 @@ impl Host {
     pub fn bind(
         options: &HostOptions,
         catalog: Arc<ArcSwap<Catalog>>,
-        acls: Vec<(Name, Acl)>,
+        acls: TransferAcls,
     ) -> Result<Self, DaemonError> {
         let workers = match options.udp_workers {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get()),

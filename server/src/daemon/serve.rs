@@ -28,7 +28,7 @@ use crate::daemon::sts_probe;
 use crate::daemon::tlsa::watch::{self, FileWatcher};
 use crate::dane::probe::{self, ProbeSeen};
 use crate::mailrec::mta_sts::source::Probed;
-use crate::net::acl::Acl;
+use crate::net::acl::TransferAcls;
 use crate::xfr::notify;
 
 mod requests;
@@ -180,11 +180,14 @@ fn serve_with(
 }
 
 /// The transfer ACL of every zone.
-fn acls<'a>(drivers: impl IntoIterator<Item = &'a ZoneDriver>) -> Vec<(Name, Acl)> {
-    drivers
-        .into_iter()
-        .map(|d| (d.config().name.clone(), d.config().allow_transfer.clone()))
-        .collect()
+fn acls<'a>(drivers: impl IntoIterator<Item = &'a ZoneDriver>) -> TransferAcls {
+    TransferAcls::new(drivers.into_iter().map(|d| {
+        let c = d.config();
+        (
+            zones::snapshot::name_key(&c.name),
+            Arc::clone(&c.allow_transfer),
+        )
+    }))
 }
 
 /// Builds a catalog from the drivers' served snapshots, in configuration order: a vector of

@@ -5,8 +5,34 @@
 //! when any entry matches.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use ipnet::IpNet;
+
+//------------ TransferAcls --------------------------------------------------
+
+/// The transfer ACL of every zone, by lowercase wire apex: what TCP connections read. The
+/// ACLs are the zones' own (shared, not copied), and an apex takes its wire length, so that
+/// a server of ten thousand zones keeps a small table.
+#[derive(Debug, Default)]
+pub struct TransferAcls(Vec<(Box<[u8]>, Arc<Acl>)>);
+
+impl TransferAcls {
+    /// The table of `entries` (apex, ACL); of an apex listed twice, the first ACL counts.
+    pub fn new(entries: impl IntoIterator<Item = (Box<[u8]>, Arc<Acl>)>) -> Self {
+        let mut entries: Vec<_> = entries.into_iter().collect();
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        entries.dedup_by(|later, first| later.0 == first.0);
+        entries.shrink_to_fit();
+        Self(entries)
+    }
+
+    /// The ACL of the zone at `apex` (lowercase wire), if it is served.
+    pub fn get(&self, apex: &[u8]) -> Option<&Acl> {
+        let at = self.0.binary_search_by(|(k, _)| k[..].cmp(apex)).ok()?;
+        Some(&self.0[at].1)
+    }
+}
 
 //------------ Acl -----------------------------------------------------------
 
@@ -124,6 +150,30 @@ mod tests {
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn the_transfer_table_finds_a_zone_by_its_exact_apex_and_the_first_of_a_repeat() {
+        let key = |n: &str| zones::snapshot::name_key(&n.parse().unwrap());
+        let acl = |a: &str| Arc::new(Acl::parse(&[a]).unwrap());
+        let table = TransferAcls::new([
+            (key("b.test."), acl("192.0.2.2")),
+            (key("a.test."), acl("192.0.2.1")),
+            (key("b.test."), acl("192.0.2.9")),
+        ]);
+        let allows = |apex: &str, addr: &str| {
+            table
+                .get(&key(apex))
+                .is_some_and(|a| a.allows(ip(addr), None))
+        };
+        assert!(allows("a.test.", "192.0.2.1"));
+        assert!(allows("b.test.", "192.0.2.2"));
+        assert!(
+            !allows("b.test.", "192.0.2.9"),
+            "the first entry of b.test counts"
+        );
+        assert!(table.get(&key("x.a.test.")).is_none(), "no suffix match");
+        assert!(table.get(&key("test.")).is_none());
     }
 
     #[test]

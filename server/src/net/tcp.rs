@@ -11,12 +11,11 @@ use std::time::Duration;
 use arc_swap::ArcSwap;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
-use zones::Name;
 use zones::snapshot::Catalog;
 
 use crate::answer::{Outcome, Transport};
 use crate::metrics::event_counters::{self as metrics, Transfer};
-use crate::net::acl::Acl;
+use crate::net::acl::TransferAcls;
 use crate::net::tcp_pool::{ConnectionPool, Slot, TcpLimits};
 use crate::net::tsig::ResponseSigner;
 use crate::net::warn_limit::{TRANSFER_FAILED, TRANSFER_REFUSED};
@@ -32,24 +31,13 @@ pub struct TcpShared {
     /// The current zones.
     pub catalog: Arc<ArcSwap<Catalog>>,
     /// Transfer ACL per zone apex (a reload of the configuration swaps it).
-    pub acls: ArcSwap<Vec<(Name, Acl)>>,
+    pub acls: ArcSwap<TransferAcls>,
     /// Connection count and timeouts.
     pub limits: TcpLimits,
     /// The open connections (shared by every listener).
     pub pool: Arc<ConnectionPool>,
     /// Answers one query ([`crate::answer::respond`] outside tests).
     pub respond: RespondFn,
-}
-
-impl TcpShared {
-    /// The transfer ACL of the zone at `apex` (empty, allowing nobody, when unknown).
-    fn acl(&self, apex: &Name) -> Option<Acl> {
-        self.acls
-            .load()
-            .iter()
-            .find(|(n, _)| n == apex)
-            .map(|(_, a)| a.clone())
-    }
 }
 
 /// Accepts connections on `listener` forever, serving each in its own task. A connection over
@@ -177,7 +165,9 @@ async fn connection(
                 let origin = snapshot.origin_name();
                 let key_name = key.as_ref().map(|k| k.name.as_str());
                 let allowed = shared
-                    .acl(&origin)
+                    .acls
+                    .load()
+                    .get(&snapshot.origin)
                     .is_some_and(|acl| acl.allows(peer.ip(), key_name));
                 if !allowed {
                     if let Some(suppressed) = TRANSFER_REFUSED.allow_now() {
@@ -326,7 +316,7 @@ mod tests {
         let mut zone = crate::cli::demo::demo_zone();
         for i in 0..n {
             zone.insert(zones::Record {
-                owner: Name::from_ascii(format!("host{i}.example.test.")).unwrap(),
+                owner: zones::Name::from_ascii(format!("host{i}.example.test.")).unwrap(),
                 rtype: zones::Rtype::A,
                 class: zones::Class::IN,
                 ttl: zones::Ttl(300),
@@ -345,7 +335,10 @@ mod tests {
         let catalog = Catalog::new(vec![Arc::new(zone)]);
         let shared = Arc::new(TcpShared {
             catalog: Arc::new(ArcSwap::from_pointee(catalog)),
-            acls: ArcSwap::from_pointee(vec![(origin, Acl::parse(acl).unwrap())]),
+            acls: ArcSwap::from_pointee(TransferAcls::new([(
+                zones::snapshot::name_key(&origin),
+                Arc::new(crate::net::acl::Acl::parse(acl).unwrap()),
+            )])),
             limits: TcpLimits {
                 max_connections: limit,
                 max_per_source: limit,
