@@ -47,10 +47,10 @@ impl Nsec3Entry {
         let label = 1 + NSEC3_LABEL_LEN;
         let len = (label + origin.len()).min(buf.len());
         buf[0] = NSEC3_LABEL_LEN as u8;
-        let encoded = data_encoding::BASE32HEX_NOPAD.encode(&self.hash);
-        for (to, from) in buf[1..label].iter_mut().zip(encoded.bytes()) {
-            *to = from.to_ascii_lowercase();
-        }
+        // In place: the query path writes these owners into negative answers and allocates
+        // nothing.
+        data_encoding::BASE32HEX_NOPAD.encode_mut(&self.hash, &mut buf[1..label]);
+        buf[1..label].make_ascii_lowercase();
         buf[label..len].copy_from_slice(&origin[..len - label]);
         &buf[..len]
     }
