@@ -495,14 +495,10 @@ impl<'z> Answer<'z, '_, '_> {
         let zone = self.zone;
         let mut nsec3_owner = [0; 255];
         for &item in &self.tail.auth[..self.tail.auth_len] {
-            let mut ttl = None;
             let (owner, set): (&[u8], &RrsetWire) = match item {
                 Auth::Soa => {
-                    let Some((soa, negative_ttl)) = zone.negative_soa() else {
-                        continue;
-                    };
-                    ttl = Some(negative_ttl);
-                    (&zone.origin, soa)
+                    self.w.negative_soa(zone, self.dnssec);
+                    continue;
                 }
                 Auth::Ns(id) | Auth::Ds(id) | Auth::Nsec(id) => {
                     let node = zone.node(id);
@@ -525,8 +521,7 @@ impl<'z> Answer<'z, '_, '_> {
             };
             // NS of a referral is never signed (RFC 4035 section 2.2); the rest is.
             let signed = self.dnssec && !matches!(item, Auth::Ns(_));
-            self.w
-                .rrset_with_ttl(Section::Authority, zone, owner, set, signed, ttl);
+            self.w.rrset(Section::Authority, zone, owner, set, signed);
         }
         for &(id, _) in &self.tail.additional[..self.tail.additional_len] {
             let node = zone.node(id);

@@ -128,18 +128,22 @@ impl<'o> Writer<'o> {
         self.records(section, zone, owner, set, Parts::data(dnssec), None)
     }
 
-    /// [`Writer::rrset`], each record (and signature) written with `ttl`: the SOA of a
-    /// negative answer (RFC 2308 section 3), which the zone keeps only once.
-    pub fn rrset_with_ttl(
-        &mut self,
-        section: Section,
-        zone: &ZoneSnapshot,
-        owner: &[u8],
-        set: &RrsetWire,
-        dnssec: bool,
-        ttl: Option<u32>,
-    ) -> bool {
-        self.records(section, zone, owner, set, Parts::data(dnssec), ttl)
+    /// Appends the SOA of a negative answer to the authority section, with its RRSIGs when
+    /// `dnssec`: the apex SOA, each record written with min(SOA TTL, MINIMUM) (RFC 2308
+    /// section 3), since the zone keeps the SOA only once. Nothing when the zone has none.
+    pub fn negative_soa(&mut self, zone: &ZoneSnapshot, dnssec: bool) -> bool {
+        let Some((soa, ttl)) = zone.negative_soa() else {
+            return false;
+        };
+        let parts = Parts::data(dnssec);
+        self.records(
+            Section::Authority,
+            zone,
+            &zone.origin,
+            soa,
+            parts,
+            Some(ttl),
+        )
     }
 
     /// Appends only the RRSIGs of an RRset (the answer to an RRSIG question).
