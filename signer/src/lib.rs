@@ -29,7 +29,7 @@ pub use key::{Algorithm, Dnskey, KeyRole, RingSigningKey, SigningKey};
 pub use rrsig::{SignedData, ValidityWindow, sign_rrset};
 pub use schedule::SignatureSchedule;
 pub use sign::{
-    Denial, SignError, SigningKeyEntry, SigningParams, apply_signatures, next_resign_time,
-    prepare_zone, resign_zone, sign_rrsets, sign_zone, signable_rrsets,
+    Denial, SignError, SignatureSet, SigningKeyEntry, SigningParams, apply_signatures,
+    next_resign_time, prepare_zone, resign_zone, sign_rrsets, sign_zone, signable_rrsets,
 };
 pub use time::Timestamp;

@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use data_encoding::BASE32_DNSSEC;
+use rayon::prelude::*;
 use ring::digest::{Context, SHA1_FOR_LEGACY_USE_ONLY};
 use zones::{Name, Rdata, Rrset, Ttl, Zone};
 
@@ -183,32 +184,35 @@ pub fn generate_nsec3_chain(
         owners.entry(info.name).or_default().extend(types);
     }
 
-    // Step 6: hash every original owner name.
-    let mut hashed: BTreeMap<[u8; 20], (Name, BTreeSet<u16>)> = BTreeMap::new();
-    for (name, types) in owners {
-        let h = nsec3_hash(&name, &params.salt, params.iterations);
-        // Step 8: a collision means the chain cannot be built with this salt.
-        if let Some((other, _)) = hashed.get(&h) {
-            return Err(Nsec3Error::HashCollision(
-                Box::new(other.clone()),
-                Box::new(name),
-            ));
-        }
-        hashed.insert(h, (name, types));
+    // Step 6: hash every original owner name, on every core (a SHA-1 per name).
+    let owners: Vec<(Name, BTreeSet<u16>)> = owners.into_iter().collect();
+    let mut hashed: Vec<([u8; 20], usize)> = owners
+        .par_iter()
+        .enumerate()
+        .map(|(i, (name, _))| (nsec3_hash(name, &params.salt, params.iterations), i))
+        .collect();
+    // Step 7: sort by hash; equal hashes stay in canonical name order, for the error.
+    hashed.par_sort_unstable();
+    // Step 8: a collision means the chain cannot be built with this salt.
+    if let Some(w) = hashed.windows(2).find(|w| w[0].0 == w[1].0) {
+        return Err(Nsec3Error::HashCollision(
+            Box::new(owners[w[0].1].0.clone()),
+            Box::new(owners[w[1].1].0.clone()),
+        ));
     }
-
-    // Step 7: sort by hash (the BTreeMap does) and link each record to the next, the last
-    // to the first.
-    let hashes: Vec<[u8; 20]> = hashed.keys().copied().collect();
-    let mut out = Vec::with_capacity(hashes.len());
-    for (i, (h, (_, types))) in hashed.iter().enumerate() {
-        let next = &hashes[(i + 1) % hashes.len()];
-        let owner = nsec3_owner(h, &origin)?;
-        let mut set = Rrset::new(owner, zones::Rtype::NSEC3, zone.class, ttl);
-        set.insert(nsec3_rdata(params, next, types));
-        out.push(set);
-    }
-    Ok(out)
+    // Link each record to the next, the last to the first.
+    let n = hashed.len();
+    hashed
+        .par_iter()
+        .enumerate()
+        .map(|(i, (h, idx))| {
+            let next = &hashed[(i + 1) % n].0;
+            let owner = nsec3_owner(h, &origin)?;
+            let mut set = Rrset::new(owner, zones::Rtype::NSEC3, zone.class, ttl);
+            set.insert(nsec3_rdata(params, next, &owners[*idx].1));
+            Ok(set)
+        })
+        .collect()
 }
 
 /// The NSEC3 bitmap types of an original owner of `kind` holding `types` (RRSIG and NSEC3

@@ -175,19 +175,29 @@ pub fn resign_zone(
 ) -> Result<Zone, SignError> {
     let mut out = prepare_zone(zone, keys, params)?;
     let to_sign = signable_rrsets(&out);
-    let mut reused = Vec::new();
-    let mut fresh = Vec::with_capacity(to_sign.len());
     let signers = [wanted_signers(keys, true), wanted_signers(keys, false)];
     let origin = origin_of(&out);
-    for key in to_sign {
-        let reuse = previous.and_then(|p| {
-            let key_set = KEY_TYPES.contains(&key.1) && key.0 == origin;
-            let wanted = &signers[usize::from(!key_set)];
-            reusable_signatures(p, &out, &key, wanted, now, refresh_secs)
-        });
-        match reuse {
-            Some(sigs) => reused.push((key, sigs)),
-            None => fresh.push(key),
+    // Deciding reuse reads every old signature: in parallel, like the signing itself.
+    let decided: Vec<Result<(RrsetKey, Rrset), RrsetKey>> = to_sign
+        .into_par_iter()
+        .map(|key| {
+            let reuse = previous.and_then(|p| {
+                let key_set = KEY_TYPES.contains(&key.1) && key.0 == origin;
+                let wanted = &signers[usize::from(!key_set)];
+                reusable_signatures(p, &out, &key, wanted, now, refresh_secs)
+            });
+            match reuse {
+                Some(set) => Ok(((key.0, 46, key.1), set)),
+                None => Err(key),
+            }
+        })
+        .collect();
+    let mut reused = Vec::new();
+    let mut fresh = Vec::new();
+    for d in decided {
+        match d {
+            Ok(sigs) => reused.push(sigs),
+            Err(key) => fresh.push(key),
         }
     }
     let sigs = sign_rrsets(&out, keys, params, now, &fresh)?;
@@ -280,8 +290,9 @@ fn reusable_signatures(
     wanted: &[(u8, u16)],
     now: Timestamp,
     refresh_secs: u64,
-) -> Option<Vec<Rdata>> {
-    if previous.rrsets.get(key)? != next.rrsets.get(key)? {
+) -> Option<Rrset> {
+    let covered = next.rrsets.get(key)?;
+    if previous.rrsets.get(key)? != covered {
         return None;
     }
     let sigs = previous.rrsets.get(&(key.0.clone(), 46, key.1))?;
@@ -296,14 +307,29 @@ fn reusable_signatures(
         }
         let valid = Timestamp::rrsig_field_before(refresh32, f.expiration)
             && !Timestamp::rrsig_field_before(now32, f.inception);
-        if !valid || f.original_ttl != next.rrsets.get(key)?.ttl.as_secs() {
+        if !valid || f.original_ttl != covered.ttl.as_secs() {
             return None;
         }
         have.push((f.algorithm, f.key_tag));
         out.push(r.clone());
     }
     have.sort_unstable();
-    (have == wanted).then_some(out)
+    (have == wanted).then(|| rrsig_set(covered, out))
+}
+
+/// The RRSIG RRset over `covered` holding `rdatas`: its owner, class and TTL (RFC 4035
+/// section 2.2: an RRSIG's TTL is that of the RRset it covers).
+fn rrsig_set(covered: &Rrset, rdatas: Vec<Rdata>) -> Rrset {
+    let mut set = Rrset::new(
+        covered.owner.clone(),
+        Rtype::RRSIG,
+        covered.class,
+        covered.ttl,
+    );
+    for r in rdatas {
+        set.insert(r);
+    }
+    set
 }
 
 /// The sorted (algorithm, key tag) pairs of the keys that sign the key RRsets (`key_set`)
@@ -378,15 +404,19 @@ pub fn signable_rrsets(zone: &Zone) -> Vec<RrsetKey> {
     out
 }
 
+/// RRSIG RRsets to put in a zone, each under its key there: (owner, RRSIG, type covered).
+pub type SignatureSet = Vec<(RrsetKey, Rrset)>;
+
 /// Signs the RRsets named by `which` (which must exist in `zone`) with the active keys,
-/// in parallel. Returns, per RRset, its new RRSIG rdatas.
+/// in parallel. Returns, per RRset, its new RRSIG RRset, built in the workers too so that
+/// putting them in place is one map insertion each.
 pub fn sign_rrsets(
     zone: &Zone,
     keys: &[SigningKeyEntry<'_>],
     params: &SigningParams,
     now: Timestamp,
     which: &[RrsetKey],
-) -> Result<Vec<(RrsetKey, Vec<Rdata>)>, SignError> {
+) -> Result<SignatureSet, SignError> {
     check_keys(&zone.origin, keys)?;
     let base = ValidityWindow::around(now, params.inception_backdate_secs, params.validity_secs);
     let origin = zone.origin.to_lowercase();
@@ -413,7 +443,7 @@ pub fn sign_rrsets(
                     )?);
                 }
             }
-            Ok((k.clone(), sigs))
+            Ok(((k.0.clone(), 46, k.1), rrsig_set(set, sigs)))
         })
         .collect()
 }
@@ -425,29 +455,27 @@ fn jitter(key: &RrsetKey, max: u64) -> u64 {
         return 0;
     }
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in key.0.to_ascii().bytes().chain(key.1.to_be_bytes()) {
+    // The name's presentation form without building the string: labels, each followed by a
+    // dot (the same bytes as `to_ascii` for names without characters to escape).
+    let owner = key
+        .0
+        .iter()
+        .flat_map(|label| label.iter().copied().chain([b'.']));
+    for b in owner.chain(key.1.to_be_bytes()) {
         h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
     }
     h % (max + 1)
 }
 
-/// Replaces, for each signed RRset, the RRSIGs that cover its type at its owner with the new
-/// ones. RRSIGs are kept per covered type, each set with the TTL of the RRset it covers
-/// (RFC 4035 section 2.2).
-pub fn apply_signatures(zone: &mut Zone, sigs: Vec<(RrsetKey, Vec<Rdata>)>) {
-    for ((owner, rtype, _), rdatas) in sigs {
-        let Some(covered) = zone.rrsets.get(&(owner.clone(), rtype, 0)) else {
-            continue;
-        };
-        let (ttl, class, name) = (covered.ttl, covered.class, covered.owner.clone());
-        let mut set = Rrset::new(name, Rtype::RRSIG, class, ttl);
-        for r in rdatas {
-            set.insert(r);
-        }
+/// Puts each RRSIG RRset in place of the RRSIGs that covered its type at its owner (an empty
+/// one removes them). RRSIGs are kept per covered type, each set with the TTL of the RRset
+/// it covers (RFC 4035 section 2.2).
+pub fn apply_signatures(zone: &mut Zone, sigs: SignatureSet) {
+    for (key, set) in sigs {
         if set.rdatas.is_empty() {
-            zone.rrsets.remove(&(owner, 46, rtype));
+            zone.rrsets.remove(&key);
         } else {
-            zone.rrsets.insert((owner, 46, rtype), set);
+            zone.rrsets.insert(key, set);
         }
     }
 }
