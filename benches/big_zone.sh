@@ -163,8 +163,15 @@ R[daned.restart]=$(since "$t0"); S3=$(soa_serial "$P")
 echo "daned: restart on the saved state served (serial $S2 -> $S3) after ${R[daned.restart]} s, RSS $(rss_kb "$DP") kB"
 # ... then 8 days on: every signature is due.
 t0=$(now_s)
+refreshes=$(grep -c 'event="signatures-refreshed"' "$D/log" || true)
 echo $(($(date +%s) + 8 * 86400)) > "$D/clock"
 wait_serial_change "$P" "$S3" "$LIMIT" || { echo "daned: no re-sign" >&2; tail "$D/log"; exit 1; }
+# A big zone's refresh goes out in parts, a serial each: done when the driver logs the end.
+until [ "$(grep -c 'event="signatures-refreshed"' "$D/log")" -gt "$refreshes" ]; do
+  kill -0 "$DP" 2>/dev/null && [ "$(since "$t0" | cut -d. -f1)" -lt "$LIMIT" ] || { echo "daned: the re-sign did not end" >&2; tail "$D/log"; exit 1; }
+  sleep 0.2
+done
+echo "  [daned] $(grep -c 'signatures refreshed, one part' "$D/log" || true) parts"
 R[daned.resign]=$(since "$t0"); R[daned.rss_resign]=$(rss_kb "$DP"); R[daned.hwm_resign]=$(hwm_kb "$DP")
 echo "daned: re-sign (clock +8d) served after ${R[daned.resign]} s, RSS ${R[daned.rss_resign]} kB, peak ${R[daned.hwm_resign]} kB"
 resigned_count daned "$P"

@@ -37,13 +37,18 @@ use zones::{Name, Record, Zone};
 use crate::config::ZoneConfig;
 use crate::daemon::editable::{Editable, HOLD_SECS};
 use crate::daemon::pipeline::{self, PipelineError, Versions};
-use crate::daemon::signing::{self, SigningError};
+use crate::daemon::signing::{self, SigningError, ZoneSigning};
 use signer::keystore::signing_entries;
 use signer::schedule::SignatureSchedule;
 
 /// From this many RRsets on, a zone's first version is written to disk on a thread of its
 /// own while its snapshot is built: below it, the thread costs more than it saves.
 const PARALLEL_COMMIT_RRSETS: usize = 50_000;
+
+/// At most this many RRsets get new signatures in one version when a refresh is due for
+/// more (see [`Served::refresh`]). Each part rewrites the saved version (its diff is large),
+/// so parts are big: a 100,000-name zone refreshes in one, a million-name zone in five.
+const REFRESH_PART_RRSETS: usize = 500_000;
 
 //------------ Change --------------------------------------------------------
 
@@ -107,6 +112,8 @@ pub struct Served {
     versions: Option<Arc<Versions>>,
     /// When each RRset's signatures expire (what a refresh re-signs, and when).
     schedule: SignatureSchedule,
+    /// RRsets per part of a big refresh ([`REFRESH_PART_RRSETS`]; tests make it small).
+    refresh_part: usize,
 }
 
 /// What a publication did.
@@ -184,7 +191,14 @@ impl Served {
             snapshot: Arc::new(snapshot),
             versions,
             schedule,
+            refresh_part: REFRESH_PART_RRSETS,
         }
+    }
+
+    /// Makes big refreshes go out in parts of `rrsets` RRsets, so that tests see parts.
+    #[cfg(test)]
+    pub(crate) fn set_refresh_part(&mut self, rrsets: usize) {
+        self.refresh_part = rrsets.max(1);
     }
 
     /// The journal and saved version, if the zone has them.
@@ -222,6 +236,9 @@ impl Served {
                 .is_none_or(|t| t > now)
         {
             return Ok(None); // nothing due: no need for the editable zone
+        }
+        if let (Change::Refresh, Some(how)) = (&change, &config.signing) {
+            return self.refresh(config, keys, how, now, started);
         }
         let current = self.zone();
         let served = pipeline::serial_of(&current);
@@ -305,23 +322,8 @@ impl Served {
                     }
                 }
             }
-            (Change::Refresh, None) => return Ok(None),
-            (Change::Refresh, Some(how)) => {
-                let due = SignatureSchedule::due(&current, now, how.policy.refresh_window_secs());
-                if due.is_empty() {
-                    return Ok(None);
-                }
-                let (zone, diff) = signer::incremental::refresh(
-                    &current,
-                    &due,
-                    next_serial(served),
-                    &signing_entries(keys, how.policy.ksk_method),
-                    &how.policy.signing_params(),
-                    now,
-                )
-                .map_err(SigningError::from)?;
-                (zone, Some(diff))
-            }
+            // With signing, `refresh` above took it.
+            (Change::Refresh, _) => return Ok(None),
             (Change::Keys, how) => {
                 let mut zone = (*current).clone();
                 pipeline::set_serial(&mut zone, next_serial(served));
@@ -337,6 +339,53 @@ impl Served {
             None => Diff::between(&current, &next),
         };
         self.install(next, diff, now)?;
+        Ok(Some(self.announce(kind, started)))
+    }
+
+    /// Refreshes the signatures due at `now` (the `Change::Refresh` of [`Served::publish`]).
+    ///
+    /// When most of a big zone is due at once (a server that was down for days, a clock
+    /// moved on), the RRsets go out in parts of [`REFRESH_PART_RRSETS`], in canonical order,
+    /// each part a version of its own. What a version costs beyond the zone itself (the
+    /// copied map nodes, the diff, the journal entry, the new signatures) is then that of a
+    /// part: all at once, a million-name zone needed several times its own size. Parts in
+    /// canonical order touch neighbouring map nodes, so each copies few of them. A failure
+    /// leaves the parts already published in place, each a complete signed version.
+    fn refresh(
+        &mut self,
+        config: &ZoneConfig,
+        keys: &[StoredKey],
+        how: &ZoneSigning,
+        now: Timestamp,
+        started: Instant,
+    ) -> Result<Option<Published>, PublishError> {
+        let due = SignatureSchedule::due(&self.zone(), now, how.policy.refresh_window_secs());
+        if due.is_empty() {
+            return Ok(None);
+        }
+        let entries = signing_entries(keys, how.policy.ksk_method);
+        let params = how.policy.signing_params();
+        let parts = due.len().div_ceil(self.refresh_part);
+        for (i, part) in due.chunks(self.refresh_part).enumerate() {
+            let current = self.zone();
+            let served = pipeline::serial_of(&current);
+            let serial = pipeline::next_serial(config.serial_policy, served, served, now);
+            let (next, diff) =
+                signer::incremental::refresh(&current, part, serial, &entries, &params, now)
+                    .map_err(SigningError::from)?;
+            drop(current);
+            self.install(next, Some(diff), now)?;
+            if parts > 1 {
+                tracing::info!(zone = %config.name, part = i + 1, parts,
+                    rrsets = part.len(), serial = self.serial(),
+                    "signatures refreshed, one part");
+            }
+        }
+        Ok(Some(self.announce("refresh", started)))
+    }
+
+    /// Logs the version now served, published by a change of `kind` begun at `started`.
+    fn announce(&self, kind: &'static str, started: Instant) -> Published {
         let published = Published {
             serial: self.serial(),
             elapsed_ms: started.elapsed().as_millis() as u64,
@@ -348,7 +397,7 @@ impl Served {
             elapsed_ms = published.elapsed_ms,
             "version published"
         );
-        Ok(Some(published))
+        published
     }
 
     /// The earliest moment a signature must be refreshed (`rrsig_refresh` before it expires).

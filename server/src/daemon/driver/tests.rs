@@ -83,6 +83,46 @@ fn signatures_are_refreshed_when_due_and_not_before() {
 }
 
 #[test]
+fn a_big_refresh_goes_out_in_parts_each_a_complete_journalled_version() {
+    let dir = temp_dir("refresh-parts");
+    let policy = Policy::builtin();
+    let refresh = policy.rrsig_refresh.as_secs();
+    let mut d = ZoneDriver::load(config(&dir, policy), &dir.join("state"), Timestamp(T0)).unwrap();
+    let served = d.served().serial();
+    let sigs = expirations(&d).len();
+    d.served.set_refresh_part(2);
+    // Everything expires within the refresh window: every RRset is due, in parts of two.
+    let later = Timestamp(T0 + 13 * DAY);
+    assert_eq!(
+        d.step(later, Event::Tick).len(),
+        1,
+        "one publication reported"
+    );
+    let versions = d.served().serial().wrapping_sub(served);
+    assert!(
+        versions as usize >= sigs / 2,
+        "{sigs} RRSIGs in parts of 2 RRsets: {versions} versions"
+    );
+    let limit = (later.as_secs() + refresh) as u32;
+    assert!(expirations(&d).iter().all(|&e| e > limit), "all refreshed");
+    assert_eq!(expirations(&d).len(), sigs, "no signature lost or doubled");
+    // Every part was journalled: IXFR from the first serial reaches the last one, and a
+    // restart serves the last version.
+    let last = zones::serial::Serial(d.served().serial());
+    let history = &d.served().snapshot.history;
+    let chain = history.chain(zones::serial::Serial(served), last);
+    assert_eq!(
+        chain.map(<[_]>::len),
+        Some(versions as usize),
+        "the journal holds each part, linked from {served}"
+    );
+    let again =
+        ZoneDriver::load(config(&dir, Policy::builtin()), &dir.join("state"), later).unwrap();
+    assert_eq!(again.served().serial(), d.served().serial());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn a_broken_zone_file_keeps_the_served_version_and_a_good_one_is_published() {
     let dir = temp_dir("reload");
     let cfg = config(&dir, Policy::builtin());
