@@ -17,7 +17,8 @@
 #      restarted on its saved state with DANED_CLOCK_FILE (the documented virtual clock) at the
 #      real time (the restart is timed too), then the clock is moved 8 days on, which puts every
 #      signature of the default policy (14d lifetime, refresh when less than 7d is left)
-#      inside the refresh window, and the time until the refreshed serial is served is taken.
+#      inside the refresh window, and the time until the refresh is served is taken (a big
+#      zone's goes out in parts, a serial each: until daned logs `signatures-refreshed`).
 #      An AXFR after the re-sign counts the RRSIGs whose expiration is later than any in the
 #      first AXFR, to show the re-sign covered the zone (the 1% change's own RRSIGs among them).
 #
