@@ -53,12 +53,26 @@ fn expirations(d: &ZoneDriver) -> Vec<u32> {
         .collect()
 }
 
+/// A driver signing `ZONE` with the built-in policy from `T0`, and that policy's
+/// `rrsig_refresh` in seconds.
+fn signed_driver(dir: &Path) -> (ZoneDriver, u64) {
+    let policy = Policy::builtin();
+    let refresh = policy.rrsig_refresh.as_secs();
+    let d = ZoneDriver::load(config(dir, policy), &dir.join("state"), Timestamp(T0)).unwrap();
+    (d, refresh)
+}
+
+/// A restart at `at` on `dir`'s state serves the serial `d` serves: its versions were
+/// journalled.
+fn assert_restart_serves_the_same(dir: &Path, at: Timestamp, d: &ZoneDriver) {
+    let again = ZoneDriver::load(config(dir, Policy::builtin()), &dir.join("state"), at).unwrap();
+    assert_eq!(again.served().serial(), d.served().serial());
+}
+
 #[test]
 fn signatures_are_refreshed_when_due_and_not_before() {
     let dir = temp_dir("refresh");
-    let policy = Policy::builtin();
-    let refresh = policy.rrsig_refresh.as_secs();
-    let mut d = ZoneDriver::load(config(&dir, policy), &dir.join("state"), Timestamp(T0)).unwrap();
+    let (mut d, refresh) = signed_driver(&dir);
     let serial = d.served().serial();
     assert!(
         d.step(Timestamp(T0 + DAY), Event::Tick).is_empty(),
@@ -76,18 +90,14 @@ fn signatures_are_refreshed_when_due_and_not_before() {
         "nothing left expiring within the refresh window"
     );
     // The new version was journalled: a restart at the same moment serves it unchanged.
-    let again =
-        ZoneDriver::load(config(&dir, Policy::builtin()), &dir.join("state"), later).unwrap();
-    assert_eq!(again.served().serial(), d.served().serial());
+    assert_restart_serves_the_same(&dir, later, &d);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn a_big_refresh_goes_out_in_parts_each_a_complete_journalled_version() {
     let dir = temp_dir("refresh-parts");
-    let policy = Policy::builtin();
-    let refresh = policy.rrsig_refresh.as_secs();
-    let mut d = ZoneDriver::load(config(&dir, policy), &dir.join("state"), Timestamp(T0)).unwrap();
+    let (mut d, refresh) = signed_driver(&dir);
     let served = d.served().serial();
     let sigs = expirations(&d).len();
     d.served.set_refresh_part(2);
@@ -116,9 +126,7 @@ fn a_big_refresh_goes_out_in_parts_each_a_complete_journalled_version() {
         Some(versions as usize),
         "the journal holds each part, linked from {served}"
     );
-    let again =
-        ZoneDriver::load(config(&dir, Policy::builtin()), &dir.join("state"), later).unwrap();
-    assert_eq!(again.served().serial(), d.served().serial());
+    assert_restart_serves_the_same(&dir, later, &d);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
